@@ -1,0 +1,32 @@
+/** Why something was left out. Codes are stable: the summary, `explain` and support cases use them. */
+export const REASONS = {
+  'protected-identity': 'protected identity',
+  'protected-identity-unknown': 'protected-identity level unknown (left out to be safe)',
+  deceased: 'deceased',
+  deregistered: 'deregistered',
+  'no-role': 'no class placement and no employment',
+  'no-active-placement': 'no active class placement',
+  'placement-school-not-included': 'active class placement only at schools not included',
+  'placement-class-not-included': 'active class placement only in classes not created',
+  'no-active-employment': 'no active employment at an included school',
+  'employment-school-not-included': 'employment only at schools not included',
+  'school-not-found': 'configured school unit not found in ProCapita',
+  'school-unit-inactive': 'school unit not active on the sync date',
+  'school-form-missing': 'school unit has no such school form in ProCapita',
+  'school-form-inactive': 'school form not active on the sync date',
+  'class-school-not-included': 'class at a school not included',
+  'class-dates-missing': 'class start or end date missing',
+  'class-not-started': 'class more than the lead time before its start',
+  'class-ended': 'class ended',
+  'class-no-teacher': 'class has no exported teacher',
+  'activity-not-selected': 'activity not marked for export',
+  'activity-cancelled': 'activity cancelled',
+  'activity-start-missing': 'activity start date missing',
+  'activity-not-started': 'activity more than the lead time before its start',
+  'activity-ended': 'activity ended',
+  'activity-school-not-included': 'activity at a school not included',
+  'activity-no-active-class-or-group': 'activity linked to no active class or group',
+  'activity-no-teacher': 'activity has no exported teacher',
+} as const;
+
+export type Reason = keyof typeof REASONS;

@@ -1,0 +1,32 @@
+/**
+ * Exit codes and the one error type for expected failures. An AppError's
+ * message is shown to the admin as is, so it must say what to do and must
+ * never carry a secret, a personnummer or a name.
+ * docs/exit-codes.md documents the same table; a test keeps the two in step.
+ */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  config: 3,
+  sourceUnavailable: 4,
+  schemaMismatch: 5,
+  outputFailed: 6,
+  privacyGate: 7,
+} as const;
+
+export type ExitCodeName = keyof typeof ExitCode;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ExitCodeName,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get exitCode(): number {
+    return ExitCode[this.code];
+  }
+}

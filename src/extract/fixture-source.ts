@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { AppError } from '../errors';
+import { parseJson } from '../parse-json';
+import { CONTRACT, QUERY_NAMES, type SourceRows } from './contract';
+import { toContractRows } from './rows';
+
+const TABLES = new Set<string>(QUERY_NAMES.map((q) => CONTRACT[q].table));
+
+/**
+ * Turns a parsed fixture (one array of rows per table of our schema model,
+ * see docs/fixtures.md) into contract rows. Every default query is a plain
+ * projection of its table, so this yields what the SQL source yields.
+ */
+export function fixtureToRows(fixture: unknown, name: string): SourceRows {
+  if (fixture === null || typeof fixture !== 'object' || Array.isArray(fixture)) {
+    throw new AppError('schemaMismatch', `${name}: a fixture is a JSON object with one array per table (see docs/fixtures.md)`);
+  }
+  const tables = fixture as Record<string, unknown>;
+  const unknown = Object.keys(tables).filter((t) => !TABLES.has(t) && !t.startsWith('$'));
+  if (unknown.length > 0) {
+    throw new AppError('schemaMismatch', `${name}: unknown table ${unknown.join(', ')}; the tables are ${[...TABLES].join(', ')}`);
+  }
+  const rows: Record<string, unknown> = {};
+  for (const query of QUERY_NAMES) {
+    const table = CONTRACT[query].table;
+    const raw = tables[table];
+    if (!Array.isArray(raw)) {
+      throw new AppError('schemaMismatch', `${name} lacks table ${table} (an array of rows; it may be empty): see docs/fixtures.md`);
+    }
+    rows[query] = toContractRows(query, raw, `${name} table ${table}`);
+  }
+  return rows as SourceRows;
+}
+
+export async function readFixture(path: string): Promise<SourceRows> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : `it cannot be read (${code ?? 'unknown error'})`;
+    throw new AppError('sourceUnavailable', `Fixture ${path}: ${why}. Check source.path in the configuration.`);
+  }
+  return fixtureToRows(parseJson(text, `Fixture ${path}`, 'schemaMismatch'), `Fixture ${path}`);
+}

@@ -1,0 +1,74 @@
+import { AppError } from '../errors';
+import { CONTRACT, type ColumnType, type QueryName, type Row } from './contract';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Checks a `YYYY-MM-DD` string names a real calendar day. */
+export function isCalendarDate(value: string): boolean {
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+
+/** Why a value does not fit its column type, or undefined when it fits. Never echoes text values: they may be personal data. */
+type Coerced = { ok: true; value: unknown } | { ok: false; expected: string; shown?: string };
+
+function coerce(type: ColumnType, value: unknown): Coerced {
+  const nullable = type.endsWith('?');
+  if (value === null || value === undefined) {
+    return nullable ? { ok: true, value: null } : { ok: false, expected: 'a value (NULL is not allowed)' };
+  }
+  switch (type) {
+    case 'id':
+      // SQL Server returns uniqueidentifiers in upper case; ids compare case-insensitively.
+      if (typeof value === 'string' && value.trim() !== '') return { ok: true, value: value.trim().toLowerCase() };
+      if (typeof value === 'number' && Number.isInteger(value)) return { ok: true, value: String(value) };
+      return { ok: false, expected: 'an id (text or whole number)' };
+    case 'text':
+    case 'text?':
+      return typeof value === 'string' ? { ok: true, value } : { ok: false, expected: 'text' };
+    case 'date?':
+      // mssql returns DATE columns as UTC-midnight Date objects.
+      if (value instanceof Date && !Number.isNaN(value.getTime())) return { ok: true, value: value.toISOString().slice(0, 10) };
+      if (typeof value === 'string' && isCalendarDate(value)) return { ok: true, value };
+      return { ok: false, expected: 'a date YYYY-MM-DD', shown: typeof value === 'string' ? value.slice(0, 20) : typeof value };
+    case 'int?':
+      return typeof value === 'number' && Number.isInteger(value)
+        ? { ok: true, value }
+        : { ok: false, expected: 'a whole number', shown: String(value).slice(0, 20) };
+    case 'bit':
+      if (typeof value === 'boolean') return { ok: true, value };
+      if (value === 0 || value === 1) return { ok: true, value: value === 1 };
+      return { ok: false, expected: 'a bit (true/false or 0/1)', shown: String(value).slice(0, 20) };
+  }
+}
+
+/**
+ * Projects raw rows onto the contract columns of one query and checks their
+ * types. `where` names the origin in messages, e.g. "fixture table person".
+ * A missing column stops the run: a changed schema must never read as "no data".
+ */
+export function toContractRows<Q extends QueryName>(query: Q, raw: readonly unknown[], where: string): Row<Q>[] {
+  const columns = Object.entries(CONTRACT[query].columns) as [string, ColumnType][];
+  return raw.map((item, index) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new AppError('schemaMismatch', `${where}, row ${index + 1}: expected an object with the columns ${columns.map(([c]) => c).join(', ')}`);
+    }
+    const record = item as Record<string, unknown>;
+    const row: Record<string, unknown> = {};
+    for (const [column, type] of columns) {
+      if (!(column in record)) {
+        throw new AppError('schemaMismatch', `${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
+      }
+      const result = coerce(type, record[column]);
+      if (!result.ok) {
+        const shown = result.shown === undefined ? '' : ` (found "${result.shown}")`;
+        throw new AppError('schemaMismatch', `${where}, row ${index + 1}, column ${column}: expected ${result.expected}${shown}`);
+      }
+      row[column] = result.value;
+    }
+    return row as Row<Q>;
+  });
+}
