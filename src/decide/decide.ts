@@ -200,6 +200,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     if (start === null) return fail(`${what} has no start date`);
     if (start > studentFrom) return fail(`${what} starts ${start}, after ${studentFrom} (${studentLead})`);
     if (end !== null && end < D) return fail(`${what} ended ${end} (before ${D})`);
+    if (start > D) return pass(`${what} starts ${start}, within the lead time (on or before ${studentFrom}, ${studentLead})`);
     return pass(`${what} is active (${formatRange(start, end)})`);
   };
 
@@ -225,6 +226,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     if (e.start_date === null) return fail(`${what} has no start date`);
     if (e.start_date > staffFrom) return fail(`${what} starts ${e.start_date}, after ${staffFrom} (${staffLead})`);
     if (e.end_date !== null && e.end_date < D) return fail(`${what} ended ${e.end_date} (before ${D})`);
+    if (e.start_date > D) return pass(`${what} starts ${e.start_date}, within the lead time (on or before ${staffFrom}, ${staffLead})`);
     return pass(`${what} is active (${formatRange(e.start_date, e.end_date)})`);
   };
 

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { main } from './program';
+
+const code = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  now: () => new Date(),
+});
+process.exitCode = code;

@@ -1,0 +1,97 @@
+import { Command, CommanderError, Option } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
+import { loadConfig } from '../configure/config';
+import { writeRosterToDirectory } from '../deliver/directory';
+import { AppError, ExitCode } from '../errors';
+import { isCalendarDate } from '../extract/rows';
+import { prepare } from '../pipeline';
+import { formatExplain } from '../report/explain';
+import { formatSummary } from '../report/summary';
+
+export const VERSION: string = packageJson.version;
+
+/** The edges the CLI talks to, so tests can see exactly what a user sees. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly now: () => Date;
+}
+
+/** Today's calendar date where the schools are, whatever the server's time zone. */
+export function todayInStockholm(now: Date): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+function syncDate(option: string | undefined, io: Io): string {
+  if (option === undefined) return todayInStockholm(io.now());
+  if (!isCalendarDate(option)) throw new AppError('usage', `--date ${option} is not a calendar date. Use YYYY-MM-DD, e.g. --date 2026-08-20.`);
+  return option;
+}
+
+const dateOption = () => new Option('--date <YYYY-MM-DD>', 'sync date (default: today in Europe/Stockholm)');
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('procapita-sync')
+    .description('Reads ProCapita, applies the eligibility rules and delivers the school roster.')
+    .version(`procapita-sync ${VERSION}`, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run procapita-sync --help for usage)')
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('read the source, apply the rules and write the roster')
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .requiredOption('--out <dir>', 'folder to write roster.json into')
+    .addOption(dateOption())
+    .action(async (opts: { config: string; out: string; date?: string }) => {
+      const date = syncDate(opts.date, io);
+      const config = await loadConfig(opts.config);
+      const { decisions, roster, email } = await prepare(config, date);
+      const file = await writeRosterToDirectory(roster, opts.out);
+      io.stdout(`${formatSummary(decisions, roster, email)}\n\nRoster written to ${file}: ${roster.persons.length} persons, ${roster.groups.length} groups.\n`);
+    });
+
+  program
+    .command('explain')
+    .description('show why a person or group is or is not exported')
+    .argument('<query>', 'a GUID, a personnummer or part of a name')
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(dateOption())
+    .action(async (query: string, opts: { config: string; date?: string }) => {
+      const date = syncDate(opts.date, io);
+      const config = await loadConfig(opts.config);
+      const { decisions, rows } = await prepare(config, date);
+      io.stdout(`${formatExplain(query, decisions, rows)}\n`);
+    });
+
+  return program;
+}
+
+/** Runs one command line and returns the exit code. Expected failures print one line, never a stack. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    if (argv.length === 0) {
+      io.stderr(program.helpInformation());
+      return ExitCode.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help/version text).
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof AppError) {
+      io.stderr(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr(`internal error: ${(err as Error).message}\nThis is a bug in procapita-sync ${VERSION}; please report it. Set PROCAPITA_SYNC_DEBUG=1 to see the stack.\n`);
+    if (process.env.PROCAPITA_SYNC_DEBUG === '1') io.stderr(`${(err as Error).stack}\n`);
+    return ExitCode.internal;
+  }
+}

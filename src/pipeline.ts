@@ -1,0 +1,27 @@
+/**
+ * The flow, in order: configure → extract → decide → enrich → guard → deliver → report.
+ * Everything between extract and deliver is pure; the edges do the I/O.
+ */
+import type { Config } from './configure/config';
+import { decide, type Decisions } from './decide/decide';
+import { buildRoster, type Roster } from './decide/roster';
+import { resolveEmails, type EmailStats } from './enrich/email';
+import type { CalendarDate, SourceRows } from './extract/contract';
+import { readSource } from './extract/source';
+import { checkPrivacy } from './guard/privacy';
+
+export interface Prepared {
+  readonly rows: SourceRows;
+  readonly decisions: Decisions;
+  readonly roster: Roster;
+  readonly email: EmailStats;
+}
+
+/** Everything up to (not including) delivery. */
+export async function prepare(config: Config, syncDate: CalendarDate): Promise<Prepared> {
+  const rows = await readSource(config.source);
+  const decisions = decide(rows, config.rules, syncDate);
+  const { roster, stats } = resolveEmails(buildRoster(decisions, rows, config.rules));
+  checkPrivacy(roster, rows, config.rules);
+  return { rows, decisions, roster, email: stats };
+}
