@@ -17,6 +17,17 @@ export const ExitCode = {
 
 export type ExitCodeName = keyof typeof ExitCode;
 
+export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
+  ok: 'ok: the roster was written',
+  internal: 'internal error: a bug; please report it',
+  usage: 'usage: unknown command, missing option or invalid --date',
+  config: 'configuration: the file is missing, not JSON, or invalid',
+  sourceUnavailable: 'source unavailable: the fixture (later the database) cannot be read',
+  schemaMismatch: 'schema mismatch: a table or column the queries need is missing or has the wrong type',
+  outputFailed: 'output: the roster could not be written to --out',
+  privacyGate: 'privacy gate: the outgoing roster broke a privacy rule; nothing was written',
+};
+
 export class AppError extends Error {
   constructor(
     readonly code: ExitCodeName,

@@ -11,7 +11,8 @@ export function parseJson(text: string, what: string, code: ExitCodeName): unkno
     return JSON.parse(clean);
   } catch (err) {
     const message = (err as Error).message;
-    const kind = message.split(/,\s*"|\s+in JSON/)[0] ?? 'syntax error';
+    // Drop V8's quote of the text (`, "…" is not valid JSON`) and its position phrase.
+    const kind = message.replace(/,\s*".*$/s, '').replace(/\s+(in JSON\s+)?at position \d+.*$/s, '').replace(/\s+in JSON$/, '');
     const pos = /at position (\d+)/.exec(message);
     let where = '';
     if (pos) {

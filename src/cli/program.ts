@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig } from '../configure/config';
 import { writeRosterToDirectory } from '../deliver/directory';
-import { AppError, ExitCode } from '../errors';
+import { AppError, EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName } from '../errors';
 import { isCalendarDate } from '../extract/rows';
 import { prepare } from '../pipeline';
 import { formatExplain } from '../report/explain';
@@ -30,6 +30,9 @@ function syncDate(option: string | undefined, io: Io): string {
   return option;
 }
 
+const exitCodeLines = () =>
+  (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `  ${String(ExitCode[name]).padStart(2)}  ${EXIT_CODE_MEANINGS[name]}`).join('\n');
+
 const dateOption = () => new Option('--date <YYYY-MM-DD>', 'sync date (default: today in Europe/Stockholm)');
 
 export function buildProgram(io: Io): Command {
@@ -39,7 +42,8 @@ export function buildProgram(io: Io): Command {
     .helpOption('-h, --help', 'show help')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run procapita-sync --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', `\nExit codes:\n${exitCodeLines()}\nSee docs/exit-codes.md.`);
 
   program
     .command('run')

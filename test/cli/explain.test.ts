@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli } from '../support/cli';
+
+const explain = (query: string, date = DEMO_DATE) => runCli(['explain', query, '--config', DEMO_CONFIG, '--date', date]);
+
+const person = (given: string) => demoFixture().person!.find((p) => p.given_name === given)!;
+
+describe('explain', () => {
+  it('says which placement ended, and when', async () => {
+    const r = await explain('Hanna Slut');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'Sync date 2026-09-01: 1 match for "Hanna Slut"',
+        '',
+        `person ${person('Hanna').person_id} Hanna Slut`,
+        '  verdict: excluded',
+        '  excluded as student: no active class placement (no-active-placement)',
+        '    ✓ no protected identity (level 0)',
+        '    ✓ not marked as deceased',
+        '    ✓ not marked as deregistered',
+        '    ✗ placement in 9C at BJSK ended 2026-06-12 (before 2026-09-01)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('shows an included pupil with the groups they are in', async () => {
+    const r = await explain('hugo');
+    expect(r.stdout).toContain('  verdict: included\n  included as student\n');
+    expect(r.stdout).toContain('    ✓ placement in 7A at BJSK is active (2026-08-17 – no end date), in an included class\n');
+    expect(r.stdout).toContain('  student in classes: 7A\n  student in teaching groups: Modersmål arabiska, Ma 7A\n');
+  });
+
+  it('explains the 1-day student lead time on both sides of the boundary', async () => {
+    const ida = await explain('Ida Ny');
+    expect(ida.stdout).toContain('✓ placement in 7B at BJSK starts 2026-09-02, within the lead time (on or before 2026-09-02, sync date + 1 day), in an included class');
+    const viktor = await explain('Viktor');
+    expect(viktor.stdout).toContain('excluded as student: no active class placement (no-active-placement)');
+    expect(viktor.stdout).toContain('✗ placement in 7B at BJSK starts 2026-09-03, after 2026-09-02 (sync date + 1 day)');
+  });
+
+  it('explains staff: the 14-day lead time and a protected colleague who does not count', async () => {
+    const maria = await explain('Maria Holm');
+    expect(maria.stdout).toContain('excluded as staff: no active employment at an included school (no-active-employment)');
+    expect(maria.stdout).toContain('✗ employment at EKGY starts 2026-10-01, after 2026-09-15 (sync date + 14 days)');
+    const cls = await explain('8A');
+    expect(cls.stdout).toContain('class 8A (');
+    expect(cls.stdout).toContain('  verdict: excluded: class has no exported teacher (class-no-teacher)');
+    expect(cls.stdout).toContain('    ✗ 1 staff linked, none of them exported');
+    expect(cls.stdout).not.toContain('Dold');
+  });
+
+  it('explains a teaching group: marker, window, links and teachers', async () => {
+    const r = await explain('Idrott 9C');
+    expect(r.stdout).toContain('  verdict: excluded: activity ended (activity-ended)');
+    expect(r.stdout).toContain('    ✓ notes contain the marker PORTAL');
+    expect(r.stdout).toContain('    ✗ activity ends 2026-06-12, not later than 2026-09-01');
+    expect(r.stdout).toContain('    ✗ linked class 9C ended 2026-06-12 (before 2026-09-01)');
+    const fy = await explain('Fy 7A');
+    expect(fy.stdout).toContain('  verdict: excluded: activity not marked for export (activity-not-selected)');
+    expect(fy.stdout).toContain('    ✗ notes do not contain the word PORTAL');
+  });
+
+  it('for a protected person prints only the GUID and "excluded: protected identity"', async () => {
+    const vera = person('Vera');
+    for (const query of [vera.person_id as string, (vera.person_id as string).toUpperCase(), vera.personal_number as string]) {
+      const r = await explain(query);
+      expect(r.code).toBe(0);
+      const body = r.stdout.split('\n').slice(2).join('\n');
+      expect(body).toBe(`person ${vera.person_id}\n  excluded: protected identity\n`);
+      expect(r.stdout).not.toMatch(/Vera|Skydd|7B|201308080311/);
+    }
+  });
+
+  it('treats an unknown protection level like a protected identity', async () => {
+    const idun = person('Idun');
+    const r = await explain(idun.person_id as string);
+    expect(r.stdout.split('\n').slice(2).join('\n')).toBe(`person ${idun.person_id}\n  excluded: protected identity\n`);
+  });
+
+  it('never finds a protected person by name', async () => {
+    const r = await explain('Skydd');
+    expect(r.stdout).toBe('Nothing matches "Skydd" on 2026-09-01. Search by GUID, personnummer, or at least two letters of a name.\n');
+  });
+
+  it('masks a personnummer query in what it prints', async () => {
+    const r = await explain('20130101-9999');
+    expect(r.stdout).toBe('Nothing matches "20130101-****" on 2026-09-01. Search by GUID, personnummer, or at least two letters of a name.\n');
+    const hugo = person('Hugo');
+    const found = await explain((hugo.personal_number as string).slice(2));
+    expect(found.stdout).toContain(`1 match for "${(hugo.personal_number as string).slice(2, 8)}-****"`);
+    expect(found.stdout).toContain('Hugo Dahl');
+    expect(found.stdout).not.toContain((hugo.personal_number as string).slice(2));
+  });
+
+  it('uses the sync date it is given', async () => {
+    const before = await explain('Hanna Slut', '2026-06-12');
+    expect(before.stdout).toContain('Sync date 2026-06-12: 1 match');
+    expect(before.stdout).toContain('    ✓ placement in 9C at BJSK is active (2023-08-17 – 2026-06-12), in an included class\n  student in classes: 9C\n');
+  });
+});

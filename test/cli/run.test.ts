@@ -1,0 +1,192 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { todayInStockholm } from '../../src/cli/program';
+import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, spawnCli, tempDir, writeSetup } from '../support/cli';
+
+describe('run on the demo municipality', () => {
+  it('writes roster.json and prints the summary per school with reason counts', async () => {
+    const out = tempDir();
+    const r = await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('Sync date 2026-09-01');
+    expect(lines).toContain('Björkskolan (BJSK)         F, GR        12      4        3                3');
+    expect(lines).toContain('Ekdalens gymnasium (EKGY)  GY            3      2        2                2');
+    expect(lines).toContain('Total                                   15      6        5                5');
+    expect(lines).toContain('    3  protected-identity: protected identity');
+    expect(lines).toContain('    1  protected-identity-unknown: protected-identity level unknown (left out to be safe)');
+    expect(lines).toContain('    1  school-unit-inactive: school unit not active on the sync date');
+    expect(lines).toContain('    1  class-no-teacher: class has no exported teacher');
+    expect(lines).toContain('    1  activity-cancelled: activity cancelled');
+    expect(r.stdout).toContain('E-mail: 16 from ProCapita, 5 without an address (1 held an invalid address in ProCapita)');
+    expect(r.stdout).toContain('! 1 person has an unknown protected-identity level');
+    expect(r.stdout).toContain(`Roster written to ${join(out, 'roster.json')}: 21 persons, 10 groups.`);
+
+    expect(readdirSync(out)).toEqual(['roster.json']);
+    const roster = JSON.parse(readFileSync(join(out, 'roster.json'), 'utf8'));
+    expect(roster.syncDate).toBe(DEMO_DATE);
+    expect(roster.schools.map((s: { code: string }) => s.code).sort()).toEqual(['BJSK', 'EKGY']);
+    expect(roster.persons).toHaveLength(21);
+    expect(roster.groups).toHaveLength(10);
+    const ida = roster.persons.find((p: { givenName: string }) => p.givenName === 'Ida');
+    expect(ida).toMatchObject({ roles: ['student'], familyName: 'Ny', email: 'ida.ny@demo.kommun.se' });
+    expect(ida).not.toHaveProperty('personalNumber');
+  });
+
+  it('gives the same roster twice (sorted, no clock in the output)', async () => {
+    const a = tempDir();
+    const b = tempDir();
+    await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', a], new Date('2026-01-01T00:00:00Z'));
+    await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', b], new Date('2027-05-05T12:00:00Z'));
+    expect(readFileSync(join(a, 'roster.json'), 'utf8')).toBe(readFileSync(join(b, 'roster.json'), 'utf8'));
+  });
+
+  it('defaults the sync date to today in Europe/Stockholm', async () => {
+    const out = tempDir();
+    // 23:30 UTC on 31 August is already 1 September in Stockholm (UTC+2).
+    const r = await runCli(['run', '--config', DEMO_CONFIG, '--out', out], new Date('2026-08-31T23:30:00Z'));
+    expect(r.stdout.split('\n')[0]).toBe('Sync date 2026-09-01');
+  });
+
+  it('exports personnummer only when the configuration asks for it', async () => {
+    const fixture = demoFixture();
+    const numbers = fixture.person!.map((p) => p.personal_number as string);
+    for (const exportIt of [false, true]) {
+      const { configPath } = writeSetup(fixture, { export: { personalNumber: exportIt } });
+      const out = tempDir();
+      const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', out]);
+      expect(r.code).toBe(0);
+      const text = readFileSync(join(out, 'roster.json'), 'utf8');
+      const found = numbers.filter((n) => text.includes(n));
+      if (exportIt) expect(found.length).toBe(21);
+      else expect(found).toEqual([]);
+      for (const n of numbers) expect(r.stdout).not.toContain(n);
+    }
+  });
+});
+
+describe('todayInStockholm', () => {
+  it.each([
+    ['2026-06-30T21:59:00Z', '2026-06-30'],
+    ['2026-06-30T22:00:00Z', '2026-07-01'],
+    ['2026-12-31T22:59:00Z', '2026-12-31'],
+    ['2026-12-31T23:00:00Z', '2027-01-01'],
+  ])('%s is %s in Stockholm', (instant, expected) => {
+    expect(todayInStockholm(new Date(instant))).toBe(expected);
+  });
+});
+
+describe('expected failures: one clear line and a documented exit code', () => {
+  const demo = ['--config', DEMO_CONFIG];
+
+  it.each([
+    ['no arguments', [], 2, /Usage: procapita-sync/],
+    ['an unknown command', ['sync'], 2, /unknown command 'sync'/],
+    ['a missing --out', ['run', ...demo], 2, /required option '--out <dir>' not specified/],
+    ['an impossible date', ['run', ...demo, '--out', '/tmp/x', '--date', '2026-02-30'], 2, /^error: --date 2026-02-30 is not a calendar date\. Use YYYY-MM-DD/],
+    ['a date in another format', ['run', ...demo, '--out', '/tmp/x', '--date', '30/08/2026'], 2, /^error: --date 30\/08\/2026 is not a calendar date/],
+    ['a missing config file', ['run', '--config', '/nonexistent/config.json', '--out', '/tmp/x'], 3, /^error: Configuration \/nonexistent\/config.json: no such file\. Give the path of the configuration file with --config\./],
+  ])('%s', async (_name, args, code, message) => {
+    const r = await runCli(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a config that is not JSON names the line and column, and quotes none of the text', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'config.json');
+    writeFileSync(file, '{\n  "schools": [\n    { "unitCode": "Anna Svensson 201003151234" }\n    { }\n  ]\n}\n');
+    const r = await runCli(['run', '--config', file, '--out', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: Configuration ${file} is not valid JSON: Expected ',' or ']' after array element at line 4, column 5\n`);
+  });
+
+  it.each([
+    [{ schools: [{ unitCode: 'BJSK', schoolForm: 'XX' }] }, /schools\[0\]\.schoolForm: Invalid option: expected one of "PC"\|"FS"/],
+    [{ schools: [] }, /schools: list at least one school unit and school form/],
+    [{ schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }, { unitCode: 'BJSK', schoolForm: 'GR' }] }, /schools lists BJSK\/GR twice\. Remove one\./],
+    [{ leadDays: { staff: -1, students: 1 } }, /leadDays\.staff: Too small/],
+    [{ teachingGroups: { select: 'nameSuffix' } }, /teachingGroups\.suffix: Invalid input/],
+    [{ scools: [] }, /Unrecognized key: "scools"/],
+    [{ source: { type: 'sql' } }, /source\.type: Invalid discriminator value\. Expected 'fixture'/],
+  ])('a config with %j is refused with exit code 3', async (patch, message) => {
+    const { configPath, dir } = writeSetup(demoFixture(), patch);
+    const r = await runCli(['run', '--config', configPath, '--out', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/See docs\/configuration\.md\.\n$|Remove one\.\n$/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('a missing fixture file exits 4 and says where to look', async () => {
+    const { configPath, dir } = writeSetup(demoFixture(), { source: { type: 'fixture', path: 'gone.json' } });
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(`error: Fixture ${join(dir, 'gone.json')}: it does not exist. Check source.path in the configuration.\n`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('a fixture missing a table exits 5 and names the table', async () => {
+    const fixture = demoFixture();
+    delete fixture.class_placement;
+    const { configPath, dir } = writeSetup(fixture);
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/lacks table class_placement \(an array of rows; it may be empty\): see docs\/fixtures\.md/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('a fixture row missing a column exits 5 and names table and column', async () => {
+    const fixture = demoFixture();
+    delete fixture.person![3]!.protected_identity;
+    const { configPath, dir } = writeSetup(fixture);
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/table person lacks column protected_identity \(row 4\)/);
+  });
+
+  it('a wrong type names row and column but never echoes a text value', async () => {
+    const fixture = demoFixture();
+    fixture.person![0]!.personal_number = 197804120011;
+    fixture.person![1]!.given_name = 42;
+    const { configPath, dir } = writeSetup(fixture);
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/table person, row 1, column personal_number: expected text\n$/);
+    expect(r.stderr).not.toContain('197804120011');
+  });
+
+  it('an output folder that cannot be created exits 6 and leaves nothing behind', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'blocker'), 'a file where the folder should be');
+    const r = await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', join(dir, 'blocker', 'out')]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/^error: Cannot write the roster to .*blocker\/out: a file is in the way of the folder\./);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('the real process', () => {
+  it('prints the version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const r = await spawnCli(['--version']);
+    expect(r).toEqual({ code: 0, stdout: `procapita-sync ${pkg.version}\n`, stderr: '' });
+  });
+
+  it('lists the commands and exit codes in --help', async () => {
+    const r = await spawnCli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run \[options\]/);
+    expect(r.stdout).toMatch(/explain \[options\] <query>/);
+    expect(r.stdout).toMatch(/Exit codes:\n\s+0 {2}ok/);
+  });
+
+  it('exits with the documented code and no stack trace on an expected failure', async () => {
+    const r = await spawnCli(['run', '--config', 'no-such-config.json', '--out', 'unused']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('error: Configuration no-such-config.json: no such file. Give the path of the configuration file with --config.\n');
+  });
+});

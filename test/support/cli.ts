@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/program';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const DEMO_CONFIG = join(ROOT, 'assets/demo/config.json');
+export const DEMO_FIXTURE = join(ROOT, 'assets/demo/municipality.json');
+export const DEMO_DATE = '2026-09-01';
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in-process with captured output, as a user would see it. */
+export async function runCli(args: readonly string[], now = new Date('2026-09-01T10:00:00Z')): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), now: () => now });
+  return { code, stdout, stderr };
+}
+
+/** Runs the CLI as a real process through tsx, exactly as `npm start` does. */
+export function spawnCli(args: readonly string[]): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+export function tempDir(prefix = 'procapita-sync-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function demoFixture(): Record<string, Record<string, unknown>[]> {
+  return JSON.parse(readFileSync(DEMO_FIXTURE, 'utf8')) as Record<string, Record<string, unknown>[]>;
+}
+
+/** Writes a fixture and a configuration for it into a fresh folder; returns the config path. */
+export function writeSetup(fixture: unknown, config: Record<string, unknown> = {}): { dir: string; configPath: string } {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'municipality.json'), JSON.stringify(fixture));
+  const demo = JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')) as Record<string, unknown>;
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify({ ...demo, source: { type: 'fixture', path: 'municipality.json' }, ...config }));
+  return { dir, configPath };
+}
