@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Linux machine (as root): the Debian packages
+# and services the tests need, the type check, then every test.
+# README's second command and .ci/run call this, after `npm ci`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use. None yet: the SQL, LDAP and credential-store
+# tests of later releases add theirs here.
+packages=()
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  echo "Installing Debian packages: ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+npm run --silent typecheck
+
+mkdir -p .test-output
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.test-output/vitest.json || status=$?
+# One plain closing line, the same whatever the test runner prints.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".test-output/vitest.json", "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' || status=1
+exit "$status"
