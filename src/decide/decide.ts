@@ -205,11 +205,9 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   };
 
   // ---- Identity (shared by both roles) ------------------------------------
-  let unknownLevels = 0;
   const identityReason = (p: PersonRow): Reason | undefined => {
     if (p.protected_identity === 0) return undefined;
     if (p.protected_identity === 1 || p.protected_identity === 2 || p.protected_identity === 3) return 'protected-identity';
-    unknownLevels++;
     return 'protected-identity-unknown';
   };
 
@@ -503,6 +501,8 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     };
   });
 
+  // Only students and staff: an unknown level on, say, a guardian changes nothing.
+  const unknownLevels = persons.filter((p) => p.reason === 'protected-identity-unknown' && (p.student || p.staff)).length;
   if (unknownLevels > 0) {
     warnings.push(
       `${unknownLevels} person${unknownLevels === 1 ? ' has' : 's have'} an unknown protected-identity level (NULL or not 0–3) and ${unknownLevels === 1 ? 'was' : 'were'} left out to be safe. Check the protected-identity field in ProCapita.`,
