@@ -68,3 +68,16 @@ export function schoolOf(d: Decisions, code: string, form = 'GR'): SchoolDecisio
 export const failed = (checks: readonly Check[]): string[] => checks.filter((c) => !c.ok).map((c) => c.text);
 /** The texts of the checks that held. */
 export const passed = (checks: readonly Check[]): string[] => checks.filter((c) => c.ok).map((c) => c.text);
+
+/**
+ * A table for `it.each(...)('%s', (title, row) => ...)`: each row paired with its
+ * title. (vitest cuts `$field` values in test names at 40 characters; `%s` is shown in full.)
+ */
+export function table<T>(rows: readonly T[], title: (row: T) => string): [string, T][] {
+  return rows.map((r) => [title(r), r]);
+}
+
+/** `table` titled "<name> → <reason, or 'included'>". */
+export function named<T extends { readonly name: string; readonly reason: string | null }>(rows: readonly T[]): [string, T][] {
+  return table(rows, (r) => `${r.name} → ${r.reason ?? 'included'}`);
+}
