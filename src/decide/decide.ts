@@ -211,6 +211,16 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     return 'protected-identity-unknown';
   };
 
+  /** A protected person's role decision records the verdict and nothing else. */
+  const protectedRole = (reason: Reason): RoleDecision => ({ included: false, reason, checks: [], unitIds: [] });
+  /** The checks both roles start with, for a person without a protected identity. */
+  const baseChecks = (person: PersonRow): { checks: Check[]; reason?: Reason } => {
+    const identityOk = pass('no protected identity (level 0)');
+    return person.deceased
+      ? { checks: [identityOk, fail('marked as deceased')], reason: 'deceased' }
+      : { checks: [identityOk, pass('not marked as deceased')] };
+  };
+
   // ---- Staff ----------------------------------------------------------------
   const staffDecisions = new Map<string, RoleDecision>();
   const exportedStaff = new Set<string>();
@@ -233,15 +243,11 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     if (!person) continue; // an employment without a person row has no one to export
     const idReason = identity.get(personId);
     if (idReason) {
-      staffDecisions.set(personId, { included: false, reason: idReason, checks: [], unitIds: [] });
+      staffDecisions.set(personId, protectedRole(idReason));
       continue;
     }
-    const checks: Check[] = [pass('no protected identity (level 0)')];
-    let reason: Reason | undefined;
-    if (person.deceased) {
-      checks.push(fail('marked as deceased'));
-      reason = 'deceased';
-    } else checks.push(pass('not marked as deceased'));
+    const { checks, reason: base } = baseChecks(person);
+    let reason = base;
     const employmentChecks = employments.map((e) => ({ e, check: employmentCheck(e) }));
     checks.push(...employmentChecks.map((x) => x.check));
     const active = employmentChecks.filter((x) => x.check.ok);
@@ -327,15 +333,11 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     if (!person) continue;
     const idReason = identity.get(personId);
     if (idReason) {
-      studentDecisions.set(personId, { included: false, reason: idReason, checks: [], unitIds: [] });
+      studentDecisions.set(personId, protectedRole(idReason));
       continue;
     }
-    const checks: Check[] = [pass('no protected identity (level 0)')];
-    let reason: Reason | undefined;
-    if (person.deceased) {
-      checks.push(fail('marked as deceased'));
-      reason = 'deceased';
-    } else checks.push(pass('not marked as deceased'));
+    const { checks, reason: base } = baseChecks(person);
+    let reason = base;
     if (person.deregistered) {
       checks.push(fail('marked as deregistered'));
       reason ??= 'deregistered';

@@ -14,7 +14,7 @@ import type { RuleConfig } from '../../src/configure/config';
 import { hasPortalMarker } from '../../src/decide/decide';
 import type { Reason } from '../../src/decide/reasons';
 import { rules, type ActivityOptions } from '../support/builder';
-import { D, day, failed, groupOf, named, passed, run, table, world, type World } from '../support/world';
+import { D, day, expectWindowCase, failed, type WindowCase, groupOf, named, passed, run, table, world, type World } from '../support/world';
 
 const NOT_INCLUDED = 'which is not an included school (not configured, or not active on 2026-08-20)';
 
@@ -98,15 +98,6 @@ describe('cancelled', () => {
 });
 
 describe('activity window (D = 2026-08-20)', () => {
-  interface WindowCase {
-    readonly name: string;
-    readonly start: string | null;
-    readonly end: string | null;
-    readonly reason: Reason | null;
-    /** Whether the 7B student is in studentIds. */
-    readonly students: boolean;
-    readonly text: string;
-  }
   const cases: WindowCase[] = [
     {
       name: 'start = D+14 (start − 14 = D): created, teachers only',
@@ -136,13 +127,7 @@ describe('activity window (D = 2026-08-20)', () => {
   it.each(named(cases))('activity %s', (_, { start, end, reason, students, text }) => {
     const { decision, teacher, student } = withActivity({ start, end });
     const g = decision();
-    expect(g.kind).toBe('teaching');
-    expect(g.included).toBe(reason === null);
-    expect(g.reason).toBe(reason ?? undefined);
-    expect(g.teacherIds).toEqual(reason === null ? [teacher] : []);
-    expect(g.studentIds).toEqual(students ? [student] : []);
-    if (reason === null) expect(passed(g.checks)).toContain(text);
-    else expect(failed(g.checks)).toEqual([text]);
+    expectWindowCase(g, 'teaching', { reason, teacher, student: students ? student : null, text });
   });
 });
 

@@ -6,21 +6,11 @@
  * in it is active.
  */
 import { describe, expect, it } from 'vitest';
-import type { Reason } from '../../src/decide/reasons';
-import { D, day, failed, groupOf, named, passed, run, world } from '../support/world';
+import { D, day, expectWindowCase, failed, type WindowCase, groupOf, named, run, world } from '../support/world';
 
 const NOT_INCLUDED = 'which is not an included school (not configured, or not active on 2026-08-20)';
 
 describe('class window (D = 2026-08-20, lead days staff 14 / students 1)', () => {
-  interface WindowCase {
-    readonly name: string;
-    readonly start: string | null;
-    readonly end: string | null;
-    readonly reason: Reason | null;
-    /** Whether the student (placed since 2026-08-01) is in studentIds. */
-    readonly students: boolean;
-    readonly text: string;
-  }
   const cases: WindowCase[] = [
     {
       name: 'start 2026-08-17, end 2027-06-11 (running)',
@@ -75,13 +65,7 @@ describe('class window (D = 2026-08-20, lead days staff 14 / students 1)', () =>
     const c = b.class({ unit: school, name: '7B', start, end, teachers: [teacher] });
     const s = b.student({ cls: c, start: '2026-08-01' });
     const g = groupOf(run(b), c);
-    expect(g.kind).toBe('class');
-    expect(g.included).toBe(reason === null);
-    expect(g.reason).toBe(reason ?? undefined);
-    expect(g.teacherIds).toEqual(reason === null ? [teacher] : []);
-    expect(g.studentIds).toEqual(students ? [s] : []);
-    if (reason === null) expect(passed(g.checks)).toContain(text);
-    else expect(failed(g.checks)).toEqual([text]);
+    expectWindowCase(g, 'class', { reason, teacher, student: students ? s : null, text });
   });
 
   it('studentsFrom is start − 1 (student lead), null without a start date', () => {

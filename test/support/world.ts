@@ -3,9 +3,11 @@
  * src/decide/dates.ts, a standard "world" (an included school with a teacher
  * and a running class) and lookups into Decisions that fail loudly.
  */
+import { expect } from 'vitest';
 import type { RuleConfig } from '../../src/configure/config';
 import type { Check, Decisions, GroupDecision, PersonDecision, SchoolDecision } from '../../src/decide/decide';
 import { decide } from '../../src/decide/decide';
+import type { Reason } from '../../src/decide/reasons';
 import type { CalendarDate } from '../../src/extract/contract';
 import { FixtureBuilder, rules } from './builder';
 
@@ -80,4 +82,34 @@ export function table<T>(rows: readonly T[], title: (row: T) => string): [string
 /** `table` titled "<name> → <reason, or 'included'>". */
 export function named<T extends { readonly name: string; readonly reason: string | null }>(rows: readonly T[]): [string, T][] {
   return table(rows, (r) => `${r.name} → ${r.reason ?? 'included'}`);
+}
+
+/** A row of the class and activity window tables. */
+export interface WindowCase {
+  readonly name: string;
+  readonly start: CalendarDate | null;
+  readonly end: CalendarDate | null;
+  readonly reason: Reason | null;
+  /** Whether the world's student is in studentIds. */
+  readonly students: boolean;
+  readonly text: string;
+}
+
+/**
+ * One window case of a class or teaching group: created (reason null) with its
+ * teacher and, from start − 1, its student; or left out with exactly one
+ * failed check.
+ */
+export function expectWindowCase(
+  g: GroupDecision,
+  kind: GroupDecision['kind'],
+  c: { readonly reason: string | null; readonly teacher: string; readonly student: string | null; readonly text: string },
+): void {
+  expect(g.kind).toBe(kind);
+  expect(g.included).toBe(c.reason === null);
+  expect(g.reason).toBe(c.reason ?? undefined);
+  expect(g.teacherIds).toEqual(c.reason === null ? [c.teacher] : []);
+  expect(g.studentIds).toEqual(c.student ? [c.student] : []);
+  if (c.reason === null) expect(passed(g.checks)).toContain(c.text);
+  else expect(failed(g.checks)).toEqual([c.text]);
 }
