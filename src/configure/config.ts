@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { SCHOOL_FORMS } from '../extract/contract';
-import { parseJson } from '../parse-json';
+import { readJsonFile } from '../json-file';
 
 const leadDay = z.number().int().min(0).max(365);
 
@@ -75,13 +74,6 @@ export function parseConfig(data: unknown, file: string): Config {
 }
 
 export async function loadConfig(file: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : `cannot be read (${code ?? 'unknown error'})`;
-    throw new AppError('config', `Configuration ${file}: ${why}. Give the path of the configuration file with --config.`);
-  }
-  return parseConfig(parseJson(text, `Configuration ${file}`, 'config'), file);
+  const data = await readJsonFile(file, `Configuration ${file}`, { read: 'config', parse: 'config' }, 'Give the path of the configuration file with --config.');
+  return parseConfig(data, file);
 }

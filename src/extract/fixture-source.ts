@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { AppError } from '../errors';
-import { parseJson } from '../parse-json';
+import { readJsonFile } from '../json-file';
 import { CONTRACT, QUERY_NAMES, type SourceRows } from './contract';
 import { toContractRows } from './rows';
 
@@ -33,13 +32,6 @@ export function fixtureToRows(fixture: unknown, name: string): SourceRows {
 }
 
 export async function readFixture(path: string): Promise<SourceRows> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : `it cannot be read (${code ?? 'unknown error'})`;
-    throw new AppError('sourceUnavailable', `Fixture ${path}: ${why}. Check source.path in the configuration.`);
-  }
-  return fixtureToRows(parseJson(text, `Fixture ${path}`, 'schemaMismatch'), `Fixture ${path}`);
+  const data = await readJsonFile(path, `Fixture ${path}`, { read: 'sourceUnavailable', parse: 'schemaMismatch' }, 'Check source.path in the configuration.');
+  return fixtureToRows(data, `Fixture ${path}`);
 }

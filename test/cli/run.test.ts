@@ -125,7 +125,7 @@ describe('expected failures: one clear line and a documented exit code', () => {
     const { configPath, dir } = writeSetup(demoFixture(), { source: { type: 'fixture', path: 'gone.json' } });
     const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe(`error: Fixture ${join(dir, 'gone.json')}: it does not exist. Check source.path in the configuration.\n`);
+    expect(r.stderr).toBe(`error: Fixture ${join(dir, 'gone.json')}: no such file. Check source.path in the configuration.\n`);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 

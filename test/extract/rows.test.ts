@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
 import { isCalendarDate, toContractRows } from '../../src/extract/rows';
-import { parseJson } from '../../src/parse-json';
+import { parseJson } from '../../src/json-file';
 
 const person = {
   person_id: 'ABCDEF00-1111-4222-8333-444455556666',

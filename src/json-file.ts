@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { AppError, type ExitCodeName } from './errors';
 
 /**
@@ -22,4 +23,17 @@ export function parseJson(text: string, what: string, code: ExitCodeName): unkno
     }
     throw new AppError(code, `${what} is not valid JSON: ${kind}${where}`);
   }
+}
+
+/** Reads and parses a JSON file. `what` names it in messages; `hint` says what to do when it can't be read. */
+export async function readJsonFile(path: string, what: string, codes: { read: ExitCodeName; parse: ExitCodeName }, hint: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : `cannot be read (${code ?? 'unknown error'})`;
+    throw new AppError(codes.read, `${what}: ${why}. ${hint}`);
+  }
+  return parseJson(text, what, codes.parse);
 }
