@@ -37,6 +37,12 @@ describe('docs stay in step with the code', () => {
     }
   });
 
+  it('procapita-schema.md shows the same DDL the TDS test server builds its database from', () => {
+    const doc = read('docs/procapita-schema.md');
+    const start = doc.indexOf('```sql\n') + '```sql\n'.length;
+    expect(doc.slice(start, doc.indexOf('```', start))).toBe(read('test/tds/procapita-model.sql'));
+  });
+
   it('rules.md lists every reason code with its meaning', () => {
     const expected = ['| code | meaning |', '|---|---|', ...(Object.keys(REASONS) as Reason[]).map((r) => `| \`${r}\` | ${REASONS[r]} |`)];
     expect(block(read('docs/rules.md'), 'reasons')).toEqual(expected);
