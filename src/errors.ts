@@ -13,6 +13,7 @@ export const ExitCode = {
   schemaMismatch: 5,
   outputFailed: 6,
   privacyGate: 7,
+  accessDenied: 8,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -22,10 +23,11 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   internal: 'internal error: a bug; please report it',
   usage: 'usage: unknown command, missing option or invalid --date',
   config: 'configuration: the file is missing, not JSON, or invalid',
-  sourceUnavailable: 'source unavailable: the fixture (later the database) cannot be read',
+  sourceUnavailable: 'source unavailable: the database or fixture cannot be reached or read',
   schemaMismatch: 'schema mismatch: a table or column the queries need is missing or has the wrong type',
   outputFailed: 'output: the roster could not be written to --out',
   privacyGate: 'privacy gate: the outgoing roster broke a privacy rule; nothing was written',
+  accessDenied: 'access denied: a secret is missing, the login failed, or the account may not read a table',
 };
 
 export class AppError extends Error {

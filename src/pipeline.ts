@@ -7,7 +7,7 @@ import { decide, type Decisions } from './decide/decide';
 import { buildRoster, type Roster } from './decide/roster';
 import { resolveEmails, type EmailStats } from './enrich/email';
 import type { CalendarDate, SourceRows } from './extract/contract';
-import { readSource } from './extract/source';
+import { readSource, type SourceContext } from './extract/source';
 import { checkPrivacy } from './guard/privacy';
 
 export interface Prepared {
@@ -18,8 +18,8 @@ export interface Prepared {
 }
 
 /** Everything up to (not including) delivery. */
-export async function prepare(config: Config, syncDate: CalendarDate): Promise<Prepared> {
-  const rows = await readSource(config.source);
+export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>): Promise<Prepared> {
+  const rows = await readSource(config.source, { ...context, syncDate });
   const decisions = decide(rows, config.rules, syncDate);
   const { roster, stats } = resolveEmails(buildRoster(decisions, rows, config.rules));
   checkPrivacy(roster, rows, config.rules);

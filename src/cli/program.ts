@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
-import { loadConfig } from '../configure/config';
+import { loadConfig, type Config } from '../configure/config';
+import { environmentCredentials } from '../configure/credentials';
 import { writeRosterToDirectory } from '../deliver/directory';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName } from '../errors';
 import { isCalendarDate } from '../extract/rows';
@@ -15,6 +16,8 @@ export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly now: () => Date;
+  /** Where secrets come from until the credential store lands. */
+  readonly env: NodeJS.ProcessEnv;
 }
 
 /** Today's calendar date where the schools are, whatever the server's time zone. */
@@ -32,6 +35,13 @@ function syncDate(option: string | undefined, io: Io): string {
 
 const exitCodeLines = () =>
   (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `  ${String(ExitCode[name]).padStart(2)}  ${EXIT_CODE_MEANINGS[name]}`).join('\n');
+
+function sourceContext(config: Config, io: Io) {
+  return {
+    credentials: environmentCredentials(config.source.type === 'sql' ? { sqlPassword: config.source.passwordEnv } : {}, io.env),
+    log: (line: string) => io.stderr(`${line}\n`),
+  };
+}
 
 const dateOption = () => new Option('--date <YYYY-MM-DD>', 'sync date (default: today in Europe/Stockholm)');
 
@@ -54,7 +64,7 @@ export function buildProgram(io: Io): Command {
     .action(async (opts: { config: string; out: string; date?: string }) => {
       const date = syncDate(opts.date, io);
       const config = await loadConfig(opts.config);
-      const { decisions, roster, email } = await prepare(config, date);
+      const { decisions, roster, email } = await prepare(config, date, sourceContext(config, io));
       const file = await writeRosterToDirectory(roster, opts.out);
       io.stdout(`${formatSummary(decisions, roster, email)}\n\nRoster written to ${file}: ${roster.persons.length} persons, ${roster.groups.length} groups.\n`);
     });
@@ -68,7 +78,7 @@ export function buildProgram(io: Io): Command {
     .action(async (query: string, opts: { config: string; date?: string }) => {
       const date = syncDate(opts.date, io);
       const config = await loadConfig(opts.config);
-      const { decisions, rows } = await prepare(config, date);
+      const { decisions, rows } = await prepare(config, date, sourceContext(config, io));
       io.stdout(`${formatExplain(query, decisions, rows)}\n`);
     });
 

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { SCHOOL_FORMS } from '../extract/contract';
+import { QUERY_NAMES, SCHOOL_FORMS, type QueryName } from '../extract/contract';
 import { readJsonFile } from '../json-file';
 
 const leadDay = z.number().int().min(0).max(365);
@@ -9,6 +9,22 @@ const leadDay = z.number().int().min(0).max(365);
 const schema = z.strictObject({
   source: z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('fixture'), path: z.string().min(1) }),
+    z.strictObject({
+      type: z.literal('sql'),
+      host: z.string().trim().min(1),
+      port: z.number().int().min(1).max(65535).optional(),
+      instanceName: z.string().trim().min(1).optional(),
+      database: z.string().trim().min(1),
+      user: z.string().trim().min(1),
+      // The password itself never goes into this file.
+      passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_SQL_PASSWORD'),
+      encrypt: z.union([z.boolean(), z.literal('strict')]).default(true),
+      trustServerCertificate: z.boolean().default(false),
+      caFile: z.string().min(1).optional(),
+      connectTimeoutSeconds: z.number().positive().max(600).default(15),
+      requestTimeoutSeconds: z.number().positive().max(86_400).default(300),
+      queries: z.partialRecord(z.enum(QUERY_NAMES as [QueryName, ...QueryName[]]), z.string().min(1)).default({}),
+    }),
   ]),
   schools: z
     .array(z.strictObject({ unitCode: z.string().trim().min(1), schoolForm: z.enum(SCHOOL_FORMS) }))
@@ -36,9 +52,16 @@ export interface RuleConfig {
   readonly exportPersonalNumber: boolean;
 }
 
+type SqlSourceFile = Extract<ConfigFile['source'], { type: 'sql' }>;
+
+export interface SqlSourceConfig extends Omit<SqlSourceFile, 'queries'> {
+  /** Custom query files by query name, resolved to absolute paths. */
+  readonly queries: Partial<Record<QueryName, string>>;
+}
+
 export interface Config {
   /** Paths are resolved against the configuration file's folder. */
-  readonly source: { readonly type: 'fixture'; readonly path: string };
+  readonly source: { readonly type: 'fixture'; readonly path: string } | SqlSourceConfig;
   readonly rules: RuleConfig;
 }
 
@@ -62,8 +85,17 @@ export function parseConfig(data: unknown, file: string): Config {
     if (seen.has(key)) throw new AppError('config', `Configuration ${file}: schools lists ${key} twice. Remove one.`);
     seen.add(key);
   }
+  const here = (path: string) => resolve(dirname(file), path);
+  const source: Config['source'] =
+    c.source.type === 'fixture'
+      ? { type: 'fixture', path: here(c.source.path) }
+      : {
+          ...c.source,
+          ...(c.source.caFile ? { caFile: here(c.source.caFile) } : {}),
+          queries: Object.fromEntries(Object.entries(c.source.queries).map(([q, path]) => [q, here(path as string)])),
+        };
   return {
-    source: { type: c.source.type, path: resolve(dirname(file), c.source.path) },
+    source,
     rules: {
       schools: c.schools,
       leadDays: c.leadDays,

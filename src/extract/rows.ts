@@ -12,7 +12,7 @@ export function isCalendarDate(value: string): boolean {
   return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
 }
 
-/** Why a value does not fit its column type, or undefined when it fits. Never echoes text values: they may be personal data. */
+/** A value in its contract form, or why it does not fit. Never echoes text values: they may be personal data. */
 type Coerced = { ok: true; value: unknown } | { ok: false; expected: string; shown?: string };
 
 function coerce(type: ColumnType, value: unknown): Coerced {
@@ -46,29 +46,32 @@ function coerce(type: ColumnType, value: unknown): Coerced {
 }
 
 /**
- * Projects raw rows onto the contract columns of one query and checks their
- * types. `where` names the origin in messages, e.g. "fixture table person".
- * A missing column stops the run: a changed schema must never read as "no data".
+ * Projects one raw row onto the contract columns of a query and checks the
+ * types. `where` names the origin in messages, e.g. "fixture table person";
+ * `index` counts from 0. A missing column stops the run: a changed schema
+ * must never read as "no data".
  */
-export function toContractRows<Q extends QueryName>(query: Q, raw: readonly unknown[], where: string): Row<Q>[] {
+export function toContractRow<Q extends QueryName>(query: Q, item: unknown, index: number, where: string): Row<Q> {
   const columns = Object.entries(CONTRACT[query].columns) as [string, ColumnType][];
-  return raw.map((item, index) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      throw new AppError('schemaMismatch', `${where}, row ${index + 1}: expected an object with the columns ${columns.map(([c]) => c).join(', ')}`);
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw new AppError('schemaMismatch', `${where}, row ${index + 1}: expected an object with the columns ${columns.map(([c]) => c).join(', ')}`);
+  }
+  const record = item as Record<string, unknown>;
+  const row: Record<string, unknown> = {};
+  for (const [column, type] of columns) {
+    if (!(column in record)) {
+      throw new AppError('schemaMismatch', `${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
     }
-    const record = item as Record<string, unknown>;
-    const row: Record<string, unknown> = {};
-    for (const [column, type] of columns) {
-      if (!(column in record)) {
-        throw new AppError('schemaMismatch', `${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
-      }
-      const result = coerce(type, record[column]);
-      if (!result.ok) {
-        const shown = result.shown === undefined ? '' : ` (found "${result.shown}")`;
-        throw new AppError('schemaMismatch', `${where}, row ${index + 1}, column ${column}: expected ${result.expected}${shown}`);
-      }
-      row[column] = result.value;
+    const result = coerce(type, record[column]);
+    if (!result.ok) {
+      const shown = result.shown === undefined ? '' : ` (found "${result.shown}")`;
+      throw new AppError('schemaMismatch', `${where}, row ${index + 1}, column ${column}: expected ${result.expected}${shown}`);
     }
-    return row as Row<Q>;
-  });
+    row[column] = result.value;
+  }
+  return row as Row<Q>;
+}
+
+export function toContractRows<Q extends QueryName>(query: Q, raw: readonly unknown[], where: string): Row<Q>[] {
+  return raw.map((item, index) => toContractRow(query, item, index, where));
 }

@@ -111,7 +111,10 @@ describe('expected failures: one clear line and a documented exit code', () => {
     [{ leadDays: { staff: -1, students: 1 } }, /leadDays\.staff: Too small/],
     [{ teachingGroups: { select: 'nameSuffix' } }, /teachingGroups\.suffix: Invalid input/],
     [{ scools: [] }, /Unrecognized key: "scools"/],
-    [{ source: { type: 'sql' } }, /source\.type: Invalid discriminator value\. Expected 'fixture'/],
+    [{ source: { type: 'oracle' } }, /source\.type: Invalid discriminator value\. Expected 'fixture' \| 'sql'/],
+    [{ source: { type: 'sql' } }, /source\.host: Invalid input: expected string, received undefined \(and 3 more problems\)/],
+    [{ source: { type: 'sql', host: 'db', database: 'PC', user: 'u', passwordEnv: 'secret123!' } }, /source\.passwordEnv: name an environment variable/],
+    [{ source: { type: 'sql', host: 'db', database: 'PC', user: 'u', passwordEnv: 'P', password: 'x' } }, /source: Unrecognized key: "password"/],
   ])('a config with %j is refused with exit code 3', async (patch, message) => {
     const { configPath, dir } = writeSetup(demoFixture(), patch);
     const r = await runCli(['run', '--config', configPath, '--out', dir]);

@@ -17,10 +17,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI in-process with captured output, as a user would see it. */
-export async function runCli(args: readonly string[], now = new Date('2026-09-01T10:00:00Z')): Promise<CliResult> {
+export async function runCli(args: readonly string[], now = new Date('2026-09-01T10:00:00Z'), env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), now: () => now });
+  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), now: () => now, env });
   return { code, stdout, stderr };
 }
 

@@ -1,0 +1,5 @@
+-- classes: the default query (column contract in docs/procapita-schema.md).
+-- Rows that ended before @history_from (the sync date minus one year) cannot pass any rule.
+SELECT class_id, unit_id, school_form, name, start_date, end_date
+FROM school_class
+WHERE end_date IS NULL OR end_date >= @history_from

@@ -1,0 +1,283 @@
+/**
+ * The SQL Server source: runs the named queries against ProCapita through
+ * mssql (tedious), read-only, inside one transaction, streaming every row.
+ */
+import { readFile } from 'node:fs/promises';
+import sql from 'mssql';
+import type { SqlSourceConfig } from '../configure/config';
+import type { Credentials } from '../configure/credentials';
+import { addDays } from '../decide/dates';
+import { AppError } from '../errors';
+import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
+import { toContractRow } from './rows';
+
+/** Rows that ended before this many days ahead of the sync date cannot pass a rule; the default queries leave them out. */
+export const HISTORY_DAYS = 365;
+
+/**
+ * Reading order. Parents come before the links that point at them, so that a
+ * link whose parent the query left out can be dropped, and persons come last,
+ * so that only persons something points at are kept: memory grows with what
+ * is current, not with the register's history.
+ */
+const ORDER: readonly QueryName[] = [
+  'schoolUnits',
+  'schoolUnitForms',
+  'classes',
+  'groups',
+  'activities',
+  'classPlacements',
+  'groupMemberships',
+  'employments',
+  'classStaff',
+  'activityClasses',
+  'activityGroups',
+  'activityStaff',
+  'persons',
+];
+
+export interface Query {
+  readonly name: QueryName;
+  readonly text: string;
+  /** The site's own file, or undefined for the default in assets/queries. */
+  readonly file?: string;
+}
+
+export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Query[]> {
+  return Promise.all(
+    ORDER.map(async (name) => {
+      const file = custom[name];
+      const path = file ?? new URL(`../../assets/queries/${name}.sql`, import.meta.url);
+      try {
+        return { name, text: await readFile(path, 'utf8'), ...(file ? { file } : {}) };
+      } catch (err) {
+        throw new AppError('config', `Query ${name}: cannot read ${file ?? path.toString()} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check source.queries.${name} in the configuration.`);
+      }
+    }),
+  );
+}
+
+type Log = (line: string) => void;
+
+/** Turns mssql's errors into messages that say what to check. Never includes a password. */
+function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; number?: number; message?: string; originalError?: { code?: string; message?: string } };
+  const where = cfg.instanceName ? `${cfg.host}\\${cfg.instanceName}` : `${cfg.host}:${cfg.port ?? 1433}`;
+  const inner = `${e.originalError?.message ?? ''} ${e.message ?? ''}`;
+  const cause = e.originalError?.code ?? e.code ?? '';
+
+  if (e.number === 18456 || (e.code === 'ELOGIN' && /Login failed/i.test(inner))) {
+    return new AppError('accessDenied', `SQL Server at ${where} refused the login for user '${cfg.user}'. Check the SQL account and its password (environment variable ${cfg.passwordEnv}).`);
+  }
+  if (e.number === 4060) {
+    return new AppError('sourceUnavailable', `SQL Server at ${where} has no database '${cfg.database}', or user '${cfg.user}' may not open it. Check source.database and the account's access.`);
+  }
+  if (e.number === 229 || e.number === 230) {
+    const object = /object '([^']+)'/.exec(inner)?.[1];
+    return new AppError('accessDenied', `User '${cfg.user}' may not read ${object ? `table ${object}` : 'a table'} in ProCapita (SELECT permission denied). Grant the account db_datareader, or SELECT on that table.`);
+  }
+  if (/certificate|self[- ]signed|unable to verify|altnames|Hostname\/IP/i.test(inner)) {
+    const detail = /self[- ]signed/i.test(inner) ? 'it is self-signed' : /altnames|Hostname\/IP/i.test(inner) ? 'it does not name this host' : /expired/i.test(inner) ? 'it has expired' : 'no trusted authority signed it';
+    return new AppError(
+      'sourceUnavailable',
+      `The TLS certificate of SQL Server at ${where} is not trusted: ${detail}. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.`,
+    );
+  }
+  if (e.code === 'ETIMEOUT' && during === 'connect') {
+    return new AppError('sourceUnavailable', `SQL Server at ${where} did not answer within ${cfg.connectTimeoutSeconds} s. Check the host name, that the firewall lets this machine reach TCP port ${cfg.port ?? 1433}, and that SQL Server is running; raise source.connectTimeoutSeconds on a slow network.`);
+  }
+  if (e.code === 'ETIMEOUT') {
+    return new AppError('sourceUnavailable', `ProCapita did not finish ${during} within ${cfg.requestTimeoutSeconds} s. Nothing was written. Raise source.requestTimeoutSeconds, or run outside busy hours.`);
+  }
+  if (/ECONNREFUSED/.test(cause + inner)) {
+    return new AppError('sourceUnavailable', `Nothing is listening at ${where} (connection refused). Check the host and port, that SQL Server accepts TCP connections, and that the firewall allows port ${cfg.port ?? 1433}.`);
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(cause + inner)) {
+    return new AppError('sourceUnavailable', `The host name ${cfg.host} cannot be resolved. Check source.host.`);
+  }
+  if (during !== 'connect' && /ECONNRESET|ECONNCLOSED|ESOCKET|closed|ended/i.test(cause + inner)) {
+    return new AppError('sourceUnavailable', `The connection to SQL Server at ${where} was lost while ${during}. Nothing was written; run again, and check the network if it keeps happening.`);
+  }
+  if (e.code === 'ESOCKET' || e.code === 'ECONNCLOSED') {
+    return new AppError('sourceUnavailable', `Cannot connect to SQL Server at ${where} (${cause || 'socket error'}). Check the host, the port and the firewall (TCP port ${cfg.port ?? 1433}).`);
+  }
+  return new AppError('sourceUnavailable', `SQL Server at ${where} failed while ${during}: ${e.message ?? String(err)}`);
+}
+
+function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string | undefined): sql.config {
+  return {
+    server: cfg.host,
+    ...(cfg.instanceName ? {} : { port: cfg.port ?? 1433 }),
+    database: cfg.database,
+    user: cfg.user,
+    password,
+    connectionTimeout: cfg.connectTimeoutSeconds * 1000,
+    requestTimeout: cfg.requestTimeoutSeconds * 1000,
+    pool: { min: 0, max: 1 },
+    options: {
+      encrypt: cfg.encrypt as boolean, // tedious also takes 'strict' (TDS 8); mssql's types predate it
+      trustServerCertificate: cfg.trustServerCertificate,
+      readOnlyIntent: true, // ApplicationIntent=ReadOnly: a readable secondary may answer, and nothing may write
+      appName: 'procapita-sync',
+      ...(cfg.instanceName ? { instanceName: cfg.instanceName } : {}),
+      ...(ca ? { cryptoCredentialsDetails: { ca: [ca] } } : {}),
+    },
+  };
+}
+
+/** Runs one query and hands each row on as it arrives; nothing is collected here. */
+function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate, onRow: (row: Record<string, unknown>) => void): Promise<sql.IColumnMetadata> {
+  return new Promise((resolve, reject) => {
+    const request = new sql.Request(tx);
+    request.stream = true;
+    request.input('history_from', sql.Date, new Date(`${historyFrom}T00:00:00Z`));
+    let failure: unknown;
+    let columns: sql.IColumnMetadata = {};
+    request.on('recordset', (c: sql.IColumnMetadata) => (columns = c));
+    request.on('row', (row: Record<string, unknown>) => {
+      if (failure) return;
+      try {
+        onRow(row);
+      } catch (err) {
+        failure = err;
+        request.cancel();
+      }
+    });
+    request.on('error', (err: unknown) => (failure ??= err));
+    request.on('done', () => (failure ? reject(failure) : resolve(columns)));
+    void request.query(text);
+  });
+}
+
+const missingColumn = (message: string) => /Invalid column name '([^']+)'/.exec(message)?.[1];
+const missingObject = (message: string) => /Invalid object name '([^']+)'/.exec(message)?.[1];
+
+/**
+ * Checks, before any row is read, that every query runs and returns every
+ * contract column. A changed vendor schema must never look like "no students".
+ */
+async function checkSchema(tx: sql.Transaction, queries: readonly Query[], historyFrom: CalendarDate): Promise<void> {
+  for (const q of queries) {
+    const table = CONTRACT[q.name].table;
+    const source = q.file ? `Query ${q.name} (${q.file})` : `ProCapita table ${table}`;
+    let columns: sql.IColumnMetadata;
+    try {
+      // Zero rows, full column metadata; both SQL Server and the test engine run it the same.
+      columns = await streamRows(tx, `SELECT * FROM (\n${q.text}\n) AS q WHERE 1 = 0`, historyFrom, () => undefined);
+    } catch (err) {
+      const e = err as { number?: number; message?: string };
+      const column = e.number === 207 ? missingColumn(e.message ?? '') : undefined;
+      const object = e.number === 208 ? missingObject(e.message ?? '') : undefined;
+      if (column) throw new AppError('schemaMismatch', `${source} lacks column ${column}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
+      if (object) throw new AppError('schemaMismatch', `ProCapita has no table ${object} (query ${q.name}): this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
+      if (e.number === 102 || e.number === 156) throw new AppError('schemaMismatch', `${q.file ? source : `Query ${q.name}`} is not valid SQL: ${e.message}`);
+      throw err;
+    }
+    for (const column of Object.keys(CONTRACT[q.name].columns)) {
+      if (!(column in columns)) {
+        throw new AppError(
+          'schemaMismatch',
+          q.file
+            ? `${source} returns no column ${column}: each query must return the columns of the column contract (see docs/procapita-schema.md)`
+            : `${source} lacks column ${column}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`,
+        );
+      }
+    }
+  }
+}
+
+/** Link rows point at a parent row; a link whose parent the query left out is dropped. */
+const PARENT: Partial<Record<QueryName, readonly [QueryName, string]>> = {
+  classPlacements: ['classes', 'class_id'],
+  classStaff: ['classes', 'class_id'],
+  groupMemberships: ['groups', 'group_id'],
+  activityClasses: ['activities', 'activity_id'],
+  activityGroups: ['activities', 'activity_id'],
+  activityStaff: ['activities', 'activity_id'],
+};
+
+type AnyRow = Readonly<Record<string, unknown>>;
+
+function keepFilter(name: QueryName, rows: Partial<Record<QueryName, AnyRow[]>>, referenced: Set<string>): (row: AnyRow) => boolean {
+  if (name === 'persons') return (row) => referenced.has(row.person_id as string);
+  const parent = PARENT[name];
+  if (!parent) return () => true;
+  const [query, key] = parent;
+  const ids = new Set((rows[query] ?? []).map((r) => r[key]));
+  return (row) => ids.has(row[key]);
+}
+
+const PERSON_LINKS: readonly QueryName[] = ['classPlacements', 'groupMemberships', 'employments', 'classStaff', 'activityStaff'];
+
+export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentials, syncDate: CalendarDate, log: Log): Promise<SourceRows> {
+  const queries = await loadQueries(cfg.queries);
+  const password = await credentials.get('sqlPassword');
+  let ca: string | undefined;
+  if (cfg.caFile) {
+    try {
+      ca = await readFile(cfg.caFile, 'utf8');
+    } catch (err) {
+      throw new AppError('config', `source.caFile ${cfg.caFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a PEM file holding the SQL Server's CA certificate.`);
+    }
+  }
+  const historyFrom = addDays(syncDate, -HISTORY_DAYS);
+  const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
+  // A pool error after a failed request is already reported through the request.
+  pool.on('error', () => undefined);
+  try {
+    await pool.connect().catch((err: unknown) => {
+      throw explainSqlError(err, cfg, 'connect');
+    });
+    const tx = await beginReadTransaction(pool, queries, historyFrom, log).catch((err: unknown) => {
+      throw explainSqlError(err, cfg, 'checking the schema');
+    });
+    const rows: Partial<Record<QueryName, AnyRow[]>> = {};
+    const referenced = new Set<string>();
+    const started = Date.now();
+    let total = 0;
+    for (const q of queries) {
+      const keep = keepFilter(q.name, rows, referenced);
+      const list: AnyRow[] = [];
+      const where = q.file ? `Query ${q.name} (${q.file})` : `ProCapita table ${CONTRACT[q.name].table}`;
+      let index = 0;
+      await streamRows(tx, q.text, historyFrom, (raw) => {
+        const row = toContractRow(q.name, raw, index++, where);
+        if (keep(row)) list.push(row);
+      }).catch((err: unknown) => {
+        throw explainSqlError(err, cfg, `reading ${CONTRACT[q.name].table}`);
+      });
+      total += index;
+      rows[q.name] = list;
+      if (PERSON_LINKS.includes(q.name)) for (const r of list) referenced.add(r.person_id as string);
+    }
+    await tx.commit().catch(() => undefined); // read-only: nothing to lose if the commit fails
+    const seconds = (Date.now() - started) / 1000;
+    log(`Read ${total} rows from ProCapita in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} rows/s).`);
+    return rows as unknown as SourceRows;
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}
+
+/**
+ * One transaction for every query, so the rows agree with each other:
+ * SNAPSHOT where the database allows it (error 3952 says it doesn't), else READ COMMITTED.
+ */
+async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly Query[], historyFrom: CalendarDate, log: Log): Promise<sql.Transaction> {
+  const snapshot = new sql.Transaction(pool);
+  await snapshot.begin(sql.ISOLATION_LEVEL.SNAPSHOT);
+  try {
+    await checkSchema(snapshot, queries, historyFrom);
+    log('Reading ProCapita in one transaction at SNAPSHOT isolation.');
+    return snapshot;
+  } catch (err) {
+    await snapshot.rollback().catch(() => undefined);
+    if ((err as { number?: number }).number !== 3952) throw err;
+  }
+  const committed = new sql.Transaction(pool);
+  await committed.begin(sql.ISOLATION_LEVEL.READ_COMMITTED);
+  await checkSchema(committed, queries, historyFrom);
+  log('Reading ProCapita in one transaction at READ COMMITTED isolation: the database does not allow snapshot isolation (ALLOW_SNAPSHOT_ISOLATION is OFF).');
+  return committed;
+}
