@@ -59,19 +59,39 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
 
 type Log = (line: string) => void;
 
+/** Every code and message along an error's chain of causes. */
+function unwrap(err: unknown): { codes: string; messages: string } {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (x: unknown) => {
+    if (!x || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    const e = x as { code?: unknown; message?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof e.code === 'string') codes.push(e.code);
+    if (typeof e.message === 'string') messages.push(e.message);
+    visit(e.originalError);
+    visit(e.cause);
+    if (Array.isArray(e.errors)) e.errors.forEach(visit);
+  };
+  visit(err);
+  return { codes: codes.join(' '), messages: messages.join(' ') };
+}
+
 /** Turns mssql's errors into messages that say what to check. Never includes a password. */
 function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { code?: string; number?: number; message?: string; originalError?: { code?: string; message?: string } };
+  const e = err as { code?: string; number?: number; message?: string };
   const where = cfg.instanceName ? `${cfg.host}\\${cfg.instanceName}` : `${cfg.host}:${cfg.port ?? 1433}`;
-  const inner = `${e.originalError?.message ?? ''} ${e.message ?? ''}`;
-  const cause = e.originalError?.code ?? e.code ?? '';
+  // mssql wraps tedious, which wraps Node's socket errors (an AggregateError per address tried).
+  const { codes: cause, messages: inner } = unwrap(err);
 
-  if (e.number === 18456 || (e.code === 'ELOGIN' && /Login failed/i.test(inner))) {
-    return new AppError('accessDenied', `SQL Server at ${where} refused the login for user '${cfg.user}'. Check the SQL account and its password (environment variable ${cfg.passwordEnv}).`);
-  }
-  if (e.number === 4060) {
-    return new AppError('sourceUnavailable', `SQL Server at ${where} has no database '${cfg.database}', or user '${cfg.user}' may not open it. Check source.database and the account's access.`);
+  if (e.number === 18456 || e.number === 4060 || e.code === 'ELOGIN') {
+    // A missing database also ends in 18456: SQL Server sends 4060 first, and tedious keeps only the last error.
+    return new AppError(
+      'accessDenied',
+      `SQL Server at ${where} refused the login for user '${cfg.user}'. Check the SQL account and its password (environment variable ${cfg.passwordEnv}), and that database '${cfg.database}' exists and the account may open it.`,
+    );
   }
   if (e.number === 229 || e.number === 230) {
     const object = /object '([^']+)'/.exec(inner)?.[1];
@@ -144,7 +164,8 @@ function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate
         request.cancel();
       }
     });
-    request.on('error', (err: unknown) => (failure ??= err));
+    // A lost connection may bring 'error' without a 'done'; settle on whichever comes first.
+    request.on('error', (err: unknown) => reject(failure ?? err));
     request.on('done', () => (failure ? reject(failure) : resolve(columns)));
     void request.query(text);
   });
@@ -225,11 +246,13 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
   // A pool error after a failed request is already reported through the request.
   pool.on('error', () => undefined);
+  let tx: sql.Transaction | undefined;
+  let finished = false;
   try {
     await pool.connect().catch((err: unknown) => {
       throw explainSqlError(err, cfg, 'connect');
     });
-    const tx = await beginReadTransaction(pool, queries, historyFrom, log).catch((err: unknown) => {
+    tx = await beginReadTransaction(pool, queries, historyFrom, log).catch((err: unknown) => {
       throw explainSqlError(err, cfg, 'checking the schema');
     });
     const rows: Partial<Record<QueryName, AnyRow[]>> = {};
@@ -251,11 +274,14 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
       rows[q.name] = list;
       if (PERSON_LINKS.includes(q.name)) for (const r of list) referenced.add(r.person_id as string);
     }
+    finished = true;
     await tx.commit().catch(() => undefined); // read-only: nothing to lose if the commit fails
     const seconds = (Date.now() - started) / 1000;
     log(`Read ${total} rows from ProCapita in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} rows/s).`);
     return rows as unknown as SourceRows;
   } finally {
+    // The pool waits for the transaction's connection; hand it back even when the connection is gone.
+    if (tx && !finished) await tx.rollback().catch(() => undefined);
     await pool.close().catch(() => undefined);
   }
 }
