@@ -164,8 +164,11 @@ function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate
         request.cancel();
       }
     });
-    // A lost connection may bring 'error' without a 'done'; settle on whichever comes first.
-    request.on('error', (err: unknown) => reject(failure ?? err));
+    request.on('error', (err: unknown) => {
+      failure ??= err;
+      // A lost connection brings no 'done'; any other error is followed by one, and the connection must be idle before the next request.
+      if (/ECONNRESET|ECONNCLOSED|ESOCKET/.test(unwrap(err).codes)) reject(failure);
+    });
     request.on('done', () => (failure ? reject(failure) : resolve(columns)));
     void request.query(text);
   });
