@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use. None yet: the SQL, LDAP and credential-store
-# tests of later releases add theirs here.
-packages=()
+# Debian packages the tests use: freetds-bin (tsql, an independent TDS client
+# for test/tds). The LDAP and credential-store tests of later releases add theirs here.
+packages=(freetds-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -86,7 +86,7 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): Ap
   // mssql wraps tedious, which wraps Node's socket errors (an AggregateError per address tried).
   const { codes: cause, messages: inner } = unwrap(err);
 
-  if (e.number === 18456 || e.number === 4060 || e.code === 'ELOGIN') {
+  if (e.number === 18456 || e.code === 'ELOGIN') {
     // A missing database also ends in 18456: SQL Server sends 4060 first, and tedious keeps only the last error.
     return new AppError(
       'accessDenied',
