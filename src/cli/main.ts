@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { main } from './program';
 
+// Node's deprecation notices (tedious names an IP address as TLS server name) mean nothing to an admin.
+process.noDeprecation = true;
+
 const code = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -1,0 +1,48 @@
+/**
+ * `npm run demo`: the real `run` command, over TCP, against the TDS test
+ * server holding the generated medium-sized demo municipality. Writes the
+ * roster to demo-output/ and stops the server.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/program';
+import { openFixtureDatabase } from '../tds/database';
+import { startTdsServer } from '../tds/server';
+import { generateMunicipality } from './generate';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const out = resolve(root, 'demo-output');
+const certs = join(root, 'test/certs');
+// A throwaway password for a throwaway server; it reaches `run` the way a real one does, through the environment.
+const password = 'demo-only-password';
+
+const { fixture, schools, syncDate, name } = generateMunicipality('medium');
+const server = await startTdsServer({
+  db: openFixtureDatabase(fixture),
+  logins: { procapita_reader: password },
+  tls: { key: readFileSync(join(certs, 'server.key')), cert: readFileSync(join(certs, 'server.crt')) },
+});
+
+mkdirSync(out, { recursive: true });
+const configPath = join(out, 'config.json');
+const config = {
+  source: { type: 'sql', host: 'localhost', port: server.port, database: 'ProCapita', user: 'procapita_reader', passwordEnv: 'PROCAPITA_SQL_PASSWORD', caFile: join(certs, 'ca.crt') },
+  schools,
+};
+writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+const units = new Set(schools.map((s) => s.unitCode)).size;
+process.stdout.write(`Demo municipality ${name}: ${fixture.person.length} persons, ${units} configured school units, served over TLS by the TDS test server at localhost:${server.port}.\n\n`);
+
+let code = 1;
+try {
+  code = await main(['run', '--config', configPath, '--date', syncDate, '--out', out], {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    now: () => new Date(),
+    env: { ...process.env, PROCAPITA_SQL_PASSWORD: password },
+  });
+} finally {
+  await server.close();
+}
+process.exitCode = code;
