@@ -196,6 +196,14 @@ describe('SQL source: failures say what to check, write nothing, and leak no sec
     expect(r.stderr).toContain("and that database 'ProCapitaTest' exists and the account may open it.\n");
   });
 
+  it('a query that never finishes: exit 4 after the request timeout, nothing written', async () => {
+    const { server } = await serve({ stall: 'query' });
+    const r = await run(sqlSource(server.port, { requestTimeoutSeconds: 1 }));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^error: ProCapita did not finish checking the schema within 1 s\. Nothing was written\. Raise source\.requestTimeoutSeconds, or run outside busy hours\.\n$/);
+    expect(r.roster).toBeNull();
+  });
+
   it('a server that never answers: exit 4 after the connect timeout', async () => {
     const { server } = await serve({ stall: 'prelogin' });
     const r = await run(sqlSource(server.port, { connectTimeoutSeconds: 1 }));
