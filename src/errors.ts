@@ -14,6 +14,8 @@ export const ExitCode = {
   outputFailed: 6,
   privacyGate: 7,
   accessDenied: 8,
+  uploadFailed: 9,
+  uploadRejected: 10,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -27,7 +29,9 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   schemaMismatch: 'schema mismatch: a table or column the queries need is missing or has the wrong type',
   outputFailed: 'output: the roster could not be written to --out',
   privacyGate: 'privacy gate: the outgoing roster broke a privacy rule; nothing was written',
-  accessDenied: 'access denied: a secret is missing, the login failed, or the account may not read a table',
+  accessDenied: 'access denied: a secret is missing, a login or API key was refused, or the account may not read a table',
+  uploadFailed: 'upload failed: the service could not be reached in time, or its certificate is not trusted; retried until the deadline',
+  uploadRejected: 'upload rejected: the service refused the snapshot (400, 409, 413, 422); not retried',
 };
 
 export class AppError extends Error {

@@ -9,5 +9,7 @@ const code = await main(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   now: () => new Date(),
   env: process.env,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
 });
 process.exitCode = code;

@@ -2,7 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig, type Config } from '../configure/config';
 import { environmentCredentials } from '../configure/credentials';
-import { writeRosterToDirectory } from '../deliver/directory';
+import { writeSnapshotToDirectory } from '../deliver/directory';
+import { uploadSnapshot } from '../deliver/https-sink';
+import { toSnapshot } from '../deliver/snapshot';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName } from '../errors';
 import { isCalendarDate } from '../extract/rows';
 import { prepare } from '../pipeline';
@@ -16,8 +18,11 @@ export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly now: () => Date;
-  /** Where secrets come from until the credential store lands. */
+  /** Where secrets come from until the credential store lands; also HTTPS_PROXY and NO_PROXY. */
   readonly env: NodeJS.ProcessEnv;
+  /** Waiting between upload attempts; tests make it instant. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
 }
 
 /** Today's calendar date where the schools are, whatever the server's time zone. */
@@ -57,16 +62,29 @@ export function buildProgram(io: Io): Command {
 
   program
     .command('run')
-    .description('read the source, apply the rules and write the roster')
+    .description('read the source, apply the rules and deliver the snapshot')
     .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
-    .requiredOption('--out <dir>', 'folder to write roster.json into')
+    .option('--out <dir>', 'write the snapshot into this folder instead of delivering it to the configured target')
     .addOption(dateOption())
-    .action(async (opts: { config: string; out: string; date?: string }) => {
+    .action(async (opts: { config: string; out?: string; date?: string }) => {
       const date = syncDate(opts.date, io);
       const config = await loadConfig(opts.config);
+      const target = opts.out !== undefined ? { type: 'directory' as const, path: opts.out } : config.target;
+      if (!target) throw new AppError('usage', 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).');
       const { decisions, roster, email } = await prepare(config, date, sourceContext(config, io));
-      const file = await writeRosterToDirectory(roster, opts.out);
-      io.stdout(`${formatSummary(decisions, roster, email)}\n\nRoster written to ${file}: ${roster.persons.length} persons, ${roster.groups.length} groups.\n`);
+      const snapshot = toSnapshot(roster, VERSION, io.now());
+      const summary = formatSummary(decisions, roster, email);
+      const counts = `${roster.persons.length} persons, ${roster.groups.length} groups`;
+      if (target.type === 'directory') {
+        const file = await writeSnapshotToDirectory(snapshot, target.path);
+        io.stdout(`${summary}\n\nSnapshot ${snapshot.contentHash} written to ${file}: ${counts}.\n`);
+        return;
+      }
+      io.stdout(`${summary}\n\n`);
+      const log = (line: string) => io.stderr(`${line}\n`);
+      const result = await uploadSnapshot(snapshot, target, VERSION, { env: io.env, log, sleep: io.sleep, now: () => io.now().getTime(), random: io.random });
+      const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
+      io.stdout(`Uploaded snapshot ${snapshot.contentHash}: ${counts}. Import ${result.importId}, ${result.status}${theirs}, after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}.\n`);
     });
 
   program

@@ -26,6 +26,29 @@ const schema = z.strictObject({
       queries: z.partialRecord(z.enum(QUERY_NAMES as [QueryName, ...QueryName[]]), z.string().min(1)).default({}),
     }),
   ]),
+  target: z
+    .discriminatedUnion('type', [
+      z.strictObject({
+        type: z.literal('https'),
+        url: z.url({ protocol: /^https$/, error: 'give the upload endpoint as an https:// URL' }),
+        // The key itself never goes into this file.
+        apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_API_KEY'),
+        caFile: z.string().min(1).optional(),
+        proxy: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/ }),
+            user: z.string().min(1).optional(),
+            passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+          })
+          .optional(),
+        deadlineSeconds: z.number().positive().max(86_400).default(600),
+        connectTimeoutSeconds: z.number().positive().max(600).default(30),
+        headersTimeoutSeconds: z.number().positive().max(3600).default(120),
+        bodyTimeoutSeconds: z.number().positive().max(3600).default(120),
+      }),
+      z.strictObject({ type: z.literal('directory'), path: z.string().min(1) }),
+    ])
+    .optional(),
   schools: z
     .array(z.strictObject({ unitCode: z.string().trim().min(1), schoolForm: z.enum(SCHOOL_FORMS) }))
     .min(1, 'list at least one school unit and school form'),
@@ -59,9 +82,13 @@ export interface SqlSourceConfig extends Omit<SqlSourceFile, 'queries'> {
   readonly queries: Partial<Record<QueryName, string>>;
 }
 
+export type TargetConfig = NonNullable<ConfigFile['target']>;
+
 export interface Config {
   /** Paths are resolved against the configuration file's folder. */
   readonly source: { readonly type: 'fixture'; readonly path: string } | SqlSourceConfig;
+  /** Where the snapshot goes; `run --out DIR` overrides it with a folder. */
+  readonly target?: TargetConfig;
   readonly rules: RuleConfig;
 }
 
@@ -94,8 +121,15 @@ export function parseConfig(data: unknown, file: string): Config {
           ...(c.source.caFile ? { caFile: here(c.source.caFile) } : {}),
           queries: Object.fromEntries(Object.entries(c.source.queries).map(([q, path]) => [q, here(path as string)])),
         };
+  const target: TargetConfig | undefined =
+    c.target?.type === 'directory'
+      ? { ...c.target, path: here(c.target.path) }
+      : c.target?.type === 'https' && c.target.caFile
+        ? { ...c.target, caFile: here(c.target.caFile) }
+        : c.target;
   return {
     source,
+    ...(target ? { target } : {}),
     rules: {
       schools: c.schools,
       leadDays: c.leadDays,

@@ -35,4 +35,4 @@ BENCH_SQL_PASSWORD="$password" /usr/bin/time -v node --import tsx src/cli/main.t
 grep -E '^Read [0-9]+ rows' "$work/run.err"
 grep -E 'Elapsed \(wall clock\)|Maximum resident set size' "$work/run.err" | sed 's/^\s*/run: /'
 grep -E '^Total ' "$work/run.out"
-echo "roster: $(wc -c <"$work/out/roster.json") bytes"
+echo "snapshot: $(cat "$work"/out/*.json | wc -c) bytes"

@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { todayInStockholm } from '../../src/cli/program';
-import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, spawnCli, tempDir, writeSetup } from '../support/cli';
+import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, snapshotText, spawnCli, tempDir, writeSetup } from '../support/cli';
 
 describe('run on the demo municipality', () => {
-  it('writes roster.json and prints the summary per school with reason counts', async () => {
+  it('writes the snapshot under its hash and prints the summary per school with reason counts', async () => {
     const out = tempDir();
     const r = await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', out]);
     expect(r.stderr).toBe('');
@@ -22,10 +22,11 @@ describe('run on the demo municipality', () => {
     expect(lines).toContain('    1  activity-cancelled: activity cancelled');
     expect(r.stdout).toContain('E-mail: 16 from ProCapita, 5 without an address (1 held an invalid address in ProCapita)');
     expect(r.stdout).toContain('! 1 person has an unknown protected-identity level');
-    expect(r.stdout).toContain(`Roster written to ${join(out, 'roster.json')}: 21 persons, 10 groups.`);
-
-    expect(readdirSync(out)).toEqual(['roster.json']);
-    const roster = JSON.parse(readFileSync(join(out, 'roster.json'), 'utf8'));
+    const roster = JSON.parse(snapshotText(out)!);
+    const file = join(out, `${roster.contentHash.slice('sha256:'.length)}.json`);
+    expect(r.stdout).toContain(`Snapshot ${roster.contentHash} written to ${file}: 21 persons, 10 groups.`);
+    expect(readdirSync(out)).toEqual([`${roster.contentHash.slice('sha256:'.length)}.json`]);
+    expect(roster).toMatchObject({ formatVersion: 1, agent: { name: 'procapita-sync' }, generatedAt: '2026-09-01T10:00:00.000Z' });
     expect(roster.syncDate).toBe(DEMO_DATE);
     expect(roster.schools.map((s: { code: string }) => s.code).sort()).toEqual(['BJSK', 'EKGY']);
     expect(roster.persons).toHaveLength(21);
@@ -35,12 +36,15 @@ describe('run on the demo municipality', () => {
     expect(ida).not.toHaveProperty('personalNumber');
   });
 
-  it('gives the same roster twice (sorted, no clock in the output)', async () => {
+  it('gives the same snapshot twice: same hash, only the generation time differs', async () => {
     const a = tempDir();
     const b = tempDir();
     await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', a], new Date('2026-01-01T00:00:00Z'));
     await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', b], new Date('2027-05-05T12:00:00Z'));
-    expect(readFileSync(join(a, 'roster.json'), 'utf8')).toBe(readFileSync(join(b, 'roster.json'), 'utf8'));
+    const [x, y] = [JSON.parse(snapshotText(a)!), JSON.parse(snapshotText(b)!)];
+    expect(x.contentHash).toBe(y.contentHash);
+    expect({ ...x, generatedAt: null }).toEqual({ ...y, generatedAt: null });
+    expect(x.generatedAt).not.toBe(y.generatedAt);
   });
 
   it('defaults the sync date to today in Europe/Stockholm', async () => {
@@ -58,7 +62,7 @@ describe('run on the demo municipality', () => {
       const out = tempDir();
       const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', out]);
       expect(r.code).toBe(0);
-      const text = readFileSync(join(out, 'roster.json'), 'utf8');
+      const text = snapshotText(out)!;
       const found = numbers.filter((n) => text.includes(n));
       if (exportIt) expect(found.length).toBe(21);
       else expect(found).toEqual([]);
@@ -84,7 +88,7 @@ describe('expected failures: one clear line and a documented exit code', () => {
   it.each([
     ['no arguments', [], 2, /Usage: procapita-sync/],
     ['an unknown command', ['sync'], 2, /unknown command 'sync'/],
-    ['a missing --out', ['run', ...demo], 2, /required option '--out <dir>' not specified/],
+    ['no --out and no target', ['run', ...demo], 2, /^error: Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration \(docs\/configuration\.md\)\.\n$/],
     ['an impossible date', ['run', ...demo, '--out', '/tmp/x', '--date', '2026-02-30'], 2, /^error: --date 2026-02-30 is not a calendar date\. Use YYYY-MM-DD/],
     ['a date in another format', ['run', ...demo, '--out', '/tmp/x', '--date', '30/08/2026'], 2, /^error: --date 30\/08\/2026 is not a calendar date/],
     ['a missing config file', ['run', '--config', '/nonexistent/config.json', '--out', '/tmp/x'], 3, /^error: Configuration \/nonexistent\/config.json: no such file\. Give the path of the configuration file with --config\./],
@@ -167,7 +171,7 @@ describe('expected failures: one clear line and a documented exit code', () => {
     writeFileSync(join(dir, 'blocker'), 'a file where the folder should be');
     const r = await runCli(['run', '--config', DEMO_CONFIG, '--date', DEMO_DATE, '--out', join(dir, 'blocker', 'out')]);
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/^error: Cannot write the roster to .*blocker\/out: a file is in the way of the folder\./);
+    expect(r.stderr).toMatch(/^error: Cannot write the snapshot to .*blocker\/out: a file is in the way of the folder\./);
     expect(r.stdout).toBe('');
   });
 });

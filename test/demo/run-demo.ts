@@ -41,6 +41,8 @@ try {
     stderr: (text) => process.stderr.write(text),
     now: () => new Date(),
     env: { ...process.env, PROCAPITA_SQL_PASSWORD: password },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
   });
 } finally {
   await server.close();

@@ -1,11 +1,11 @@
 import { createServer } from 'node:net';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFixtureDatabase } from '../tds/database';
 import { startTdsServer, type TdsServer, type TdsServerOptions } from '../tds/server';
 import { generateMunicipality } from '../demo/generate';
-import { DEMO_DATE, ROOT, demoFixture, runCli, tempDir, writeSetup } from '../support/cli';
+import { DEMO_DATE, ROOT, demoFixture, runCli, snapshotText, tempDir, writeSetup } from '../support/cli';
 
 const certs = join(ROOT, 'test/certs');
 const tls = { key: readFileSync(join(certs, 'server.key')), cert: readFileSync(join(certs, 'server.crt')) };
@@ -35,7 +35,7 @@ async function run(source: Record<string, unknown>, runEnv: NodeJS.ProcessEnv = 
   const { configPath, dir } = writeSetup(demoFixture(), { source });
   const out = join(dir, 'out');
   const result = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', out], undefined, runEnv);
-  const roster = existsSync(join(out, 'roster.json')) ? readFileSync(join(out, 'roster.json'), 'utf8') : null;
+  const roster = snapshotText(out);
   return { ...result, roster };
 }
 
@@ -77,7 +77,7 @@ describe('SQL source on a generated municipality with history', () => {
     const viaFixture = await runCli(['run', '--config', fixtureConfig, '--date', syncDate, '--out', join(dir, 'fixture')]);
     expect(viaSql.code).toBe(0);
     expect(viaFixture.code).toBe(0);
-    const read = (name: string) => readFileSync(join(dir, name, 'roster.json'), 'utf8');
+    const read = (name: string) => snapshotText(join(dir, name))!;
     expect(JSON.parse(read('sql')).persons.length).toBeGreaterThan(250);
     expect(read('sql')).toBe(read('fixture'));
     // The history filter did leave rows out: fewer rows came over the wire than the tables hold.

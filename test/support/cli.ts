@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ export interface CliResult {
 export async function runCli(args: readonly string[], now = new Date('2026-09-01T10:00:00Z'), env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), now: () => now, env });
+  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), now: () => now, env, sleep: async () => undefined, random: () => 0.5 });
   return { code, stdout, stderr };
 }
 
@@ -50,4 +50,12 @@ export function writeSetup(fixture: unknown, config: Record<string, unknown> = {
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify({ ...demo, source: { type: 'fixture', path: 'municipality.json' }, ...config }));
   return { dir, configPath };
+}
+
+/** The text of the one snapshot file `run --out DIR` wrote, or null when there is none. */
+export function snapshotText(dir: string): string | null {
+  if (!existsSync(dir)) return null;
+  const files = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
+  if (files.length > 1) throw new Error(`more than one snapshot in ${dir}`);
+  return files[0] ? readFileSync(join(dir, files[0]), 'utf8') : null;
 }

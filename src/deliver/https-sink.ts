@@ -1,0 +1,229 @@
+/**
+ * Delivers a snapshot to the cloud service: one POST, gzip-compressed,
+ * retried safely (the Idempotency-Key is the content hash), through a proxy
+ * if there is one, with TLS always verified. The contract is docs/upload-api.md.
+ */
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
+import * as tls from 'node:tls';
+import { gzipSync } from 'node:zlib';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { AppError } from '../errors';
+import type { Snapshot } from './snapshot';
+
+export interface HttpsTarget {
+  readonly url: string;
+  readonly apiKeyEnv: string;
+  readonly caFile?: string;
+  readonly proxy?: { readonly url: string; readonly user?: string; readonly passwordEnv?: string };
+  readonly deadlineSeconds: number;
+  readonly connectTimeoutSeconds: number;
+  readonly headersTimeoutSeconds: number;
+  readonly bodyTimeoutSeconds: number;
+}
+
+export interface UploadResult {
+  readonly importId: string;
+  readonly status: string;
+  readonly counts?: Readonly<Record<string, number>>;
+  readonly attempts: number;
+}
+
+/** The world the sink touches, so tests can run it without waiting. */
+export interface UploadIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: (line: string) => void;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 60_000;
+
+/** Trusted roots: Node's own, the operating system's where the runtime can read them (Node 22.15+), and the configured extra CA. */
+async function trustedCas(caFile: string | undefined): Promise<string[]> {
+  const system = (tls as { getCACertificates?: (kind: string) => string[] }).getCACertificates?.('system') ?? [];
+  const extra: string[] = [];
+  if (caFile) {
+    try {
+      extra.push(await readFile(caFile, 'utf8'));
+    } catch (err) {
+      throw new AppError('config', `target.caFile ${caFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a PEM file with the CA certificates to trust.`);
+    }
+  }
+  return [...rootCertificates, ...system, ...extra];
+}
+
+async function dispatcherFor(target: HttpsTarget, env: NodeJS.ProcessEnv): Promise<Dispatcher> {
+  const ca = await trustedCas(target.caFile);
+  const connect = { ca, timeout: target.connectTimeoutSeconds * 1000 };
+  if (target.proxy) {
+    let token: string | undefined;
+    if (target.proxy.user) {
+      const password = target.proxy.passwordEnv ? (env[target.proxy.passwordEnv] ?? '') : '';
+      token = `Basic ${Buffer.from(`${target.proxy.user}:${password}`).toString('base64')}`;
+    }
+    return new ProxyAgent({ uri: target.proxy.url, ...(token ? { token } : {}), requestTls: connect, proxyTls: connect });
+  }
+  const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
+  if (httpsProxy) {
+    return new EnvHttpProxyAgent({ httpsProxy, noProxy: env.NO_PROXY ?? env.no_proxy ?? '', connect, requestTls: connect, proxyTls: connect });
+  }
+  return new Agent({ connect });
+}
+
+/** Seconds from a Retry-After header (delta seconds or an HTTP date), or undefined. */
+function retryAfterMs(header: string | string[] | undefined, now: number): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+type Outcome =
+  | { kind: 'done'; result: Omit<UploadResult, 'attempts'> }
+  | { kind: 'retry'; why: string; waitMs?: number }
+  | { kind: 'identity' }
+  | { kind: 'fail'; error: AppError };
+
+const codesOf = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e = err as { code?: string; cause?: unknown; message?: string } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    parts.push(`${e.code ?? ''} ${e.message ?? ''}`);
+  }
+  return parts.join(' ');
+};
+
+function networkOutcome(err: unknown, host: string): Outcome {
+  const text = codesOf(err);
+  if (/CERT|certificate|self[- ]signed|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID|altnames/i.test(text)) {
+    const detail = /ALTNAME|altnames|Hostname/i.test(text) ? 'it does not name this host' : /self[- ]signed/i.test(text) ? 'it is self-signed' : 'no trusted authority signed it';
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'uploadFailed',
+        `The TLS certificate presented for ${host} is not trusted: ${detail}. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target.caFile. Certificates are always checked.`,
+      ),
+    };
+  }
+  if (/\b407\b|Proxy response \(407\)|Proxy Authentication Required/i.test(text)) {
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'uploadFailed',
+        'The proxy asked for authentication (407). procapita-sync speaks Basic proxy authentication only: give target.proxy.user and target.proxy.passwordEnv. A proxy that wants NTLM or Negotiate (Windows login) needs a local relay such as cntlm, with target.proxy.url pointing at it.',
+      ),
+    };
+  }
+  const code = /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(text)?.[1] ?? 'network error';
+  return { kind: 'retry', why: code };
+}
+
+async function attempt(url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo): Promise<Outcome> {
+  const host = new URL(url).host;
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(url, {
+      method: 'POST',
+      dispatcher,
+      headers: { ...headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+      body,
+      headersTimeout: target.headersTimeoutSeconds * 1000,
+      bodyTimeout: target.bodyTimeoutSeconds * 1000,
+    });
+  } catch (err) {
+    return networkOutcome(err, host);
+  }
+  let text = '';
+  try {
+    text = await res.body.text();
+  } catch (err) {
+    return networkOutcome(err, host);
+  }
+  const json = (() => {
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  })();
+  const status = res.statusCode;
+  const wait = retryAfterMs(res.headers['retry-after'], io.now());
+  if (status >= 200 && status < 300) {
+    if (typeof json.importId !== 'string') return { kind: 'fail', error: new AppError('uploadFailed', `The upload service answered ${status} without an import id. Check target.url: it should be the service's snapshot endpoint (docs/upload-api.md).`) };
+    const counts = json.counts && typeof json.counts === 'object' ? (json.counts as Record<string, number>) : undefined;
+    return { kind: 'done', result: { importId: json.importId, status: typeof json.status === 'string' ? json.status : 'accepted', ...(counts ? { counts } : {}) } };
+  }
+  if (status === 415 && gzip) return { kind: 'identity' };
+  if (RETRY_STATUS.has(status)) return { kind: 'retry', why: `HTTP ${status}`, ...(wait !== undefined ? { waitMs: wait } : {}) };
+  if (status === 409 && json.error === 'still-processing') return { kind: 'retry', why: 'still processing', ...(wait !== undefined ? { waitMs: wait } : {}) };
+  const rejected = (message: string) => ({ kind: 'fail' as const, error: new AppError('uploadRejected', message) });
+  switch (status) {
+    case 401:
+      return { kind: 'fail', error: new AppError('accessDenied', `The upload service refused the API key (401). Check the key in environment variable ${target.apiKeyEnv}; it may have been rotated.`) };
+    case 403:
+      return { kind: 'fail', error: new AppError('accessDenied', 'The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality\'s key.') };
+    case 400:
+      return rejected(`The upload service rejected the request as malformed (400${typeof json.error === 'string' ? `: ${json.error}` : ''}). This is a bug in procapita-sync or the service: report it.`);
+    case 409:
+      return rejected('The upload service refused the snapshot because its Idempotency-Key does not match its content (409). This is a bug: report it.');
+    case 413:
+      return rejected(`The snapshot is larger than the upload service accepts (413${typeof json.limit === 'number' ? `, limit ${json.limit} bytes` : ''}). Ask the service to raise its limit.`);
+    case 422:
+      return rejected(`The upload service found the snapshot invalid (422, ${Array.isArray(json.details) ? json.details.length : 'some'} problem(s)). Nothing was imported. Report it with the run's date.`);
+    default:
+      return rejected(`The upload service answered HTTP ${status}. Nothing was imported. Check target.url.`);
+  }
+}
+
+/** Uploads the snapshot. Resolves once the service has it; throws an AppError otherwise. Never a partial upload: the body is one buffer. */
+export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, agentVersion: string, io: UploadIo): Promise<UploadResult> {
+  const apiKey = io.env[target.apiKeyEnv];
+  if (!apiKey) {
+    throw new AppError('accessDenied', `The API key is not set: the configuration names environment variable ${target.apiKeyEnv}, which is empty. Set it for the account that runs procapita-sync.`);
+  }
+  const json = Buffer.from(JSON.stringify(snapshot), 'utf8');
+  const compressed = gzipSync(json);
+  const headers = {
+    authorization: `Bearer ${apiKey}`,
+    'content-type': 'application/json',
+    'idempotency-key': snapshot.contentHash,
+    'user-agent': `procapita-sync/${agentVersion}`,
+  };
+  const dispatcher = await dispatcherFor(target, io.env);
+  const started = io.now();
+  let gzip = true;
+  let attempts = 0;
+  let failures = 0;
+  try {
+    for (;;) {
+      attempts++;
+      const outcome = await attempt(target.url, dispatcher, headers, gzip ? compressed : json, target, gzip, io);
+      if (outcome.kind === 'done') return { ...outcome.result, attempts };
+      if (outcome.kind === 'fail') throw outcome.error;
+      if (outcome.kind === 'identity') {
+        gzip = false;
+        io.log('The upload service does not take gzip (415); sending once more uncompressed.');
+        continue;
+      }
+      failures++;
+      // Full jitter: sites that failed together must not retry together.
+      const backoff = io.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
+      const wait = Math.max(outcome.waitMs ?? 0, backoff);
+      const elapsed = io.now() - started;
+      if (elapsed + wait > target.deadlineSeconds * 1000) {
+        throw new AppError(
+          'uploadFailed',
+          `The upload did not get through: ${attempts} attempt(s) in ${Math.round(elapsed / 1000)} s, the last failed with ${outcome.why}. Nothing was imported twice: the next run sends the same snapshot under the same Idempotency-Key. Check the network, the proxy and the service's status; target.deadlineSeconds sets how long to keep trying.`,
+        );
+      }
+      io.log(`Upload attempt ${attempts} failed (${outcome.why}); trying again in ${Math.ceil(wait / 1000)} s.`);
+      await io.sleep(wait);
+    }
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}
