@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startConnectProxy, type Proxy } from '../receiver/proxy';
+import { startReceiver, type Fault, type Receiver } from '../receiver/receiver';
+import { DEMO_DATE, ROOT, demoFixture, runCli, writeSetup } from '../support/cli';
+
+const certs = join(ROOT, 'test/certs');
+const KEY = 'test-api-key-1234';
+const env = { PROCAPITA_API_KEY: KEY };
+
+let open: (Receiver | Proxy)[] = [];
+afterEach(async () => {
+  await Promise.all(open.map((x) => x.close()));
+  open = [];
+});
+
+async function receiver(o: Partial<Parameters<typeof startReceiver>[0]> = {}) {
+  const r = await startReceiver({ apiKeys: [KEY], forbiddenKeys: ['forbidden-key'], ...o });
+  open.push(r);
+  return r;
+}
+
+function target(r: { url: string }, extra: Record<string, unknown> = {}) {
+  return { type: 'https', url: `${r.url}/v1/snapshots`, apiKeyEnv: 'PROCAPITA_API_KEY', caFile: join(certs, 'ca.crt'), deadlineSeconds: 60, ...extra };
+}
+
+/** `run` from the demo fixture to a target, as the nightly task runs it. */
+async function run(t: Record<string, unknown>, runEnv: NodeJS.ProcessEnv = env) {
+  const { configPath } = writeSetup(demoFixture(), { target: t });
+  return runCli(['run', '--config', configPath, '--date', DEMO_DATE], undefined, runEnv);
+}
+
+const hashOf = (r: { stdout: string }) => /Uploaded snapshot (sha256:[0-9a-f]{64})|(sha256:[0-9a-f]{64})/.exec(r.stdout)?.slice(1).find(Boolean);
+
+describe('HTTPS upload, end to end from fixture to receiver', () => {
+  it('posts one gzip body with the bearer key and the content hash as Idempotency-Key, and prints the import id', async () => {
+    const rec = await receiver();
+    const r = await run(target(rec));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(rec.imports).toHaveLength(1);
+    const imp = rec.imports[0]!;
+    expect(r.stdout).toContain('Total                                   15      6        5                5');
+    expect(r.stdout).toMatch(new RegExp(`Uploaded snapshot sha256:[0-9a-f]{64}: 21 persons, 10 groups\\. Import ${imp.importId}, accepted \\(the service counted 2 schools, 21 persons, 10 groups\\), after 1 attempt\\.\\n$`));
+    expect(rec.attempts).toHaveLength(1);
+    const [a] = rec.attempts;
+    expect(a).toMatchObject({ method: 'POST', path: '/v1/snapshots', authorization: `Bearer ${KEY}`, contentEncoding: 'gzip', idempotencyKey: (imp.snapshot as { contentHash: string }).contentHash });
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it('a re-run sends the same Idempotency-Key and creates no second import', async () => {
+    const rec = await receiver();
+    const first = await run(target(rec));
+    const second = await run(target(rec), env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/, duplicate \(the service counted/);
+    expect(rec.imports).toHaveLength(1);
+    expect(new Set(rec.attempts.map((x) => x.idempotencyKey)).size).toBe(1);
+    expect(hashOf(first)).toBe(hashOf(second));
+  });
+});
+
+describe('retries: the same key on every attempt, exactly one import', () => {
+  it.each([
+    ['503 with Retry-After 7', [{ status: 503, retryAfter: 7 }], /Upload attempt 1 failed \(HTTP 503\); trying again in 7 s\./, [7000]],
+    ['429 twice', [{ status: 429, retryAfter: 2 }, { status: 429 }], /Upload attempt 2 failed \(HTTP 429\); trying again in 1 s\./, [2000, 1000]],
+    ['500, 502, 504', [{ status: 500 }, { status: 502 }, { status: 504 }], /Upload attempt 3 failed \(HTTP 504\)/, [500, 1000, 2000]],
+    ['409 still processing', [{ status: 409, stillProcessing: true, retryAfter: 3 }], /Upload attempt 1 failed \(still processing\); trying again in 3 s\./, [3000]],
+    ['a reset mid-body', [{ kind: 'reset-mid-body' }], /Upload attempt 1 failed \((ECONNRESET|UND_ERR_SOCKET|EPIPE)\)/, [500]],
+  ] as const)('%s, then accepted', async (_name, faults, log, waits) => {
+    const rec = await receiver();
+    rec.script(...(faults as readonly Fault[]));
+    const r = await run(target(rec));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(log);
+    expect(r.waits).toEqual(waits);
+    expect(rec.attempts).toHaveLength(faults.length + 1);
+    expect(new Set(rec.attempts.map((x) => x.idempotencyKey)).size).toBe(1);
+    expect(rec.imports).toHaveLength(1);
+    expect(r.stdout).toMatch(new RegExp(`after ${faults.length + 1} attempts\\.\\n$`));
+  });
+
+  it('slow headers: the headers timeout fires, and the retry gets through', async () => {
+    const rec = await receiver();
+    rec.script({ kind: 'slow-headers', ms: 3000 });
+    const r = await run(target(rec, { headersTimeoutSeconds: 1 }));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Upload attempt 1 failed \(UND_ERR_HEADERS_TIMEOUT\)/);
+    expect(rec.imports).toHaveLength(1);
+  });
+
+  it('gives up at the deadline: exit 9, nothing imported, says what to check', async () => {
+    const rec = await receiver();
+    rec.script(...Array.from({ length: 50 }, () => ({ status: 503 as const, retryAfter: 30 })));
+    const r = await run(target(rec, { deadlineSeconds: 100 }));
+    expect(r.code).toBe(9);
+    expect(rec.imports).toHaveLength(0);
+    expect(rec.attempts).toHaveLength(4);
+    expect(r.stderr).toMatch(/error: The upload did not get through: 4 attempt\(s\) in 90 s, the last failed with HTTP 503\. Nothing was imported twice: the next run sends the same snapshot under the same Idempotency-Key\./);
+  });
+
+  it('415 for gzip: sends once more uncompressed', async () => {
+    const rec = await receiver();
+    rec.script({ kind: 'reject-gzip' });
+    const r = await run(target(rec));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('The upload service does not take gzip (415); sending once more uncompressed.\n');
+    expect(rec.attempts.map((x) => x.contentEncoding ?? 'identity')).toEqual(['gzip', 'identity']);
+    expect(rec.imports).toHaveLength(1);
+  });
+});
+
+describe('never retried: one attempt, its own message and exit code, nothing imported', () => {
+  it.each([
+    [401, 8, 'The upload service refused the API key (401). Check the key in environment variable PROCAPITA_API_KEY; it may have been rotated.'],
+    [403, 8, "The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality's key."],
+    [400, 10, 'The upload service rejected the request as malformed (400'],
+    [413, 10, 'The snapshot is larger than the upload service accepts (413'],
+    [422, 10, 'The upload service found the snapshot invalid (422'],
+  ] as const)('%s → exit %s', async (status, code, message) => {
+    const rec = await receiver();
+    rec.script({ status } as never);
+    const r = await run(target(rec));
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(`error: ${message}`);
+    expect(rec.attempts).toHaveLength(1);
+    expect(rec.imports).toHaveLength(0);
+  });
+
+  it('a wrong key, for real: 401 from the receiver itself, the key not echoed', async () => {
+    const rec = await receiver();
+    const r = await run(target(rec), { PROCAPITA_API_KEY: 'wrong-key-5678' });
+    expect(r.code).toBe(8);
+    expect(r.stderr + r.stdout).not.toContain('wrong-key-5678');
+  });
+
+  it('no key in the environment: exit 8 before any request', async () => {
+    const rec = await receiver();
+    const r = await run(target(rec), {});
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(/^error: The API key is not set: the configuration names environment variable PROCAPITA_API_KEY, which is empty\./);
+    expect(rec.attempts).toHaveLength(0);
+  });
+});
+
+describe('TLS is always verified', () => {
+  it('an untrusted self-signed receiver fails with a message about trust', async () => {
+    const rec = await receiver({ tls: { key: readFileSync(join(certs, 'untrusted.key')), cert: readFileSync(join(certs, 'untrusted.crt')) } });
+    const r = await run(target(rec));
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/^error: The TLS certificate presented for localhost:\d+ is not trusted: it is self-signed\. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target\.caFile\./);
+    expect(rec.imports).toHaveLength(0);
+  });
+
+  it('the same kind of receiver passes once its CA is configured', async () => {
+    const rec = await receiver({ tls: { key: readFileSync(join(certs, 'untrusted.key')), cert: readFileSync(join(certs, 'untrusted.crt')) } });
+    const r = await run(target(rec, { caFile: join(certs, 'untrusted.crt') }));
+    expect(r.code).toBe(0);
+    expect(rec.imports).toHaveLength(1);
+  });
+
+  it('a certificate for another host name fails', async () => {
+    const rec = await receiver({ tls: { key: readFileSync(join(certs, 'wronghost.key')), cert: readFileSync(join(certs, 'wronghost.crt')) } });
+    const r = await run(target(rec));
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/is not trusted: it does not name this host\./);
+  });
+});
+
+describe('proxies', () => {
+  async function proxy(o?: Parameters<typeof startConnectProxy>[0]) {
+    const p = await startConnectProxy(o);
+    open.push(p);
+    return p;
+  }
+
+  it('HTTPS_PROXY from the environment carries the upload', async () => {
+    const [rec, p] = [await receiver(), await proxy()];
+    const r = await run(target(rec), { ...env, HTTPS_PROXY: p.url });
+    expect(r.code).toBe(0);
+    expect(p.connects.map((c) => c.target)).toEqual([`localhost:${rec.port}`]);
+    expect(rec.imports).toHaveLength(1);
+  });
+
+  it('NO_PROXY sends it direct', async () => {
+    const [rec, p] = [await receiver(), await proxy()];
+    const r = await run(target(rec), { ...env, HTTPS_PROXY: p.url, NO_PROXY: 'localhost' });
+    expect(r.code).toBe(0);
+    expect(p.connects).toEqual([]);
+    expect(rec.imports).toHaveLength(1);
+  });
+
+  it('a configured proxy with Basic credentials from the environment', async () => {
+    const [rec, p] = [await receiver(), await proxy({ basic: { user: 'svc-sync', password: 'proxy-pw' } })];
+    const r = await run(target(rec, { proxy: { url: p.url, user: 'svc-sync', passwordEnv: 'PROXY_PASSWORD' } }), { ...env, PROXY_PASSWORD: 'proxy-pw' });
+    expect(r.code).toBe(0);
+    expect(p.connects).toHaveLength(1);
+    expect(r.stdout + r.stderr).not.toContain('proxy-pw');
+  });
+
+  it('a proxy that wants NTLM: names the cause and the usual remedy', async () => {
+    const [rec, p] = [await receiver(), await proxy({ requireNtlm: true })];
+    const r = await run(target(rec, { proxy: { url: p.url } }));
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain('error: The proxy asked for authentication (407).');
+    expect(r.stderr).toContain('A proxy that wants NTLM or Negotiate (Windows login) needs a local relay such as cntlm');
+    expect(rec.imports).toHaveLength(0);
+  });
+});
