@@ -1,13 +1,15 @@
 /**
  * `npm run demo`: the real `run` command, over TCP, against the TDS test
- * server holding the generated medium-sized demo municipality. Writes the
- * roster to demo-output/ and stops the server.
+ * server holding the generated medium-sized demo municipality, uploading to
+ * the reference receiver over HTTPS. Keeps a copy of the snapshot in
+ * demo-output/ and stops both servers.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/program';
 import { openFixtureDatabase } from '../tds/database';
+import { startReceiver } from '../receiver/receiver';
 import { startTdsServer } from '../tds/server';
 import { generateMunicipality } from './generate';
 
@@ -24,27 +26,37 @@ const server = await startTdsServer({
   tls: { key: readFileSync(join(certs, 'server.key')), cert: readFileSync(join(certs, 'server.crt')) },
 });
 
+const apiKey = 'demo-only-api-key';
+const receiver = await startReceiver({ apiKeys: [apiKey] });
+
 mkdirSync(out, { recursive: true });
 const configPath = join(out, 'config.json');
 const config = {
   source: { type: 'sql', host: 'localhost', port: server.port, database: 'ProCapita', user: 'procapita_reader', passwordEnv: 'PROCAPITA_SQL_PASSWORD', caFile: join(certs, 'ca.crt') },
+  target: { type: 'https', url: `${receiver.url}/v1/snapshots`, apiKeyEnv: 'PROCAPITA_API_KEY', caFile: join(certs, 'ca.crt') },
   schools,
 };
 writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
 const units = new Set(schools.map((s) => s.unitCode)).size;
-process.stdout.write(`Demo municipality ${name}: ${fixture.person.length} persons, ${units} configured school units, served over TLS by the TDS test server at localhost:${server.port}.\n\n`);
+process.stdout.write(`Demo municipality ${name}: ${fixture.person.length} persons, ${units} configured school units, served over TLS by the TDS test server at localhost:${server.port}; uploads go to the reference receiver at ${receiver.url}.\n\n`);
 
 let code = 1;
 try {
-  code = await main(['run', '--config', configPath, '--date', syncDate, '--out', out], {
+  code = await main(['run', '--config', configPath, '--date', syncDate], {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     now: () => new Date(),
-    env: { ...process.env, PROCAPITA_SQL_PASSWORD: password },
+    env: { ...process.env, PROCAPITA_SQL_PASSWORD: password, PROCAPITA_API_KEY: apiKey },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
   });
+  const stored = receiver.imports[0];
+  if (code === 0 && stored) {
+    const file = join(out, 'snapshot.json');
+    writeFileSync(file, `${JSON.stringify(stored.snapshot, null, 1)}\n`);
+    process.stdout.write(`The receiver stored import ${stored.importId}; a copy of the snapshot is in ${file}.\n`);
+  }
 } finally {
-  await server.close();
+  await Promise.all([server.close(), receiver.close()]);
 }
 process.exitCode = code;
