@@ -47,3 +47,25 @@ export class AppError extends Error {
     return ExitCode[this.code];
   }
 }
+
+/**
+ * Every code and message along an error's chain of causes: mssql wraps
+ * tedious, which wraps Node's socket errors, and undici nests its own.
+ */
+export function errorChain(err: unknown): { codes: string; messages: string } {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (x: unknown) => {
+    if (!x || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    const e = x as { code?: unknown; message?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof e.code === 'string') codes.push(e.code);
+    if (typeof e.message === 'string') messages.push(e.message);
+    visit(e.originalError);
+    visit(e.cause);
+    if (Array.isArray(e.errors)) e.errors.forEach(visit);
+  };
+  visit(err);
+  return { codes: codes.join(' '), messages: messages.join(' ') };
+}

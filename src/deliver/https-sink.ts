@@ -8,7 +8,7 @@ import { rootCertificates } from 'node:tls';
 import * as tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { AppError } from '../errors';
+import { AppError, errorChain } from '../errors';
 import type { Snapshot } from './snapshot';
 
 export interface HttpsTarget {
@@ -89,16 +89,9 @@ type Outcome =
   | { kind: 'identity' }
   | { kind: 'fail'; error: AppError };
 
-const codesOf = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e = err as { code?: string; cause?: unknown; message?: string } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    parts.push(`${e.code ?? ''} ${e.message ?? ''}`);
-  }
-  return parts.join(' ');
-};
-
 function networkOutcome(err: unknown, host: string): Outcome {
-  const text = codesOf(err);
+  const { codes, messages } = errorChain(err);
+  const text = `${codes} ${messages}`;
   if (/CERT|certificate|self[- ]signed|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID|altnames/i.test(text)) {
     const detail = /ALTNAME|altnames|Hostname/i.test(text) ? 'it does not name this host' : /self[- ]signed/i.test(text) ? 'it is self-signed' : 'no trusted authority signed it';
     return {

@@ -7,7 +7,7 @@ import sql from 'mssql';
 import type { SqlSourceConfig } from '../configure/config';
 import type { Credentials } from '../configure/credentials';
 import { addDays } from '../decide/dates';
-import { AppError } from '../errors';
+import { AppError, errorChain } from '../errors';
 import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
 import { toContractRow } from './rows';
 
@@ -59,32 +59,12 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
 
 type Log = (line: string) => void;
 
-/** Every code and message along an error's chain of causes. */
-function unwrap(err: unknown): { codes: string; messages: string } {
-  const codes: string[] = [];
-  const messages: string[] = [];
-  const seen = new Set<unknown>();
-  const visit = (x: unknown) => {
-    if (!x || typeof x !== 'object' || seen.has(x)) return;
-    seen.add(x);
-    const e = x as { code?: unknown; message?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof e.code === 'string') codes.push(e.code);
-    if (typeof e.message === 'string') messages.push(e.message);
-    visit(e.originalError);
-    visit(e.cause);
-    if (Array.isArray(e.errors)) e.errors.forEach(visit);
-  };
-  visit(err);
-  return { codes: codes.join(' '), messages: messages.join(' ') };
-}
-
 /** Turns mssql's errors into messages that say what to check. Never includes a password. */
 function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): AppError {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; number?: number; message?: string };
   const where = cfg.instanceName ? `${cfg.host}\\${cfg.instanceName}` : `${cfg.host}:${cfg.port ?? 1433}`;
-  // mssql wraps tedious, which wraps Node's socket errors (an AggregateError per address tried).
-  const { codes: cause, messages: inner } = unwrap(err);
+  const { codes: cause, messages: inner } = errorChain(err);
 
   if (e.number === 18456 || e.code === 'ELOGIN') {
     // A missing database also ends in 18456: SQL Server sends 4060 first, and tedious keeps only the last error.
@@ -167,7 +147,7 @@ function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate
     request.on('error', (err: unknown) => {
       failure ??= err;
       // A lost connection brings no 'done'; any other error is followed by one, and the connection must be idle before the next request.
-      if (/ECONNRESET|ECONNCLOSED|ESOCKET/.test(unwrap(err).codes)) reject(failure);
+      if (/ECONNRESET|ECONNCLOSED|ESOCKET/.test(errorChain(err).codes)) reject(failure);
     });
     request.on('done', () => (failure ? reject(failure) : resolve(columns)));
     void request.query(text);

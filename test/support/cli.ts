@@ -16,12 +16,27 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the CLI in-process with captured output, as a user would see it. */
-export async function runCli(args: readonly string[], now = new Date('2026-09-01T10:00:00Z'), env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs the CLI in-process with captured output, as a user would see it.
+ * The clock is virtual: waiting between upload attempts moves it on at once.
+ */
+export async function runCli(args: readonly string[], now = new Date('2026-09-01T10:00:00Z'), env: NodeJS.ProcessEnv = {}): Promise<CliResult & { waits: number[] }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), now: () => now, env, sleep: async () => undefined, random: () => 0.5 });
-  return { code, stdout, stderr };
+  let clock = now.getTime();
+  const waits: number[] = [];
+  const code = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    now: () => new Date(clock),
+    env,
+    sleep: async (ms) => {
+      waits.push(ms);
+      clock += ms;
+    },
+    random: () => 0.5,
+  });
+  return { code, stdout, stderr, waits };
 }
 
 /** Runs the CLI as a real process through tsx, exactly as `npm start` does. */
