@@ -16,6 +16,7 @@ export const ExitCode = {
   accessDenied: 8,
   uploadFailed: 9,
   uploadRejected: 10,
+  emailMapping: 11,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -32,6 +33,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   accessDenied: 'access denied: a secret is missing, a login or API key was refused, or the account may not read a table',
   uploadFailed: 'upload failed: the service could not be reached in time, or its certificate is not trusted; retried until the deadline',
   uploadRejected: 'upload rejected: the service refused the snapshot (400, 409, 413, 422); not retried',
+  emailMapping: 'e-mail mapping: the mapping table is missing or broken, or building it from Active Directory failed',
 };
 
 export class AppError extends Error {

@@ -1,6 +1,54 @@
-/** Just enough personnummer handling to recognise and mask one; validation comes with the e-mail mapping. */
+/**
+ * Swedish personnummer and samordningsnummer: parse, validate, normalise to
+ * 12 digits, and mask. A personnummer is shown only masked, `YYYYMMDD-****`,
+ * and never logged in clear.
+ */
+import type { CalendarDate } from './extract/contract';
+import { isCalendarDate } from './extract/rows';
 
-const SHAPE = /^(\d{6}|\d{8})[-+]?\d{4}$/;
+const SHAPE = /^(\d{2})?(\d{6})([-+]?)(\d{4})$/;
+
+export type ParsedPersonalNumber =
+  | { readonly ok: true; readonly normalized: string; readonly coordination: boolean }
+  | { readonly ok: false; readonly reason: 'format' | 'date' | 'check digit' };
+
+/** The Luhn check over the 10 digits YYMMDDNNNC. */
+function luhnOk(tenDigits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < 10; i++) {
+    let d = Number(tenDigits[i]) * (i % 2 === 0 ? 2 : 1);
+    if (d > 9) d -= 9;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Accepts 10 or 12 digits, with or without `-` or `+`. A 10-digit number
+ * gets its century from `today`: the latest one not in the future, or a
+ * century earlier with `+` (100 years or older).
+ */
+export function parsePersonalNumber(text: string, today: CalendarDate): ParsedPersonalNumber {
+  const m = SHAPE.exec(text.trim());
+  if (!m) return { ok: false, reason: 'format' };
+  const [, century, yymmdd, sign, rest] = m as unknown as [string, string | undefined, string, string, string];
+  const day = Number(yymmdd.slice(4, 6));
+  const coordination = day > 60;
+  const realDay = String(coordination ? day - 60 : day).padStart(2, '0');
+  let fullYear: string;
+  if (century !== undefined) {
+    fullYear = `${century}${yymmdd.slice(0, 2)}`;
+  } else {
+    const [ty, tmd] = [Number(today.slice(0, 4)), today.slice(5, 7) + today.slice(8, 10)];
+    let year = Math.floor(ty / 100) * 100 + Number(yymmdd.slice(0, 2));
+    if (year > ty || (year === ty && `${yymmdd.slice(2, 4)}${realDay}` > tmd)) year -= 100;
+    if (sign === '+') year -= 100;
+    fullYear = String(year);
+  }
+  if (!isCalendarDate(`${fullYear}-${yymmdd.slice(2, 4)}-${realDay}`)) return { ok: false, reason: 'date' };
+  if (!luhnOk(`${yymmdd}${rest}`)) return { ok: false, reason: 'check digit' };
+  return { ok: true, normalized: `${fullYear}${yymmdd.slice(2)}${rest}`, coordination };
+}
 
 export function looksLikePersonalNumber(text: string): boolean {
   return SHAPE.test(text.trim());
@@ -14,5 +62,5 @@ export function comparableDigits(text: string): string {
 /** "YYYYMMDD-****" (or "YYMMDD-****"): the birth date stays readable, the rest never is. */
 export function maskPersonalNumber(text: string): string {
   const digits = text.replace(/\D/g, '');
-  return `${digits.slice(0, digits.length - 4)}-****`;
+  return `${digits.slice(0, Math.max(0, digits.length - 4))}-****`;
 }

@@ -5,7 +5,8 @@
 import type { Config } from './configure/config';
 import { decide, type Decisions } from './decide/decide';
 import { buildRoster, type Roster } from './decide/roster';
-import { resolveEmails, type EmailStats } from './enrich/email';
+import { emailResolver, resolveEmails, type EmailStats } from './enrich/email';
+import { readMappingTable } from './enrich/mapping-table';
 import type { CalendarDate, SourceRows } from './extract/contract';
 import { readSource, type SourceContext } from './extract/source';
 import { checkPrivacy } from './guard/privacy';
@@ -20,8 +21,10 @@ export interface Prepared {
 /** Everything up to (not including) delivery. */
 export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>): Promise<Prepared> {
   const rows = await readSource(config.source, { ...context, syncDate });
-  const decisions = decide(rows, config.rules, syncDate);
-  const { roster, stats } = resolveEmails(buildRoster(decisions, rows, config.rules));
+  const mapping = config.email.mappingFile ? await readMappingTable(config.email.mappingFile, syncDate) : undefined;
+  const addressOf = emailResolver(mapping, syncDate);
+  const decisions = decide(rows, config.rules, syncDate, addressOf);
+  const { roster, stats } = resolveEmails(buildRoster(decisions, rows, config.rules), rows.persons, addressOf);
   checkPrivacy(roster, rows, config.rules);
   return { rows, decisions, roster, email: stats };
 }

@@ -49,6 +49,27 @@ const schema = z.strictObject({
       z.strictObject({ type: z.literal('directory'), path: z.string().min(1) }),
     ])
     .optional(),
+  email: z
+    .strictObject({
+      requireEmail: z.boolean().default(false),
+      mappingFile: z.string().min(1).optional(),
+      ad: z
+        .strictObject({
+          url: z.url({ protocol: /^ldaps?$/, error: 'give the directory as ldaps://host:636, or ldap://host:389 with startTls' }),
+          startTls: z.boolean().default(false),
+          caFile: z.string().min(1).optional(),
+          bindDn: z.string().trim().min(1),
+          passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_LDAP_PASSWORD'),
+          baseDn: z.string().trim().min(1),
+          // Disabled accounts are found too, so that the quality report can list them; their addresses are not used.
+          filter: z.string().trim().min(3).default('(&(objectCategory=person)(objectClass=user))'),
+          keyAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).default('employeeID'),
+          pageSize: z.number().int().min(1).max(1000).default(500),
+          timeoutSeconds: z.number().positive().max(600).default(30),
+        })
+        .optional(),
+    })
+    .default({ requireEmail: false }),
   schools: z
     .array(z.strictObject({ unitCode: z.string().trim().min(1), schoolForm: z.enum(SCHOOL_FORMS) }))
     .min(1, 'list at least one school unit and school form'),
@@ -73,6 +94,8 @@ export interface RuleConfig {
   readonly leadDays: { readonly staff: number; readonly students: number };
   readonly teachingGroups: ConfigFile['teachingGroups'];
   readonly exportPersonalNumber: boolean;
+  /** Leave out persons with no e-mail address from ProCapita or the mapping table. */
+  readonly requireEmail: boolean;
 }
 
 type SqlSourceFile = Extract<ConfigFile['source'], { type: 'sql' }>;
@@ -83,12 +106,14 @@ export interface SqlSourceConfig extends Omit<SqlSourceFile, 'queries'> {
 }
 
 export type TargetConfig = NonNullable<ConfigFile['target']>;
+export type AdConfig = NonNullable<ConfigFile['email']['ad']>;
 
 export interface Config {
   /** Paths are resolved against the configuration file's folder. */
   readonly source: { readonly type: 'fixture'; readonly path: string } | SqlSourceConfig;
   /** Where the snapshot goes; `run --out DIR` overrides it with a folder. */
   readonly target?: TargetConfig;
+  readonly email: { readonly mappingFile?: string; readonly ad?: AdConfig };
   readonly rules: RuleConfig;
 }
 
@@ -130,11 +155,16 @@ export function parseConfig(data: unknown, file: string): Config {
   return {
     source,
     ...(target ? { target } : {}),
+    email: {
+      ...(c.email.mappingFile ? { mappingFile: here(c.email.mappingFile) } : {}),
+      ...(c.email.ad ? { ad: { ...c.email.ad, ...(c.email.ad.caFile ? { caFile: here(c.email.ad.caFile) } : {}) } } : {}),
+    },
     rules: {
       schools: c.schools,
       leadDays: c.leadDays,
       teachingGroups: c.teachingGroups,
       exportPersonalNumber: c.export.personalNumber,
+      requireEmail: c.email.requireEmail,
     },
   };
 }

@@ -17,6 +17,7 @@ import type {
   SourceRows,
 } from '../extract/contract';
 import { addDays, formatRange } from './dates';
+import { procapitaAddress, type AddressOf } from '../enrich/email';
 import type { Reason } from './reasons';
 
 export type Role = 'student' | 'staff';
@@ -107,7 +108,7 @@ export function hasPortalMarker(notes: string | null): boolean {
   return notes !== null && PORTAL.test(notes);
 }
 
-export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDate): Decisions {
+export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDate, addressOf: AddressOf = procapitaAddress): Decisions {
   const D = syncDate;
   const staffFrom = addDays(D, rules.leadDays.staff); // a start on or before this date counts
   const studentFrom = addDays(D, rules.leadDays.students);
@@ -215,10 +216,21 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   const protectedRole = (reason: Reason): RoleDecision => ({ included: false, reason, checks: [], unitIds: [] });
   /** The checks both roles start with, for a person without a protected identity. */
   const baseChecks = (person: PersonRow): { checks: Check[]; reason?: Reason } => {
-    const identityOk = pass('no protected identity (level 0)');
-    return person.deceased
-      ? { checks: [identityOk, fail('marked as deceased')], reason: 'deceased' }
-      : { checks: [identityOk, pass('not marked as deceased')] };
+    const checks = [pass('no protected identity (level 0)')];
+    let reason: Reason | undefined;
+    if (person.deceased) {
+      checks.push(fail('marked as deceased'));
+      reason = 'deceased';
+    } else checks.push(pass('not marked as deceased'));
+    if (rules.requireEmail) {
+      const address = addressOf(person);
+      if (address) checks.push(pass(`has an e-mail address from ${address.source}`));
+      else {
+        checks.push(fail('has no valid e-mail address in ProCapita or the mapping table, and requireEmail is on'));
+        reason ??= 'no-email';
+      }
+    }
+    return reason ? { checks, reason } : { checks };
   };
 
   // ---- Staff ----------------------------------------------------------------

@@ -4,6 +4,7 @@ export const REASONS = {
   'protected-identity-unknown': 'protected-identity level unknown (left out to be safe)',
   deceased: 'deceased',
   deregistered: 'deregistered',
+  'no-email': 'no e-mail address, and the configuration requires one',
   'no-role': 'no class placement and no employment',
   'no-active-placement': 'no active class placement',
   'placement-school-not-included': 'active class placement only at schools not included',

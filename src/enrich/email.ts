@@ -1,30 +1,58 @@
 import type { Roster } from '../decide/roster';
+import type { CalendarDate, PersonRow } from '../extract/contract';
+import { parsePersonalNumber } from '../personal-number';
+import { isValidEmail } from './email-address';
+import type { MappingTable } from './mapping-table';
 
-/** A pragmatic check, not RFC 5322: one @, no spaces, a dot in the domain. */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
+export interface Address {
+  readonly email: string;
+  readonly source: 'ProCapita' | 'the mapping table';
+}
+
+/** A person's address, in this order: ProCapita's (when valid), the mapping table (by GUID, then personnummer), none. */
+export type AddressOf = (person: PersonRow) => Address | null;
+
+export function emailResolver(mapping: MappingTable | undefined, today: CalendarDate): AddressOf {
+  return (person) => {
+    const own = person.email?.trim() ?? '';
+    if (own !== '' && isValidEmail(own)) return { email: own, source: 'ProCapita' };
+    if (!mapping) return null;
+    const byGuid = mapping.byGuid.get(person.person_id);
+    if (byGuid) return { email: byGuid, source: 'the mapping table' };
+    const pnr = person.personal_number ? parsePersonalNumber(person.personal_number, today) : undefined;
+    const byPnr = pnr?.ok ? mapping.byPersonalNumber.get(pnr.normalized) : undefined;
+    return byPnr ? { email: byPnr, source: 'the mapping table' } : null;
+  };
+}
+
+/** ProCapita only: what applies when no mapping table is configured. */
+export const procapitaAddress: AddressOf = emailResolver(undefined, '1970-01-01');
 
 export interface EmailStats {
   readonly fromProCapita: number;
+  readonly fromMapping: number;
   /** ProCapita held something that is not an address; it is not exported. */
   readonly invalidInProCapita: number;
   readonly none: number;
 }
 
-/** Keeps ProCapita's address when it is valid. The mapping table comes next in this order (see docs/rules.md). */
-export function resolveEmails(roster: Roster): { roster: Roster; stats: EmailStats } {
+/** Fills in each exported person's address and counts where the addresses came from. */
+export function resolveEmails(roster: Roster, persons: readonly PersonRow[], addressOf: AddressOf): { roster: Roster; stats: EmailStats } {
+  const rows = new Map(persons.map((p) => [p.person_id, p]));
   let fromProCapita = 0;
+  let fromMapping = 0;
   let invalidInProCapita = 0;
-  const persons = roster.persons.map((p) => {
-    const address = p.email?.trim() ?? '';
-    if (address !== '' && EMAIL.test(address)) {
-      fromProCapita++;
-      return address === p.email ? p : { ...p, email: address };
-    }
-    if (address !== '') invalidInProCapita++;
-    return p.email === null ? p : { ...p, email: null };
+  const resolved = roster.persons.map((p) => {
+    const row = rows.get(p.id)!;
+    const own = row.email?.trim() ?? '';
+    if (own !== '' && !isValidEmail(own)) invalidInProCapita++;
+    const address = addressOf(row);
+    if (address?.source === 'ProCapita') fromProCapita++;
+    else if (address) fromMapping++;
+    return { ...p, email: address?.email ?? null };
   });
   return {
-    roster: { ...roster, persons },
-    stats: { fromProCapita, invalidInProCapita, none: roster.persons.length - fromProCapita },
+    roster: { ...roster, persons: resolved },
+    stats: { fromProCapita, fromMapping, invalidInProCapita, none: roster.persons.length - fromProCapita - fromMapping },
   };
 }

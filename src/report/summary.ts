@@ -70,7 +70,7 @@ export function formatSummary(decisions: Decisions, roster: Roster, email: Email
   }
 
   const invalid = email.invalidInProCapita > 0 ? ` (${email.invalidInProCapita} held an invalid address in ProCapita)` : '';
-  lines.push(`E-mail: ${email.fromProCapita} from ProCapita, ${email.none} without an address${invalid}`);
+  lines.push(`E-mail: ${email.fromProCapita} from ProCapita, ${email.fromMapping} from the mapping table, ${email.none} without an address${invalid}`);
 
   if (decisions.warnings.length > 0) {
     lines.push('', 'Warnings');

@@ -20,7 +20,7 @@ describe('run on the demo municipality', () => {
     expect(lines).toContain('    1  school-unit-inactive: school unit not active on the sync date');
     expect(lines).toContain('    1  class-no-teacher: class has no exported teacher');
     expect(lines).toContain('    1  activity-cancelled: activity cancelled');
-    expect(r.stdout).toContain('E-mail: 16 from ProCapita, 5 without an address (1 held an invalid address in ProCapita)');
+    expect(r.stdout).toContain('E-mail: 16 from ProCapita, 0 from the mapping table, 5 without an address (1 held an invalid address in ProCapita)');
     expect(r.stdout).toContain('! 1 person has an unknown protected-identity level');
     const roster = JSON.parse(snapshotText(out)!);
     const file = join(out, `${roster.contentHash.slice('sha256:'.length)}.json`);

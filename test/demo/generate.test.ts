@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type RuleConfig } from '../../src/configure/config';
 import { decide, type Decisions } from '../../src/decide/decide';
 import { buildRoster, type Roster } from '../../src/decide/roster';
-import { resolveEmails } from '../../src/enrich/email';
+import { procapitaAddress, resolveEmails } from '../../src/enrich/email';
 import { CONTRACT, QUERY_NAMES, type SourceRows } from '../../src/extract/contract';
 import { fixtureToRows, readFixture } from '../../src/extract/fixture-source';
 import { main } from './generate-cli';
@@ -36,6 +36,7 @@ const rulesFor = (m: Municipality): RuleConfig => ({
   leadDays: { staff: 14, students: 1 },
   teachingGroups: { select: 'notesMarker' },
   exportPersonalNumber: false,
+  requireEmail: false,
 });
 
 interface Run {
@@ -378,8 +379,8 @@ describe.each(['small', 'medium'] as const)('generateMunicipality(%s): the rules
   });
 
   it('exports pupils with missing and invalid e-mail addresses without one', () => {
-    const { roster } = run(size);
-    const { stats } = resolveEmails(roster);
+    const { roster, rows } = run(size);
+    const { stats } = resolveEmails(roster, rows.persons, procapitaAddress);
     expect(stats.fromProCapita).toBeGreaterThan(0);
     expect(stats.invalidInProCapita).toBeGreaterThan(0);
     expect(stats.none).toBeGreaterThan(stats.invalidInProCapita);

@@ -15,6 +15,7 @@ const rules: RuleConfig = {
   leadDays: { staff: 14, students: 1 },
   teachingGroups: { select: 'notesMarker' },
   exportPersonalNumber: false,
+  requireEmail: false,
 };
 
 const rows = fixtureToRows(demoFixture(), 'demo');

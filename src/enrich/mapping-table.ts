@@ -1,0 +1,113 @@
+/**
+ * The e-mail mapping table: a CSV file `key,email`, where the key is a
+ * ProCapita GUID or a personnummer. Swedish Excel saves it with semicolons
+ * and a byte-order mark; both are fine. It is read strictly: one bad line
+ * stops the run, because a half-read table would silently lose addresses.
+ */
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { AppError } from '../errors';
+import type { CalendarDate } from '../extract/contract';
+import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
+import { isValidEmail } from './email-address';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface MappingTable {
+  /** Lower-case GUID → address. */
+  readonly byGuid: ReadonlyMap<string, string>;
+  /** 12-digit personnummer → address. */
+  readonly byPersonalNumber: ReadonlyMap<string, string>;
+}
+
+export interface MappingEntry {
+  readonly key: string;
+  readonly email: string;
+}
+
+const MAX_SHOWN = 5;
+
+/** Parses the table. Problems name the line, never a personnummer in clear, nor an address. */
+export function parseMappingTable(text: string, file: string, today: CalendarDate): MappingTable {
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, delimiter: [',', ';'], trim: true, columns: true, skip_empty_lines: true, info: true });
+  } catch (err) {
+    const line = (err as { lines?: number }).lines;
+    throw new AppError('emailMapping', `E-mail mapping ${file} is not a readable CSV file${line ? ` (line ${line})` : ''}: it needs the header key,email and two columns on every line.`);
+  }
+  const header = records[0] ? Object.keys(records[0].record) : [];
+  if (records.length > 0 && (header.length !== 2 || !header.includes('key') || !header.includes('email'))) {
+    throw new AppError('emailMapping', `E-mail mapping ${file}: the first line must be the header key,email.`);
+  }
+  const problems: string[] = [];
+  const byGuid = new Map<string, { email: string; line: number }>();
+  const byPnr = new Map<string, { email: string; line: number }>();
+  for (const { record, info } of records) {
+    const line = info.lines;
+    const key = record.key ?? '';
+    const email = record.email ?? '';
+    let map: Map<string, { email: string; line: number }>;
+    let normalized: string;
+    let shown: string;
+    if (GUID.test(key)) {
+      map = byGuid;
+      normalized = key.toLowerCase();
+      shown = normalized;
+    } else {
+      const pnr = parsePersonalNumber(key, today);
+      if (!pnr.ok) {
+        problems.push(
+          pnr.reason === 'format'
+            ? `line ${line}: the key is neither a GUID nor a personnummer`
+            : `line ${line}: personnummer ${maskPersonalNumber(key)} has ${pnr.reason === 'date' ? 'an impossible date' : 'a wrong check digit'}`,
+        );
+        continue;
+      }
+      map = byPnr;
+      normalized = pnr.normalized;
+      shown = maskPersonalNumber(normalized);
+    }
+    if (!isValidEmail(email)) {
+      problems.push(`line ${line}: the e-mail address is not valid`);
+      continue;
+    }
+    const earlier = map.get(normalized);
+    if (earlier && earlier.email.toLowerCase() !== email.toLowerCase()) {
+      problems.push(`line ${line}: key ${shown} has another address on line ${earlier.line}`);
+      continue;
+    }
+    if (!earlier) map.set(normalized, { email, line });
+  }
+  if (problems.length > 0) {
+    const more = problems.length > MAX_SHOWN ? `; and ${problems.length - MAX_SHOWN} more` : '';
+    throw new AppError('emailMapping', `E-mail mapping ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, MAX_SHOWN).join('; ')}${more}. Fix the file; nothing was delivered.`);
+  }
+  const addresses = (m: Map<string, { email: string }>) => new Map([...m].map(([k, v]) => [k, v.email]));
+  return { byGuid: addresses(byGuid), byPersonalNumber: addresses(byPnr) };
+}
+
+export async function readMappingTable(file: string, today: CalendarDate): Promise<MappingTable> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AppError('emailMapping', `E-mail mapping ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}. Check email.mappingFile in the configuration, or build it with "ad-mapping build".`);
+  }
+  return parseMappingTable(text, file, today);
+}
+
+/** Writes the table atomically: readers see the old table or the whole new one. */
+export async function writeMappingTable(file: string, entries: readonly MappingEntry[]): Promise<void> {
+  const quote = (v: string) => (/[",;\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const text = `key,email\n${entries.map((e) => `${quote(e.key)},${quote(e.email)}\n`).join('')}`;
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, text, 'utf8');
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new AppError('emailMapping', `Cannot write the e-mail mapping ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}. Check the folder's permissions.`);
+  }
+}
