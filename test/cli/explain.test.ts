@@ -69,7 +69,7 @@ describe('explain', () => {
       expect(r.code).toBe(0);
       const body = r.stdout.split('\n').slice(2).join('\n');
       expect(body).toBe(`person ${vera.person_id}\n  excluded: protected identity\n`);
-      expect(r.stdout).not.toMatch(/Vera|Skydd|7B|201308080311/);
+      expect(r.stdout).not.toMatch(/Vera|Skydd|7B|201308080314/);
     }
   });
 
