@@ -3,6 +3,9 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig, type Config } from '../configure/config';
 import { environmentCredentials } from '../configure/credentials';
 import { writeSnapshotToDirectory } from '../deliver/directory';
+import { buildMapping, formatQualityReport, readAdEntries } from '../enrich/ad-mapping';
+import { writeMappingTable } from '../enrich/mapping-table';
+import { readSource } from '../extract/source';
 import { uploadSnapshot } from '../deliver/https-sink';
 import { toSnapshot } from '../deliver/snapshot';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName } from '../errors';
@@ -43,7 +46,13 @@ const exitCodeLines = () =>
 
 function sourceContext(config: Config, io: Io) {
   return {
-    credentials: environmentCredentials(config.source.type === 'sql' ? { sqlPassword: config.source.passwordEnv } : {}, io.env),
+    credentials: environmentCredentials(
+      {
+        ...(config.source.type === 'sql' ? { sqlPassword: config.source.passwordEnv } : {}),
+        ...(config.email.ad ? { ldapPassword: config.email.ad.passwordEnv } : {}),
+      },
+      io.env,
+    ),
     log: (line: string) => io.stderr(`${line}\n`),
   };
 }
@@ -98,6 +107,32 @@ export function buildProgram(io: Io): Command {
       const config = await loadConfig(opts.config);
       const { decisions, rows } = await prepare(config, date, sourceContext(config, io));
       io.stdout(`${formatExplain(query, decisions, rows)}\n`);
+    });
+
+  program
+    .command('ad-mapping')
+    .description('the e-mail mapping table, from Active Directory')
+    .command('build')
+    .description('read Active Directory and write the mapping table (email.mappingFile), with a quality report')
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(dateOption())
+    .action(async (opts: { config: string; date?: string }) => {
+      const date = syncDate(opts.date, io);
+      const config = await loadConfig(opts.config);
+      const { ad, mappingFile } = config.email;
+      if (!ad || !mappingFile) {
+        throw new AppError('config', `Configuration ${opts.config}: building the mapping needs email.ad (the directory) and email.mappingFile (where the table goes). See docs/email-mapping.md.`);
+      }
+      const context = sourceContext(config, io);
+      const password = await context.credentials.get('ldapPassword');
+      // ProCapita's persons, for the quality report: who is in AD but not in ProCapita, and the other way round.
+      const rows = await readSource(config.source, { ...context, syncDate: date });
+      const started = io.now().getTime();
+      const entries = await readAdEntries(ad, password, { log: context.log });
+      const { table, report } = buildMapping(entries, rows.persons, date);
+      await writeMappingTable(mappingFile, table);
+      const seconds = ((io.now().getTime() - started) / 1000).toFixed(1);
+      io.stdout(`${formatQualityReport(report)}\n\nWrote ${table.length} rows to ${mappingFile} (${entries.length} directory accounts read in ${seconds} s).\n`);
     });
 
   return program;

@@ -1,0 +1,482 @@
+/**
+ * Builds the e-mail mapping table from Active Directory: one paged LDAP
+ * search over an encrypted connection, then a pure step that matches the
+ * accounts' keys (a ProCapita GUID or a personnummer) against ProCapita's
+ * persons and reports on the directory's data quality.
+ *
+ * The search is all or nothing: any failure on the way throws, so that the
+ * caller never writes a table from a partial read.
+ */
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import * as tls from 'node:tls';
+import { Client, FilterParser, PagedResultsControl, ResultCodeError, SearchResponse, type Entry } from 'ldapts';
+import type { AdConfig } from '../configure/config';
+import { AppError, errorChain } from '../errors';
+import type { CalendarDate, PersonRow } from '../extract/contract';
+import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
+import { isValidEmail } from './email-address';
+import type { MappingEntry } from './mapping-table';
+
+export interface AdEntry {
+  readonly dn: string;
+  /** The key attribute's first value, trimmed; null when the account has none. */
+  readonly key: string | null;
+  /** `mail` when it is a valid address, else `userPrincipalName` when valid, else null. */
+  readonly email: string | null;
+  /** userAccountControl has ACCOUNTDISABLE (2) set. */
+  readonly disabled: boolean;
+}
+
+/**
+ * What the build found. Every account the search returned is counted in
+ * exactly one of: withoutKey, invalidKeys, a duplicate that was not kept,
+ * disabledAccounts, withoutAddress, unmatchedInProCapita, mapped (checked in
+ * that order). Accounts of persons with a protected identity are counted like
+ * any other, so that no number singles them out; they are never listed.
+ */
+export interface QualityReport {
+  /** Accounts the search returned. */
+  entries: number;
+  /** Rows written to the table. */
+  mapped: number;
+  /** Skipped: userAccountControl bit 2 (ACCOUNTDISABLE). */
+  disabledAccounts: number;
+  withoutKey: number;
+  withoutAddress: number;
+  /** A personnummer with an impossible date or a wrong check digit, or a key that is neither a GUID nor a personnummer. */
+  invalidKeys: number;
+  /** Keys that match no ProCapita person, by GUID or by normalised personnummer. Not written to the table. */
+  unmatchedInProCapita: number;
+  /** ProCapita persons without a protected identity (level 0) whom the table gives no address. */
+  procapitaWithoutMatch: number;
+  /** The same key on two or more accounts. Keys of persons with a protected identity are left out. */
+  duplicateKeys: { key: string; accounts: string[]; kept: string }[];
+}
+
+type Log = { log(line: string): void };
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** ACCOUNTDISABLE in userAccountControl. */
+const ACCOUNT_DISABLED = 2;
+
+// ---- Reading the directory ---------------------------------------------
+
+interface Endpoint {
+  readonly secure: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** host:port, for messages. */
+  readonly where: string;
+}
+
+function endpointOf(ad: AdConfig): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(ad.url);
+  } catch {
+    throw new AppError('config', `email.ad.url ${ad.url} is not a valid URL. Give ldaps://host:636, or ldap://host:389 with email.ad.startTls.`);
+  }
+  const scheme = url.protocol.replace(/:$/, '').toLowerCase();
+  if (scheme !== 'ldaps' && scheme !== 'ldap') {
+    throw new AppError('config', `email.ad.url ${ad.url} is not an LDAP URL. Give ldaps://host:636, or ldap://host:389 with email.ad.startTls.`);
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const secure = scheme === 'ldaps';
+  const port = url.port ? Number(url.port) : secure ? 636 : 389;
+  return { secure, host, port, where: `${isIP(host) === 6 ? `[${host}]` : host}:${port}` };
+}
+
+/** Checks everything that can be checked before a connection is opened. */
+function checkSettings(ad: AdConfig, password: string): Endpoint {
+  const endpoint = endpointOf(ad);
+  if (!endpoint.secure && !ad.startTls) {
+    throw new AppError(
+      'config',
+      `email.ad.url ${ad.url} is plain LDAP: the bind password and every address would cross the network unencrypted, so procapita-sync refuses it. Use ldaps://${endpoint.host}:636, or keep ldap:// and set email.ad.startTls to true.`,
+    );
+  }
+  if (endpoint.secure && ad.startTls) {
+    throw new AppError('config', `email.ad.startTls is for ldap:// URLs; ${ad.url} is already encrypted (LDAPS). Remove startTls, or use ldap://${endpoint.host}:389 with it.`);
+  }
+  if (password === '') {
+    // An empty password would make the simple bind an anonymous one (RFC 4513), which many servers accept.
+    throw new AppError('accessDenied', `The password for the directory account ${ad.bindDn} is empty: set environment variable ${ad.passwordEnv} for the account that runs procapita-sync.`);
+  }
+  try {
+    FilterParser.parseString(ad.filter);
+  } catch (err) {
+    throw new AppError('config', `email.ad.filter is not a valid LDAP filter (${(err as Error).message}). The default is (&(objectCategory=person)(objectClass=user)).`);
+  }
+  return endpoint;
+}
+
+/** The CAs to trust: the configured file only; without one, Node's roots and (Node 22.15+) the operating system's. */
+async function trustedCas(ad: AdConfig): Promise<string[] | undefined> {
+  if (ad.caFile) {
+    try {
+      return [await readFile(ad.caFile, 'utf8')];
+    } catch (err) {
+      throw new AppError('config', `email.ad.caFile ${ad.caFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a PEM file holding the CA certificate that issued the domain controller's certificate.`);
+    }
+  }
+  const system = (tls as { getCACertificates?: (kind: string) => string[] }).getCACertificates?.('system') ?? [];
+  return system.length > 0 ? [...tls.rootCertificates, ...system] : undefined;
+}
+
+const TLS_TRUST = /CERT|certificate|self[- ]signed|UNABLE_TO_(VERIFY|GET_ISSUER)|ALTNAME|altnames|Hostname\/IP/i;
+const UNREACHABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|EADDRNOTAVAIL|ETIMEDOUT/;
+
+/** Active Directory's reason inside a code-49 message ("AcceptSecurityContext error, data 52e"). */
+function adBindReason(message: string): string | undefined {
+  const data = /\bdata ([0-9a-f]+)\b/i.exec(message)?.[1]?.toLowerCase();
+  const reasons: Record<string, string> = {
+    '525': 'the account does not exist',
+    '52e': 'the password is wrong',
+    '530': 'the account may not log on at this time',
+    '531': 'the account may not log on from this computer',
+    '532': 'the password has expired',
+    '533': 'the account is disabled',
+    '701': 'the account has expired',
+    '773': 'the password must be changed before the account can be used',
+    '775': 'the account is locked out',
+  };
+  return data ? reasons[data] : undefined;
+}
+
+type Phase = 'connect' | 'starttls' | 'bind' | 'search';
+
+/** Turns ldapts's and Node's errors into messages that say what to check. Never includes the password. */
+function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase: Phase, read: number): AppError {
+  if (err instanceof AppError) return err;
+  const { where } = endpoint;
+  const { codes, messages } = errorChain(err);
+  const text = `${codes} ${messages}`;
+  const firewall = `that the firewall lets this machine reach TCP port ${endpoint.port} (${endpoint.secure ? '636 is LDAPS' : '389 is LDAP with StartTLS'})`;
+  const nothingWritten = 'Nothing was written; the previous mapping table, if any, is unchanged.';
+
+  if (err instanceof ResultCodeError) {
+    const code = err.code;
+    const detail = `code ${code}: ${err.message}`;
+    if (phase === 'bind' && code === 49) {
+      if (/\bdata 80090346\b/i.test(err.message)) {
+        return new AppError(
+          'emailMapping',
+          `The domain controller at ${where} refused the bind for account ${ad.bindDn} because it requires LDAP channel binding (data 80090346), which procapita-sync's LDAP client cannot send. Ask the AD administrators to set "Domain controller: LDAP server channel binding token requirements" to "When supported" for this connection, or to exempt it.`,
+        );
+      }
+      const reason = adBindReason(err.message);
+      return new AppError(
+        'accessDenied',
+        `The directory at ${where} refused the bind for account ${ad.bindDn}${reason ? ` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and the password in environment variable ${ad.passwordEnv}.`,
+      );
+    }
+    if (code === 8 || code === 13) {
+      return new AppError(
+        'emailMapping',
+        `The directory at ${where} requires an encrypted connection (${code === 8 ? 'strongerAuthRequired' : 'confidentialityRequired'}, ${detail}) even though this one is ${endpoint.secure ? 'LDAPS' : 'upgraded with StartTLS'}. Check email.ad.url; ask the directory's administrators whether it requires a stronger TLS setup.`,
+      );
+    }
+    if (phase === 'starttls') {
+      return new AppError('emailMapping', `The directory at ${where} refused StartTLS (${detail}). Use ldaps://${endpoint.host}:636 in email.ad.url instead, or ask the directory's administrators to enable TLS.`);
+    }
+    if (phase === 'search' && code === 32) {
+      return new AppError('emailMapping', `email.ad.baseDn ${ad.baseDn} does not exist in the directory at ${where} (${detail}). Check the DN. ${nothingWritten}`);
+    }
+    if (phase === 'search' && (code === 50 || code === 1 || code === 48)) {
+      return new AppError('emailMapping', `The directory at ${where} does not let account ${ad.bindDn} search under ${ad.baseDn} (${detail}). Give the account read access to the user objects. ${nothingWritten}`);
+    }
+    if (phase === 'search' && (code === 4 || code === 11)) {
+      return new AppError(
+        'emailMapping',
+        `The directory at ${where} stopped the search at its size limit (${detail}) although it was paged with ${ad.pageSize} entries a page. Lower email.ad.pageSize to the directory's MaxPageSize (AD: 1000), or narrow email.ad.baseDn. ${nothingWritten}`,
+      );
+    }
+    if (phase === 'search' && code === 3) {
+      return new AppError('emailMapping', `The directory at ${where} stopped the search at its time limit (${detail}). Lower email.ad.pageSize or narrow email.ad.baseDn and email.ad.filter. ${nothingWritten}`);
+    }
+    if (phase === 'search') {
+      return new AppError('emailMapping', `The directory at ${where} refused the search under ${ad.baseDn} (${detail}). Check email.ad.baseDn and email.ad.filter. ${nothingWritten}`);
+    }
+    return new AppError('emailMapping', `The directory at ${where} answered the ${phase === 'bind' ? 'bind' : 'request'} with an error (${detail}).`);
+  }
+
+  if (TLS_TRUST.test(text)) {
+    const detail = /ALTNAME|altnames|Hostname\/IP/i.test(text)
+      ? `it does not name ${endpoint.host}; give the host name the certificate names in email.ad.url`
+      : /self[- ]signed/i.test(text)
+        ? 'it is self-signed, or signed by a CA that is not trusted'
+        : /expired/i.test(text)
+          ? 'it has expired'
+          : /not yet valid/i.test(text)
+            ? 'it is not valid yet'
+            : 'no trusted authority signed it';
+    return new AppError(
+      'emailMapping',
+      `The TLS certificate of the directory at ${where} is not trusted: ${detail}. Put the CA certificate that issued the domain controller's certificate in a PEM file and name it in email.ad.caFile${ad.caFile ? ` (now ${ad.caFile})` : ''}. Certificates are always checked.`,
+    );
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(codes)) {
+    return new AppError('emailMapping', `The host name ${endpoint.host} cannot be resolved. Check email.ad.url.`);
+  }
+  if (phase !== 'search' && (UNREACHABLE.test(codes) || /Connection timeout/.test(messages))) {
+    const refused = /ECONNREFUSED/.test(codes);
+    return new AppError(
+      'emailMapping',
+      `Cannot reach the directory at ${where} (${refused ? 'connection refused' : /ECONNREFUSED|ETIMEDOUT|Connection timeout/.test(text) ? `no answer within ${ad.timeoutSeconds} s` : codes}). Check the host and port in email.ad.url, that the domain controller is running, and ${firewall}.`,
+    );
+  }
+  if (/Operation timed out/.test(messages)) {
+    return new AppError(
+      'emailMapping',
+      `The directory at ${where} did not answer the ${phase === 'search' ? `search (after ${read} accounts)` : phase} within ${ad.timeoutSeconds} s. Raise email.ad.timeoutSeconds, or lower email.ad.pageSize. ${phase === 'search' ? nothingWritten : ''}`.trim(),
+    );
+  }
+  if (phase === 'search') {
+    return new AppError('emailMapping', `The connection to the directory at ${where} was lost during the search (after ${read} accounts): ${messages || String(err)}. ${nothingWritten} Run again, and check the network if it keeps happening.`);
+  }
+  if (/ssl|tls|wrong version|handshake|ECONNRESET|socket hang up|closed|disconnected/i.test(text)) {
+    return new AppError(
+      'emailMapping',
+      `The ${phase === 'starttls' ? 'StartTLS' : 'TLS'} handshake with the directory at ${where} failed (${codes || messages}). Check that the port speaks ${endpoint.secure ? 'LDAPS (636), not plain LDAP (389)' : 'LDAP with StartTLS (389)'}, that the domain controller has a certificate, and ${firewall}.`,
+    );
+  }
+  return new AppError('emailMapping', `The directory at ${where} failed during the ${phase}: ${messages || String(err)}`);
+}
+
+/** Rejects when `promise` takes longer than `ms`; the timer never keeps the process alive. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: Operation timed out`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * ldapts ends a paged search at the first page without entries, even when
+ * the server's cookie says more pages follow. A server may send such a page
+ * mid-way (RFC 2696 allows it); reading on would need the cookie ldapts does
+ * not hand out, so such a search is refused rather than silently cut short.
+ * This listens on the client's message parser, which ldapts keeps private.
+ */
+function watchForEmptyPagesWithCookie(client: Client): () => boolean {
+  const parser = (client as unknown as { messageParser?: { on(event: 'message', listener: (message: unknown) => void): void } }).messageParser;
+  let seen = false;
+  parser?.on('message', (message) => {
+    if (!(message instanceof SearchResponse) || message.searchEntries.length > 0 || message.searchReferences.length > 0) return;
+    const paged = message.controls?.find((c): c is PagedResultsControl => c instanceof PagedResultsControl);
+    if (paged?.value?.cookie?.length) seen = true;
+  });
+  return () => seen;
+}
+
+/** The first value of an attribute, whatever case the server gives its name in. */
+function firstValue(entry: Entry, attribute: string): string | null {
+  const name = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
+  const value: unknown = name === undefined ? undefined : entry[name];
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  const text = Buffer.isBuffer(first) ? first.toString('utf8') : typeof first === 'string' ? first : null;
+  const trimmed = text?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
+}
+
+export function toAdEntry(entry: Entry, keyAttribute: string): AdEntry {
+  const mail = firstValue(entry, 'mail');
+  const upn = firstValue(entry, 'userPrincipalName');
+  const uac = Number(firstValue(entry, 'userAccountControl') ?? '0');
+  return {
+    dn: entry.dn,
+    key: firstValue(entry, keyAttribute),
+    email: mail !== null && isValidEmail(mail) ? mail : upn !== null && isValidEmail(upn) ? upn : null,
+    disabled: Number.isInteger(uac) && (uac & ACCOUNT_DISABLED) !== 0,
+  };
+}
+
+/**
+ * Reads every account under email.ad.baseDn that the filter selects: one
+ * paged search (never a size limit, which would make a truncated answer look
+ * complete) over LDAPS or StartTLS. Throws an AppError on any failure, so a
+ * partial list is never returned.
+ */
+export async function readAdEntries(ad: AdConfig, password: string, io: Log): Promise<AdEntry[]> {
+  const endpoint = checkSettings(ad, password);
+  const ca = await trustedCas(ad);
+  const ms = ad.timeoutSeconds * 1000;
+  const tlsOptions: tls.ConnectionOptions = { minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) };
+  // ldapts opens a TLS connection straight away whenever tlsOptions are given, even for ldap://:
+  // with StartTLS they go to startTLS() instead.
+  const client = new Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });
+  const emptyPageWithCookie = watchForEmptyPagesWithCookie(client);
+  let phase: Phase = 'connect';
+  const entries: AdEntry[] = [];
+  try {
+    if (!endpoint.secure) {
+      phase = 'starttls';
+      const servername = isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {};
+      await within(client.startTLS({ ...tlsOptions, host: endpoint.host, ...servername }), ms, 'StartTLS');
+    }
+    phase = 'bind';
+    io.log(`Binding to ${endpoint.where} as ${ad.bindDn} (${endpoint.secure ? 'LDAPS' : 'StartTLS'})...`);
+    await client.bind(ad.bindDn, password);
+    phase = 'search';
+    io.log(`Searching ${ad.baseDn} for ${ad.filter}, ${ad.pageSize} accounts a page...`);
+    const pages = client.searchPaginated(ad.baseDn, {
+      scope: 'sub',
+      filter: ad.filter,
+      attributes: [ad.keyAttribute, 'mail', 'userPrincipalName', 'userAccountControl'],
+      paged: { pageSize: ad.pageSize },
+    });
+    let page = 0;
+    for await (const result of pages) {
+      page++;
+      for (const entry of result.searchEntries) entries.push(toAdEntry(entry, ad.keyAttribute));
+      if (result.searchEntries.length > 0 && page % 10 === 0) io.log(`  ${entries.length} accounts so far`);
+    }
+    if (emptyPageWithCookie()) {
+      throw new AppError(
+        'emailMapping',
+        `The directory at ${endpoint.where} sent a page without entries in the middle of the search (after ${entries.length} accounts), which the LDAP client cannot read past. Nothing was written. Raise email.ad.pageSize, or narrow email.ad.filter so that the directory finds matches faster.`,
+      );
+    }
+    io.log(`Read ${entries.length} accounts in ${page} page${page === 1 ? '' : 's'}.`);
+    return entries;
+  } catch (err) {
+    throw explainLdapError(err, ad, endpoint, phase, entries.length);
+  } finally {
+    await within(client.unbind(), 5000, 'unbind').catch(() => undefined);
+  }
+}
+
+// ---- Building the table --------------------------------------------------
+
+type Key = { readonly kind: 'guid' | 'pnr'; readonly normalized: string };
+
+function normalizeKey(key: string, today: CalendarDate): Key | null {
+  if (GUID.test(key)) return { kind: 'guid', normalized: key.toLowerCase() };
+  const pnr = parsePersonalNumber(key, today);
+  return pnr.ok ? { kind: 'pnr', normalized: pnr.normalized } : null;
+}
+
+/** Enabled before disabled, with an address before without, then the smallest DN. */
+function keepOrder(a: AdEntry, b: AdEntry): number {
+  if (a.disabled !== b.disabled) return a.disabled ? 1 : -1;
+  if ((a.email === null) !== (b.email === null)) return a.email === null ? 1 : -1;
+  return a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0;
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Matches the accounts' keys against ProCapita's persons and makes the table:
+ * one row per normalised key (a lower-case GUID or a 12-digit personnummer)
+ * of an enabled account with an address whose key names a ProCapita person,
+ * sorted by key. Pure.
+ */
+export function buildMapping(entries: readonly AdEntry[], persons: readonly PersonRow[], today: CalendarDate): { table: MappingEntry[]; report: QualityReport } {
+  // Each normalised key → the ProCapita persons it names.
+  const personsByKey = new Map<string, PersonRow[]>();
+  const add = (key: string, p: PersonRow) => {
+    const list = personsByKey.get(key);
+    if (list) list.push(p);
+    else personsByKey.set(key, [p]);
+  };
+  for (const p of persons) {
+    add(p.person_id.toLowerCase(), p);
+    if (p.personal_number) {
+      const pnr = parsePersonalNumber(p.personal_number, today);
+      if (pnr.ok) add(pnr.normalized, p);
+    }
+  }
+
+  const report: QualityReport = {
+    entries: entries.length,
+    mapped: 0,
+    disabledAccounts: 0,
+    withoutKey: 0,
+    withoutAddress: 0,
+    invalidKeys: 0,
+    unmatchedInProCapita: 0,
+    procapitaWithoutMatch: 0,
+    duplicateKeys: [],
+  };
+
+  const accountsByKey = new Map<string, { key: Key; accounts: AdEntry[] }>();
+  for (const entry of entries) {
+    if (entry.key === null) {
+      report.withoutKey++;
+      continue;
+    }
+    const key = normalizeKey(entry.key, today);
+    if (!key) {
+      report.invalidKeys++;
+      continue;
+    }
+    const group = accountsByKey.get(key.normalized);
+    if (group) group.accounts.push(entry);
+    else accountsByKey.set(key.normalized, { key, accounts: [entry] });
+  }
+
+  const table: MappingEntry[] = [];
+  const matched = new Set<PersonRow>();
+  for (const { key, accounts } of accountsByKey.values()) {
+    const named = personsByKey.get(key.normalized) ?? [];
+    const kept = accounts.length === 1 ? accounts[0]! : [...accounts].sort(keepOrder)[0]!;
+    if (accounts.length > 1 && named.every((p) => p.protected_identity === 0)) {
+      report.duplicateKeys.push({
+        key: key.kind === 'pnr' ? maskPersonalNumber(key.normalized) : key.normalized,
+        accounts: accounts.map((a) => a.dn).sort(byText),
+        kept: kept.dn,
+      });
+    }
+    if (kept.disabled) report.disabledAccounts++;
+    else if (kept.email === null) report.withoutAddress++;
+    else if (named.length === 0) report.unmatchedInProCapita++;
+    else {
+      report.mapped++;
+      table.push({ key: key.normalized, email: kept.email });
+      for (const p of named) matched.add(p);
+    }
+  }
+
+  table.sort((a, b) => byText(a.key, b.key));
+  report.duplicateKeys.sort((a, b) => byText(a.key, b.key) || byText(a.kept, b.kept));
+  report.procapitaWithoutMatch = persons.filter((p) => p.protected_identity === 0 && !matched.has(p)).length;
+  return { table, report };
+}
+
+const MAX_DUPLICATES_SHOWN = 25;
+
+/**
+ * The report for the terminal: counts, and the duplicate keys with their
+ * accounts' DNs. Personnummer are masked; nothing names a person with a
+ * protected identity (buildMapping leaves their keys out of the list).
+ */
+export function formatQualityReport(r: QualityReport): string {
+  const skippedDuplicates = r.duplicateKeys.reduce((n, d) => n + d.accounts.length - 1, 0);
+  const lines = [
+    `Active Directory: ${r.entries} account${r.entries === 1 ? '' : 's'} read.`,
+    `  ${r.mapped} written to the mapping table`,
+    `  ${r.withoutKey} without a key`,
+    `  ${r.invalidKeys} with an invalid key (neither a GUID nor a valid personnummer)`,
+    `  ${r.disabledAccounts} disabled, skipped`,
+    `  ${r.withoutAddress} without a valid address in mail or userPrincipalName`,
+    `  ${r.unmatchedInProCapita} whose key matches no ProCapita person, not written`,
+  ];
+  if (r.duplicateKeys.length > 0) lines.push(`  ${skippedDuplicates} not used because another account has the same key`);
+  lines.push(`ProCapita: ${r.procapitaWithoutMatch} person${r.procapitaWithoutMatch === 1 ? '' : 's'} without a protected identity get no address from the table.`);
+  if (r.duplicateKeys.length > 0) {
+    lines.push(`Keys on more than one account (${r.duplicateKeys.length}); one account was kept for each, enabled and with an address first, then the smallest DN:`);
+    for (const d of r.duplicateKeys.slice(0, MAX_DUPLICATES_SHOWN)) {
+      lines.push(`  ${d.key}: kept ${d.kept}`);
+      for (const dn of d.accounts) if (dn !== d.kept) lines.push(`    also ${dn}`);
+    }
+    if (r.duplicateKeys.length > MAX_DUPLICATES_SHOWN) lines.push(`  ... and ${r.duplicateKeys.length - MAX_DUPLICATES_SHOWN} more`);
+  }
+  return lines.join('\n');
+}
