@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: freetds-bin (tsql, an independent TDS client
-# for test/tds). The LDAP and credential-store tests of later releases add theirs here.
-packages=(freetds-bin)
+# for test/tds); for test/ldap, a Samba AD DC (samba … ldb-tools; samba-ad-provision is only a
+# Recommends but provisioning needs it) and OpenLDAP (slapd, ldap-utils). The credential-store
+# tests of later releases add theirs here.
+packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -15,6 +17,10 @@ done
 if ((${#missing[@]} > 0)); then
   echo "Installing Debian packages: ${missing[*]}"
   apt-get update -q
+  if [[ " ${missing[*]} " == *" slapd "* ]]; then
+    # No default database or /etc/ldap/slapd.d: test/ldap/slapd.sh runs its own slapd.conf.
+    echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
