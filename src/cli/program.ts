@@ -129,6 +129,10 @@ export function buildProgram(io: Io): Command {
       const rows = await readSource(config.source, { ...context, syncDate: date });
       const started = io.now().getTime();
       const entries = await readAdEntries(ad, password, { log: context.log });
+      if (entries.length === 0) {
+        // A wrong baseDn or filter must not replace a good table with an empty one.
+        throw new AppError('emailMapping', `The directory search under ${ad.baseDn} found no accounts. Check email.ad.baseDn and email.ad.filter; the existing table ${mappingFile} was kept.`);
+      }
       const { table, report } = buildMapping(entries, rows.persons, date);
       await writeMappingTable(mappingFile, table);
       const seconds = ((io.now().getTime() - started) / 1000).toFixed(1);

@@ -145,6 +145,7 @@ function adBindReason(message: string): string | undefined {
 }
 
 type Phase = 'connect' | 'starttls' | 'bind' | 'search';
+const PHASE_WORDS: Record<Phase, string> = { connect: 'connection', starttls: 'StartTLS request', bind: 'bind', search: 'search' };
 
 /** Turns ldapts's and Node's errors into messages that say what to check. Never includes the password. */
 function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase: Phase, read: number): AppError {
@@ -198,7 +199,7 @@ function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase:
     if (phase === 'search') {
       return new AppError('emailMapping', `The directory at ${where} refused the search under ${ad.baseDn} (${detail}). Check email.ad.baseDn and email.ad.filter. ${nothingWritten}`);
     }
-    return new AppError('emailMapping', `The directory at ${where} answered the ${phase === 'bind' ? 'bind' : 'request'} with an error (${detail}).`);
+    return new AppError('emailMapping', `The directory at ${where} answered the ${PHASE_WORDS[phase]} with an error (${detail}).`);
   }
 
   if (TLS_TRUST.test(text)) {
@@ -229,11 +230,14 @@ function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase:
   if (/Operation timed out/.test(messages)) {
     return new AppError(
       'emailMapping',
-      `The directory at ${where} did not answer the ${phase === 'search' ? `search (after ${read} accounts)` : phase} within ${ad.timeoutSeconds} s. Raise email.ad.timeoutSeconds, or lower email.ad.pageSize. ${phase === 'search' ? nothingWritten : ''}`.trim(),
+      `The directory at ${where} did not answer the ${phase === 'search' ? `search (after ${read} accounts)` : PHASE_WORDS[phase]} within ${ad.timeoutSeconds} s. Raise email.ad.timeoutSeconds, or lower email.ad.pageSize. ${phase === 'search' ? nothingWritten : ''}`.trim(),
     );
   }
   if (phase === 'search') {
     return new AppError('emailMapping', `The connection to the directory at ${where} was lost during the search (after ${read} accounts): ${messages || String(err)}. ${nothingWritten} Run again, and check the network if it keeps happening.`);
+  }
+  if (/UNSUPPORTED_PROTOCOL|unsupported protocol|PROTOCOL_VERSION/i.test(text)) {
+    return new AppError('emailMapping', `The directory at ${where} offers no TLS version procapita-sync accepts (${codes || messages}): TLS 1.2 or later is required. Ask the directory's administrators to enable TLS 1.2 on the domain controller.`);
   }
   if (/ssl|tls|wrong version|handshake|ECONNRESET|socket hang up|closed|disconnected/i.test(text)) {
     return new AppError(
@@ -241,7 +245,7 @@ function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase:
       `The ${phase === 'starttls' ? 'StartTLS' : 'TLS'} handshake with the directory at ${where} failed (${codes || messages}). Check that the port speaks ${endpoint.secure ? 'LDAPS (636), not plain LDAP (389)' : 'LDAP with StartTLS (389)'}, that the domain controller has a certificate, and ${firewall}.`,
     );
   }
-  return new AppError('emailMapping', `The directory at ${where} failed during the ${phase}: ${messages || String(err)}`);
+  return new AppError('emailMapping', `The directory at ${where} failed during the ${PHASE_WORDS[phase]}: ${messages || String(err)}`);
 }
 
 /** Rejects when `promise` takes longer than `ms`; the timer never keeps the process alive. */
@@ -286,7 +290,7 @@ function firstValue(entry: Entry, attribute: string): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
-export function toAdEntry(entry: Entry, keyAttribute: string): AdEntry {
+function toAdEntry(entry: Entry, keyAttribute: string): AdEntry {
   const mail = firstValue(entry, 'mail');
   const upn = firstValue(entry, 'userPrincipalName');
   const uac = Number(firstValue(entry, 'userAccountControl') ?? '0');
@@ -436,7 +440,8 @@ export function buildMapping(entries: readonly AdEntry[], persons: readonly Pers
     }
     if (kept.disabled) report.disabledAccounts++;
     else if (kept.email === null) report.withoutAddress++;
-    else if (named.length === 0) report.unmatchedInProCapita++;
+    // A protected person's key and address never go into a file: counted as unmatched, which reveals nothing.
+    else if (named.length === 0 || named.some((p) => p.protected_identity !== 0)) report.unmatchedInProCapita++;
     else {
       report.mapped++;
       table.push({ key: key.normalized, email: kept.email });
