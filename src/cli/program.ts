@@ -44,12 +44,15 @@ function syncDate(option: string | undefined, io: Io): string {
 const exitCodeLines = () =>
   (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `  ${String(ExitCode[name]).padStart(2)}  ${EXIT_CODE_MEANINGS[name]}`).join('\n');
 
-function sourceContext(config: Config, io: Io) {
+/** Secrets from the environment variables the configuration names, and a log on standard error. */
+function runContext(config: Config, io: Io) {
   return {
     credentials: environmentCredentials(
       {
         ...(config.source.type === 'sql' ? { sqlPassword: config.source.passwordEnv } : {}),
         ...(config.email.ad ? { ldapPassword: config.email.ad.passwordEnv } : {}),
+        ...(config.target?.type === 'https' ? { apiKey: config.target.apiKeyEnv } : {}),
+        ...(config.target?.type === 'https' && config.target.proxy?.passwordEnv ? { proxyPassword: config.target.proxy.passwordEnv } : {}),
       },
       io.env,
     ),
@@ -80,7 +83,7 @@ export function buildProgram(io: Io): Command {
       const config = await loadConfig(opts.config);
       const target = opts.out !== undefined ? { type: 'directory' as const, path: opts.out } : config.target;
       if (!target) throw new AppError('usage', 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).');
-      const { decisions, roster, email } = await prepare(config, date, sourceContext(config, io));
+      const { decisions, roster, email } = await prepare(config, date, runContext(config, io));
       const snapshot = toSnapshot(roster, VERSION, io.now());
       const summary = formatSummary(decisions, roster, email);
       const counts = `${roster.persons.length} persons, ${roster.groups.length} groups`;
@@ -90,8 +93,8 @@ export function buildProgram(io: Io): Command {
         return;
       }
       io.stdout(`${summary}\n\n`);
-      const log = (line: string) => io.stderr(`${line}\n`);
-      const result = await uploadSnapshot(snapshot, target, VERSION, { env: io.env, log, sleep: io.sleep, now: () => io.now().getTime(), random: io.random });
+      const { credentials, log } = runContext(config, io);
+      const result = await uploadSnapshot(snapshot, target, VERSION, { credentials, env: io.env, log, sleep: io.sleep, now: () => io.now().getTime(), random: io.random });
       const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
       io.stdout(`Uploaded snapshot ${snapshot.contentHash}: ${counts}. Import ${result.importId}, ${result.status}${theirs}, after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}.\n`);
     });
@@ -105,7 +108,7 @@ export function buildProgram(io: Io): Command {
     .action(async (query: string, opts: { config: string; date?: string }) => {
       const date = syncDate(opts.date, io);
       const config = await loadConfig(opts.config);
-      const { decisions, rows } = await prepare(config, date, sourceContext(config, io));
+      const { decisions, rows } = await prepare(config, date, runContext(config, io));
       io.stdout(`${formatExplain(query, decisions, rows)}\n`);
     });
 
@@ -123,7 +126,7 @@ export function buildProgram(io: Io): Command {
       if (!ad || !mappingFile) {
         throw new AppError('config', `Configuration ${opts.config}: building the mapping needs email.ad (the directory) and email.mappingFile (where the table goes). See docs/email-mapping.md.`);
       }
-      const context = sourceContext(config, io);
+      const context = runContext(config, io);
       const password = await context.credentials.get('ldapPassword');
       // ProCapita's persons, for the quality report: who is in AD but not in ProCapita, and the other way round.
       const rows = await readSource(config.source, { ...context, syncDate: date });

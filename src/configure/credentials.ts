@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 
 /** The secrets procapita-sync needs. Windows Credential Manager will hold them; for now the environment does. */
-export type SecretName = 'sqlPassword' | 'ldapPassword';
+export type SecretName = 'sqlPassword' | 'ldapPassword' | 'apiKey' | 'proxyPassword';
 
 export interface Credentials {
   /** The secret's value. Throws an AppError (access denied) when it is not there; the message never holds a value. */
@@ -22,4 +22,9 @@ export function environmentCredentials(variables: Partial<Record<SecretName, str
   };
 }
 
-const describe: Record<SecretName, string> = { sqlPassword: 'SQL password', ldapPassword: 'directory (LDAP) bind password' };
+const describe: Record<SecretName, string> = {
+  sqlPassword: 'SQL password',
+  ldapPassword: 'directory (LDAP) bind password',
+  apiKey: 'API key',
+  proxyPassword: 'proxy password',
+};

@@ -8,11 +8,13 @@ import { rootCertificates } from 'node:tls';
 import * as tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import type { Snapshot } from './snapshot';
 
 export interface HttpsTarget {
   readonly url: string;
+  /** Named in messages: where the key comes from. */
   readonly apiKeyEnv: string;
   readonly caFile?: string;
   readonly proxy?: { readonly url: string; readonly user?: string; readonly passwordEnv?: string };
@@ -31,6 +33,8 @@ export interface UploadResult {
 
 /** The world the sink touches, so tests can run it without waiting. */
 export interface UploadIo {
+  readonly credentials: Credentials;
+  /** For HTTPS_PROXY and NO_PROXY. */
   readonly env: NodeJS.ProcessEnv;
   readonly log: (line: string) => void;
   readonly sleep: (ms: number) => Promise<void>;
@@ -56,13 +60,14 @@ async function trustedCas(caFile: string | undefined): Promise<string[]> {
   return [...rootCertificates, ...system, ...extra];
 }
 
-async function dispatcherFor(target: HttpsTarget, env: NodeJS.ProcessEnv): Promise<Dispatcher> {
+async function dispatcherFor(target: HttpsTarget, io: UploadIo): Promise<Dispatcher> {
+  const env = io.env;
   const ca = await trustedCas(target.caFile);
   const connect = { ca, timeout: target.connectTimeoutSeconds * 1000 };
   if (target.proxy) {
     let token: string | undefined;
     if (target.proxy.user) {
-      const password = target.proxy.passwordEnv ? (env[target.proxy.passwordEnv] ?? '') : '';
+      const password = target.proxy.passwordEnv ? await io.credentials.get('proxyPassword') : '';
       token = `Basic ${Buffer.from(`${target.proxy.user}:${password}`).toString('base64')}`;
     }
     return new ProxyAgent({ uri: target.proxy.url, ...(token ? { token } : {}), requestTls: connect, proxyTls: connect });
@@ -174,10 +179,7 @@ async function attempt(url: string, dispatcher: Dispatcher, headers: Record<stri
 
 /** Uploads the snapshot. Resolves once the service has it; throws an AppError otherwise. Never a partial upload: the body is one buffer. */
 export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, agentVersion: string, io: UploadIo): Promise<UploadResult> {
-  const apiKey = io.env[target.apiKeyEnv];
-  if (!apiKey) {
-    throw new AppError('accessDenied', `The API key is not set: the configuration names environment variable ${target.apiKeyEnv}, which is empty. Set it for the account that runs procapita-sync.`);
-  }
+  const apiKey = await io.credentials.get('apiKey');
   const json = Buffer.from(JSON.stringify(snapshot), 'utf8');
   const compressed = gzipSync(json);
   const headers = {
@@ -186,7 +188,7 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
     'idempotency-key': snapshot.contentHash,
     'user-agent': `procapita-sync/${agentVersion}`,
   };
-  const dispatcher = await dispatcherFor(target, io.env);
+  const dispatcher = await dispatcherFor(target, io);
   const started = io.now();
   let gzip = true;
   let attempts = 0;
