@@ -118,3 +118,23 @@ wait_ready() {
   tail -n 30 "$log" >&2 || true
   exit 1
 }
+
+# dispatch NAME: under DIR's lock, runs $cmd (start, stop or status) for the server NAME. stop leaves the
+# server running while another process still holds a lease on it.
+dispatch() {
+  local name=$1
+  exec 9>"$DIR/.lock"
+  flock 9
+  case $cmd in
+    start) start ;;
+    stop)
+      if [[ -n $LEASE ]] && lease_release "$DIR" "$LEASE"; then
+        echo "$SCRIPT: still leased by $(ls "$DIR/leases" | tr '\n' ' '); left running"
+        return
+      fi
+      stop_pid "$PIDFILE" "$name"
+      ;;
+    status) pid_is "$PIDFILE" "$name" ;;
+    *) usage ;;
+  esac
+}

@@ -150,19 +150,4 @@ start() {
   echo "$SCRIPT: started (pid $(cat "$PIDFILE")) in $DIR"
 }
 
-stop() {
-  if [[ -n $LEASE ]] && lease_release "$DIR" "$LEASE"; then
-    echo "$SCRIPT: still leased by $(ls "$DIR/leases" | tr '\n' ' '); left running"
-    return
-  fi
-  stop_pid "$PIDFILE" slapd
-}
-
-exec 9>"$DIR/.lock"
-flock 9
-case $cmd in
-  start) start ;;
-  stop) stop ;;
-  status) pid_is "$PIDFILE" slapd ;;
-  *) usage ;;
-esac
+dispatch slapd
