@@ -3,13 +3,11 @@
  * retried safely (the Idempotency-Key is the content hash), through a proxy
  * if there is one, with TLS always verified. The contract is docs/upload-api.md.
  */
-import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
-import * as tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
 import type { Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
+import { trustedCas, untrustedBecause } from '../tls-trust';
 import type { Snapshot } from './snapshot';
 
 export interface HttpsTarget {
@@ -46,23 +44,9 @@ const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 60_000;
 
-/** Trusted roots: Node's own, the operating system's where the runtime can read them (Node 22.15+), and the configured extra CA. */
-async function trustedCas(caFile: string | undefined): Promise<string[]> {
-  const system = (tls as { getCACertificates?: (kind: string) => string[] }).getCACertificates?.('system') ?? [];
-  const extra: string[] = [];
-  if (caFile) {
-    try {
-      extra.push(await readFile(caFile, 'utf8'));
-    } catch (err) {
-      throw new AppError('config', `target.caFile ${caFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a PEM file with the CA certificates to trust.`);
-    }
-  }
-  return [...rootCertificates, ...system, ...extra];
-}
-
 async function dispatcherFor(target: HttpsTarget, io: UploadIo): Promise<Dispatcher> {
   const env = io.env;
-  const ca = await trustedCas(target.caFile);
+  const ca = await trustedCas(target.caFile, 'target.caFile');
   const connect = { ca, timeout: target.connectTimeoutSeconds * 1000 };
   if (target.proxy) {
     let token: string | undefined;
@@ -97,8 +81,8 @@ type Outcome =
 function networkOutcome(err: unknown, host: string): Outcome {
   const { codes, messages } = errorChain(err);
   const text = `${codes} ${messages}`;
-  if (/CERT|certificate|self[- ]signed|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID|altnames/i.test(text)) {
-    const detail = /ALTNAME|altnames|Hostname/i.test(text) ? 'it does not name this host' : /self[- ]signed/i.test(text) ? 'it is self-signed' : 'no trusted authority signed it';
+  const detail = untrustedBecause(text);
+  if (detail) {
     return {
       kind: 'fail',
       error: new AppError(

@@ -7,7 +7,6 @@
  * The search is all or nothing: any failure on the way throws, so that the
  * caller never writes a table from a partial read.
  */
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { Client, FilterParser, PagedResultsControl, ResultCodeError, SearchResponse, type Entry } from 'ldapts';
@@ -15,6 +14,7 @@ import type { AdConfig } from '../configure/config';
 import { AppError, errorChain } from '../errors';
 import type { CalendarDate, PersonRow } from '../extract/contract';
 import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
+import { trustedCas } from '../tls-trust';
 import { isValidEmail } from './email-address';
 import type { MappingEntry } from './mapping-table';
 
@@ -109,19 +109,6 @@ function checkSettings(ad: AdConfig, password: string): Endpoint {
     throw new AppError('config', `email.ad.filter is not a valid LDAP filter (${(err as Error).message}). The default is (&(objectCategory=person)(objectClass=user)).`);
   }
   return endpoint;
-}
-
-/** The CAs to trust: the configured file only; without one, Node's roots and (Node 22.15+) the operating system's. */
-async function trustedCas(ad: AdConfig): Promise<string[] | undefined> {
-  if (ad.caFile) {
-    try {
-      return [await readFile(ad.caFile, 'utf8')];
-    } catch (err) {
-      throw new AppError('config', `email.ad.caFile ${ad.caFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a PEM file holding the CA certificate that issued the domain controller's certificate.`);
-    }
-  }
-  const system = (tls as { getCACertificates?: (kind: string) => string[] }).getCACertificates?.('system') ?? [];
-  return system.length > 0 ? [...tls.rootCertificates, ...system] : undefined;
 }
 
 const TLS_TRUST = /CERT|certificate|self[- ]signed|UNABLE_TO_(VERIFY|GET_ISSUER)|ALTNAME|altnames|Hostname\/IP/i;
@@ -310,9 +297,9 @@ function toAdEntry(entry: Entry, keyAttribute: string): AdEntry {
  */
 export async function readAdEntries(ad: AdConfig, password: string, io: Log): Promise<AdEntry[]> {
   const endpoint = checkSettings(ad, password);
-  const ca = await trustedCas(ad);
+  const ca = await trustedCas(ad.caFile, 'email.ad.caFile');
   const ms = ad.timeoutSeconds * 1000;
-  const tlsOptions: tls.ConnectionOptions = { minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) };
+  const tlsOptions: tls.ConnectionOptions = { minVersion: 'TLSv1.2', ca };
   // ldapts opens a TLS connection straight away whenever tlsOptions are given, even for ldap://:
   // with StartTLS they go to startTLS() instead.
   const client = new Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });

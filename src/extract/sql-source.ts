@@ -8,6 +8,7 @@ import type { SqlSourceConfig } from '../configure/config';
 import type { Credentials } from '../configure/credentials';
 import { addDays } from '../decide/dates';
 import { AppError, errorChain } from '../errors';
+import { trustedCas, untrustedBecause } from '../tls-trust';
 import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
 import { toContractRow } from './rows';
 
@@ -77,8 +78,8 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): Ap
     const object = /object '([^']+)'/.exec(inner)?.[1];
     return new AppError('accessDenied', `User '${cfg.user}' may not read ${object ? `table ${object}` : 'a table'} in ProCapita (SELECT permission denied). Grant the account db_datareader, or SELECT on that table.`);
   }
-  if (/certificate|self[- ]signed|unable to verify|altnames|Hostname\/IP/i.test(inner)) {
-    const detail = /self[- ]signed/i.test(inner) ? 'it is self-signed' : /altnames|Hostname\/IP/i.test(inner) ? 'it does not name this host' : /expired/i.test(inner) ? 'it has expired' : 'no trusted authority signed it';
+  const detail = untrustedBecause(`${cause} ${inner}`);
+  if (detail) {
     return new AppError(
       'sourceUnavailable',
       `The TLS certificate of SQL Server at ${where} is not trusted: ${detail}. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.`,
@@ -105,7 +106,7 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): Ap
   return new AppError('sourceUnavailable', `SQL Server at ${where} failed while ${during}: ${e.message ?? String(err)}`);
 }
 
-function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string | undefined): sql.config {
+function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): sql.config {
   return {
     server: cfg.host,
     ...(cfg.instanceName ? {} : { port: cfg.port ?? 1433 }),
@@ -121,7 +122,7 @@ function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string | u
       readOnlyIntent: true, // ApplicationIntent=ReadOnly: a readable secondary may answer, and nothing may write
       appName: 'procapita-sync',
       ...(cfg.instanceName ? { instanceName: cfg.instanceName } : {}),
-      ...(ca ? { cryptoCredentialsDetails: { ca: [ca] } } : {}),
+      ...(ca ? { cryptoCredentialsDetails: { ca } } : {}),
     },
   };
 }
@@ -217,14 +218,7 @@ const PERSON_LINKS: readonly QueryName[] = ['classPlacements', 'groupMemberships
 export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentials, syncDate: CalendarDate, log: Log): Promise<SourceRows> {
   const queries = await loadQueries(cfg.queries);
   const password = await credentials.get('sqlPassword');
-  let ca: string | undefined;
-  if (cfg.caFile) {
-    try {
-      ca = await readFile(cfg.caFile, 'utf8');
-    } catch (err) {
-      throw new AppError('config', `source.caFile ${cfg.caFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a PEM file holding the SQL Server's CA certificate.`);
-    }
-  }
+  const ca = cfg.caFile ? await trustedCas(cfg.caFile, 'source.caFile') : undefined;
   const historyFrom = addDays(syncDate, -HISTORY_DAYS);
   const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
   // A pool error after a failed request is already reported through the request.
