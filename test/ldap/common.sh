@@ -6,6 +6,17 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 CERTS="$(cd "$(dirname "${BASH_SOURCE[0]}")/../certs" && pwd)"
 
+usage() { die "usage: $SCRIPT start|stop|status DIR [LEASE_PID]"; }
+
+# parse_args "$@": sets cmd, DIR (created, absolute) and LEASE from "start|stop|status DIR [LEASE_PID]".
+parse_args() {
+  (($# >= 2)) || usage
+  cmd=$1
+  mkdir -p "$2"
+  DIR=$(cd "$2" && pwd)
+  LEASE=${3:-}
+}
+
 die() {
   echo "$SCRIPT: $*" >&2
   exit 1

@@ -16,12 +16,7 @@ source "$(dirname "$0")/common.sh"
 ADMIN_PASSWORD='Adm1n-Pass!2026'
 BASE='DC=test,DC=local'
 
-usage() { die "usage: $0 start|stop|status DIR [LEASE_PID]"; }
-(($# >= 2)) || usage
-cmd=$1
-mkdir -p "$2"
-DIR=$(cd "$2" && pwd)
-LEASE=${3:-}
+parse_args "$@"
 PIDFILE=$DIR/samba.pid
 LOG=$DIR/log/samba.stdout
 

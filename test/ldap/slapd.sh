@@ -19,12 +19,7 @@ SVC_PASSWORD='Svc-Sync-Pass-2026!'
 BASE='dc=test,dc=local'
 URLS='ldap://127.0.0.1:3389/ ldaps://127.0.0.1:3636/'
 
-usage() { die "usage: $0 start|stop|status DIR [LEASE_PID]"; }
-(($# >= 2)) || usage
-cmd=$1
-mkdir -p "$2"
-DIR=$(cd "$2" && pwd)
-LEASE=${3:-}
+parse_args "$@"
 PIDFILE=$DIR/slapd.pid
 LOG=$DIR/slapd.log
 
