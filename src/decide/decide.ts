@@ -212,10 +212,19 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     return 'protected-identity-unknown';
   };
 
-  /** A protected person's role decision records the verdict and nothing else. */
-  const protectedRole = (reason: Reason): RoleDecision => ({ included: false, reason, checks: [], unitIds: [] });
-  /** The checks both roles start with, for a person without a protected identity. */
-  const baseChecks = (person: PersonRow): { checks: Check[]; reason?: Reason } => {
+  /**
+   * What both roles start with: the person's row and the identity, deceased
+   * and e-mail checks. Undefined when there is no person row, or when the
+   * identity is protected; then the verdict alone is recorded in `into`.
+   */
+  const startRole = (personId: string, into: Map<string, RoleDecision>): { person: PersonRow; checks: Check[]; reason?: Reason } | undefined => {
+    const person = personsById.get(personId);
+    if (!person) return undefined; // a placement or employment without a person row has no one to export
+    const idReason = identity.get(personId);
+    if (idReason) {
+      into.set(personId, { included: false, reason: idReason, checks: [], unitIds: [] });
+      return undefined;
+    }
     const checks = [pass('no protected identity (level 0)')];
     let reason: Reason | undefined;
     if (person.deceased) {
@@ -230,7 +239,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
         reason ??= 'no-email';
       }
     }
-    return reason ? { checks, reason } : { checks };
+    return reason ? { person, checks, reason } : { person, checks };
   };
 
   // ---- Staff ----------------------------------------------------------------
@@ -251,15 +260,10 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   };
 
   for (const [personId, employments] of employmentsByPerson) {
-    const person = personsById.get(personId);
-    if (!person) continue; // an employment without a person row has no one to export
-    const idReason = identity.get(personId);
-    if (idReason) {
-      staffDecisions.set(personId, protectedRole(idReason));
-      continue;
-    }
-    const { checks, reason: base } = baseChecks(person);
-    let reason = base;
+    const start = startRole(personId, staffDecisions);
+    if (!start) continue;
+    const { checks } = start;
+    let reason = start.reason;
     const employmentChecks = employments.map((e) => ({ e, check: employmentCheck(e) }));
     checks.push(...employmentChecks.map((x) => x.check));
     const active = employmentChecks.filter((x) => x.check.ok);
@@ -341,15 +345,10 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   };
 
   for (const [personId, placements] of placementsByPerson) {
-    const person = personsById.get(personId);
-    if (!person) continue;
-    const idReason = identity.get(personId);
-    if (idReason) {
-      studentDecisions.set(personId, protectedRole(idReason));
-      continue;
-    }
-    const { checks, reason: base } = baseChecks(person);
-    let reason = base;
+    const start = startRole(personId, studentDecisions);
+    if (!start) continue;
+    const { person, checks } = start;
+    let reason = start.reason;
     if (person.deregistered) {
       checks.push(fail('marked as deregistered'));
       reason ??= 'deregistered';
