@@ -1,5 +1,6 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../atomic-file';
 import { AppError } from '../errors';
 import type { Snapshot } from './snapshot';
 
@@ -12,13 +13,10 @@ export const snapshotFileName = (snapshot: Snapshot): string => `${snapshot.cont
  */
 export async function writeSnapshotToDirectory(snapshot: Snapshot, dir: string): Promise<string> {
   const target = join(dir, snapshotFileName(snapshot));
-  const temp = `${target}.${process.pid}.tmp`;
   try {
     await mkdir(dir, { recursive: true });
-    await writeFile(temp, JSON.stringify(snapshot), 'utf8');
-    await rename(temp, target);
+    await writeFileAtomically(target, JSON.stringify(snapshot));
   } catch (err) {
-    await rm(temp, { force: true }).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way of the folder' : (code ?? 'unknown error');
     throw new AppError('outputFailed', `Cannot write the snapshot to ${dir}: ${why}. Choose another folder or check its permissions.`);

@@ -4,8 +4,9 @@
  * and a byte-order mark; both are fine. It is read strictly: one bad line
  * stops the run, because a half-read table would silently lose addresses.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
+import { writeFileAtomically } from '../atomic-file';
 import { AppError } from '../errors';
 import type { CalendarDate } from '../extract/contract';
 import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
@@ -98,16 +99,13 @@ export async function readMappingTable(file: string, today: CalendarDate): Promi
   return parseMappingTable(text, file, today);
 }
 
-/** Writes the table atomically: readers see the old table or the whole new one. */
+/** Writes the table atomically: a failed build leaves the old table in place. */
 export async function writeMappingTable(file: string, entries: readonly MappingEntry[]): Promise<void> {
   const quote = (v: string) => (/[",;\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const text = `key,email\n${entries.map((e) => `${quote(e.key)},${quote(e.email)}\n`).join('')}`;
-  const temp = `${file}.${process.pid}.tmp`;
   try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, file);
+    await writeFileAtomically(file, text);
   } catch (err) {
-    await rm(temp, { force: true }).catch(() => undefined);
     throw new AppError('emailMapping', `Cannot write the e-mail mapping ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}. Check the folder's permissions.`);
   }
 }
