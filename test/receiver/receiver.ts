@@ -3,7 +3,8 @@
  * to read in one sitting, over real HTTPS with the test certificates. The
  * tests (and the demo) deliver to it; a script of faults makes it misbehave
  * the way a real service or the network in between does. It records every
- * request it sees, including those it cuts off.
+ * request it sees, including those it cuts off: snapshot uploads, pings and
+ * stray requests in `attempts`, heartbeats in `heartbeats`.
  *
  * Nothing here is product code: it exists so the client can be tested
  * against the contract, and so the cloud side has a working example.
@@ -14,7 +15,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import Ajv2020 from 'ajv/dist/2020.js';
+import Ajv2020, { type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { contentHash, type Snapshot } from '../../src/deliver/snapshot';
 
@@ -43,6 +44,21 @@ export interface Attempt {
   reset?: boolean;
 }
 
+/** A fault for POST /v1/heartbeat, taken one per heartbeat request before any check. */
+export type HeartbeatFault =
+  | { status: 503 | 429 | 500 | 401; retryAfter?: number /* seconds */ }
+  /** Reads the whole body, then destroys the socket without answering. */
+  | { kind: 'reset' };
+
+/** One request to /v1/heartbeat. */
+export interface HeartbeatRecord {
+  authorization?: string;
+  /** The status answered; 0 while unanswered, and for good when the receiver destroyed the connection (a scripted reset) or the client went away. */
+  status: number;
+  /** The body parsed as JSON, when the receiver read it (not after 401/403/415/413) and it was JSON; otherwise undefined. */
+  body: unknown;
+}
+
 export interface StoredImport { importId: string; key: string; snapshot: unknown }
 
 export interface Receiver {
@@ -51,8 +67,12 @@ export interface Receiver {
   port: number;
   attempts: Attempt[];
   imports: StoredImport[];
+  /** Every request to /v1/heartbeat, in order (these are not in `attempts`). */
+  heartbeats: HeartbeatRecord[];
   /** Queues faults; each POST /v1/snapshots attempt takes the next one before anything else is checked. */
   script(...faults: Fault[]): void;
+  /** Queues faults for heartbeats, a queue of their own; each POST /v1/heartbeat takes the next one before anything else is checked. */
+  scriptHeartbeat(...faults: HeartbeatFault[]): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +119,11 @@ const schema = JSON.parse(readFileSync(new URL('assets/snapshot-v1.schema.json',
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats(ajv);
 const validate = ajv.compile(schema);
+/** The heartbeat body, as docs/upload-api.md's OpenAPI `Heartbeat` schema (a doc test keeps the two equal). */
+export const HEARTBEAT_SCHEMA = JSON.parse(readFileSync(new URL('assets/heartbeat-v1.schema.json', root), 'utf8')) as Record<string, unknown>;
+const validateHeartbeat = ajv.compile(HEARTBEAT_SCHEMA);
+/** Largest accepted heartbeat body: 16 KiB. */
+export const HEARTBEAT_MAX_BYTES = 16 * 1024;
 
 const STATUS_ERRORS: Record<number, ErrorCode> = {
   400: 'bad-request',
@@ -119,6 +144,22 @@ type Body = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'inv
 
 interface Reply { status: number; body: unknown; headers?: Record<string, string> }
 
+const invalidJson: Reply = { status: 400, body: { error: 'invalid-json', message: 'The body is not valid UTF-8 JSON.' } };
+
+/** Never put the parser's message in an answer: it quotes the body, which may hold personal data. */
+function parseJson(bytes: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Paths and the schema's own words only: ajv's messages name schema values (constants, patterns, formats), never the body's. */
+function details(errors: ErrorObject[] | null | undefined): { path: string; message: string }[] {
+  return (errors ?? []).slice(0, MAX_DETAILS).map((e) => ({ path: e.instancePath, message: e.message ?? 'is invalid' }));
+}
+
 /** Constant-time comparison of two secrets of any length. */
 function sameSecret(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -132,9 +173,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
-  /** Past this many raw bytes the receiver answers at once and closes, rather than draining a huge body. */
-  const rawCap = 2 * maxBytes + 1024 * 1024;
   const attempts: Attempt[] = [];
+  const heartbeats: HeartbeatRecord[] = [];
+  const heartbeatFaults: HeartbeatFault[] = [];
   const imports: StoredImport[] = [];
   const byKey = new Map<string, StoredImport & { counts: Counts }>();
   /** The import id a key was given when the service "started processing" it (a scripted 409), reused when it is stored. */
@@ -154,11 +195,13 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
 
   /**
    * Reads the body to its end, decoding gzip on the way, and stops decoding
-   * (and keeping) bytes once maxBytes is passed: a gzip bomb is never
-   * inflated beyond the limit. The rest of the raw body is read and thrown
-   * away, so the client gets its answer on a healthy connection, up to rawCap.
+   * (and keeping) bytes once the limit is passed: a gzip bomb is never
+   * inflated beyond it. The rest of the raw body is read and thrown away, so
+   * the client gets its answer on a healthy connection, up to rawCap.
    */
-  function readBody(req: IncomingMessage, attempt: Attempt, gzip: boolean, onRawCap: () => void): Promise<Body> {
+  function readBody(req: IncomingMessage, attempt: Attempt, gzip: boolean, limit: number, onRawCap: () => void): Promise<Body> {
+    /** Past this many raw bytes the receiver answers at once and closes, rather than draining a huge body. */
+    const rawCap = 2 * limit + 1024 * 1024;
     return new Promise((resolve) => {
       const parts: Buffer[] = [];
       let failed: 'too-large' | 'invalid-gzip' | undefined;
@@ -184,7 +227,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
       const take = (chunk: Buffer) => {
         if (failed) return;
         attempt.decodedBytes = (attempt.decodedBytes ?? 0) + chunk.length;
-        if (attempt.decodedBytes > maxBytes) fail('too-large');
+        if (attempt.decodedBytes > limit) fail('too-large');
         else parts.push(chunk);
       };
 
@@ -299,26 +342,18 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     }
 
     const tooLarge: Reply = { status: 413, body: { error: 'too-large', limit: maxBytes } };
-    const read = await readBody(req, attempt, encoding === 'gzip', () => send(res, attempt, tooLarge, { connection: 'close' }));
+    const read = await readBody(req, attempt, encoding === 'gzip', maxBytes, () => send(res, attempt, tooLarge, { connection: 'close' }));
     if (!read.ok) {
       if (read.reason === 'gone') return undefined;
       if (read.reason === 'too-large') return tooLarge;
       return { status: 400, body: { error: 'invalid-gzip', message: 'The body is not valid gzip.' } };
     }
 
-    let body: unknown;
-    try {
-      // Never put the parser's message in the answer: it quotes the body, which may hold personal data.
-      body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.body));
-    } catch {
-      return { status: 400, body: { error: 'invalid-json', message: 'The body is not valid UTF-8 JSON.' } };
-    }
+    const parsed = parseJson(read.body);
+    if (!parsed.ok) return invalidJson;
+    const body = parsed.value;
 
-    if (!validate(body)) {
-      // Paths and the schema's own words only: ajv's messages name schema values (constants, patterns, formats), never the body's.
-      const details = (validate.errors ?? []).slice(0, MAX_DETAILS).map((e) => ({ path: e.instancePath, message: e.message ?? 'is invalid' }));
-      return { status: 422, body: { error: 'schema-validation', message: 'The body does not match snapshot format v1.', details } };
-    }
+    if (!validate(body)) return { status: 422, body: { error: 'schema-validation', message: 'The body does not match snapshot format v1.', details: details(validate.errors) } };
     const snapshot = body as unknown as Snapshot;
     const hash = contentHash(snapshot);
     if (hash !== key || hash !== snapshot.contentHash) {
@@ -336,8 +371,68 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     return { status: 202, body: { importId: stored.importId, status: 'accepted', counts } };
   }
 
+  /**
+   * POST /v1/heartbeat: a fault if one is queued, else the contract, in the
+   * order docs/upload-api.md gives. Recorded in `heartbeats`, not `attempts`.
+   */
+  async function heartbeat(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const record: HeartbeatRecord = { status: 0, body: undefined };
+    const authorization = header(req, 'authorization');
+    if (authorization !== undefined) record.authorization = authorization;
+    heartbeats.push(record);
+    /** Byte counts for readBody and drain; heartbeats do not go into `attempts`. */
+    const counter: Attempt = { method: req.method ?? '', path, bytes: 0 };
+    const answer = (reply: Reply, extra: Record<string, string> = {}): void => {
+      record.status = reply.status;
+      if (reply.status !== 204) return send(res, counter, reply, extra);
+      if (res.destroyed || res.headersSent) return;
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+    };
+    const tooLarge: Reply = { status: 413, body: { error: 'too-large', limit: HEARTBEAT_MAX_BYTES } };
+    const read = (onRawCap: () => void) => readBody(req, counter, false, HEARTBEAT_MAX_BYTES, onRawCap);
+
+    if (req.method !== 'POST') return void ((await drain(req, counter)) && answer({ status: 405, body: { error: 'method-not-allowed' }, headers: { allow: 'POST' } }));
+
+    const fault = heartbeatFaults.shift();
+    if (fault) {
+      // Read (and keep, for the record) what the client sent; a body far beyond the limit is cut off without an answer.
+      const body = await read(() => req.socket.destroy());
+      if (body.ok) {
+        const parsed = parseJson(body.body);
+        if (parsed.ok) record.body = parsed.value;
+      }
+      if ('kind' in fault) return void req.socket.destroy();
+      if (!body.ok && body.reason === 'gone') return;
+      const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      if (fault.status === 401) headers['www-authenticate'] = 'Bearer realm="procapita-sync"';
+      return answer({ status: fault.status, body: { error: STATUS_ERRORS[fault.status]! }, headers });
+    }
+
+    const denied = authorize(req);
+    if (denied) return void ((await drain(req, counter)) && answer(denied));
+    const type = header(req, 'content-type');
+    if (type === undefined || !/^application\/json\s*(;|$)/i.test(type.trim())) {
+      return void ((await drain(req, counter)) && answer({ status: 415, body: { error: 'unsupported-content-type', message: 'Send Content-Type: application/json.' } }));
+    }
+    const encoding = (header(req, 'content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') {
+      return void ((await drain(req, counter)) && answer({ status: 415, body: { error: 'unsupported-encoding', message: 'Send the heartbeat without Content-Encoding.' }, headers: { 'accept-encoding': 'identity' } }));
+    }
+    const body = await read(() => answer(tooLarge, { connection: 'close' }));
+    if (!body.ok) return void (body.reason !== 'gone' && answer(tooLarge));
+    const parsed = parseJson(body.body);
+    if (!parsed.ok) return answer(invalidJson);
+    record.body = parsed.value;
+    if (!validateHeartbeat(parsed.value)) {
+      return answer({ status: 422, body: { error: 'schema-validation', message: 'The body does not match the heartbeat schema.', details: details(validateHeartbeat.errors) } });
+    }
+    answer({ status: 204, body: undefined });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'https://receiver.invalid').pathname;
+    if (path === '/v1/heartbeat') return heartbeat(req, res, path);
     const attempt: Attempt = { method: req.method ?? '', path, bytes: 0 };
     const optional = { idempotencyKey: header(req, 'idempotency-key'), authorization: header(req, 'authorization'), contentEncoding: header(req, 'content-encoding') };
     for (const [name, value] of Object.entries(optional)) if (value !== undefined) (attempt as unknown as Record<string, string>)[name] = value;
@@ -414,7 +509,9 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     port,
     attempts,
     imports,
+    heartbeats,
     script: (...more) => void faults.push(...more),
+    scriptHeartbeat: (...more) => void heartbeatFaults.push(...more),
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of [...timers]) t.done();

@@ -84,6 +84,37 @@ export async function ping(base: string, o: { dispatcher: Dispatcher; apiKey?: s
   return answer(await request(`${base}/v1/ping`, { headers, dispatcher: o.dispatcher }));
 }
 
+/** The run report of docs/upload-api.md's example heartbeat: a delivered run. */
+export function validHeartbeat(): Record<string, unknown> {
+  return {
+    agent: { name: 'procapita-sync', version: '0.1.0' },
+    startedAt: '2026-09-01T01:00:00.000Z',
+    endedAt: '2026-09-01T01:02:13.000Z',
+    outcome: 'delivered',
+    exitCode: 0,
+    exitName: 'ok',
+    syncDate: '2026-09-01',
+    contentHash: 'sha256:e7d47e8e11332222bd2cf69d34b4772d568668ae98e3e5920e9218243d5fa1d0',
+    importId: 'imp_5b0c3a9e-61f4-4d8e-9f7e-0c6a1b2d3e4f',
+  };
+}
+
+/**
+ * POSTs a heartbeat (an object, sent as JSON, or raw bytes) to
+ * {base}/v1/heartbeat the way the contract says the client does.
+ */
+export async function heartbeat(
+  base: string,
+  body: unknown,
+  o: { dispatcher: Dispatcher; apiKey?: string | null; headers?: Record<string, string> },
+): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (o.apiKey !== null) headers.authorization = `Bearer ${o.apiKey ?? API_KEY}`;
+  Object.assign(headers, o.headers);
+  const payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  return answer(await request(`${base}/v1/heartbeat`, { method: 'POST', headers, body: payload, dispatcher: o.dispatcher }));
+}
+
 async function answer(res: Dispatcher.ResponseData): Promise<Answer> {
   const text = await res.body.text();
   let json: Record<string, unknown> = {};
