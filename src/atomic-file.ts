@@ -1,13 +1,24 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** Writes a file through a temporary one and a rename: a reader sees the old file or the whole new one, never part of one. */
 export async function writeFileAtomically(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
   try {
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(temp, text, 'utf8');
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/** Why a file or folder could not be written, in words for the admin. */
+export function fileErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'permission denied';
+  if (code === 'ENOSPC') return 'the disk is full';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a file is in the way of the folder';
+  return code ?? 'unknown error';
 }

@@ -17,6 +17,9 @@ export const ExitCode = {
   uploadFailed: 9,
   uploadRejected: 10,
   emailMapping: 11,
+  heldByGuard: 12,
+  alreadyRunning: 13,
+  consistencyGate: 14,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -28,12 +31,15 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   config: 'configuration: the file is missing, not JSON, or invalid',
   sourceUnavailable: 'source unavailable: the database or fixture cannot be reached or read',
   schemaMismatch: 'schema mismatch: a table or column the queries need is missing or has the wrong type',
-  outputFailed: 'output: the roster could not be written to --out',
+  outputFailed: 'local files: the snapshot folder, the state folder or the log folder cannot be written',
   privacyGate: 'privacy gate: the outgoing roster broke a privacy rule; nothing was written',
   accessDenied: 'access denied: a secret is missing, a login or API key was refused, or the account may not read a table',
   uploadFailed: 'upload failed: the service could not be reached in time, or its certificate is not trusted; retried until the deadline',
   uploadRejected: 'upload rejected: the service refused the snapshot (400, 409, 413, 422); not retried',
   emailMapping: 'e-mail mapping: the mapping table is missing or broken, or building it from Active Directory failed',
+  heldByGuard: 'held by the deletion guard: too much would be removed; nothing was delivered (see the review file, then `approve`)',
+  alreadyRunning: 'already running: another run holds the lock; this one did nothing',
+  consistencyGate: 'consistency gate: the snapshot does not hold together (a dangling or duplicate id, or counts that differ from the decisions); nothing was delivered',
 };
 
 export class AppError extends Error {

@@ -9,7 +9,6 @@ import { emailResolver, resolveEmails, type EmailStats } from './enrich/email';
 import { readMappingTable } from './enrich/mapping-table';
 import type { CalendarDate, SourceRows } from './extract/contract';
 import { readSource, type SourceContext } from './extract/source';
-import { checkPrivacy } from './guard/privacy';
 
 export interface Prepared {
   readonly rows: SourceRows;
@@ -18,13 +17,18 @@ export interface Prepared {
   readonly email: EmailStats;
 }
 
-/** Everything up to (not including) delivery. */
-export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>): Promise<Prepared> {
+/** Test-only: lets a test play a bug in the rules, to prove the gates behind them catch it. */
+export interface Hooks {
+  readonly afterDecide?: (decisions: Decisions, rows: SourceRows) => Decisions;
+}
+
+/** Extract, decide and enrich: everything before the guard stage. */
+export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>, hooks: Hooks = {}): Promise<Prepared> {
   const rows = await readSource(config.source, { ...context, syncDate });
   const mapping = config.email.mappingFile ? await readMappingTable(config.email.mappingFile, syncDate) : undefined;
   const addressOf = emailResolver(mapping, syncDate);
-  const decisions = decide(rows, config.rules, syncDate, addressOf);
+  const decided = decide(rows, config.rules, syncDate, addressOf);
+  const decisions = hooks.afterDecide ? hooks.afterDecide(decided, rows) : decided;
   const { roster, stats } = resolveEmails(buildRoster(decisions, rows, config.rules), rows.persons, addressOf);
-  checkPrivacy(roster, rows, config.rules);
   return { rows, decisions, roster, email: stats };
 }

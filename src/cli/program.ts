@@ -1,39 +1,26 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig, type Config } from '../configure/config';
-import { environmentCredentials } from '../configure/credentials';
-import { writeSnapshotToDirectory } from '../deliver/directory';
 import { buildMapping, formatQualityReport, readAdEntries } from '../enrich/ad-mapping';
 import { writeMappingTable } from '../enrich/mapping-table';
 import { readSource } from '../extract/source';
-import { uploadSnapshot } from '../deliver/https-sink';
-import { toSnapshot } from '../deliver/snapshot';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName } from '../errors';
 import { isCalendarDate } from '../extract/rows';
+import { readHeld, readStateFile, STATE_FILES, writeStateFile, type Approval } from '../guard/state';
 import { prepare } from '../pipeline';
 import { formatExplain } from '../report/explain';
-import { formatSummary } from '../report/summary';
+import { formatStatus, type RunReport } from '../report/last-run';
+import { openRunLog } from '../report/log';
+import { currentRun } from '../run-lock';
+import { todayInStockholm, type Io } from './io';
+import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
+
+export type { Io } from './io';
+export { todayInStockholm } from './io';
 
 export const VERSION: string = packageJson.version;
-
-/** The edges the CLI talks to, so tests can see exactly what a user sees. */
-export interface Io {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly now: () => Date;
-  /** Where secrets come from until the credential store lands; also HTTPS_PROXY and NO_PROXY. */
-  readonly env: NodeJS.ProcessEnv;
-  /** Waiting between upload attempts; tests make it instant. */
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
-}
-
-/** Today's calendar date where the schools are, whatever the server's time zone. */
-export function todayInStockholm(now: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
-  const part = (type: string) => parts.find((p) => p.type === type)!.value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
 
 function syncDate(option: string | undefined, io: Io): string {
   if (option === undefined) return todayInStockholm(io.now());
@@ -44,20 +31,13 @@ function syncDate(option: string | undefined, io: Io): string {
 const exitCodeLines = () =>
   (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `  ${String(ExitCode[name]).padStart(2)}  ${EXIT_CODE_MEANINGS[name]}`).join('\n');
 
-/** Secrets from the environment variables the configuration names, and a log on standard error. */
-function runContext(config: Config, io: Io) {
-  return {
-    credentials: environmentCredentials(
-      {
-        ...(config.source.type === 'sql' ? { sqlPassword: config.source.passwordEnv } : {}),
-        ...(config.email.ad ? { ldapPassword: config.email.ad.passwordEnv } : {}),
-        ...(config.target?.type === 'https' ? { apiKey: config.target.apiKeyEnv } : {}),
-        ...(config.target?.type === 'https' && config.target.proxy?.passwordEnv ? { proxyPassword: config.target.proxy.passwordEnv } : {}),
-      },
-      io.env,
-    ),
-    log: (line: string) => io.stderr(`${line}\n`),
-  };
+/** Secrets, and progress lines on standard error, for the commands that keep no log file. */
+const toolContext = (config: Config, io: Io) => ({ credentials: credentialsFor(config, io), log: (line: string) => io.stderr(`${line}\n`) });
+
+/** Who approves: DOMAIN\\user on Windows, the login name elsewhere. */
+function whoIs(env: NodeJS.ProcessEnv): string {
+  if (env.USERNAME && env.USERDOMAIN) return `${env.USERDOMAIN}\\${env.USERNAME}`;
+  return env.SUDO_USER ?? env.USER ?? env.LOGNAME ?? env.USERNAME ?? userInfo().username;
 }
 
 const dateOption = () => new Option('--date <YYYY-MM-DD>', 'sync date (default: today in Europe/Stockholm)');
@@ -76,27 +56,52 @@ export function buildProgram(io: Io): Command {
     .command('run')
     .description('read the source, apply the rules and deliver the snapshot')
     .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
-    .option('--out <dir>', 'write the snapshot into this folder instead of delivering it to the configured target')
+    .option('--out <dir>', 'preview: write the snapshot into this folder; nothing is delivered and the state is left as it is')
     .addOption(dateOption())
     .action(async (opts: { config: string; out?: string; date?: string }) => {
-      const date = syncDate(opts.date, io);
+      await runCommand({ configPath: opts.config, syncDate: syncDate(opts.date, io), version: VERSION, ...(opts.out !== undefined ? { out: opts.out } : {}) }, io);
+    });
+
+  program
+    .command('status')
+    .description('show what the last run did, and whether a run is going on')
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .action(async (opts: { config: string }) => {
       const config = await loadConfig(opts.config);
-      const target = opts.out !== undefined ? { type: 'directory' as const, path: opts.out } : config.target;
-      if (!target) throw new AppError('usage', 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).');
-      const { decisions, roster, email } = await prepare(config, date, runContext(config, io));
-      const snapshot = toSnapshot(roster, VERSION, io.now());
-      const summary = formatSummary(decisions, roster, email);
-      const counts = `${roster.persons.length} persons, ${roster.groups.length} groups`;
-      if (target.type === 'directory') {
-        const file = await writeSnapshotToDirectory(snapshot, target.path);
-        io.stdout(`${summary}\n\nSnapshot ${snapshot.contentHash} written to ${file}: ${counts}.\n`);
+      const running = await currentRun(config.stateDir);
+      const runningText = running ? `process ${running.pid} on ${running.host}, started ${running.startedAt}` : undefined;
+      const last = await readStateFile<RunReport>(config.stateDir, STATE_FILES.lastRun, 'the last run', (x) => (x as RunReport | null)?.formatVersion === 1);
+      if (!last) {
+        io.stdout(`No run has finished yet (nothing in ${config.stateDir}).${runningText ? ` A run is going on now: ${runningText}.` : ''}\n`);
         return;
       }
-      io.stdout(`${summary}\n\n`);
-      const { credentials, log } = runContext(config, io);
-      const result = await uploadSnapshot(snapshot, target, VERSION, { credentials, env: io.env, log, sleep: io.sleep, now: () => io.now().getTime(), random: io.random });
-      const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
-      io.stdout(`Uploaded snapshot ${snapshot.contentHash}: ${counts}. Import ${result.importId}, ${result.status}${theirs}, after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}.\n`);
+      io.stdout(`${formatStatus(last, { ...(runningText ? { running: runningText } : {}), heldFile: join(config.stateDir, STATE_FILES.review), configPath: opts.config })}\n`);
+    });
+
+  program
+    .command('approve')
+    .description('release one held snapshot: the next run delivers it if its hash still matches')
+    .argument('<hash>', 'the held snapshot (sha256:…, as in the review file; its first 12 hex digits are enough)')
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .action(async (hash: string, opts: { config: string }) => {
+      const config = await loadConfig(opts.config);
+      const review = join(config.stateDir, STATE_FILES.review);
+      const held = await readHeld(config.stateDir);
+      if (!held) throw new AppError('usage', `Nothing is held in ${config.stateDir}, so there is nothing to approve. \`procapita-sync status --config ${opts.config}\` shows the last run.`);
+      const given = hash.trim().toLowerCase().replace(/^sha256:/, '');
+      if (!/^[0-9a-f]{12,64}$/.test(given)) throw new AppError('usage', `${hash} is not a snapshot hash. Give the sha256:… value from ${review} (at least its first 12 hex digits).`);
+      if (!held.contentHash.slice('sha256:'.length).startsWith(given)) {
+        throw new AppError('usage', `The held snapshot is ${held.contentHash}; ${hash} is not it, so nothing was approved. Approve the hash named in ${review}.`);
+      }
+      const approval: Approval = { contentHash: held.contentHash, approvedBy: whoIs(io.env), approvedAt: io.now().toISOString() };
+      const log = await openRunLog(config.logDir, { terminal: () => undefined, now: io.now, keep: LOG_FILES_KEPT });
+      try {
+        await writeStateFile(config.stateDir, STATE_FILES.approval, `${JSON.stringify(approval, null, 2)}\n`);
+        log.record('info', `Snapshot ${approval.contentHash}, held at ${held.heldAt}, approved by ${approval.approvedBy}.`, { approval });
+      } finally {
+        await log.close();
+      }
+      io.stdout(`Approved snapshot ${held.contentHash} (held at ${held.heldAt}) as ${approval.approvedBy}. The next run delivers it if ProCapita still gives exactly this snapshot; if anything has changed, it is held again.\n`);
     });
 
   program
@@ -108,7 +113,7 @@ export function buildProgram(io: Io): Command {
     .action(async (query: string, opts: { config: string; date?: string }) => {
       const date = syncDate(opts.date, io);
       const config = await loadConfig(opts.config);
-      const { decisions, rows } = await prepare(config, date, runContext(config, io));
+      const { decisions, rows } = await prepare(config, date, toolContext(config, io));
       io.stdout(`${formatExplain(query, decisions, rows)}\n`);
     });
 
@@ -126,7 +131,7 @@ export function buildProgram(io: Io): Command {
       if (!ad || !mappingFile) {
         throw new AppError('config', `Configuration ${opts.config}: building the mapping needs email.ad (the directory) and email.mappingFile (where the table goes). See docs/email-mapping.md.`);
       }
-      const context = runContext(config, io);
+      const context = toolContext(config, io);
       const password = await context.credentials.get('ldapPassword');
       // ProCapita's persons, for the quality report: who is in AD but not in ProCapita, and the other way round.
       const rows = await readSource(config.source, { ...context, syncDate: date });

@@ -1,10 +1,20 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, resolve, win32 } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { QUERY_NAMES, SCHOOL_FORMS, type QueryName } from '../extract/contract';
 import { readJsonFile } from '../json-file';
 
 const leadDay = z.number().int().min(0).max(365);
+
+/** What the deletion guard counts, each with its own removal limit. */
+export const REMOVAL_KINDS = ['students', 'staff', 'classes', 'teachingGroups', 'memberships'] as const;
+export type RemovalKind = (typeof REMOVAL_KINDS)[number];
+
+// null switches that half of a limit off.
+const percentLimit = z.number().min(0).max(100).nullable();
+const countLimit = z.number().int().min(0).nullable();
+const kindLimit = z.strictObject({ percent: percentLimit.optional(), count: countLimit.optional() });
+const DEFAULT_LIMIT = { percent: 10, count: 500 };
 
 const schema = z.strictObject({
   source: z.discriminatedUnion('type', [
@@ -41,6 +51,8 @@ const schema = z.strictObject({
             passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
           })
           .optional(),
+        /** Default: the snapshot URL with its last segment replaced by `heartbeat` (…/v1/snapshots → …/v1/heartbeat). */
+        heartbeatUrl: z.url({ protocol: /^https$/ }).optional(),
         deadlineSeconds: z.number().positive().max(86_400).default(600),
         connectTimeoutSeconds: z.number().positive().max(600).default(30),
         headersTimeoutSeconds: z.number().positive().max(3600).default(120),
@@ -84,6 +96,14 @@ const schema = z.strictObject({
     ])
     .default({ select: 'notesMarker' }),
   export: z.strictObject({ personalNumber: z.boolean().default(false) }).default({ personalNumber: false }),
+  stateDir: z.string().min(1).optional(),
+  logDir: z.string().min(1).optional(),
+  guard: z
+    .strictObject({
+      maxRemovals: z.strictObject({ percent: percentLimit.default(DEFAULT_LIMIT.percent), count: countLimit.default(DEFAULT_LIMIT.count) }).default(DEFAULT_LIMIT),
+      maxRemovalsByKind: z.partialRecord(z.enum(REMOVAL_KINDS), kindLimit).default({}),
+    })
+    .default({ maxRemovals: DEFAULT_LIMIT, maxRemovalsByKind: {} }),
 });
 
 type ConfigFile = z.infer<typeof schema>;
@@ -106,6 +126,13 @@ export interface SqlSourceConfig extends Omit<SqlSourceFile, 'queries'> {
 }
 
 export type TargetConfig = NonNullable<ConfigFile['target']>;
+export type HttpsTargetConfig = Extract<TargetConfig, { type: 'https' }>;
+
+/** A removal limit: hold when more than `count`, or more than `percent` of the baseline, would go. null: no such limit. */
+export interface RemovalLimit {
+  readonly percent: number | null;
+  readonly count: number | null;
+}
 export type AdConfig = NonNullable<ConfigFile['email']['ad']>;
 
 export interface Config {
@@ -115,6 +142,19 @@ export interface Config {
   readonly target?: TargetConfig;
   readonly email: { readonly mappingFile?: string; readonly ad?: AdConfig };
   readonly rules: RuleConfig;
+  /** The lock, the baseline, approvals, the review file and last-run.json. */
+  readonly stateDir: string;
+  readonly logDir: string;
+  readonly guard: { readonly limits: Readonly<Record<RemovalKind, RemovalLimit>> };
+}
+
+/** Where state and logs go unless the configuration says otherwise: %ProgramData% on Windows. */
+export function defaultDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { stateDir: string; logDir: string } {
+  if (platform === 'win32') {
+    const base = win32.join(env.ProgramData ?? 'C:\\ProgramData', 'procapita-sync');
+    return { stateDir: win32.join(base, 'state'), logDir: win32.join(base, 'logs') };
+  }
+  return { stateDir: '/var/lib/procapita-sync', logDir: '/var/log/procapita-sync' };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -123,7 +163,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Validates a parsed configuration. `file` names it in messages and anchors relative paths. */
-export function parseConfig(data: unknown, file: string): Config {
+export function parseConfig(data: unknown, file: string, defaults = defaultDirs(process.platform, process.env)): Config {
   const result = schema.safeParse(data);
   if (!result.success) {
     const [first, ...rest] = result.error.issues;
@@ -158,6 +198,11 @@ export function parseConfig(data: unknown, file: string): Config {
     email: {
       ...(c.email.mappingFile ? { mappingFile: here(c.email.mappingFile) } : {}),
       ...(c.email.ad ? { ad: { ...c.email.ad, ...(c.email.ad.caFile ? { caFile: here(c.email.ad.caFile) } : {}) } } : {}),
+    },
+    stateDir: c.stateDir ? here(c.stateDir) : defaults.stateDir,
+    logDir: c.logDir ? here(c.logDir) : defaults.logDir,
+    guard: {
+      limits: Object.fromEntries(REMOVAL_KINDS.map((k) => [k, { ...c.guard.maxRemovals, ...c.guard.maxRemovalsByKind[k] }])) as Record<RemovalKind, RemovalLimit>,
     },
     rules: {
       schools: c.schools,

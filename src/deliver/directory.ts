@@ -1,6 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../atomic-file';
+import { fileErrorReason, writeFileAtomically } from '../atomic-file';
 import { AppError } from '../errors';
 import type { Snapshot } from './snapshot';
 
@@ -14,12 +13,9 @@ export const snapshotFileName = (snapshot: Snapshot): string => `${snapshot.cont
 export async function writeSnapshotToDirectory(snapshot: Snapshot, dir: string): Promise<string> {
   const target = join(dir, snapshotFileName(snapshot));
   try {
-    await mkdir(dir, { recursive: true });
     await writeFileAtomically(target, JSON.stringify(snapshot));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way of the folder' : (code ?? 'unknown error');
-    throw new AppError('outputFailed', `Cannot write the snapshot to ${dir}: ${why}. Choose another folder or check its permissions.`);
+    throw new AppError('outputFailed', `Cannot write the snapshot to ${dir}: ${fileErrorReason(err)}. Choose another folder or check its permissions.`);
   }
   return target;
 }

@@ -44,10 +44,11 @@ const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 60_000;
 
-async function dispatcherFor(target: HttpsTarget, io: UploadIo): Promise<Dispatcher> {
+/** The way to the service: direct, through the configured proxy, or through HTTPS_PROXY; TLS always verified. */
+export async function dispatcherFor(target: HttpsTarget, io: Pick<UploadIo, 'env' | 'credentials'>, connectTimeoutMs = target.connectTimeoutSeconds * 1000): Promise<Dispatcher> {
   const env = io.env;
   const ca = await trustedCas(target.caFile, 'target.caFile');
-  const connect = { ca, timeout: target.connectTimeoutSeconds * 1000 };
+  const connect = { ca, timeout: connectTimeoutMs };
   if (target.proxy) {
     let token: string | undefined;
     if (target.proxy.user) {

@@ -1,30 +1,50 @@
 import type { RuleConfig } from '../configure/config';
-import type { Roster } from '../decide/roster';
+import type { Snapshot } from '../deliver/snapshot';
 import type { SourceRows } from '../extract/contract';
 import { AppError } from '../errors';
+import { comparableDigits } from '../personal-number';
+
+/** A personnummer-shaped run of digits anywhere in a text: 10 or 12 digits, with or without `-` or `+`. */
+const NUMBER_IN_TEXT = /(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)/g;
+
+function* strings(value: unknown): Generator<string> {
+  if (typeof value === 'string') yield value;
+  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) yield* strings(v);
+}
 
 /**
- * The last look before anything is written: a second line behind the rules,
- * checked against the source rows rather than the decisions. Its messages
- * count, never name: what it guards must not leak through it.
+ * The last step before any sink: a second, independent line behind the
+ * rules. It checks the outgoing snapshot against the source rows, not
+ * against the decisions, so a bug in the rules cannot fool it. Its message
+ * counts, never names: what it guards must not leak through it.
  */
-export function checkPrivacy(roster: Roster, rows: SourceRows, rules: RuleConfig): void {
-  const level = new Map(rows.persons.map((p) => [p.person_id, p.protected_identity]));
-  const ids = new Set(roster.persons.map((p) => p.id));
+export function checkPrivacy(snapshot: Pick<Snapshot, 'persons' | 'groups'>, rows: SourceRows, rules: Pick<RuleConfig, 'exportPersonalNumber'>): void {
+  // Unknown (NULL) levels count as protected, as in the rules.
+  const shielded = new Set(rows.persons.filter((p) => p.protected_identity !== 0).map((p) => p.person_id));
   const problems: string[] = [];
 
-  const protectedCount = roster.persons.filter((p) => level.get(p.id) !== 0).length;
-  if (protectedCount > 0) problems.push(`${protectedCount} person(s) with a protected or unknown identity level`);
-  if (!rules.exportPersonalNumber && roster.persons.some((p) => 'personalNumber' in p)) {
-    problems.push('personnummer although the configuration does not export them');
+  const persons = snapshot.persons.filter((p) => shielded.has(p.id)).length;
+  if (persons > 0) problems.push(`${persons} person(s) with a protected or unknown identity level`);
+  const members = snapshot.groups.reduce((n, g) => n + [...g.teacherIds, ...g.studentIds].filter((id) => shielded.has(id)).length, 0);
+  if (members > 0) problems.push(`${members} group membership(s) of such persons`);
+
+  if (!rules.exportPersonalNumber && snapshot.persons.some((p) => 'personalNumber' in p)) {
+    problems.push('a personnummer field although the configuration does not export them');
   }
-  const dangling = roster.groups.reduce((n, g) => n + [...g.teacherIds, ...g.studentIds].filter((id) => !ids.has(id)).length, 0);
-  if (dangling > 0) problems.push(`${dangling} group member(s) who are not exported persons`);
+  // Anywhere else in the text (a name, an address): with export off no one's number may appear; with it on, no protected person's.
+  const watched = new Set(
+    rows.persons.filter((p) => p.personal_number && (!rules.exportPersonalNumber || shielded.has(p.person_id))).map((p) => comparableDigits(p.personal_number!)),
+  );
+  const texts = rules.exportPersonalNumber ? strings(snapshot) : strings({ persons: snapshot.persons.map(({ personalNumber: _, ...p }) => p), groups: snapshot.groups });
+  let found = 0;
+  for (const text of texts) for (const m of text.matchAll(NUMBER_IN_TEXT)) if (watched.has(comparableDigits(m[0]))) found++;
+  if (found > 0) problems.push(`${found} personnummer in other fields`);
 
   if (problems.length > 0) {
     throw new AppError(
       'privacyGate',
-      `Privacy gate stopped the run: the outgoing roster held ${problems.join('; ')}. Nothing was written. This is a bug in procapita-sync: please report it with this message.`,
+      `Privacy gate stopped the run: the outgoing snapshot held ${problems.join('; ')}. Nothing was delivered. This is a bug in procapita-sync or an unexpected value in ProCapita: please report it with this message.`,
     );
   }
 }

@@ -2,6 +2,7 @@ import type { Decisions, RoleDecision } from '../decide/decide';
 import { REASONS, type Reason } from '../decide/reasons';
 import type { Roster } from '../decide/roster';
 import type { EmailStats } from '../enrich/email';
+import { table } from '../text-table';
 
 function countReasons<T>(items: readonly T[], reasonOf: (item: T) => Reason | undefined): [Reason, number][] {
   const counts = new Map<Reason, number>();
@@ -12,10 +13,6 @@ function countReasons<T>(items: readonly T[], reasonOf: (item: T) => Reason | un
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
-function table(rows: string[][], rightAligned: Set<number>): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
-}
 
 /**
  * The text printed after a run: what went out per school, and how many were

@@ -179,8 +179,10 @@ describe('proxies', () => {
     const [rec, p] = [await receiver(), await proxy()];
     const r = await run(target(rec), { ...env, HTTPS_PROXY: p.url });
     expect(r.code).toBe(0);
-    expect(p.connects.map((c) => c.target)).toEqual([`localhost:${rec.port}`]);
+    // The upload, then the heartbeat.
+    expect(p.connects.map((c) => c.target)).toEqual([`localhost:${rec.port}`, `localhost:${rec.port}`]);
     expect(rec.imports).toHaveLength(1);
+    expect(rec.heartbeats.map((h) => h.status)).toEqual([204]);
   });
 
   it('NO_PROXY sends it direct', async () => {
@@ -195,7 +197,8 @@ describe('proxies', () => {
     const [rec, p] = [await receiver(), await proxy({ basic: { user: 'svc-sync', password: 'proxy-pw' } })];
     const r = await run(target(rec, { proxy: { url: p.url, user: 'svc-sync', passwordEnv: 'PROXY_PASSWORD' } }), { ...env, PROXY_PASSWORD: 'proxy-pw' });
     expect(r.code).toBe(0);
-    expect(p.connects).toHaveLength(1);
+    expect(p.connects).toHaveLength(2); // the upload and the heartbeat
+    expect(rec.heartbeats.map((h) => h.status)).toEqual([204]);
     expect(r.stdout + r.stderr).not.toContain('proxy-pw');
   });
 

@@ -63,7 +63,8 @@ export function writeSetup(fixture: unknown, config: Record<string, unknown> = {
   writeFileSync(join(dir, 'municipality.json'), JSON.stringify(fixture));
   const demo = JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')) as Record<string, unknown>;
   const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify({ ...demo, source: { type: 'fixture', path: 'municipality.json' }, ...config }));
+  // State and logs stay in the test's own folder.
+  writeFileSync(configPath, JSON.stringify({ ...demo, source: { type: 'fixture', path: 'municipality.json' }, stateDir: 'state', logDir: 'logs', ...config }));
   return { dir, configPath };
 }
 

@@ -1,0 +1,258 @@
+/**
+ * The `run` command: the imperative shell around the pipeline. It takes the
+ * lock, opens the log, runs extract → decide → enrich, then the guard stage
+ * (consistency gate, deletion guard, privacy gate, in that order), delivers,
+ * and always ends with the report: last-run.json, the heartbeat and, for a
+ * failed or held run on Windows, an event log entry.
+ */
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../configure/config';
+import { environmentCredentials } from '../configure/credentials';
+import { writeSnapshotToDirectory } from '../deliver/directory';
+import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
+import { uploadSnapshot } from '../deliver/https-sink';
+import { toSnapshot, type Snapshot } from '../deliver/snapshot';
+import { AppError, ExitCode } from '../errors';
+import { toManifest } from '../guard/baseline';
+import { checkConsistency } from '../guard/consistency';
+import { checkRemovals, type GuardVerdict } from '../guard/deletion';
+import { checkPrivacy } from '../guard/privacy';
+import { formatReview } from '../guard/review';
+import { readApproval, readBaseline, removeStateFiles, STATE_FILES, writeStateFile, type Approval, type HeldRecord } from '../guard/state';
+import { prepare, type Prepared } from '../pipeline';
+import { eventCreateCommand, runEventCommand } from '../report/event-log';
+import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
+import { openRunLog, terminalLog, type RunLog } from '../report/log';
+import { formatSummary } from '../report/summary';
+import { acquireRunLock, type RunLock } from '../run-lock';
+import type { Io } from './io';
+
+export const LOG_FILES_KEPT = 30;
+
+export interface RunOptions {
+  readonly configPath: string;
+  /** Preview: write the snapshot into this folder instead of delivering it. */
+  readonly out?: string;
+  readonly syncDate: string;
+  readonly version: string;
+}
+
+/** Secrets from the environment variables the configuration names. */
+export function credentialsFor(config: Config, io: Pick<Io, 'env'>) {
+  return environmentCredentials(
+    {
+      ...(config.source.type === 'sql' ? { sqlPassword: config.source.passwordEnv } : {}),
+      ...(config.email.ad ? { ldapPassword: config.email.ad.passwordEnv } : {}),
+      ...(config.target?.type === 'https' ? { apiKey: config.target.apiKeyEnv } : {}),
+      ...(config.target?.type === 'https' && config.target.proxy?.passwordEnv ? { proxyPassword: config.target.proxy.passwordEnv } : {}),
+    },
+    io.env,
+  );
+}
+
+/** What the run has got to, for the report at its end. */
+interface Progress {
+  config?: Config;
+  snapshot?: Snapshot;
+  verdict?: GuardVerdict;
+  released?: Approval;
+  delivery?: NonNullable<RunReport['delivery']>;
+  warnings: string[];
+}
+
+const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => `${s.persons.length} persons, ${s.groups.length} groups`;
+
+/** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. */
+async function build(config: Config, o: RunOptions, io: Io, log: RunLog): Promise<Prepared & { snapshot: Snapshot }> {
+  const prepared = await prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line) }, io.hooks);
+  const snapshot = toSnapshot(prepared.roster, o.version, io.now());
+  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email)}\n\n`);
+  checkConsistency(snapshot, prepared.decisions, prepared.rows);
+  return { ...prepared, snapshot };
+}
+
+/** `run --out DIR`: the snapshot for a person to look at. Not a delivery: no lock, no baseline, no report. */
+async function preview(config: Config, o: RunOptions & { out: string }, io: Io): Promise<void> {
+  const log = terminalLog((line) => io.stderr(`${line}\n`));
+  const { snapshot, rows } = await build(config, o, io, log);
+  const baseline = await readBaseline(config.stateDir).catch(() => undefined);
+  const verdict = checkRemovals(snapshot, baseline ?? null, config.guard.limits, config.rules.schools);
+  checkPrivacy(snapshot, rows, config.rules);
+  const file = await writeSnapshotToDirectory(snapshot, o.out);
+  const guard =
+    verdict.decision === 'pass'
+      ? `The deletion guard would pass it.${verdict.notes.map((n) => ` ${n}`).join('')}`
+      : `The deletion guard would hold it: ${verdict.reasons.join('; ')}.`;
+  io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n${guard} (--out is not a delivery: the baseline and approvals are left as they are.)\n`);
+}
+
+async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog): Promise<void> {
+  const target = config.target!;
+  const { snapshot, rows, decisions } = await build(config, o, io, log);
+  p.snapshot = snapshot;
+  p.warnings.push(...decisions.warnings);
+
+  const baseline = (await readBaseline(config.stateDir)) ?? null;
+  const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
+  p.verdict = verdict;
+  const guardLine = `Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.${verdict.notes.map((n) => ` ${n}`).join('')}`;
+  io.stdout(`${guardLine}\n`);
+  log.record('info', guardLine, { decision: verdict.decision, reasons: verdict.reasons, baseline: verdict.baseline?.contentHash ?? null });
+  let approval: Approval | undefined;
+  if (verdict.decision === 'hold') {
+    const a = await readApproval(config.stateDir);
+    if (a?.contentHash === snapshot.contentHash) {
+      approval = p.released = a;
+      log.info(`The deletion guard would hold this snapshot, but ${a.approvedBy} approved exactly it at ${a.approvedAt}: delivering it.`, { approvedBy: a.approvedBy, approvedAt: a.approvedAt, contentHash: a.contentHash });
+    } else if (a) {
+      log.info(`The approval on file is for ${a.contentHash}, not for this snapshot; it does not apply.`);
+    }
+  }
+
+  // The last step before anything is written: the review file and the target alike.
+  checkPrivacy(snapshot, rows, config.rules);
+
+  if (verdict.decision === 'hold' && !approval) {
+    const held: HeldRecord = { contentHash: snapshot.contentHash, heldAt: io.now().toISOString(), syncDate: o.syncDate, reasons: verdict.reasons };
+    const review = join(config.stateDir, STATE_FILES.review);
+    await writeStateFile(config.stateDir, STATE_FILES.review, formatReview(verdict, held, baseline, rows));
+    await writeStateFile(config.stateDir, STATE_FILES.held, `${JSON.stringify(held, null, 2)}\n`);
+    throw new AppError(
+      'heldByGuard',
+      `The deletion guard held snapshot ${snapshot.contentHash}: ${verdict.reasons.join('; ')}. Nothing was delivered. Read ${review}; if the removals are right, run: procapita-sync approve ${snapshot.contentHash} --config ${o.configPath}`,
+    );
+  }
+
+  let importId: string | null = null;
+  if (target.type === 'directory') {
+    const file = await writeSnapshotToDirectory(snapshot, target.path);
+    p.delivery = { importId: null, status: `written to ${file}`, attempts: 1 };
+    io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n`);
+  } else {
+    const result = await uploadSnapshot(snapshot, target, o.version, {
+      credentials: credentialsFor(config, io),
+      env: io.env,
+      log: (line) => log.info(line),
+      sleep: io.sleep,
+      now: () => io.now().getTime(),
+      random: io.random,
+    });
+    importId = result.importId;
+    p.delivery = { importId: result.importId, status: result.status, attempts: result.attempts };
+    const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
+    io.stdout(`Uploaded snapshot ${snapshot.contentHash}: ${counted(snapshot)}. Import ${result.importId}, ${result.status}${theirs}, after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}.\n`);
+  }
+  try {
+    await writeStateFile(config.stateDir, STATE_FILES.baseline, JSON.stringify(toManifest(snapshot, io.now(), importId)));
+  } catch (err) {
+    throw new AppError(
+      'outputFailed',
+      `The snapshot was delivered${importId ? ` (import ${importId})` : ''}, but the baseline could not be saved: ${(err as Error).message} Until it is, the deletion guard compares with the previous baseline.`,
+    );
+  }
+  await removeStateFiles(config.stateDir, STATE_FILES.approval, STATE_FILES.held, STATE_FILES.review);
+}
+
+/** The end of every run that got the lock: heartbeat, then last-run.json. */
+async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, startedAt: Date, failure: unknown): Promise<void> {
+  const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
+  const outcome = outcomeOf(exitName);
+  const endedAt = io.now();
+  let heartbeat = 'not sent';
+  if (config.target?.type === 'https') {
+    const beat: Heartbeat = {
+      agent: { name: 'procapita-sync', version: o.version },
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      outcome,
+      exitCode: ExitCode[exitName],
+      exitName,
+      syncDate: o.syncDate,
+      contentHash: p.snapshot?.contentHash ?? null,
+      importId: p.delivery?.importId ?? null,
+    };
+    const why = await sendHeartbeat(beat, config.target, { credentials: credentialsFor(config, io), env: io.env });
+    heartbeat = why ? `failed (${why})` : 'sent';
+    // After a failed run the cause is usually the same; the terminal has shown it already.
+    if (why && failure === undefined) log.warn(`The heartbeat to the service failed (${why}); the run's outcome stands.`);
+    else if (why) log.record('warn', `The heartbeat to the service failed (${why}).`);
+  }
+  const v = p.verdict;
+  const r: RunReport = {
+    formatVersion: 1,
+    agentVersion: o.version,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    exitCode: ExitCode[exitName],
+    exitName,
+    outcome,
+    syncDate: o.syncDate,
+    target: config.target?.type ?? null,
+    contentHash: p.snapshot?.contentHash ?? null,
+    counts: p.snapshot ? countsOf(p.snapshot) : null,
+    changes: v ? changesOf(v) : null,
+    guard: v
+      ? {
+          decision: v.decision === 'pass' ? 'pass' : p.released ? 'released' : 'hold',
+          reasons: v.reasons,
+          notes: v.notes,
+          baselineHash: v.baseline?.contentHash ?? null,
+          approval: p.released ? { approvedBy: p.released.approvedBy, approvedAt: p.released.approvedAt } : null,
+        }
+      : null,
+    delivery: p.delivery ?? null,
+    heartbeat,
+    warnings: p.warnings,
+    error: failure === undefined ? null : { code: exitName, message: failure instanceof AppError ? failure.message : 'internal error: see the log' },
+  };
+  await writeStateFile(config.stateDir, STATE_FILES.lastRun, `${JSON.stringify(r, null, 2)}\n`);
+}
+
+export async function runCommand(o: RunOptions, io: Io): Promise<void> {
+  const startedAt = io.now();
+  const p: Progress = { warnings: [] };
+  let log: RunLog = terminalLog((line) => io.stderr(`${line}\n`));
+  let lock: RunLock | undefined;
+  let failure: unknown;
+  try {
+    const config = (p.config = await loadConfig(o.configPath));
+    if (o.out !== undefined) return await preview(config, { ...o, out: o.out }, io);
+    if (!config.target) throw new AppError('usage', 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).');
+    lock = await acquireRunLock(config.stateDir, startedAt);
+    log = await openRunLog(config.logDir, { terminal: (line) => io.stderr(`${line}\n`), now: io.now, keep: LOG_FILES_KEPT, bindings: { syncDate: o.syncDate } });
+    log.record('info', `Run started: procapita-sync ${o.version}, sync date ${o.syncDate}.`, { version: o.version, target: config.target.type });
+    if (lock.tookOver) {
+      const t = lock.tookOver;
+      log.warn(`Took over the run lock of process ${t.pid}, started ${t.startedAt}, which is no longer running.`, { staleLock: t });
+    }
+    await deliver(p, config, o, io, log);
+  } catch (err) {
+    failure = err;
+    throw err;
+  } finally {
+    if (o.out === undefined) await finish(p, o, io, log, lock, startedAt, failure);
+  }
+}
+
+/** Never throws: whatever goes wrong here is logged, and the run's own outcome stands. */
+async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: RunLock | undefined, startedAt: Date, failure: unknown): Promise<void> {
+  const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
+  const message = failure instanceof AppError ? failure.message : failure === undefined ? '' : `internal error: ${(failure as Error).message}`;
+  if (failure !== undefined) log.record('error', message, { exitCode: ExitCode[exitName], exitName });
+  if (lock && p.config) {
+    try {
+      await report(p, p.config, o, io, log, startedAt, failure);
+    } catch (err) {
+      log.warn(`last-run.json was not written: ${(err as Error).message}`);
+    }
+  }
+  const eventLog = io.eventLog ?? (process.platform === 'win32' ? runEventCommand : undefined);
+  if (exitName !== 'ok' && eventLog) {
+    const details = p.config ? join(p.config.stateDir, STATE_FILES.lastRun) : o.configPath;
+    const why = await eventLog(eventCreateCommand(exitName, message, details)).catch((err: Error) => err.message);
+    if (why) log.warn(`Could not write to the Windows event log: ${why}`);
+  }
+  log.record('info', `Run ended: ${outcomeOf(exitName)}, exit code ${ExitCode[exitName]} (${exitName}).`, { exitCode: ExitCode[exitName], exitName, outcome: outcomeOf(exitName) });
+  await lock?.release().catch(() => undefined);
+  await log.close();
+}

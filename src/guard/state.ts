@@ -1,0 +1,81 @@
+/**
+ * The guard's memory in the state folder: the baseline (what the cloud last
+ * accepted), the held snapshot and its review file, and an approval.
+ * Every file is written atomically.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileErrorReason, writeFileAtomically } from '../atomic-file';
+import { AppError } from '../errors';
+import { parseJson } from '../json-file';
+import type { Manifest } from './baseline';
+
+export const STATE_FILES = {
+  baseline: 'baseline.json',
+  held: 'held.json',
+  review: 'review.txt',
+  approval: 'approval.json',
+  lastRun: 'last-run.json',
+  lock: 'run.lock',
+} as const;
+
+/** A held snapshot, as `approve` checks it. No personal data: the review file has the details. */
+export interface HeldRecord {
+  readonly contentHash: string;
+  readonly heldAt: string;
+  readonly syncDate: string;
+  readonly reasons: readonly string[];
+}
+
+export interface Approval {
+  readonly contentHash: string;
+  readonly approvedBy: string;
+  readonly approvedAt: string;
+}
+
+const damaged = (file: string, what: string) =>
+  new AppError('outputFailed', `The state file ${file} (${what}) is damaged. Move it aside; the next run then treats the state as missing.`);
+
+/** Reads a JSON state file; undefined when there is none. */
+export async function readStateFile<T>(stateDir: string, name: string, what: string, valid: (x: unknown) => boolean): Promise<T | undefined> {
+  const file = join(stateDir, name);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AppError('outputFailed', `Cannot read the state file ${file}: ${fileErrorReason(err)}. Check the state folder's permissions (stateDir).`);
+  }
+  let data: unknown;
+  try {
+    data = parseJson(text, file, 'outputFailed');
+  } catch {
+    throw damaged(file, what);
+  }
+  if (!valid(data)) throw damaged(file, what);
+  return data as T;
+}
+
+export async function writeStateFile(stateDir: string, name: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomically(join(stateDir, name), text);
+  } catch (err) {
+    throw new AppError('outputFailed', `Cannot write ${name} in the state folder ${stateDir}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
+  }
+}
+
+export async function removeStateFiles(stateDir: string, ...names: string[]): Promise<void> {
+  await Promise.all(names.map((n) => rm(join(stateDir, n), { force: true })));
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const HASH = /^sha256:[0-9a-f]{64}$/;
+
+export const readBaseline = (stateDir: string) =>
+  readStateFile<Manifest>(stateDir, STATE_FILES.baseline, 'the last accepted snapshot', (x) => isObject(x) && x.formatVersion === 1 && HASH.test(String(x.contentHash)) && Array.isArray(x.persons) && Array.isArray(x.groups) && Array.isArray(x.schools));
+
+export const readHeld = (stateDir: string) =>
+  readStateFile<HeldRecord>(stateDir, STATE_FILES.held, 'the held snapshot', (x) => isObject(x) && HASH.test(String(x.contentHash)));
+
+export const readApproval = (stateDir: string) =>
+  readStateFile<Approval>(stateDir, STATE_FILES.approval, 'an approval', (x) => isObject(x) && HASH.test(String(x.contentHash)) && typeof x.approvedBy === 'string');

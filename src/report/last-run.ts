@@ -1,0 +1,99 @@
+/**
+ * last-run.json: what the last run did, for `status`, for support and for
+ * monitoring scripts. Counts, codes and messages written for the admin; no
+ * personal data.
+ */
+import type { RemovalKind } from '../configure/config';
+import type { Snapshot } from '../deliver/snapshot';
+import { AppError, EXIT_CODE_MEANINGS, type ExitCodeName } from '../errors';
+import type { GuardVerdict, KindChange } from '../guard/deletion';
+
+export interface Counts {
+  readonly schools: number;
+  readonly students: number;
+  readonly staff: number;
+  readonly classes: number;
+  readonly teachingGroups: number;
+  readonly memberships: number;
+}
+
+export interface RunReport {
+  readonly formatVersion: 1;
+  readonly agentVersion: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly exitCode: number;
+  readonly exitName: ExitCodeName;
+  readonly outcome: 'delivered' | 'held' | 'failed';
+  readonly syncDate: string;
+  readonly target: 'https' | 'directory' | null;
+  readonly contentHash: string | null;
+  readonly counts: Counts | null;
+  /** Against the last accepted snapshot; null before there is one, or when the run failed before comparing. */
+  readonly changes: Readonly<Record<RemovalKind, Omit<KindChange, 'limit' | 'exceeded'>>> | null;
+  readonly guard: {
+    readonly decision: 'pass' | 'hold' | 'released';
+    readonly reasons: readonly string[];
+    readonly notes: readonly string[];
+    readonly baselineHash: string | null;
+    readonly approval: { readonly approvedBy: string; readonly approvedAt: string } | null;
+  } | null;
+  readonly delivery: { readonly importId: string | null; readonly status: string; readonly attempts: number } | null;
+  readonly heartbeat: 'sent' | 'not sent' | string;
+  readonly warnings: readonly string[];
+  readonly error: { readonly code: ExitCodeName; readonly message: string } | null;
+}
+
+export function countsOf(s: Pick<Snapshot, 'schools' | 'persons' | 'groups'>): Counts {
+  return {
+    schools: s.schools.length,
+    students: s.persons.filter((p) => p.roles.includes('student')).length,
+    staff: s.persons.filter((p) => p.roles.includes('staff')).length,
+    classes: s.groups.filter((g) => g.kind === 'class').length,
+    teachingGroups: s.groups.filter((g) => g.kind === 'teaching').length,
+    memberships: s.groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0),
+  };
+}
+
+export function changesOf(verdict: GuardVerdict): RunReport['changes'] {
+  if (!verdict.baseline) return null;
+  return Object.fromEntries(Object.entries(verdict.changes).map(([k, c]) => [k, { before: c.before, after: c.after, added: c.added, removed: c.removed }])) as RunReport['changes'];
+}
+
+const when = (iso: string) => new Date(iso).toLocaleString('sv-SE', { timeZone: 'Europe/Stockholm' });
+const KIND_LABELS: Record<RemovalKind, string> = { students: 'students', staff: 'staff', classes: 'classes', teachingGroups: 'teaching groups', memberships: 'memberships' };
+
+/** The report as `status` prints it. */
+export function formatStatus(r: RunReport, extra: { running?: string; heldFile?: string; configPath: string }): string {
+  const seconds = Math.round((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
+  const outcome = { delivered: 'delivered', held: 'HELD by the deletion guard', failed: 'FAILED' }[r.outcome];
+  const lines = [
+    `Last run: ${outcome} (exit code ${r.exitCode}, ${r.exitName}: ${EXIT_CODE_MEANINGS[r.exitName] ?? 'unknown'})`,
+    `  Started ${when(r.startedAt)}, took ${seconds} s; sync date ${r.syncDate}; procapita-sync ${r.agentVersion}.`,
+  ];
+  if (extra.running) lines.push(`  A run is going on now: ${extra.running}.`);
+  if (r.error) lines.push(`  Error: ${r.error.message}`);
+  if (r.counts) {
+    const c = r.counts;
+    lines.push(`  Snapshot ${r.contentHash}: ${c.schools} schools, ${c.students} students, ${c.staff} staff, ${c.classes} classes, ${c.teachingGroups} teaching groups, ${c.memberships} memberships.`);
+  }
+  if (r.changes) {
+    const parts = (Object.keys(KIND_LABELS) as RemovalKind[]).map((k) => `${KIND_LABELS[k]} +${r.changes![k].added} −${r.changes![k].removed}`);
+    lines.push(`  Changes since the last accepted snapshot: ${parts.join(', ')}.`);
+  }
+  if (r.guard) {
+    const g = r.guard;
+    const decision = g.decision === 'pass' ? 'passed' : g.decision === 'released' ? `held, and released by the approval of ${g.approval?.approvedBy} at ${g.approval ? when(g.approval.approvedAt) : '?'}` : 'held';
+    lines.push(`  Deletion guard: ${decision}.`, ...g.reasons.map((x) => `    - ${x}`), ...g.notes.map((x) => `    ${x}`));
+  }
+  if (r.delivery) lines.push(r.delivery.importId ? `  Upload: import ${r.delivery.importId}, ${r.delivery.status}, after ${r.delivery.attempts} attempt(s).` : `  Written: ${r.delivery.status}.`);
+  lines.push(`  Heartbeat: ${r.heartbeat}.`);
+  if (r.warnings.length > 0) lines.push('  Warnings:', ...r.warnings.map((w) => `    - ${w}`));
+  if (r.outcome === 'held' && r.contentHash) {
+    lines.push('', `To release it: read ${extra.heldFile ?? 'the review file'}, then run`, `  procapita-sync approve ${r.contentHash} --config ${extra.configPath}`);
+  }
+  return lines.join('\n');
+}
+
+export const outcomeOf = (code: ExitCodeName): RunReport['outcome'] => (code === 'ok' ? 'delivered' : code === 'heldByGuard' ? 'held' : 'failed');
+export const exitNameOf = (err: unknown): ExitCodeName => (err instanceof AppError ? err.code : 'internal');

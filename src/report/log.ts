@@ -1,0 +1,98 @@
+/**
+ * The run's log: structured JSON lines (pino) in a daily file in the log
+ * folder, and the same messages as plain lines on the terminal. What goes in
+ * is messages written for the admin and counts: never a secret, a
+ * personnummer or a name (test/privacy checks the files after full runs).
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import pinoRoll from 'pino-roll';
+import type SonicBoom from 'sonic-boom';
+import { fileErrorReason } from '../atomic-file';
+import { AppError } from '../errors';
+
+export const LOG_BASENAME = 'procapita-sync';
+/** pino-roll's names: procapita-sync.2026-09-01.1.log */
+const LOG_FILE = /^procapita-sync\.(\d{4}-\d{2}-\d{2})\.(\d+)\.log$/;
+
+type Fields = Record<string, unknown>;
+
+export interface RunLog {
+  info(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  /** To the file only: the terminal has already shown it another way. */
+  record(level: 'info' | 'warn' | 'error', message: string, fields?: Fields): void;
+  close(): Promise<void>;
+}
+
+/** A log for commands that keep no file (explain, and runs whose configuration could not be read). */
+export function terminalLog(terminal: (line: string) => void): RunLog {
+  return {
+    info: (m) => terminal(m),
+    warn: (m) => terminal(`warning: ${m}`),
+    record: () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Deletes all but the newest `keep` log files. pino-roll removes old files
+ * only when it rolls over at midnight, which a run of a few minutes rarely
+ * sees, so the files of earlier runs are pruned here at start.
+ */
+export async function pruneLogs(dir: string, keep: number): Promise<string[]> {
+  const files = (await readdir(dir))
+    .map((name) => ({ name, m: LOG_FILE.exec(name) }))
+    .filter((f) => f.m)
+    .sort((a, b) => (a.m![1]! === b.m![1]! ? Number(b.m![2]) - Number(a.m![2]) : a.m![1]! < b.m![1]! ? 1 : -1));
+  const old = files.slice(keep).map((f) => f.name);
+  await Promise.all(old.map((name) => rm(join(dir, name), { force: true })));
+  return old;
+}
+
+export async function openRunLog(dir: string, o: { terminal: (line: string) => void; now: () => Date; keep: number; bindings?: Fields }): Promise<RunLog> {
+  let stream: SonicBoom;
+  try {
+    // sync: each line is on disk before the run goes on, so a killed run still leaves its log.
+    stream = await pinoRoll({
+      file: join(dir, LOG_BASENAME),
+      frequency: 'daily',
+      dateFormat: 'yyyy-MM-dd',
+      mkdir: true,
+      sync: true,
+      limit: { count: o.keep - 1, removeOtherLogFiles: true },
+    });
+    await pruneLogs(dir, o.keep);
+  } catch (err) {
+    throw new AppError(
+      'outputFailed',
+      `Cannot write the log in ${dir}: ${fileErrorReason(err)}. Nothing was read or delivered. Give the account that runs procapita-sync write access to the folder, or set logDir in the configuration.`,
+    );
+  }
+  const logger: Logger = pino(
+    {
+      base: { pid: process.pid, ...o.bindings },
+      timestamp: () => `,"time":"${o.now().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+  return {
+    info: (message, fields) => {
+      logger.info(fields ?? {}, message);
+      o.terminal(message);
+    },
+    warn: (message, fields) => {
+      logger.warn(fields ?? {}, message);
+      o.terminal(`warning: ${message}`);
+    },
+    record: (level, message, fields) => logger[level](fields ?? {}, message),
+    close: () =>
+      new Promise<void>((done) => {
+        stream.once('close', () => done());
+        stream.once('error', () => done());
+        stream.end();
+      }),
+  };
+}
