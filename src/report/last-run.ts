@@ -68,11 +68,12 @@ export function formatStatus(r: RunReport, extra: { running?: string; heldFile?:
   const seconds = Math.round((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
   const outcome = { delivered: 'delivered', held: 'HELD by the deletion guard', failed: 'FAILED' }[r.outcome];
   const lines = [
-    `Last run: ${outcome} (exit code ${r.exitCode}, ${r.exitName}: ${EXIT_CODE_MEANINGS[r.exitName] ?? 'unknown'})`,
+    `Last run: ${outcome} (exit code ${r.exitCode}, ${EXIT_CODE_MEANINGS[r.exitName] ?? r.exitName})`,
     `  Started ${when(r.startedAt)}, took ${seconds} s; sync date ${r.syncDate}; procapita-sync ${r.agentVersion}.`,
   ];
   if (extra.running) lines.push(`  A run is going on now: ${extra.running}.`);
-  if (r.error) lines.push(`  Error: ${r.error.message}`);
+  // A held run's reasons are listed under the guard below.
+  if (r.error && r.outcome !== 'held') lines.push(`  Error: ${r.error.message}`);
   if (r.counts) {
     const c = r.counts;
     lines.push(`  Snapshot ${r.contentHash}: ${c.schools} schools, ${c.students} students, ${c.staff} staff, ${c.classes} classes, ${c.teachingGroups} teaching groups, ${c.memberships} memberships.`);
