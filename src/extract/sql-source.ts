@@ -127,15 +127,20 @@ function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] |
   };
 }
 
-/** Runs one query and hands each row on as it arrives; nothing is collected here. */
-function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate, onRow: (row: Record<string, unknown>) => void): Promise<sql.IColumnMetadata> {
+/**
+ * Runs one query and hands each row on as it arrives; nothing is collected here.
+ * Resolves with the columns and the row count the server reported (none under SET NOCOUNT ON).
+ */
+function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate, onRow: (row: Record<string, unknown>) => void): Promise<{ columns: sql.IColumnMetadata; reported?: number }> {
   return new Promise((resolve, reject) => {
     const request = new sql.Request(tx);
     request.stream = true;
     request.input('history_from', sql.Date, new Date(`${historyFrom}T00:00:00Z`));
     let failure: unknown;
     let columns: sql.IColumnMetadata = {};
+    let reported: number | undefined;
     request.on('recordset', (c: sql.IColumnMetadata) => (columns = c));
+    request.on('rowsaffected', (n: number) => (reported = (reported ?? 0) + n));
     request.on('row', (row: Record<string, unknown>) => {
       if (failure) return;
       try {
@@ -150,7 +155,7 @@ function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate
       // A lost connection brings no 'done'; any other error is followed by one, and the connection must be idle before the next request.
       if (/ECONNRESET|ECONNCLOSED|ESOCKET/.test(errorChain(err).codes)) reject(failure);
     });
-    request.on('done', () => (failure ? reject(failure) : resolve(columns)));
+    request.on('done', () => (failure ? reject(failure) : resolve({ columns, ...(reported !== undefined ? { reported } : {}) })));
     void request.query(text);
   });
 }
@@ -169,7 +174,7 @@ async function checkSchema(tx: sql.Transaction, queries: readonly Query[], histo
     let columns: sql.IColumnMetadata;
     try {
       // Zero rows, full column metadata; both SQL Server and the test engine run it the same.
-      columns = await streamRows(tx, `SELECT * FROM (\n${q.text}\n) AS q WHERE 1 = 0`, historyFrom, () => undefined);
+      ({ columns } = await streamRows(tx, `SELECT * FROM (\n${q.text}\n) AS q WHERE 1 = 0`, historyFrom, () => undefined));
     } catch (err) {
       const e = err as { number?: number; message?: string };
       const column = e.number === 207 ? missingColumn(e.message ?? '') : undefined;
@@ -241,12 +246,16 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
       const list: AnyRow[] = [];
       const where = q.file ? `Query ${q.name} (${q.file})` : `ProCapita table ${CONTRACT[q.name].table}`;
       let index = 0;
-      await streamRows(tx, q.text, historyFrom, (raw) => {
+      const { reported } = await streamRows(tx, q.text, historyFrom, (raw) => {
         const row = toContractRow(q.name, raw, index++, where);
         if (keep(row)) list.push(row);
       }).catch((err: unknown) => {
         throw explainSqlError(err, cfg, `reading ${CONTRACT[q.name].table}`);
       });
+      // A read cut short must never look like fewer pupils.
+      if (reported !== undefined && reported !== index) {
+        throw new AppError('sourceUnavailable', `${where}: SQL Server reported ${reported} rows but ${index} arrived, so the read was incomplete. Nothing was delivered; the next run reads again. If it keeps happening, check the network between this server and SQL Server.`);
+      }
       total += index;
       rows[q.name] = list;
       if (PERSON_LINKS.includes(q.name)) for (const r of list) referenced.add(r.person_id as string);

@@ -182,6 +182,16 @@ describe('SQL source: failures say what to check, write nothing, and leak no sec
     expect(r.roster).toBeNull();
   });
 
+  it('the server claims more rows than arrived: exit 4, the read counts as incomplete', async () => {
+    const { server } = await serve({ overstateRowCount: 1 });
+    const r = await run(sqlSource(server.port));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/\nerror: ProCapita table school_unit: SQL Server reported (\d+) rows but (\d+) arrived, so the read was incomplete\. Nothing was delivered; the next run reads again\./);
+    const [, said, got] = /reported (\d+) rows but (\d+) arrived/.exec(r.stderr)!;
+    expect(Number(said)).toBe(Number(got) + 1);
+    expect(r.roster).toBeNull();
+  });
+
   it('SELECT denied on a table: exit 8, names the table and the grant', async () => {
     const { server } = await serve({ denySelect: ['person'] });
     const r = await run(sqlSource(server.port));

@@ -25,6 +25,8 @@ export interface TdsServerOptions {
   snapshotIsolation?: boolean;
   denySelect?: readonly string[];
   dropAfterRows?: number;
+  /** Fault: the DONE token of each result claims this many rows more than were sent. */
+  overstateRowCount?: number;
   stall?: 'prelogin' | 'query';
 }
 export interface SessionInfo { encrypted: boolean; strict: boolean; readOnlyIntent: boolean; user: string; database: string; isolationLevels: number[]; statements: string[] }
@@ -425,7 +427,7 @@ class Session {
         if (++count % 50 === 0 && !(await this.breathe())) return;
         if (this.attention) return this.flush(true); // ends the message; the ATTENTION reply follows
       }
-      for (const token of ending(count)) this.add(token);
+      for (const token of ending(count + (this.s.o.overstateRowCount ?? 0))) this.add(token);
       this.flush(true);
     } catch (err) {
       if (started) { // mid-result: end it with the error
