@@ -81,9 +81,9 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
   const file = await writeSnapshotToDirectory(snapshot, o.out);
   const guard =
     verdict.decision === 'pass'
-      ? `The deletion guard would pass it.${verdict.notes.map((n) => ` ${n}`).join('')}`
+      ? ['The deletion guard would pass it.', ...verdict.notes.map((n) => `  ${n}`)].join('\n')
       : `The deletion guard would hold it: ${verdict.reasons.join('; ')}.`;
-  io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n${guard} (--out is not a delivery: the baseline and approvals are left as they are.)\n`);
+  io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n${guard}\n(--out is a preview, not a delivery: the baseline and approvals are left as they are.)\n`);
 }
 
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog): Promise<void> {
@@ -95,7 +95,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   const baseline = (await readBaseline(config.stateDir)) ?? null;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
   p.verdict = verdict;
-  const guardLine = `Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.${verdict.notes.map((n) => ` ${n}`).join('')}`;
+  const guardLine = [`Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.`, ...verdict.notes.map((n) => `  ${n}`)].join('\n');
   io.stdout(`${guardLine}\n`);
   log.record('info', guardLine, { decision: verdict.decision, reasons: verdict.reasons, baseline: verdict.baseline?.contentHash ?? null });
   let approval: Approval | undefined;

@@ -120,17 +120,22 @@ export function checkRemovals(
   if (next.persons.length === 0) reasons.push('the snapshot is empty: no person would remain');
   const now = studentsPerSchool(next);
   const then = baseline ? studentsPerSchool(baseline) : null;
+  const absent: string[] = [];
   const active = new Set(next.schools.flatMap((s) => s.schoolForms.map((f) => `${s.code}/${f}`)));
   for (const s of schools) {
     const key = `${s.unitCode}/${s.schoolForm}`;
     if ((now.get(key) ?? 0) > 0) continue;
     // Closed, or unknown in ProCapita: the rules say why (explain); removals it causes are counted above.
     if (!active.has(key)) {
-      notes.push(`Configured school ${key} is not in the snapshot: it is not active in ProCapita on the sync date, or its code is unknown.`);
+      absent.push(key);
       continue;
     }
     if (then && (then.get(key) ?? 0) === 0) notes.push(`School ${key} has no students, as in the last accepted snapshot.`);
     else reasons.push(`configured school ${key} has no students${then ? ` (it had ${then.get(key)})` : ''}`);
+  }
+
+  if (absent.length > 0) {
+    notes.push(`Configured school${absent.length > 1 ? 's' : ''} ${absent.join(', ')} ${absent.length > 1 ? 'are' : 'is'} not in the snapshot: not active in ProCapita on the sync date, or an unknown code (explain shows which).`);
   }
 
   const persons: RemovedPerson[] = [

@@ -35,21 +35,27 @@ const config = {
   source: { type: 'sql', host: 'localhost', port: server.port, database: 'ProCapita', user: 'procapita_reader', passwordEnv: 'PROCAPITA_SQL_PASSWORD', caFile: join(certs, 'ca.crt') },
   target: { type: 'https', url: `${receiver.url}/v1/snapshots`, apiKeyEnv: 'PROCAPITA_API_KEY', caFile: join(certs, 'ca.crt') },
   schools,
+  // Beside the config: the lock, the baseline and last-run.json, and the daily logs.
+  stateDir: 'state',
+  logDir: 'logs',
 };
 writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
 const units = new Set(schools.map((s) => s.unitCode)).size;
 process.stdout.write(`Demo municipality ${name}: ${fixture.person.length} persons, ${units} configured school units, served over TLS by the TDS test server at localhost:${server.port}; uploads go to the reference receiver at ${receiver.url}.\n\n`);
 
 let code = 1;
+const io = {
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+  now: () => new Date(),
+  env: { ...process.env, PROCAPITA_SQL_PASSWORD: password, PROCAPITA_API_KEY: apiKey },
+  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
 try {
-  code = await main(['run', '--config', configPath, '--date', syncDate], {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    now: () => new Date(),
-    env: { ...process.env, PROCAPITA_SQL_PASSWORD: password, PROCAPITA_API_KEY: apiKey },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-  });
+  code = await main(['run', '--config', configPath, '--date', syncDate], io);
+  process.stdout.write(`\n$ procapita-sync status --config ${configPath}\n`);
+  await main(['status', '--config', configPath], io);
   const stored = receiver.imports[0];
   if (code === 0 && stored) {
     const file = join(out, 'snapshot.json');
