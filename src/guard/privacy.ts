@@ -7,10 +7,19 @@ import { comparableDigits } from '../personal-number';
 /** A personnummer-shaped run of digits anywhere in a text: 10 or 12 digits, with or without `-` or `+`. */
 const NUMBER_IN_TEXT = /(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)/g;
 
-function* strings(value: unknown): Generator<string> {
-  if (typeof value === 'string') yield value;
-  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) yield* strings(v);
+/**
+ * The free-text fields, where a personnummer typed into ProCapita could ride
+ * along. Ids are ProCapita's GUIDs and not searched: an all-digit stretch of
+ * a GUID could match a number by chance.
+ */
+function* texts(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, withNumbers: boolean): Generator<string> {
+  for (const s of snapshot.schools) yield* [s.code, s.name];
+  for (const p of snapshot.persons) {
+    yield* [p.givenName, p.familyName];
+    if (p.email) yield p.email;
+    if (withNumbers && p.personalNumber) yield p.personalNumber;
+  }
+  for (const g of snapshot.groups) yield g.name;
 }
 
 /**
@@ -19,7 +28,7 @@ function* strings(value: unknown): Generator<string> {
  * against the decisions, so a bug in the rules cannot fool it. Its message
  * counts, never names: what it guards must not leak through it.
  */
-export function checkPrivacy(snapshot: Pick<Snapshot, 'persons' | 'groups'>, rows: SourceRows, rules: Pick<RuleConfig, 'exportPersonalNumber'>): void {
+export function checkPrivacy(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, rows: SourceRows, rules: Pick<RuleConfig, 'exportPersonalNumber'>): void {
   // Unknown (NULL) levels count as protected, as in the rules.
   const shielded = new Set(rows.persons.filter((p) => p.protected_identity !== 0).map((p) => p.person_id));
   const problems: string[] = [];
@@ -36,9 +45,9 @@ export function checkPrivacy(snapshot: Pick<Snapshot, 'persons' | 'groups'>, row
   const watched = new Set(
     rows.persons.filter((p) => p.personal_number && (!rules.exportPersonalNumber || shielded.has(p.person_id))).map((p) => comparableDigits(p.personal_number!)),
   );
-  const texts = rules.exportPersonalNumber ? strings(snapshot) : strings({ persons: snapshot.persons.map(({ personalNumber: _, ...p }) => p), groups: snapshot.groups });
   let found = 0;
-  for (const text of texts) for (const m of text.matchAll(NUMBER_IN_TEXT)) if (watched.has(comparableDigits(m[0]))) found++;
+  // With export on, the personnummer field itself is searched for protected persons' numbers.
+  for (const text of texts(snapshot, rules.exportPersonalNumber)) for (const m of text.matchAll(NUMBER_IN_TEXT)) if (watched.has(comparableDigits(m[0]))) found++;
   if (found > 0) problems.push(`${found} personnummer in other fields`);
 
   if (problems.length > 0) {

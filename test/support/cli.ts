@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,14 +39,29 @@ export async function runCli(args: readonly string[], now = new Date('2026-09-01
   return { code, stdout, stderr, waits };
 }
 
+export interface SpawnOptions {
+  /** Added to the test process's own environment (PATH and the like stay). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** How a spawned CLI ended; `signal` only when a signal ended it (the exit code is then 1). */
+export type SpawnResult = CliResult & { readonly signal?: NodeJS.Signals };
+
+/** The end of a spawned CLI, and the child itself, e.g. to kill it mid-run. */
+export type SpawnedCli = Promise<SpawnResult> & { readonly child: ChildProcess };
+
 /** Runs the CLI as a real process through tsx, exactly as `npm start` does. */
-export function spawnCli(args: readonly string[]): Promise<CliResult> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+export function spawnCli(args: readonly string[], o: SpawnOptions = {}): SpawnedCli {
+  let child: ChildProcess | undefined;
+  const ended = new Promise<SpawnResult>((done) => {
+    const options = { cwd: ROOT, ...(o.env ? { env: { ...process.env, ...o.env } } : {}) };
+    child = execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], options, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      done({ code, stdout, stderr });
+      const signal = err?.signal ?? undefined;
+      done({ code, stdout, stderr, ...(signal ? { signal } : {}) });
     });
   });
+  return Object.assign(ended, { child: child! });
 }
 
 export function tempDir(prefix = 'procapita-sync-test-'): string {
