@@ -44,27 +44,53 @@ type Person = Content['persons'][number] | Manifest['persons'][number];
 type Group = Content['groups'][number] | Manifest['groups'][number];
 
 const hasRole = (p: Person, role: 'student' | 'staff') => (p.roles as readonly string[]).includes(role);
-const membershipsOf = (g: Group): RemovedMembership[] => [
-  ...g.teacherIds.map((personId) => ({ groupId: g.id, personId, role: 'teacher' as const, schoolId: g.schoolId })),
-  ...g.studentIds.map((personId) => ({ groupId: g.id, personId, role: 'student' as const, schoolId: g.schoolId })),
-];
-const membershipKey = (m: RemovedMembership) => `${m.groupId}\u0000${m.role}\u0000${m.personId}`;
 
-/** Items of a kind, keyed, in a roster or a baseline. */
-function itemsOf(c: Content | Manifest, kind: RemovalKind): Map<string, unknown> {
+interface Diff { before: number | null; after: number; added: number; gone: unknown[] }
+
+/** Added and removed items of one kind, by id, between a baseline (null on the first run) and the next snapshot. */
+function diffById<T extends { id: string }>(next: readonly T[], base: readonly T[] | null): Diff {
+  const after = new Set(next.map((x) => x.id));
+  if (!base) return { before: null, after: after.size, added: after.size, gone: [] };
+  const before = new Set(base.map((x) => x.id));
+  return { before: before.size, after: after.size, added: [...after].filter((id) => !before.has(id)).length, gone: base.filter((x) => !after.has(x.id)) };
+}
+
+/** Memberships per group and role. Sets of person ids, not joined keys: a large municipality has near a million. */
+function diffMemberships(next: readonly Group[], base: readonly Group[] | null): Diff {
+  const count = (groups: readonly Group[]) => groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
+  if (!base) return { before: null, after: count(next), added: count(next), gone: [] };
+  const index = (groups: readonly Group[]) => new Map(groups.map((g) => [g.id, { teacher: new Set(g.teacherIds), student: new Set(g.studentIds) }]));
+  const [inNext, inBase] = [index(next), index(base)];
+  const missing = (from: readonly Group[], other: typeof inNext, each: (g: Group, personId: string, role: 'teacher' | 'student') => void) => {
+    for (const g of from) {
+      const o = other.get(g.id);
+      for (const id of g.teacherIds) if (!o?.teacher.has(id)) each(g, id, 'teacher');
+      for (const id of g.studentIds) if (!o?.student.has(id)) each(g, id, 'student');
+    }
+  };
+  const gone: RemovedMembership[] = [];
+  missing(base, inNext, (g, personId, role) => gone.push({ groupId: g.id, personId, role, schoolId: g.schoolId }));
+  let added = 0;
+  missing(next, inBase, () => added++);
+  return { before: count(base), after: count(next), added, gone };
+}
+
+function diff(next: Content, base: Manifest | null, kind: RemovalKind): Diff {
   switch (kind) {
     case 'students':
     case 'staff': {
       const role = kind === 'students' ? 'student' : 'staff';
-      return new Map(c.persons.filter((p) => hasRole(p, role)).map((p) => [p.id, p]));
+      const having = (persons: readonly Person[]) => persons.filter((p) => hasRole(p, role));
+      return diffById(having(next.persons), base && having(base.persons));
     }
     case 'classes':
     case 'teachingGroups': {
       const k = kind === 'classes' ? 'class' : 'teaching';
-      return new Map(c.groups.filter((g) => g.kind === k).map((g) => [g.id, g]));
+      const ofKind = (groups: readonly Group[]) => groups.filter((g) => g.kind === k);
+      return diffById(ofKind(next.groups), base && ofKind(base.groups));
     }
     case 'memberships':
-      return new Map((c.groups as readonly Group[]).flatMap(membershipsOf).map((m) => [membershipKey(m), m]));
+      return diffMemberships(next.groups, base?.groups ?? null);
   }
 }
 
@@ -101,17 +127,14 @@ export function checkRemovals(
   const removed = {} as Record<RemovalKind, unknown[]>;
 
   for (const kind of REMOVAL_KINDS) {
-    const after = itemsOf(next, kind);
-    const before = baseline ? itemsOf(baseline, kind) : null;
-    const gone = before ? [...before].filter(([k]) => !after.has(k)).map(([, v]) => v) : [];
-    const added = before ? [...after.keys()].filter((k) => !before.has(k)).length : after.size;
+    const { before, after, added, gone } = diff(next, baseline, kind);
     const limit = limits[kind];
-    const exceeded = before !== null && exceeds(gone.length, before.size, limit);
-    changes[kind] = { before: before?.size ?? null, after: after.size, added, removed: gone.length, limit, exceeded };
+    const exceeded = before !== null && exceeds(gone.length, before, limit);
+    changes[kind] = { before, after, added, removed: gone.length, limit, exceeded };
     removed[kind] = gone;
     if (exceeded) {
-      const share = before!.size > 0 ? ` (${((gone.length * 100) / before!.size).toFixed(1)} %)` : '';
-      reasons.push(`${gone.length} of ${before!.size} ${kind} would be removed${share}; the limit is ${limitText(limit)}`);
+      const share = before! > 0 ? ` (${((gone.length * 100) / before!).toFixed(1)} %)` : '';
+      reasons.push(`${gone.length} of ${before} ${kind} would be removed${share}; the limit is ${limitText(limit)}`);
     }
   }
 

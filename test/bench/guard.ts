@@ -1,0 +1,51 @@
+/**
+ * Benchmark of the guard stage on a generated municipality (default: large):
+ * the consistency gate, the deletion guard against a baseline from which 5 %
+ * of the students are gone, the privacy gate, the review file and the
+ * baseline manifest. Prints milliseconds per step; asserts nothing.
+ *   npm run bench:guard [-- small|medium|large]
+ */
+import { parseConfig } from '../../src/configure/config';
+import { decide } from '../../src/decide/decide';
+import { buildRoster } from '../../src/decide/roster';
+import { toSnapshot } from '../../src/deliver/snapshot';
+import { fixtureToRows } from '../../src/extract/fixture-source';
+import { toManifest } from '../../src/guard/baseline';
+import { checkConsistency } from '../../src/guard/consistency';
+import { checkRemovals } from '../../src/guard/deletion';
+import { checkPrivacy } from '../../src/guard/privacy';
+import { formatReview } from '../../src/guard/review';
+import { generateMunicipality, type Size } from '../demo/generate';
+
+const size = (process.argv[2] ?? 'large') as Size;
+const { fixture, schools, syncDate } = generateMunicipality(size);
+const config = parseConfig({ source: { type: 'fixture', path: 'x.json' }, schools }, '/bench/config.json', { stateDir: '/x', logDir: '/x' });
+const rows = fixtureToRows(fixture, size);
+const decisions = decide(rows, config.rules, syncDate);
+const snapshot = toSnapshot(buildRoster(decisions, rows, config.rules), 'bench', new Date());
+
+function time<T>(label: string, fn: () => T): T {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  console.log(`${label.padEnd(46)} ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(0).padStart(6)} ms`);
+  return result;
+}
+
+const memberships = snapshot.groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
+console.log(`${size}: ${snapshot.persons.length} persons, ${snapshot.groups.length} groups, ${memberships} memberships`);
+// Tonight's snapshot is last night's with every twentieth student gone: 5 %, under the default limit.
+const students = snapshot.persons.filter((p) => p.roles.includes('student'));
+const gone = new Set(students.filter((_, i) => i % 20 === 0).map((p) => p.id));
+const tonight = {
+  schools: snapshot.schools,
+  persons: snapshot.persons.filter((p) => !gone.has(p.id)),
+  groups: snapshot.groups.map((g) => ({ ...g, studentIds: g.studentIds.filter((id) => !gone.has(id)) })),
+};
+time('consistency gate', () => checkConsistency(snapshot, decisions, rows));
+time('consistency gate, again', () => checkConsistency(snapshot, decisions, rows));
+const baseline = time('baseline manifest (toManifest + JSON)', () => JSON.parse(JSON.stringify(toManifest(snapshot, new Date(), 'imp_bench'))));
+const verdict = time(`deletion guard (${gone.size} students removed)`, () => checkRemovals(tonight, baseline, config.guard.limits, config.rules.schools));
+console.log(`  decision: ${verdict.decision}; memberships removed: ${verdict.changes.memberships.removed}`);
+time('privacy gate', () => checkPrivacy(snapshot, rows, config.rules));
+const review = time('review file', () => formatReview(verdict, { contentHash: 'sha256:bench', heldAt: 'now', syncDate }, baseline, rows));
+console.log(`  review file: ${review.split('\n').length} lines`);
