@@ -1,0 +1,315 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../src/errors';
+import { acquireRunLock, currentRun, type LockHolder, type RunLock } from '../../src/run-lock';
+import { ROOT, tempDir } from '../support/cli';
+
+/**
+ * The rename that moves a stale lock aside, with a hook around it: lets a
+ * test put other runs exactly between one run's reading of the lock and its
+ * moving it. Without a hook it is the real rename. Likewise the exclusive
+ * create of a lock file, which can pause between creating the file and
+ * writing it, as Node's own writeFile does between open and write.
+ */
+const around: { before?: () => Promise<void>; after?: () => Promise<void>; write?: () => Promise<void> } = {};
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...actual,
+    rename: async (from: string, to: string) => {
+      const { before, after } = around;
+      delete around.before;
+      delete around.after;
+      await before?.();
+      await actual.rename(from, to);
+      await after?.();
+    },
+    writeFile: async (file: string, data: string, options?: { flag?: string }) => {
+      const pause = around.write;
+      if (!pause || options?.flag !== 'wx') return actual.writeFile(file, data, options);
+      delete around.write;
+      const handle = await actual.open(file, 'wx');
+      try {
+        await pause();
+        await handle.writeFile(data);
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+});
+
+const STARTED = new Date('2026-09-01T02:00:00Z');
+const DEAD = 4_000_001;
+const me = (startedAt = STARTED): LockHolder => ({ pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() });
+const stale = (host = hostname()): LockHolder => ({ pid: DEAD, host, startedAt: '2026-08-31T02:00:00.000Z' });
+/** Every process is alive but DEAD. */
+const alive = (pid: number) => pid !== DEAD;
+
+function setup(holder?: LockHolder | string) {
+  const state = join(tempDir(), 'state');
+  const file = join(state, 'run.lock');
+  if (holder !== undefined) {
+    mkdirSync(state);
+    writeFileSync(file, typeof holder === 'string' ? holder : JSON.stringify(holder));
+  }
+  return { state, file, read: () => JSON.parse(readFileSync(file, 'utf8')) as LockHolder };
+}
+
+async function refusal(p: Promise<RunLock>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error('the lock was taken');
+}
+
+describe('the run lock', () => {
+  it('is taken and released: the lock file names this process, host and start', async () => {
+    const { state, file, read } = setup();
+    const lock = await acquireRunLock(state, STARTED);
+    expect(lock.tookOver).toBeUndefined();
+    expect(read()).toEqual(me());
+    expect(await currentRun(state)).toEqual(me());
+    await lock.release();
+    expect(existsSync(file)).toBe(false);
+    expect(await currentRun(state)).toBeUndefined();
+    const again = await acquireRunLock(state, STARTED);
+    await again.release();
+    expect(readdirSync(state)).toEqual([]);
+  });
+
+  it('a second run while it is held: alreadyRunning (exit 13), naming the PID, and the lock stays', async () => {
+    const { state, file, read } = setup();
+    const lock = await acquireRunLock(state, STARTED);
+    const err = await refusal(acquireRunLock(state, new Date('2026-09-01T02:05:00Z')));
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('alreadyRunning');
+    expect(err.exitCode).toBe(13);
+    expect(err.message).toBe(
+      `Another run is in progress (process ${process.pid} on ${hostname()}, started 2026-09-01T02:00:00.000Z); this one did nothing. If no run is going on, delete ${file}.`,
+    );
+    expect(read()).toEqual(me());
+    await lock.release();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('a stale lock, whose process is gone, is taken over and tookOver names the old holder', async () => {
+    const { state, read } = setup(stale());
+    const asked: number[] = [];
+    const lock = await acquireRunLock(state, STARTED, (pid) => (asked.push(pid), alive(pid)));
+    expect(asked).toEqual([DEAD]);
+    expect(lock.tookOver).toEqual(stale());
+    expect(read()).toEqual(me());
+    expect(readdirSync(state)).toEqual(['run.lock']);
+    expect(await currentRun(state, alive)).toEqual(me());
+    await lock.release();
+    expect(readdirSync(state)).toEqual([]);
+  });
+
+  it('a lock from another host is never taken over, even when no process there has its PID here', async () => {
+    const other = stale('skolserver-02');
+    const { state, file, read } = setup(other);
+    const err = await refusal(acquireRunLock(state, STARTED, () => false));
+    expect(err.code).toBe('alreadyRunning');
+    expect(err.message).toBe(`Another run is in progress (process ${DEAD} on skolserver-02, started 2026-08-31T02:00:00.000Z); this one did nothing. If no run is going on, delete ${file}.`);
+    expect(read()).toEqual(other);
+    expect(readdirSync(state)).toEqual(['run.lock']);
+    // status says so too: it cannot tell whether that run is alive.
+    expect(await currentRun(state, () => false)).toEqual(other);
+  });
+
+  it('a stale lock of this host is not shown as a run going on', async () => {
+    const { state } = setup(stale());
+    expect(await currentRun(state, alive)).toBeUndefined();
+  });
+
+  it('a lock file still being written (empty) counts as held', async () => {
+    const { state, file } = setup('');
+    const err = await refusal(acquireRunLock(state, STARTED, () => false));
+    expect(err.message).toBe(`Another run is in progress (another process); this one did nothing. If no run is going on, delete ${file}.`);
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('release leaves alone a lock it does not own', async () => {
+    const { state, file, read } = setup();
+    const lock = await acquireRunLock(state, STARTED);
+    const successor: LockHolder = { pid: process.pid + 1, host: hostname(), startedAt: '2026-09-01T03:00:00.000Z' };
+    writeFileSync(file, JSON.stringify(successor));
+    await lock.release();
+    expect(read()).toEqual(successor);
+    // The same PID and host, a later start: not this run's lock either.
+    writeFileSync(file, JSON.stringify(me(new Date('2026-09-02T02:00:00Z'))));
+    await lock.release();
+    expect(read()).toEqual(me(new Date('2026-09-02T02:00:00Z')));
+    // Gone already: nothing to do, no error.
+    writeFileSync(file, JSON.stringify(me()));
+    await lock.release();
+    await lock.release();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('a state folder that cannot be made (a file in the way): outputFailed, naming the folder', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'state'), 'not a folder');
+    const err = await refusal(acquireRunLock(join(dir, 'state'), STARTED));
+    expect(err.code).toBe('outputFailed');
+    expect(err.exitCode).toBe(6);
+    expect(err.message).toBe(`Cannot create the run lock in the state folder ${join(dir, 'state')}: a file is in the way of the folder. Check the folder's permissions (stateDir).`);
+  });
+});
+
+describe('two runs taking over one stale lock at once', () => {
+  /**
+   * B reads the stale lock; before B moves it aside, A takes it over and
+   * writes its own; B then moves A's fresh lock aside and, seeing it is not
+   * the stale one, puts it back. While A's lock is out of place, C starts.
+   * A holds the lock all along, so C must be refused.
+   */
+  it.fails('a fresh lock moved aside by mistake is never free for a third run: at most one run holds the lock', async () => {
+    const { state } = setup(stale());
+    const holders: string[] = [];
+    const attempt = (name: string, at: string) =>
+      acquireRunLock(state, new Date(at), alive).then(
+        (lock) => (holders.push(name), lock),
+        (err: AppError) => {
+          if (err.code !== 'alreadyRunning') throw err;
+          return undefined;
+        },
+      );
+    let a: Promise<RunLock | undefined> | undefined;
+    let c: Promise<RunLock | undefined> | undefined;
+    around.before = async () => {
+      a = attempt('A', '2026-09-01T02:00:01Z');
+      await a;
+    };
+    around.after = async () => {
+      c = attempt('C', '2026-09-01T02:00:02Z');
+      await c;
+    };
+    await attempt('B', '2026-09-01T02:00:00Z');
+    // Had the rename not been reached, A and C still try, after B.
+    a ??= attempt('A', '2026-09-01T02:00:01Z');
+    await a;
+    c ??= attempt('C', '2026-09-01T02:00:02Z');
+    await c;
+    expect(holders, 'the runs that hold the lock').toHaveLength(1);
+  });
+
+  /**
+   * B reads the stale lock; meanwhile another run moves it aside, and run Y
+   * creates its own lock file but has not written it yet. B moves Y's empty
+   * file aside, cannot read a holder from it, deletes it as stale and takes
+   * the lock; Y then finishes writing and goes on as the holder too.
+   */
+  it.fails('a lock file another run has just created is never deleted as stale: at most one run holds the lock', async () => {
+    const { state, file } = setup(stale());
+    const holders: string[] = [];
+    const attempt = (name: string, at: string) =>
+      acquireRunLock(state, new Date(at), alive).then(
+        (lock) => (holders.push(name), lock),
+        (err: AppError) => {
+          if (err.code !== 'alreadyRunning') throw err;
+          return undefined;
+        },
+      );
+    let created!: () => void;
+    const yCreated = new Promise<void>((done) => (created = done));
+    let mayWrite!: () => void;
+    const yMayWrite = new Promise<void>((done) => (mayWrite = done));
+    let y: Promise<RunLock | undefined> | undefined;
+    around.before = async () => {
+      rmSync(file); // another run has moved the stale lock aside
+      around.write = async () => {
+        created();
+        await yMayWrite;
+      };
+      y = attempt('Y', '2026-09-01T02:00:01Z');
+      await yCreated;
+    };
+    await attempt('B', '2026-09-01T02:00:00Z');
+    mayWrite();
+    y ??= attempt('Y', '2026-09-01T02:00:01Z');
+    await y;
+    expect(holders, 'the runs that hold the lock').toHaveLength(1);
+  });
+});
+
+/** A process that has ended: its PID is free, as after a power cut. */
+function deadPid(): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['-e', '']);
+    child.on('exit', () => done(child.pid!));
+  });
+}
+
+/**
+ * Eight real processes (test/ops/lock-holder.ts), loaded once, then told to
+ * take the lock at the same moment, round after round. Each round starts
+ * from an empty state folder, or one holding the lock of a dead process.
+ */
+describe('eight processes started together', () => {
+  const ROUNDS = 20;
+  const state = join(tempDir(), 'state');
+  let racers: ChildProcessWithoutNullStreams[] = [];
+  let exited: Promise<number | null>[] = [];
+  let lines: AsyncIterator<string>[] = [];
+  let dead = 0;
+  /** The next line of every racer. */
+  const next = () => Promise.all(lines.map(async (l) => ((await l.next()).value as string | undefined) ?? '(ended)'));
+
+  beforeAll(async () => {
+    dead = await deadPid();
+    mkdirSync(state);
+    racers = Array.from({ length: 8 }, () => spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/ops/lock-holder.ts'), state], { cwd: ROOT }));
+    exited = racers.map((r) => new Promise<number | null>((done) => r.on('exit', (code) => done(code))));
+    lines = racers.map((r) => createInterface({ input: r.stdout })[Symbol.asyncIterator]());
+    expect(await next()).toEqual(Array(8).fill('READY'));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const r of racers) r.stdin.end();
+    expect(await Promise.all(exited)).toEqual(Array(8).fill(0));
+  });
+
+  /** One race: what each racer printed, and whose PID the lock file named while they held it. */
+  async function race(start: 'empty' | 'stale'): Promise<{ results: string[]; lockPid: number | undefined; left: string[] }> {
+    for (const f of readdirSync(state)) rmSync(join(state, f));
+    if (start === 'stale') writeFileSync(join(state, 'run.lock'), JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-08-31T02:00:00.000Z' }));
+    for (const r of racers) r.stdin.write('go\n');
+    const results = await next();
+    const lockPid = existsSync(join(state, 'run.lock')) ? (JSON.parse(readFileSync(join(state, 'run.lock'), 'utf8')) as LockHolder).pid : undefined;
+    for (const r of racers) r.stdin.write('release\n');
+    expect(await next()).toEqual(Array(8).fill('RELEASED'));
+    return { results, lockPid, left: readdirSync(state) };
+  }
+
+  function expectOneWinner(rounds: Awaited<ReturnType<typeof race>>[]) {
+    const wrong = rounds.map((r, i) => ({ round: i + 1, ...r })).filter((r) => r.results.filter((x) => x.startsWith('OK')).length !== 1 || r.results.filter((x) => x === '13').length !== 7);
+    expect(wrong, 'rounds without exactly one winner and seven refused').toEqual([]);
+    for (const r of rounds) {
+      expect(r.lockPid).toBe(racers[r.results.findIndex((x) => x.startsWith('OK'))]!.pid);
+      // Released, and no lock left moved aside.
+      expect(r.left).toEqual([]);
+    }
+  }
+
+  it(`with no lock: in each of ${ROUNDS} rounds exactly one gets it, the seven others get alreadyRunning (exit 13)`, async () => {
+    const rounds = [];
+    for (let i = 0; i < ROUNDS; i++) rounds.push(await race('empty'));
+    expectOneWinner(rounds);
+    expect(rounds.every((r) => r.results.includes('OK'))).toBe(true);
+  });
+
+  // Fails in about two rounds of three: see the two takeover tests above for why.
+  it.fails(`on the stale lock of a dead process: in each of ${ROUNDS} rounds exactly one gets it, the seven others get alreadyRunning (exit 13)`, async () => {
+    const rounds = [];
+    for (let i = 0; i < ROUNDS; i++) rounds.push(await race('stale'));
+    expectOneWinner(rounds);
+  });
+});
