@@ -1,0 +1,57 @@
+/**
+ * Faults on the way to the service: retried ones end in exactly one import
+ * under one Idempotency-Key; a refused key ends the run with nothing imported
+ * and the baseline as it was.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../receiver/receiver';
+import { demoFixture } from '../support/cli';
+import { Site, closeAll, expectHeartbeat, expectStopped } from './support';
+
+afterEach(closeAll);
+
+describe('upload faults', () => {
+  it.each([
+    ['503, then 200', [{ status: 503, retryAfter: 5 }] as Fault[], /^Upload attempt 1 failed \(HTTP 503\); trying again in 5 s\.$/m],
+    ['a reset mid-body, then 200', [{ kind: 'reset-mid-body' }] as Fault[], /^Upload attempt 1 failed \((ECONNRESET|UND_ERR_SOCKET|EPIPE)\)/m],
+  ])('%s: exit 0, exactly one import', async (_name, faults, retried) => {
+    const site = new Site(demoFixture());
+    const before = await site.baseline();
+    // Something changed tonight, so this run has a snapshot of its own to deliver.
+    const f = demoFixture();
+    site.fixture({ ...f, class_placement: f.class_placement!.slice(1) });
+    const rec = await site.deliverTo();
+    rec.script(...faults);
+
+    const r = await site.run();
+    expect(r.stderr).toMatch(retried);
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.code).toBe(0);
+    expect(r.events).toEqual([]);
+    expect(rec.attempts).toHaveLength(2);
+    const [key] = new Set(rec.attempts.map((a) => a.idempotencyKey));
+    expect(new Set(rec.attempts.map((a) => a.idempotencyKey)).size).toBe(1);
+    expect(rec.imports).toHaveLength(1);
+    expect(rec.imports[0]!.key).toBe(key);
+    expectHeartbeat(rec, 'ok');
+    expect(rec.heartbeats[0]!.body).toMatchObject({ contentHash: key, importId: rec.imports[0]!.importId });
+    const baseline = site.state('baseline.json')!;
+    expect(baseline).not.toBe(before);
+    expect(JSON.parse(baseline)).toMatchObject({ contentHash: key, importId: rec.imports[0]!.importId });
+    expect(site.lastRun().delivery).toMatchObject({ importId: rec.imports[0]!.importId, attempts: 2 });
+  });
+
+  it('401: exit 8, nothing imported, baseline unchanged', async () => {
+    const site = new Site(demoFixture());
+    const before = await site.baseline();
+    const f = demoFixture();
+    site.fixture({ ...f, class_placement: f.class_placement!.slice(1) });
+    const rec = await site.deliverTo();
+    rec.script({ status: 401 });
+
+    const r = await site.run();
+    expectStopped(site, rec, r, 'accessDenied', before, /^error: The upload service refused the API key \(401\)\. Check the key in environment variable PROCAPITA_API_KEY; it may have been rotated\.$/);
+    expect(rec.attempts).toHaveLength(1);
+    expect(r.stdout + r.stderr).not.toContain('fault-suite-api-key');
+  });
+});
