@@ -3,7 +3,7 @@
  * host and the start time. A lock whose process is gone (killed, power cut)
  * is taken over; the caller logs that.
  */
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileErrorReason } from './atomic-file';
@@ -42,6 +42,42 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
 
 const same = (a: LockHolder, b: LockHolder) => a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
 
+const release = (file: string, me: LockHolder) => async () => {
+  const holder = await readHolder(file);
+  if (holder && same(holder, me)) await rm(file, { force: true });
+};
+
+/** Held only for the moment of a takeover; one older than this was left by a run that died in that moment. */
+const TAKEOVER_STALE_MS = 60_000;
+
+/**
+ * Replaces a stale lock with ours. The path is never empty meanwhile (a
+ * rename over it), and a second file taken with 'wx' lets only one run do it
+ * at a time; that run checks the lock is still the stale one before it acts.
+ */
+async function takeOver(file: string, stale: LockHolder, me: LockHolder, releaseMine: () => Promise<void>): Promise<RunLock> {
+  const mutex = `${file}.takeover`;
+  const busy = () => new AppError('alreadyRunning', `Another run is starting at the same moment and taking over the stale lock ${file}; this one did nothing.`);
+  try {
+    await writeFile(mutex, JSON.stringify(me), { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > TAKEOVER_STALE_MS) await rm(mutex, { force: true });
+    throw busy();
+  }
+  try {
+    const still = await readHolder(file);
+    if (!still || !same(still, stale)) throw busy();
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify(me));
+    await rename(temp, file);
+    return { tookOver: stale, release: releaseMine };
+  } finally {
+    await rm(mutex, { force: true });
+  }
+}
+
 export async function acquireRunLock(stateDir: string, startedAt: Date, alive = processAlive): Promise<RunLock> {
   const file = join(stateDir, 'run.lock');
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() };
@@ -52,48 +88,22 @@ export async function acquireRunLock(stateDir: string, startedAt: Date, alive = 
   } catch (err) {
     throw cannot(err);
   }
-  let tookOver: LockHolder | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      // 'wx': only one process can create the file.
-      await writeFile(file, JSON.stringify(me), { flag: 'wx' });
-      return {
-        ...(tookOver ? { tookOver } : {}),
-        release: async () => {
-          const holder = await readHolder(file);
-          if (holder && same(holder, me)) await rm(file, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(err);
-    }
-    const holder = await readHolder(file);
-    // A lock being written right now reads as empty: its writer is alive.
-    if (!holder || holder.host !== me.host || alive(holder.pid)) {
-      const who = holder ? `process ${holder.pid} on ${holder.host}, started ${holder.startedAt}` : 'another process';
-      throw new AppError(
-        'alreadyRunning',
-        `Another run is in progress (${who}); this one did nothing. If no run is going on, delete ${file}.`,
-      );
-    }
-    // Stale. Move it aside under a name of our own: of two runs doing this at once, one rename wins.
-    const aside = `${file}.stale-${process.pid}`;
-    try {
-      await rename(file, aside);
-    } catch {
-      continue; // someone else moved it; try to create ours again
-    }
-    const moved = await readHolder(aside);
-    if (moved && !same(moved, holder)) {
-      // We moved a fresh lock a faster run had just taken: give it back and stand aside.
-      await link(aside, file).catch(() => undefined);
-      await rm(aside, { force: true });
-      throw new AppError('alreadyRunning', `Another run started at the same moment (process ${moved.pid}); this one did nothing.`);
-    }
-    await rm(aside, { force: true });
-    tookOver = holder;
+  try {
+    // 'wx': only one process can create the file.
+    await writeFile(file, JSON.stringify(me), { flag: 'wx' });
+    return { release: release(file, me) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(err);
   }
-  throw new AppError('alreadyRunning', `Could not take the run lock ${file}: other runs keep taking it. Try again later.`);
+  const holder = await readHolder(file);
+  // A lock being written right now reads as empty: its writer is alive.
+  if (!holder || holder.host !== me.host || alive(holder.pid)) {
+    const who = holder ? `process ${holder.pid} on ${holder.host}, started ${holder.startedAt}` : 'another process';
+    throw new AppError('alreadyRunning', `Another run is in progress (${who}); this one did nothing. If no run is going on, delete ${file}.`);
+  }
+  return takeOver(file, holder, me, release(file, me)).catch((err: unknown) => {
+    throw err instanceof AppError ? err : cannot(err);
+  });
 }
 
 /** The run holding the lock now, if its process is alive: for `status`. */

@@ -105,7 +105,9 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
       approval = p.released = a;
       log.info(`The deletion guard would hold this snapshot, but ${a.approvedBy} approved exactly it at ${a.approvedAt}: delivering it.`, { approvedBy: a.approvedBy, approvedAt: a.approvedAt, contentHash: a.contentHash });
     } else if (a) {
-      log.info(`The approval on file is for ${a.contentHash}, not for this snapshot; it does not apply.`);
+      // An approval is for the next run's snapshot only: the one a person reviewed, not one that may come back days later.
+      await removeStateFiles(config.stateDir, STATE_FILES.approval);
+      log.info(`The approval by ${a.approvedBy} was for ${a.contentHash}, not for this snapshot, so it does not apply and has been withdrawn.`);
     }
   }
 

@@ -2,7 +2,7 @@
  * The privacy gate behind a rules bug, a log folder that cannot be written,
  * and a clock that passes midnight while the run goes on.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { todayInStockholm } from '../../src/cli/program';
@@ -87,15 +87,8 @@ describe('the log folder cannot be written', () => {
     expect(r.stderr).toContain(': a file is in the way of the folder. Nothing was read');
   });
 
-  it.skipIf(process.getuid?.() === 0)('a folder without write permission (not as root): exit 6', async () => {
-    const r = await logDirFails((site) => {
-      const dir = join(site.dir, 'readonly-logs');
-      mkdirSync(dir);
-      chmodSync(dir, 0o555);
-      return 'readonly-logs';
-    });
-    expect(r.stderr).toContain(': permission denied. Nothing was read');
-  });
+  // A folder without write permission gives EACCES, worded by fileErrorReason (test/ops/logs.test.ts);
+  // CI runs as root, which chmod does not stop, so the file in the way stands for it here.
 });
 
 describe('the clock passes midnight during the run', () => {

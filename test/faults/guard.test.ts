@@ -134,7 +134,8 @@ describe('approval', () => {
     expectStopped(site, rec, r, 'heldByGuard', before, /^error: The deletion guard held snapshot sha256:[0-9a-f]{64}: configured school EKGY\/GY has no students/);
     const again = heldHash(site);
     expect(again).not.toBe(hash);
-    expect(r.stderr).toContain(`The approval on file is for ${hash}, not for this snapshot; it does not apply.`);
+    expect(r.stderr).toMatch(new RegExp(`The approval by \\S+ was for ${hash}, not for this snapshot, so it does not apply and has been withdrawn\\.`));
+    expect(site.state('approval.json')).toBeNull();
     expect(r.stderr).toContain(`error: The deletion guard held snapshot ${again}`);
   });
 

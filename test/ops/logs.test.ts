@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileErrorReason } from '../../src/atomic-file';
 import { AppError } from '../../src/errors';
 import { openRunLog, pruneLogs } from '../../src/report/log';
 import { DEMO_DATE, demoFixture, runCli, tempDir, writeSetup } from '../support/cli';
@@ -127,5 +128,19 @@ describe('the run log', () => {
     expect(r.stdout).toBe('');
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(existsSync(join(dir, 'state', 'run.lock'))).toBe(false);
+  });
+});
+
+describe('why a folder cannot be written, in words', () => {
+  it.each([
+    ['EACCES', 'permission denied'],
+    ['EPERM', 'permission denied'],
+    ['EROFS', 'permission denied'],
+    ['ENOSPC', 'the disk is full'],
+    ['ENOTDIR', 'a file is in the way of the folder'],
+    ['EEXIST', 'a file is in the way of the folder'],
+    ['EIO', 'EIO'],
+  ])('%s → %s', (code, words) => {
+    expect(fileErrorReason(Object.assign(new Error('x'), { code }))).toBe(words);
   });
 });
