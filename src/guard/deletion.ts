@@ -99,6 +99,11 @@ function exceeds(removed: number, before: number, limit: RemovalLimit): boolean 
   return limit.percent !== null && before > 0 && (removed * 100) / before > limit.percent;
 }
 
+const KIND_WORDS: Record<RemovalKind, string> = { students: 'students', staff: 'staff', classes: 'classes', teachingGroups: 'teaching groups', memberships: 'memberships' };
+
+/** One decimal, or two where one would round down onto the limit (10.04 % against 10 %). */
+const shareText = (share: number, limit: RemovalLimit) => (limit.percent !== null && Number(share.toFixed(1)) <= limit.percent && share > limit.percent ? share.toFixed(2) : share.toFixed(1));
+
 const limitText = (l: RemovalLimit) => [l.percent !== null ? `${l.percent} %` : null, l.count !== null ? `${l.count}` : null].filter(Boolean).join(' or ') || 'none';
 
 /** Students per configured school unit and school form, counted through the classes they are placed in. */
@@ -133,8 +138,8 @@ export function checkRemovals(
     changes[kind] = { before, after, added, removed: gone.length, limit, exceeded };
     removed[kind] = gone;
     if (exceeded) {
-      const share = before! > 0 ? ` (${((gone.length * 100) / before!).toFixed(1)} %)` : '';
-      reasons.push(`${gone.length} of ${before} ${kind} would be removed${share}; the limit is ${limitText(limit)}`);
+      const share = before! > 0 ? ` (${shareText((gone.length * 100) / before!, limit)} %)` : '';
+      reasons.push(`${gone.length} of ${before} ${KIND_WORDS[kind]} would be removed${share}; the limit is ${limitText(limit)}`);
     }
   }
 

@@ -24,8 +24,9 @@ export function eventCreateCommand(code: ExitCodeName, message: string, reportFi
   const tail = ` Details: ${reportFile}`;
   // One line, and no double quotes: Windows re-parses the command line.
   const body = ` ${message}`.replace(/\s+/g, ' ').replace(/"/g, "'");
-  const room = MAX_DESCRIPTION - head.length - tail.length;
-  const description = `${head}${body.length > room ? `${body.slice(0, room - 1)}…` : body}${tail}`;
+  const room = Math.max(0, MAX_DESCRIPTION - head.length - tail.length);
+  // A very long report path is cut too: eventcreate refuses anything over the limit.
+  const description = `${head}${body.length > room ? `${body.slice(0, Math.max(0, room - 1))}…` : body}${tail}`.slice(0, MAX_DESCRIPTION);
   return {
     file: 'eventcreate.exe',
     args: ['/L', 'APPLICATION', '/T', held ? 'WARNING' : 'ERROR', '/SO', EVENT_SOURCE, '/ID', String(eventId(code)), '/D', description],

@@ -259,7 +259,7 @@ describe('each kind is counted on its own', () => {
     expect(v.reasons).toEqual([
       '2 of 5 students would be removed (40.0 %); the limit is 10 % or 500',
       '1 of 3 staff would be removed (33.3 %); the limit is 10 % or 500',
-      '1 of 2 teachingGroups would be removed (50.0 %); the limit is 10 % or 500',
+      '1 of 2 teaching groups would be removed (50.0 %); the limit is 10 % or 500',
       '6 of 13 memberships would be removed (46.2 %); the limit is 10 % or 500',
     ]);
     expect(v.changes.classes.exceeded).toBe(false);
@@ -343,5 +343,17 @@ describe('configured schools', () => {
     const later = checkRemovals(school(100), baselineOf(school(100)), DEFAULT, configured);
     expect(later.decision).toBe('pass');
     expect(later.notes).toEqual([notInSnapshot('GMSK/GR', 'KRSK/GY')]);
+  });
+});
+
+describe('the share in a reason', () => {
+  it('shows two decimals where one would round onto the limit', () => {
+    // 1004 of 10000 students: 10.04 %, over a 10 % limit.
+    const ids = Array.from({ length: 10_000 }, (_, i) => `s${i}`);
+    const person = (id: string) => ({ id, roles: ['student'] as const, schoolIds: ['U1'] });
+    const base = { formatVersion: 1 as const, contentHash: `sha256:${'0'.repeat(64)}`, syncDate: '2026-09-01', acceptedAt: '2026-09-01T01:00:00.000Z', importId: null, schools: [], persons: ids.map(person), groups: [] };
+    const next = { schools: [], persons: ids.slice(1004).map((id) => ({ ...person(id), roles: ['student' as const], givenName: '', familyName: '', email: null })), groups: [] };
+    const v = checkRemovals(next, base, { students: { percent: 10, count: null }, staff: { percent: 10, count: null }, classes: { percent: 10, count: null }, teachingGroups: { percent: 10, count: null }, memberships: { percent: 10, count: null } }, []);
+    expect(v.reasons).toEqual(['1004 of 10000 students would be removed (10.04 %); the limit is 10 %']);
   });
 });

@@ -114,7 +114,7 @@ describe('the review file of a held run', () => {
         'Held because:',
         '  - 5 of 7 students would be removed (71.4 %); the limit is 10 % or 500',
         '  - 2 of 3 staff would be removed (66.7 %); the limit is 10 % or 500',
-        '  - 1 of 1 teachingGroups would be removed (100.0 %); the limit is 10 % or 500',
+        '  - 1 of 1 teaching groups would be removed (100.0 %); the limit is 10 % or 500',
         '  - 10 of 13 memberships would be removed (76.9 %); the limit is 10 % or 500',
         '',
         'Nothing was delivered. If these removals are right, release exactly this snapshot with',

@@ -86,3 +86,13 @@ describe('the Windows event log entry (eventcreate)', () => {
     expect(d.endsWith(`… Details: ${REPORT}`)).toBe(true);
   });
 });
+
+describe('a report path longer than eventcreate allows', () => {
+  it('is cut so the description stays within 1000 characters', () => {
+    const path = `C:\\${'very-deep-folder\\'.repeat(80)}last-run.json`;
+    const description = eventCreateCommand('sourceUnavailable', 'SQL Server cannot be reached.', path).args.at(-1)!;
+    expect(path.length).toBeGreaterThan(1000);
+    expect(description).toHaveLength(1000);
+    expect(description.startsWith('procapita-sync: the run failed (exit code 4, sourceUnavailable).')).toBe(true);
+  });
+});
