@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleConfig } from '../../src/configure/config';
 import { decide } from '../../src/decide/decide';
 import { buildRoster, type Roster } from '../../src/decide/roster';
 import { AppError } from '../../src/errors';
 import { fixtureToRows } from '../../src/extract/fixture-source';
 import { checkPrivacy } from '../../src/guard/privacy';
-import { DEMO_DATE, demoFixture } from '../support/cli';
+import { DEMO_DATE, demoFixture, demoRules } from '../support/cli';
 
-const rules: RuleConfig = {
-  schools: [
-    { unitCode: 'BJSK', schoolForm: 'GR' },
-    { unitCode: 'EKGY', schoolForm: 'GY' },
-  ],
-  leadDays: { staff: 14, students: 1 },
-  teachingGroups: { select: 'notesMarker' },
-  exportPersonalNumber: false,
-  requireEmail: false,
-};
+const rules = demoRules();
 
 const rows = fixtureToRows(demoFixture(), 'demo');
 const roster = buildRoster(decide(rows, rules, DEMO_DATE), rows, rules);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/program';
+import { parseConfig, type RuleConfig } from '../../src/configure/config';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DEMO_CONFIG = join(ROOT, 'assets/demo/config.json');
@@ -89,4 +90,9 @@ export function snapshotText(dir: string): string | null {
   const files = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
   if (files.length > 1) throw new Error(`more than one snapshot in ${dir}`);
   return files[0] ? readFileSync(join(dir, files[0]), 'utf8') : null;
+}
+
+/** The rules of the demo configuration (assets/demo/config.json). */
+export function demoRules(): RuleConfig {
+  return parseConfig(JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')), DEMO_CONFIG).rules;
 }
