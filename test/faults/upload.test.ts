@@ -55,3 +55,35 @@ describe('upload faults', () => {
     expect(r.stdout + r.stderr).not.toContain('fault-suite-api-key');
   });
 });
+
+describe('the heartbeat fails', () => {
+  it.each([
+    ['503', { status: 503 } as const, 'HTTP 503'],
+    ['a reset', { kind: 'reset' } as const, 'ECONNRESET|UND_ERR_SOCKET|EPIPE|network error'],
+  ])('%s after a delivered run: still exit 0, one import, and last-run.json says so', async (_name, fault, why) => {
+    const site = new Site(demoFixture());
+    const rec = await site.deliverTo();
+    rec.scriptHeartbeat(fault);
+    const r = await site.run();
+    expect(r.code).toBe(0);
+    expect(rec.imports).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^warning: The heartbeat to the service failed \\((${why})\\); the run's outcome stands\\.$`, 'm'));
+    expect(site.lastRun()).toMatchObject({ exitName: 'ok', outcome: 'delivered' });
+    expect(site.lastRun().heartbeat).toMatch(new RegExp(`^failed \\((${why})\\)$`));
+    expect(site.state('baseline.json')).not.toBeNull();
+  });
+
+  it('after a held run: still exit 12, nothing imported', async () => {
+    const site = new Site(demoFixture());
+    const before = await site.baseline();
+    const f = demoFixture();
+    site.fixture({ ...f, class_placement: [] });
+    const rec = await site.deliverTo();
+    rec.scriptHeartbeat({ status: 500 });
+    const r = await site.run();
+    expect(r.code).toBe(12);
+    expect(rec.imports).toEqual([]);
+    expect(site.state('baseline.json')).toBe(before);
+    expect(site.lastRun()).toMatchObject({ exitName: 'heldByGuard', outcome: 'held', heartbeat: 'failed (HTTP 500)' });
+  });
+});
