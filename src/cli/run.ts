@@ -91,6 +91,8 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   const { snapshot, rows, decisions } = await build(config, o, io, log);
   p.snapshot = snapshot;
   p.warnings.push(...decisions.warnings);
+  log.record('info', `Snapshot ${snapshot.contentHash} built: ${counted(snapshot)}.`, { contentHash: snapshot.contentHash, counts: countsOf(snapshot) });
+  decisions.warnings.forEach((w) => log.record('warn', w));
 
   const baseline = (await readBaseline(config.stateDir)) ?? null;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
@@ -144,6 +146,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
     const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
     io.stdout(`Uploaded snapshot ${snapshot.contentHash}: ${counted(snapshot)}. Import ${result.importId}, ${result.status}${theirs}, after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}.\n`);
   }
+  log.record('info', `Delivered snapshot ${snapshot.contentHash}.`, { contentHash: snapshot.contentHash, delivery: p.delivery, ...(approval ? { approval } : {}) });
   try {
     await writeStateFile(config.stateDir, STATE_FILES.baseline, JSON.stringify(toManifest(snapshot, io.now(), importId)));
   } catch (err) {
