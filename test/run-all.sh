@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: freetds-bin (tsql, an independent TDS client
 # for test/tds); for test/ldap, a Samba AD DC (samba … ldb-tools; samba-ad-provision is only a
-# Recommends but provisioning needs it) and OpenLDAP (slapd, ldap-utils). The credential-store
-# tests of later releases add theirs here.
-packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils)
+# Recommends but provisioning needs it) and OpenLDAP (slapd, ldap-utils); for the credential
+# store, a real Secret Service (gnome-keyring under dbus-run-session, libsecret-1-0 for keytar);
+# tmux, the pseudo-terminal that drives the wizard end to end.
+packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils gnome-keyring dbus libsecret-1-0 tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -147,6 +147,8 @@ export function buildProgram(io: Io): Command {
       io.stdout(`${formatQualityReport(report)}\n\nWrote ${table.length} rows to ${mappingFile} (${entries.length} directory accounts read in ${seconds} s).\n`);
     });
 
+  // Commands that live in modules of their own register here, one line each.
+
   return program;
 }
 
