@@ -1,5 +1,6 @@
 import type { Hooks } from '../pipeline';
 import type { EventCommand } from '../report/event-log';
+import type { Command } from '../schedule/task';
 
 /** The edges the CLI talks to, so tests can see exactly what a user sees. */
 export interface Io {
@@ -13,6 +14,12 @@ export interface Io {
   readonly random: () => number;
   /** Writes an entry to the Windows event log; resolves with why it failed. Default: eventcreate on Windows, nothing elsewhere. */
   readonly eventLog?: (command: EventCommand) => Promise<string | undefined>;
+  /** Reads one secret for `credentials set`: masked prompt on a terminal, else standard input. Tests give the value. */
+  readonly readSecret?: (prompt: string) => Promise<string>;
+  /** Runs a program without a shell, its stdin written to the child (the scheduled task's PowerShell). Default: execCommand. Tests record. */
+  readonly exec?: (command: Command) => Promise<{ code: number; stdout: string; stderr: string }>;
+  /** The operating system, for Windows-only commands. Default: process.platform. */
+  readonly platform?: NodeJS.Platform;
   /** Test-only. */
   readonly hooks?: Hooks;
 }

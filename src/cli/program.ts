@@ -16,6 +16,7 @@ import { openRunLog } from '../report/log';
 import { currentRun } from '../run-lock';
 import { todayInStockholm, type Io } from './io';
 import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
+import { registerSchedule } from './schedule';
 
 export type { Io } from './io';
 export { todayInStockholm } from './io';
@@ -148,6 +149,7 @@ export function buildProgram(io: Io): Command {
     });
 
   // Commands that live in modules of their own register here, one line each.
+  registerSchedule(program, io);
 
   return program;
 }
