@@ -20,6 +20,8 @@ export interface Io {
   readonly exec?: (command: Command) => Promise<{ code: number; stdout: string; stderr: string }>;
   /** The operating system, for Windows-only commands. Default: process.platform. */
   readonly platform?: NodeJS.Platform;
+  /** Both standard input and output are a terminal: `main([])` starts the setup wizard, and `setup` may ask. */
+  readonly interactive?: boolean;
   /** Test-only. */
   readonly hooks?: Hooks;
 }

@@ -11,5 +11,6 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
+  interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
 });
 process.exitCode = code;

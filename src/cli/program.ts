@@ -16,6 +16,7 @@ import { openRunLog } from '../report/log';
 import { currentRun } from '../run-lock';
 import { todayInStockholm, type Io } from './io';
 import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
+import { registerSetup } from './setup';
 import { registerSchedule } from './schedule';
 
 export type { Io } from './io';
@@ -149,6 +150,7 @@ export function buildProgram(io: Io): Command {
     });
 
   // Commands that live in modules of their own register here, one line each.
+  registerSetup(program, io);
   registerSchedule(program, io);
 
   return program;
@@ -158,6 +160,7 @@ export function buildProgram(io: Io): Command {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(io);
   try {
+    if (argv.length === 0 && io.interactive) argv = ['setup'];
     if (argv.length === 0) {
       io.stderr(program.helpInformation());
       return ExitCode.usage;

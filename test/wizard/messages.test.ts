@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { en } from '../../wizard/messages/en';
+import { sv } from '../../wizard/messages/sv';
+import { ANSWER_KEYS, flagOf } from '../../wizard/answers';
+
+/** Every key path, with what is there: "string", or "function/2" for a function of two arguments. */
+function shape(catalogue: object, prefix = ''): string[] {
+  return Object.entries(catalogue)
+    .flatMap(([key, value]) =>
+      value !== null && typeof value === 'object'
+        ? shape(value as object, `${prefix}${key}.`)
+        : [`${prefix}${key}: ${typeof value === 'function' ? `function/${(value as (...a: unknown[]) => unknown).length}` : typeof value}`],
+    )
+    .sort();
+}
+
+describe('message catalogues', () => {
+  it('Swedish and English have exactly the same keys, each a text or a function of as many arguments', () => {
+    expect(shape(sv)).toEqual(shape(en));
+    expect(shape(en).length).toBeGreaterThan(150);
+  });
+
+  it('no text is left empty or untranslated by mistake', () => {
+    const texts = (c: object): string[] => Object.values(c).flatMap((v) => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? texts(v as object) : []));
+    for (const t of [...texts(sv), ...texts(en)]) expect(t.trim()).not.toBe('');
+    const english = new Set(texts(en));
+    // Words that are the same in both languages; anything else in English in sv.ts is a slip.
+    expect(texts(sv).filter((t) => english.has(t) && /[a-z]{4}/i.test(t)).sort()).toEqual(['Filter', 'SQL Server (ProCapita)', 'filter', 'proxy']);
+  });
+});
+
+describe('answer flags', () => {
+  it('one flag per answer key, secrets by environment variable', () => {
+    const flags = ANSWER_KEYS.map(flagOf);
+    expect(new Set(flags).size).toBe(flags.length);
+    expect(flagOf('sql.host')).toBe('--sql-host');
+    expect(flagOf('sql.trustServerCertificate')).toBe('--sql-trust-server-certificate');
+    expect(flagOf('sql.password')).toBe('--sql-password-env');
+    expect(flagOf('target.proxy.password')).toBe('--target-proxy-password-env');
+    expect(flagOf('email.ad.keyAttribute')).toBe('--email-ad-key-attribute');
+  });
+});

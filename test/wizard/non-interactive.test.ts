@@ -1,0 +1,274 @@
+/**
+ * `setup --non-interactive --answers FILE`: the scripted install. Against the
+ * TDS test server and the reference receiver, with an in-memory credential
+ * store in Io.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { programFor, currentRuntime } from '../../src/schedule/windows';
+import { taskXml } from '../../src/schedule/task';
+import type { Command } from '../../src/schedule/task';
+import { API_KEY, CA_FILE, cli, closeAll, folder, memoryStore, NOW, receiver, SQL_PASSWORD, tdsServer } from './support';
+
+afterEach(closeAll);
+
+const ENV = { SQL_PW: SQL_PASSWORD, API_KEY_VAR: API_KEY, USER: 'svc-procapita' };
+
+function answers(sqlPort: number, receiverUrl: string) {
+  return {
+    sql: { host: '127.0.0.1', port: sqlPort, database: 'ProCapita', user: 'procapita_reader', password: { fromEnv: 'SQL_PW' }, caFile: CA_FILE },
+    schools: ['BJSK/GR', { unitCode: 'EKGY', schoolForm: 'GY' }],
+    privacy: { requireEmail: true },
+    target: { url: receiverUrl, apiKey: { fromEnv: 'API_KEY_VAR' }, caFile: CA_FILE },
+    schedule: { time: '19:05' },
+  };
+}
+
+const expectedConfig = (sqlPort: number, receiverUrl: string) =>
+  `{
+  "source": {
+    "type": "sql",
+    "host": "127.0.0.1",
+    "port": ${sqlPort},
+    "database": "ProCapita",
+    "user": "procapita_reader",
+    "encrypt": true,
+    "trustServerCertificate": false,
+    "caFile": "${CA_FILE}"
+  },
+  "schools": [
+    {
+      "unitCode": "BJSK",
+      "schoolForm": "GR"
+    },
+    {
+      "unitCode": "EKGY",
+      "schoolForm": "GY"
+    }
+  ],
+  "teachingGroups": {
+    "select": "notesMarker"
+  },
+  "export": {
+    "personalNumber": false
+  },
+  "email": {
+    "requireEmail": true
+  },
+  "target": {
+    "type": "https",
+    "url": "${receiverUrl}/v1/snapshots",
+    "caFile": "${CA_FILE}"
+  }
+}
+`;
+
+const setup = (f: { configPath: string; answersPath: string }, ...more: string[]) => ['setup', '--non-interactive', '--answers', f.answersPath, '--config', f.configPath, ...more];
+
+describe('setup --non-interactive --answers', () => {
+  it('with every answer: tests each, writes exactly the configuration, stores the secrets, prints the timer, and never shows a secret', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder(answers(sql.port, rec.url));
+    const store = memoryStore();
+    const r = await cli(setup(f, '--lang', 'en'), ENV, store);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(f.configPath, 'utf8')).toBe(expectedConfig(sql.port, rec.url));
+    expect(store.values).toEqual({ sqlPassword: SQL_PASSWORD, apiKey: API_KEY });
+    expect(r.stdout).toContain('login and schema check passed');
+    expect(r.stdout).toContain(`✓ Upload service ${rec.url}/v1/ping: reachable, API key accepted`);
+    expect(r.stdout).toContain('✓ 2 school forms chosen, 19 students today.');
+    expect(r.stdout).toMatch(/School unit +Forms +Students/); // the preview's summary
+    expect(r.stdout).toContain('OnCalendar=*-*-* 19:05:00');
+    expect(r.stdout).toContain(`run --config ${f.configPath}`);
+    expect(r.stdout).toContain('✓ SQL password stored in the Secret Service keyring (service procapita-sync, account sqlPassword)');
+    expect(r.stdout).toContain(`✓ Configuration written: ${f.configPath}`);
+    for (const secret of [SQL_PASSWORD, API_KEY]) expect(r.stdout).not.toContain(secret);
+    // The receiver saw a ping and nothing else: the preview delivers nothing.
+    expect(rec.imports).toHaveLength(0);
+  });
+
+  it('speaks Swedish by default', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder(answers(sql.port, rec.url));
+    const r = await cli(setup(f), ENV, memoryStore());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[1/9] SQL Server (ProCapita)');
+    expect(r.stdout).toContain('Provar inloggningen och schemakontrollen…');
+    expect(r.stdout).toContain('✓ 2 skolformer valda, 19 elever i dag.');
+    expect(r.stdout).toContain(`✓ Konfigurationen skriven: ${f.configPath}`);
+  });
+
+  it('with one answer missing: exit 2 naming it, asks nothing and writes nothing', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const a = answers(sql.port, rec.url);
+    const { host: _, ...sqlWithoutHost } = a.sql;
+    const f = folder({ ...a, sql: sqlWithoutHost });
+    const store = memoryStore();
+    const r = await cli(setup(f, '--lang', 'en'), ENV, store);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: No answer for sql.host, and --non-interactive asks nothing: give "sql.host" in the answers file, or --sql-host <host>.\n');
+    expect(existsSync(f.configPath)).toBe(false);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('a missing answer late in the wizard (the API key) also writes nothing, after the tests before it passed', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const a = answers(sql.port, rec.url);
+    const f = folder({ ...a, target: { url: rec.url, caFile: CA_FILE } });
+    const store = memoryStore();
+    const r = await cli(setup(f, '--lang', 'en'), ENV, store);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('No answer for target.apiKey');
+    expect(r.stderr).toContain('--target-api-key-env <VAR>');
+    expect(existsSync(f.configPath)).toBe(false);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('a flag answers too, and wins over the file', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const a = answers(sql.port, rec.url);
+    const { host: _, ...sqlWithoutHost } = a.sql;
+    const f = folder({ ...a, sql: { ...sqlWithoutHost, database: 'NoSuchDatabase' } });
+    const r = await cli(setup(f, '--lang', 'en', '--sql-host', '127.0.0.1', '--sql-database', 'ProCapita', '--schools', 'EKGY/GY', '--schedule-time', '6:45'), ENV, memoryStore());
+    expect(r.code).toBe(0);
+    const config = JSON.parse(readFileSync(f.configPath, 'utf8'));
+    expect(config.source.database).toBe('ProCapita');
+    expect(config.schools).toEqual([{ unitCode: 'EKGY', schoolForm: 'GY' }]);
+    expect(r.stdout).toContain('OnCalendar=*-*-* 06:45:00');
+  });
+
+  it('refuses a secret written into the answers file', async () => {
+    const f = folder({ sql: { host: 'sql01', password: 'hunter2' } });
+    const r = await cli(setup(f), ENV, memoryStore());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('sql.password: a secret is never read from the answers file: give {"fromEnv": "VARIABLE"}');
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('names the answer and the variable when the variable is not set', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder(answers(sql.port, rec.url));
+    const r = await cli(setup(f, '--lang', 'en'), { API_KEY_VAR: API_KEY }, memoryStore());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: Answer sql.password (sql.password in ${f.answersPath}) names environment variable SQL_PW, which is not set. Set it for this command, or leave the answer out to be asked.\n`);
+  });
+
+  it('rejects unknown keys and bad values in the answers file, naming them', async () => {
+    const typo = folder({ sql: { hots: 'sql01' } });
+    const r1 = await cli(setup(typo), ENV, memoryStore());
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/Answers file .*answers\.json: sql: Unrecognized key: "hots"/);
+    const form = folder({ schools: ['BJSK/XX'] });
+    const r2 = await cli(setup(form), ENV, memoryStore());
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('schools[0]: "BJSK/XX" is not UNITCODE/FORM');
+  });
+
+  it('a school ProCapita does not have is an error naming the answer', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder({ ...answers(sql.port, rec.url), schools: ['BJSK/GR', 'NOPE/GR'] });
+    const r = await cli(setup(f, '--lang', 'en'), ENV, memoryStore());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: schools in ${f.answersPath}: ProCapita has no NOPE/GR. Check the unit codes and school forms.\n`);
+  });
+
+  it('a wrong SQL password fails the test with its own exit code (8) and writes nothing', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder(answers(sql.port, rec.url));
+    const store = memoryStore();
+    const r = await cli(setup(f, '--lang', 'en'), { ...ENV, SQL_PW: 'wrong' }, store);
+    expect(r.code).toBe(8);
+    expect(r.stdout).toContain("✗ SQL Server at 127.0.0.1:");
+    expect(r.stderr).toMatch(/^error: SQL Server at 127\.0\.0\.1:\d+ refused the login for user 'procapita_reader'\./);
+    expect(existsSync(f.configPath)).toBe(false);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('a wrong API key: exit 8, nothing written', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder(answers(sql.port, rec.url));
+    const store = memoryStore();
+    const r = await cli(setup(f, '--lang', 'en'), { ...ENV, API_KEY_VAR: 'not-the-key' }, store);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toContain('refused the API key (401)');
+    expect(existsSync(f.configPath)).toBe(false);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('on Windows registers the task for the account running setup, the password on stdin only, with the task XML of the same answers', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder({ ...answers(sql.port, rec.url), schedule: { time: '19:05', password: { fromEnv: 'WIN_PW' } } });
+    const store = memoryStore();
+    const commands: Command[] = [];
+    const exec = async (c: Command) => {
+      commands.push(c);
+      return { code: 0, stdout: 'registered\n', stderr: '' };
+    };
+    const env = { ...ENV, USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita', WIN_PW: 'Vinter-2026!' };
+    const r = await cli(setup(f, '--lang', 'en'), env, store, { platform: 'win32', exec });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Credential Manager, which is per user: the task can read them only when it runs as the account that stored them, KOMMUN\\svc-procapita");
+    expect(r.stdout).toContain('✓ SQL password stored in Windows Credential Manager (service procapita-sync, account sqlPassword)');
+    expect(r.stdout).toContain('✓ Scheduled task procapita-sync registered: every day at 19:05, as KOMMUN\\svc-procapita with its password stored');
+    expect(commands).toHaveLength(1);
+    const [command] = commands;
+    expect(command!.args.join(' ')).not.toContain('Vinter-2026!');
+    const sent = JSON.parse(command!.stdin!) as { account: string; password: string; xml: string };
+    expect(sent.account).toBe('KOMMUN\\svc-procapita');
+    expect(sent.password).toBe('Vinter-2026!');
+    expect(sent.xml).toBe(taskXml({ ...programFor(currentRuntime()), configPath: f.configPath, time: '19:05', account: 'KOMMUN\\svc-procapita', startDate: '2026-09-01' }));
+    expect(sent.xml).toContain('<LogonType>Password</LogonType>');
+    expect(r.stdout).not.toContain('Vinter-2026!');
+    void NOW;
+  });
+
+  it('on Windows refuses another account, with how to run the wizard as that one', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder({ ...answers(sql.port, rec.url), schedule: { account: 'KOMMUN\\other', password: { fromEnv: 'WIN_PW' } } });
+    const store = memoryStore();
+    const env = { ...ENV, USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita', WIN_PW: 'x' };
+    const r = await cli(setup(f, '--lang', 'en'), env, store, { platform: 'win32', exec: async () => ({ code: 0, stdout: 'registered', stderr: '' }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('runas /user:KOMMUN\\other "procapita-sync.exe setup"');
+    expect(existsSync(f.configPath)).toBe(false);
+    expect(store.writes).toEqual([]);
+  });
+});
+
+describe('starting the wizard', () => {
+  it('setup without a terminal and without --non-interactive says how to script it (exit 2)', async () => {
+    const r = await cli(['setup'], {}, memoryStore());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--non-interactive --answers FILE');
+  });
+
+  it('no arguments and no terminal: the help, exit 2, as before', async () => {
+    const r = await cli([], {}, memoryStore());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: procapita-sync');
+  });
+
+  it('setup --help explains how secrets are given ahead', async () => {
+    const r = await cli(['setup', '--help'], {}, memoryStore());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--sql-password-env <VAR>');
+    expect(r.stdout).toContain('{"fromEnv": "VAR"}');
+  });
+});
+
+void join;
+void writeFileSync;

@@ -1,0 +1,154 @@
+/**
+ * For the wizard tests: the TDS test server (ProCapita over TCP and TLS),
+ * the reference receiver (HTTPS), an in-memory credential store, the CLI
+ * in-process, and scripted prompts that record what the user sees.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main, type Io } from '../../src/cli/program';
+import type { SecretName, SecretStore } from '../../src/configure/credentials';
+import type { Choice, Prompts } from '../../wizard/prompts';
+import { startReceiver, type Receiver } from '../receiver/receiver';
+import { demoFixture, ROOT, tempDir } from '../support/cli';
+import { openFixtureDatabase } from '../tds/database';
+import { startTdsServer, type TdsServer } from '../tds/server';
+
+export const CERTS = join(ROOT, 'test/certs');
+export const CA_FILE = join(CERTS, 'ca.crt');
+export const SQL_PASSWORD = 'Läs-bara 2026!';
+export const API_KEY = 'wizard-api-key-4711';
+export const NOW = new Date('2026-09-01T10:00:00Z');
+
+const open: { close(): Promise<void> }[] = [];
+
+export async function closeAll(): Promise<void> {
+  await Promise.all(open.splice(0).map((x) => x.close().catch(() => undefined)));
+}
+
+export async function tdsServer(password = SQL_PASSWORD): Promise<TdsServer> {
+  const db = openFixtureDatabase(demoFixture() as Parameters<typeof openFixtureDatabase>[0]);
+  const tls = { key: readFileSync(join(CERTS, 'server.key')), cert: readFileSync(join(CERTS, 'server.crt')) };
+  const server = await startTdsServer({ db, logins: { procapita_reader: password }, tls });
+  open.push(server);
+  return server;
+}
+
+export async function receiver(keys = [API_KEY]): Promise<Receiver> {
+  const r = await startReceiver({ apiKeys: keys });
+  open.push(r);
+  return r;
+}
+
+export type MemoryStore = SecretStore & { readonly values: Partial<Record<SecretName, string>>; readonly writes: SecretName[] };
+
+/** The credential store, in memory; `writes` lists every set. */
+export function memoryStore(values: Partial<Record<SecretName, string>> = {}): MemoryStore {
+  const writes: SecretName[] = [];
+  return {
+    values,
+    writes,
+    get: async (name) => values[name],
+    set: async (name, value) => {
+      writes.push(name);
+      values[name] = value;
+    },
+    delete: async (name) => {
+      const had = values[name] !== undefined;
+      delete values[name];
+      return had;
+    },
+  };
+}
+
+export interface Captured {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The CLI in-process, with the test's credential store. */
+export async function cli(args: readonly string[], env: NodeJS.ProcessEnv, secrets: SecretStore, more: Partial<Io> = {}): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    now: () => NOW,
+    env,
+    sleep: async () => undefined,
+    random: () => 0.5,
+    secrets,
+    platform: 'linux',
+    ...more,
+  });
+  return { code, stdout, stderr };
+}
+
+/** A folder for one test, with an answers file in it when given. */
+export function folder(answers?: unknown): { dir: string; configPath: string; answersPath: string } {
+  const dir = tempDir('procapita-sync-wizard-');
+  const answersPath = join(dir, 'answers.json');
+  if (answers !== undefined) writeFileSync(answersPath, JSON.stringify(answers, null, 2));
+  return { dir, configPath: join(dir, 'config', 'config.json'), answersPath };
+}
+
+// ---- Scripted prompts ------------------------------------------------------------
+
+/** One scripted answer: a value, or a function of the choices shown (for select and search). */
+export type Scripted = string | boolean | ((shown: readonly Choice<unknown>[]) => unknown);
+
+/**
+ * Prompts that answer from a list, in order, and write what a user would see
+ * into `screen`: the question with its default, and for lists every choice.
+ * A validation message is recorded too, and the prompt is then answered by
+ * the next entry, as a user would type again.
+ */
+export function scriptedPrompts(script: Scripted[]): Prompts & { readonly screen: string[]; readonly left: () => number } {
+  const screen: string[] = [];
+  const next = (kind: string, message: string): Scripted => {
+    if (script.length === 0) throw new Error(`no scripted answer left for ${kind} "${message}"`);
+    return script.shift()!;
+  };
+  const typed = async (kind: string, q: { message: string; default?: string; validate?: (v: string) => true | string }, masked: boolean): Promise<string> => {
+    for (;;) {
+      const a = next(kind, q.message);
+      if (typeof a !== 'string') throw new Error(`scripted answer for ${kind} "${q.message}" is not a string: ${String(a)}`);
+      const value = a === '' && q.default !== undefined ? q.default : a;
+      screen.push(`? ${q.message}${q.default !== undefined ? ` (${q.default})` : ''} ${masked ? '*'.repeat(value.length) : value}`);
+      const ok = q.validate ? q.validate(value) : true;
+      if (ok === true) return value;
+      screen.push(`> ${ok}`);
+    }
+  };
+  const pick = <T>(kind: string, message: string, choices: readonly Choice<T>[]): T => {
+    screen.push(`? ${message}`);
+    for (const c of choices) screen.push(`  ${c.name}${c.description ? ` — ${c.description}` : ''}`);
+    const a = next(kind, message);
+    const value = typeof a === 'function' ? a(choices as readonly Choice<unknown>[]) : a;
+    const chosen = choices.find((c) => c.value === value || (typeof value === 'string' && typeof c.value !== 'string' && c.name === value));
+    if (!chosen) throw new Error(`scripted answer ${String(value)} is not a choice of ${kind} "${message}": ${choices.map((c) => String(c.value)).join(', ')}`);
+    screen.push(`  → ${chosen.name}`);
+    return chosen.value;
+  };
+  return {
+    screen,
+    left: () => script.length,
+    input: (q) => typed('input', q, false),
+    password: (q) => typed('password', q, true),
+    async confirm(q) {
+      const a = next('confirm', q.message);
+      const value = a === '' ? (q.default ?? false) : a;
+      if (typeof value !== 'boolean') throw new Error(`scripted answer for confirm "${q.message}" is not a boolean`);
+      screen.push(`? ${q.message} ${value ? 'yes' : 'no'}`);
+      return value;
+    },
+    select: async (q) => pick('select', q.message, q.choices),
+    async search(q) {
+      const shown = q.source(q.initialValue ?? '');
+      return pick('search', q.message, shown);
+    },
+    async checkbox(q) {
+      throw new Error(`checkbox "${q.message}" is not scripted`);
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * What every step of the wizard works on: the draft configuration, the
+ * secrets to store, the answers given ahead, the language, the prompts and
+ * the world outside (Io, the checks, the credential store). Each step is a
+ * small async function over this context.
+ */
+import { homedir } from 'node:os';
+import { dirname, join, posix, resolve, win32 } from 'node:path';
+import { checkLdap, checkSql, checkTarget, type CheckResult } from '../src/cli/checks';
+import type { Io } from '../src/cli/io';
+import { parseConfig, type Config } from '../src/configure/config';
+import { credentialsFrom, keytarStore, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../src/configure/credentials';
+import type { MappingEntry } from '../src/enrich/mapping-table';
+import { AppError } from '../src/errors';
+import type { SourceRows } from '../src/extract/contract';
+import type { TaskSpec } from '../src/schedule/task';
+import { currentRuntime, programFor } from '../src/schedule/windows';
+import { ANSWERS, flagOf, isSecretKey, secretFrom, type AnswerKey, type Answers, type AnswerTypes } from './answers';
+import type { Lang, Messages } from './messages';
+import type { Prompts, Validate } from './prompts';
+
+/** The SQL source as the configuration file has it. Keys the wizard does not ask about (queries, timeouts) are kept as they are. */
+export interface DraftSql {
+  type: 'sql';
+  host: string;
+  port?: number;
+  instanceName?: string;
+  database: string;
+  user: string;
+  encrypt: boolean | 'strict';
+  trustServerCertificate: boolean;
+  caFile?: string;
+  [other: string]: unknown;
+}
+
+export interface DraftAd {
+  url: string;
+  startTls?: boolean;
+  caFile?: string;
+  bindDn: string;
+  baseDn: string;
+  filter?: string;
+  keyAttribute?: string;
+  [other: string]: unknown;
+}
+
+export interface DraftTarget {
+  type: 'https';
+  url: string;
+  caFile?: string;
+  proxy?: { url: string; user?: string; [other: string]: unknown };
+  [other: string]: unknown;
+}
+
+/** The configuration file as the wizard writes it (docs/configuration.md); other keys are kept as they were. */
+export interface Draft {
+  source?: DraftSql | { type: 'fixture'; path: string };
+  schools?: { unitCode: string; schoolForm: string }[];
+  teachingGroups?: { select: 'notesMarker' } | { select: 'namePrefix'; prefix: string } | { select: 'nameSuffix'; suffix: string };
+  export?: { personalNumber?: boolean; [other: string]: unknown };
+  email?: { requireEmail?: boolean; mappingFile?: string; ad?: DraftAd; [other: string]: unknown };
+  target?: DraftTarget | { type: 'directory'; path: string };
+  [other: string]: unknown;
+}
+
+/** The checks the wizard runs on its answers: src/cli/checks.ts, the same as `doctor`; tests put stand-ins here. */
+export interface Checks {
+  readonly sql: (config: Config, credentials: Credentials) => Promise<CheckResult>;
+  readonly ldap: (config: Config, credentials: Credentials) => Promise<CheckResult | undefined>;
+  readonly target: (config: Config, credentials: Credentials, env: NodeJS.ProcessEnv) => Promise<CheckResult | undefined>;
+}
+
+export const realChecks: Checks = { sql: checkSql, ldap: checkLdap, target: checkTarget };
+
+export interface Schedule {
+  readonly time: string;
+  readonly account: string;
+  /** The account's Windows password, handed to Task Scheduler on standard input; never stored by procapita-sync. */
+  readonly password?: string;
+  readonly register: boolean;
+}
+
+export interface Context {
+  readonly io: Io;
+  readonly lang: Lang;
+  readonly m: Messages;
+  readonly prompts: Prompts;
+  readonly answers: Answers;
+  readonly checks: Checks;
+  readonly store: SecretStore;
+  readonly platform: NodeJS.Platform;
+  readonly configPath: string;
+  /** The folder relative paths in answers are resolved against. */
+  readonly cwd: string;
+  /** What the scheduled task starts: the packed exe, or node with tsx from source. */
+  readonly program: Pick<TaskSpec, 'exePath' | 'exeArgs' | 'workingDirectory'>;
+  readonly syncDate: string;
+  /** The configuration file as it was when the wizard started: its text and its data. */
+  readonly existing?: { readonly text: string; readonly data: Draft };
+  draft: Draft;
+  /** New secret values, stored at the write step; never in the draft. */
+  readonly secrets: Partial<Record<SecretName, string>>;
+  /** ProCapita's rows, once the SQL step has read them. */
+  rows?: SourceRows;
+  /** A mapping table built from AD, written at the write step. */
+  mapping?: { readonly file: string; readonly table: readonly MappingEntry[] };
+  schedule?: Schedule;
+  /** Answers the user chose to change after a failed test: asked again even when given ahead. */
+  readonly reask: Set<AnswerKey>;
+}
+
+/** Where the configuration goes unless --config says otherwise. */
+export function defaultConfigPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
+  if (platform === 'win32') return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'procapita-sync', 'config.json');
+  const base = env.XDG_CONFIG_HOME && posix.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME ?? homedir(), '.config');
+  return join(base, 'procapita-sync', 'config.json');
+}
+
+export interface ContextOptions {
+  readonly io: Io;
+  readonly lang: Lang;
+  readonly m: Messages;
+  readonly prompts: Prompts;
+  readonly answers: Answers;
+  readonly configPath: string;
+  readonly syncDate: string;
+  readonly existing?: { readonly text: string; readonly data: Draft };
+  readonly checks?: Checks;
+  readonly platform?: NodeJS.Platform;
+  readonly cwd?: string;
+  readonly program?: Pick<TaskSpec, 'exePath' | 'exeArgs' | 'workingDirectory'>;
+}
+
+export function createContext(o: ContextOptions): Context {
+  const platform = o.platform ?? o.io.platform ?? process.platform;
+  return {
+    io: o.io,
+    lang: o.lang,
+    m: o.m,
+    prompts: o.prompts,
+    answers: o.answers,
+    checks: o.checks ?? realChecks,
+    store: o.io.secrets ?? keytarStore(platform),
+    platform,
+    configPath: o.configPath,
+    cwd: o.cwd ?? process.cwd(),
+    program: o.program ?? programFor(currentRuntime()),
+    syncDate: o.syncDate,
+    ...(o.existing ? { existing: o.existing } : {}),
+    draft: o.existing ? (structuredClone(o.existing.data) as Draft) : {},
+    secrets: {},
+    reask: new Set(),
+  };
+}
+
+// ---- Output ----------------------------------------------------------------
+
+export const say = (ctx: Pick<Context, 'io'>, text = ''): void => ctx.io.stdout(`${text}\n`);
+
+// ---- Asking -----------------------------------------------------------------
+
+export interface AskOptions<T> {
+  /** Offered in the prompt; taken without asking under --non-interactive. Absent: the answer is required. */
+  readonly default?: T;
+}
+
+/**
+ * An answer: given ahead (flag or file) unless the user asked to change it;
+ * under --non-interactive the default or an error naming the key; otherwise
+ * the prompt.
+ */
+export async function ask<K extends AnswerKey>(ctx: Context, key: K, prompt: () => Promise<AnswerTypes[K]>, o: AskOptions<AnswerTypes[K]> = {}): Promise<AnswerTypes[K]> {
+  const given = ctx.reask.has(key) ? undefined : ctx.answers.get(key);
+  if (given !== undefined) return given;
+  if (ctx.answers.nonInteractive) {
+    if ('default' in o && o.default !== undefined) return o.default;
+    throw missingAnswer(ctx, key);
+  }
+  return prompt();
+}
+
+export function missingAnswer(ctx: Pick<Context, 'm'>, key: AnswerKey): AppError {
+  return new AppError('usage', ctx.m.missingAnswer(key, `${flagOf(key)} <${ANSWERS[key].arg}>`));
+}
+
+/** An optional text answer: empty means none. Under --non-interactive a missing one is none. */
+export async function askOptional(ctx: Context, key: AnswerKey, message: string, current: string | undefined, validate?: Validate): Promise<string | undefined> {
+  const given = ctx.reask.has(key) ? undefined : (ctx.answers.get(key) as string | undefined);
+  if (given !== undefined) return given;
+  if (ctx.answers.nonInteractive) return current;
+  const answer = await ctx.prompts.input({
+    message,
+    ...(current ? { default: current } : {}),
+    validate: (v) => (v.trim() === '' ? true : validate ? validate(v.trim()) : true),
+  });
+  return answer.trim() === '' ? undefined : answer.trim();
+}
+
+/**
+ * A secret: from the environment variable an answer names, or typed masked.
+ * With `keep`, an empty answer keeps the stored value (undefined is returned).
+ */
+export async function askSecret(ctx: Context, key: AnswerKey, message: string, keep: boolean): Promise<string | undefined> {
+  if (!isSecretKey(key)) throw new Error(`${key} is not a secret`);
+  const given = ctx.reask.has(key) ? undefined : (ctx.answers.get(key) as AnswerTypes['sql.password'] | undefined);
+  if (given !== undefined) return secretFrom(given, key, ctx.answers, ctx.io.env);
+  if (ctx.answers.nonInteractive) {
+    if (keep) return undefined;
+    throw missingAnswer(ctx, key);
+  }
+  const value = await ctx.prompts.password({
+    message: keep ? `${message}${ctx.m.keepStored}` : message,
+    validate: (v) => (v === '' ? (keep ? true : ctx.m.required) : Buffer.byteLength(v, 'utf8') > 2560 ? ctx.m.tooLong : true),
+  });
+  return value === '' ? undefined : value;
+}
+
+// ---- Validation of typed answers --------------------------------------------
+
+export const required =
+  (ctx: Pick<Context, 'm'>): Validate =>
+  (v) =>
+    v.trim() === '' ? ctx.m.required : true;
+
+/** A path as typed, made absolute against the folder the wizard runs in. */
+export const absolute = (ctx: Pick<Context, 'cwd'>, path: string): string => resolve(ctx.cwd, path);
+
+// ---- The draft as a configuration ---------------------------------------------
+
+/** The draft's configuration, validated. Before the schools step a placeholder school stands in, as the file needs one. */
+export function draftConfig(ctx: Pick<Context, 'draft' | 'configPath'>, override: Partial<Draft> = {}): Config {
+  const draft = { ...ctx.draft, ...override };
+  const data = draft.schools && draft.schools.length > 0 ? draft : { ...draft, schools: [{ unitCode: '-', schoolForm: 'GR' }] };
+  return parseConfig(data, ctx.configPath);
+}
+
+/**
+ * Secrets for a test: a value given in this session (or `override`), else
+ * what a run would use: the environment variable the configuration names,
+ * when it is set, or the credential store.
+ */
+export function wizardCredentials(ctx: Pick<Context, 'secrets' | 'store' | 'draft' | 'configPath' | 'io' | 'platform'>, override: Partial<Record<SecretName, string>> = {}): Credentials {
+  const run = () => credentialsFrom(ctx.store, secretEnvNames(draftConfig(ctx)), ctx.io.env, { configPath: ctx.configPath, platform: ctx.platform });
+  return {
+    origin: (name) => (override[name] ?? ctx.secrets[name] ? 'the value given in setup' : run().origin!(name)),
+    get: async (name) => override[name] ?? ctx.secrets[name] ?? run().get(name),
+  };
+}
+
+export const configDir = (ctx: Pick<Context, 'configPath'>): string => dirname(ctx.configPath);

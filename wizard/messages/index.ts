@@ -1,0 +1,14 @@
+import { en } from './en';
+import { sv } from './sv';
+
+/** The catalogue's shape is the English one's; sv.ts must have exactly the same keys. */
+export type Messages = typeof en;
+
+export const LANGS = ['sv', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+
+export const CATALOGUES: Record<Lang, Messages> = { sv, en };
+
+export function messagesFor(lang: Lang): Messages {
+  return CATALOGUES[lang];
+}

@@ -1,0 +1,75 @@
+/**
+ * Re-run, "rotate a password or key": the new value is tested the way a
+ * run would use it (login and schema check, bind, ping) before it replaces
+ * the stored one. The configuration is not touched. A refused value is not
+ * stored; the old one stays.
+ */
+import { neededSecrets } from '../../src/cli/checks';
+import type { CheckResult } from '../../src/cli/checks';
+import { secretEnvNames, storeEntry, type SecretName } from '../../src/configure/credentials';
+import { AppError } from '../../src/errors';
+import type { AnswerKey } from '../answers';
+import { ask, askSecret, draftConfig, say, wizardCredentials, type Context } from '../context';
+import { cancelled } from './shared';
+
+export const SECRET_KEYS: Record<SecretName, AnswerKey> = {
+  sqlPassword: 'sql.password',
+  apiKey: 'target.apiKey',
+  ldapPassword: 'email.ad.password',
+  proxyPassword: 'target.proxy.password',
+};
+
+/** The check that uses a secret, run with the new value. */
+async function testWith(ctx: Context, name: SecretName, value: string): Promise<CheckResult | undefined> {
+  const config = draftConfig(ctx);
+  const credentials = wizardCredentials(ctx, { [name]: value });
+  switch (name) {
+    case 'sqlPassword':
+      return ctx.checks.sql(config, credentials);
+    case 'ldapPassword':
+      return ctx.checks.ldap(config, credentials);
+    case 'apiKey':
+    case 'proxyPassword':
+      return ctx.checks.target(config, credentials, ctx.io.env);
+  }
+}
+
+export async function rotateStep(ctx: Context): Promise<void> {
+  const m = ctx.m;
+  const config = draftConfig(ctx);
+  const used = neededSecrets(config);
+  if (used.length === 0) {
+    say(ctx, m.rotateNone);
+    return;
+  }
+  const name = await ask(ctx, 'rotate', () =>
+    ctx.prompts.select<SecretName>({ message: m.rotatePrompt, choices: used.map((n) => ({ name: m.secretName[n], value: n })) }),
+  );
+  if (!used.includes(name)) throw new AppError('usage', m.rotateNotUsed(m.secretName[name], ctx.answers.sourceOf('rotate')));
+  const key = SECRET_KEYS[name];
+  for (;;) {
+    const value = (await askSecret(ctx, key, m.rotateNew(m.secretName[name]), false))!;
+    say(ctx, m.testing(m.rotateTesting(m.secretName[name])));
+    const result = await testWith(ctx, name, value);
+    if (result?.ok) {
+      say(ctx, `  ✓ ${result.label}`);
+      await ctx.store.set(name, value);
+      say(ctx, `✓ ${m.rotateOk(m.secretName[name], storeEntry(name, ctx.platform))}`);
+      const variable = secretEnvNames(config)[name];
+      if (variable) say(ctx, `  ! ${m.rotateEnvWins(m.secretName[name], variable)}`);
+      return;
+    }
+    say(ctx, `  ✗ ${result?.detail ?? ''}`);
+    say(ctx, m.rotateRefused(m.secretName[name]));
+    if (ctx.answers.nonInteractive) throw new AppError(result?.code ?? 'accessDenied', `${m.rotateRefused(m.secretName[name])} ${result?.detail ?? ''}`.trim());
+    const again = await ctx.prompts.select<'retry' | 'quit'>({
+      message: m.whatNow,
+      choices: [
+        { name: m.rotateRetry, value: 'retry' },
+        { name: m.rotateQuit, value: 'quit' },
+      ],
+    });
+    if (again === 'quit') throw cancelled(ctx);
+    ctx.reask.add(key);
+  }
+}

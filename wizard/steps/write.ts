@@ -1,0 +1,119 @@
+/**
+ * Step 9, write: the secrets to the credential store, the mapping table,
+ * the configuration (atomically: a reader sees the old file or the whole new
+ * one), then the scheduled task. It prints what went where, never a value.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { writeFileAtomically } from '../../src/atomic-file';
+import { parseConfig } from '../../src/configure/config';
+import { storeEntry, storeLabel, type SecretName } from '../../src/configure/credentials';
+import { writeMappingTable } from '../../src/enrich/mapping-table';
+import { AppError } from '../../src/errors';
+import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
+import { registerTask } from '../../src/schedule/windows';
+import { say, type Context } from '../context';
+import { cancelled, heading } from './shared';
+
+export interface WriteParts {
+  readonly config: boolean;
+  readonly secrets: boolean;
+  readonly task: boolean;
+}
+
+export const ALL: WriteParts = { config: true, secrets: true, task: true };
+
+/** The configuration's text: two-space JSON and a final newline. */
+export const configText = (draft: unknown): string => `${JSON.stringify(draft, null, 2)}\n`;
+
+/** Whether the configuration would change: the same data as at the start is left alone, byte for byte. */
+export function configChanged(ctx: Pick<Context, 'draft' | 'existing'>): boolean {
+  return !ctx.existing || !isDeepStrictEqual(ctx.existing.data, ctx.draft) || Object.keys(ctx.existing.data).join() !== Object.keys(ctx.draft).join();
+}
+
+export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<void> {
+  const m = ctx.m;
+  heading(ctx, 9, m.writeTitle);
+  const secrets = parts.secrets ? (Object.entries(ctx.secrets) as [SecretName, string][]) : [];
+  const changed = parts.config && configChanged(ctx);
+  const task = parts.task ? ctx.schedule : undefined;
+
+  say(ctx, m.writePlan);
+  if (parts.config) say(ctx, `  ${changed ? m.planConfig(ctx.configPath) : m.planConfigUnchanged(ctx.configPath)}`);
+  if (secrets.length > 0) say(ctx, `  ${m.planSecrets(secrets.map(([name]) => m.secretName[name]).join(', '), storeLabel(ctx.platform))}`);
+  if (parts.config && ctx.mapping) say(ctx, `  ${m.planMapping(ctx.mapping.table.length, ctx.mapping.file)}`);
+  if (task?.register) say(ctx, `  ${m.planTask(task.time, task.account)}`);
+  else if (task) say(ctx, `  ${ctx.platform === 'win32' ? m.planNoTask : m.planTimer(task.time)}`);
+  if (!ctx.answers.nonInteractive && !(await ctx.prompts.confirm({ message: m.writeConfirm, default: true }))) throw cancelled(ctx);
+
+  // Checked before anything is written: a configuration a run would refuse is never left behind.
+  if (parts.config) parseConfig(ctx.draft, ctx.configPath);
+
+  for (const [name, value] of secrets) {
+    await ctx.store.set(name, value);
+    say(ctx, `✓ ${m.storedSecret(m.secretName[name], storeEntry(name, ctx.platform))}`);
+  }
+  if (parts.config && ctx.mapping) {
+    await writeMappingTable(ctx.mapping.file, ctx.mapping.table);
+    say(ctx, `✓ ${m.wroteMapping(ctx.mapping.table.length, ctx.mapping.file)}`);
+  }
+  if (changed) {
+    try {
+      await writeFileAtomically(ctx.configPath, configText(ctx.draft));
+    } catch (err) {
+      throw new AppError('outputFailed', m.configNotWritten(ctx.configPath, (err as NodeJS.ErrnoException).code ?? String(err)));
+    }
+    say(ctx, `✓ ${m.wroteConfig(ctx.configPath)}`);
+  } else if (parts.config) say(ctx, `  ${m.configUnchanged(ctx.configPath)}`);
+
+  if (task) await scheduleTask(ctx, task);
+  say(ctx);
+  say(ctx, m.done(ctx.configPath));
+}
+
+async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>): Promise<void> {
+  const m = ctx.m;
+  const spec = { ...ctx.program, configPath: ctx.configPath, time: task.time };
+  if (ctx.platform !== 'win32') {
+    const { service, timer, cron } = linuxSchedule(spec);
+    say(ctx);
+    say(ctx, m.linuxIntro(task.time, task.account));
+    say(ctx);
+    say(ctx, '# ~/.config/systemd/user/procapita-sync.service');
+    say(ctx, service);
+    say(ctx, '# ~/.config/systemd/user/procapita-sync.timer');
+    say(ctx, timer);
+    say(ctx, m.linuxEnable(task.account));
+    say(ctx);
+    say(ctx, m.linuxCron);
+    say(ctx, cron);
+    return;
+  }
+  if (!task.register) {
+    say(ctx, `  ${m.taskSkipped(ctx.configPath, task.time)}`);
+    return;
+  }
+  for (;;) {
+    try {
+      await registerTask({ ...spec, account: task.account }, task.password ?? '', ctx.io);
+      say(ctx, `✓ ${m.registeredTask(TASK_NAME, task.time, task.account)}`);
+      return;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      say(ctx, `✗ ${err.message}`);
+      if (ctx.answers.nonInteractive) throw new AppError(err.code, `${err.message} ${m.taskLater(ctx.configPath, task.time)}`);
+      const choice = await ctx.prompts.select<'password' | 'skip'>({
+        message: m.whatNow,
+        choices: [
+          { name: m.taskRetryPassword, value: 'password' },
+          { name: m.taskSkip, value: 'skip' },
+        ],
+      });
+      if (choice === 'skip') {
+        say(ctx, `  ${m.taskSkipped(ctx.configPath, task.time)}`);
+        return;
+      }
+      const password = await ctx.prompts.password({ message: m.schedulePassword(task.account), validate: (v) => (v === '' ? m.required : true) });
+      task = { ...task, password };
+    }
+  }
+}
