@@ -1,3 +1,4 @@
+import type { SecretStore } from '../configure/credentials';
 import type { Hooks } from '../pipeline';
 import type { EventCommand } from '../report/event-log';
 import type { Command } from '../schedule/task';
@@ -7,13 +8,15 @@ export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly now: () => Date;
-  /** Where secrets come from until the credential store lands; also HTTPS_PROXY and NO_PROXY. */
+  /** Environment variables the configuration names for secrets (they win over the store); also HTTPS_PROXY and NO_PROXY. */
   readonly env: NodeJS.ProcessEnv;
   /** Waiting between upload attempts; tests make it instant. */
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   /** Writes an entry to the Windows event log; resolves with why it failed. Default: eventcreate on Windows, nothing elsewhere. */
   readonly eventLog?: (command: EventCommand) => Promise<string | undefined>;
+  /** Where the secrets are kept. Default: the operating system's credential store (keytarStore()). */
+  readonly secrets?: SecretStore;
   /** Reads one secret for `credentials set`: masked prompt on a terminal, else standard input. Tests give the value. */
   readonly readSecret?: (prompt: string) => Promise<string>;
   /** Runs a program without a shell, its stdin written to the child (the scheduled task's PowerShell). Default: execCommand. Tests record. */

@@ -14,6 +14,7 @@ import { formatExplain } from '../report/explain';
 import { formatStatus, type RunReport } from '../report/last-run';
 import { openRunLog } from '../report/log';
 import { currentRun } from '../run-lock';
+import { credentialsCommand } from './credentials';
 import { todayInStockholm, type Io } from './io';
 import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
 import { registerSetup } from './setup';
@@ -150,6 +151,7 @@ export function buildProgram(io: Io): Command {
     });
 
   // Commands that live in modules of their own register here, one line each.
+  credentialsCommand(program, io);
   registerSetup(program, io);
   registerSchedule(program, io);
 

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../configure/config';
-import { environmentCredentials } from '../configure/credentials';
+import { credentialsFrom, keytarStore, secretEnvNames, type Credentials } from '../configure/credentials';
 import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
@@ -37,17 +37,11 @@ export interface RunOptions {
   readonly version: string;
 }
 
-/** Secrets from the environment variables the configuration names. */
-export function credentialsFor(config: Config, io: Pick<Io, 'env'>) {
-  return environmentCredentials(
-    {
-      ...(config.source.type === 'sql' ? { sqlPassword: config.source.passwordEnv } : {}),
-      ...(config.email.ad ? { ldapPassword: config.email.ad.passwordEnv } : {}),
-      ...(config.target?.type === 'https' ? { apiKey: config.target.apiKeyEnv } : {}),
-      ...(config.target?.type === 'https' && config.target.proxy?.passwordEnv ? { proxyPassword: config.target.proxy.passwordEnv } : {}),
-    },
-    io.env,
-  );
+export { secretEnvNames };
+
+/** Secrets from the environment variables the configuration names, when they are set; otherwise from the credential store. */
+export function credentialsFor(config: Config, io: Pick<Io, 'env' | 'secrets'>): Credentials {
+  return credentialsFrom(io.secrets ?? keytarStore(), secretEnvNames(config), io.env, config.file ? { configPath: config.file } : {});
 }
 
 /** What the run has got to, for the report at its end. */

@@ -26,8 +26,8 @@ const schema = z.strictObject({
       instanceName: z.string().trim().min(1).optional(),
       database: z.string().trim().min(1),
       user: z.string().trim().min(1),
-      // The password itself never goes into this file.
-      passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_SQL_PASSWORD'),
+      // The password itself never goes into this file: it is in the credential store, or in this environment variable when it is set.
+      passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_SQL_PASSWORD').optional(),
       encrypt: z.union([z.boolean(), z.literal('strict')]).default(true),
       trustServerCertificate: z.boolean().default(false),
       caFile: z.string().min(1).optional(),
@@ -41,14 +41,14 @@ const schema = z.strictObject({
       z.strictObject({
         type: z.literal('https'),
         url: z.url({ protocol: /^https$/, error: 'give the upload endpoint as an https:// URL' }),
-        // The key itself never goes into this file.
-        apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_API_KEY'),
+        // The key itself never goes into this file: it is in the credential store, or in this environment variable when it is set.
+        apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_API_KEY').optional(),
         caFile: z.string().min(1).optional(),
         proxy: z
           .strictObject({
             url: z.url({ protocol: /^https?$/ }),
             user: z.string().min(1).optional(),
-            passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+            passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_PROXY_PASSWORD').optional(),
           })
           .optional(),
         /** Default: the snapshot URL with its last segment replaced by `heartbeat` (…/v1/snapshots → …/v1/heartbeat). */
@@ -71,7 +71,7 @@ const schema = z.strictObject({
           startTls: z.boolean().default(false),
           caFile: z.string().min(1).optional(),
           bindDn: z.string().trim().min(1),
-          passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_LDAP_PASSWORD'),
+          passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_LDAP_PASSWORD').optional(),
           baseDn: z.string().trim().min(1),
           // Disabled accounts are found too, so that the quality report can list them; their addresses are not used.
           filter: z.string().trim().min(3).default('(&(objectCategory=person)(objectClass=user))'),
@@ -136,6 +136,8 @@ export interface RemovalLimit {
 export type AdConfig = NonNullable<ConfigFile['email']['ad']>;
 
 export interface Config {
+  /** The file it was read from, for messages (parseConfig's `file`). */
+  readonly file?: string;
   /** Paths are resolved against the configuration file's folder. */
   readonly source: { readonly type: 'fixture'; readonly path: string } | SqlSourceConfig;
   /** Where the snapshot goes; `run --out DIR` overrides it with a folder. */
@@ -193,6 +195,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
         ? { ...c.target, caFile: here(c.target.caFile) }
         : c.target;
   return {
+    file,
     source,
     ...(target ? { target } : {}),
     email: {

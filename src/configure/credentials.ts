@@ -1,25 +1,48 @@
+/**
+ * The secrets procapita-sync needs, and where they are kept: the operating
+ * system's credential store (Windows Credential Manager; the Secret Service,
+ * e.g. GNOME Keyring, on Linux), through @github/keytar. One service,
+ * `procapita-sync`, with an account per secret. An environment variable that
+ * the configuration names, and that is set, wins over the store (CI, containers).
+ *
+ * No message made here ever holds a secret's value.
+ */
+import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { AppError } from '../errors';
+import type { Config } from './config';
 
-/** The secrets procapita-sync needs. Windows Credential Manager will hold them; for now the environment does. */
 export type SecretName = 'sqlPassword' | 'ldapPassword' | 'apiKey' | 'proxyPassword';
+
+export const SECRET_NAMES: readonly SecretName[] = ['sqlPassword', 'ldapPassword', 'apiKey', 'proxyPassword'];
+
+/** The one service name in the store; the account is the SecretName (Credential Manager target `procapita-sync/sqlPassword`). */
+export const CREDENTIAL_SERVICE = 'procapita-sync';
+
+/**
+ * Credential Manager's CRED_MAX_CREDENTIAL_BLOB_SIZE (5 × 512 bytes). keytar
+ * hands Windows the value's UTF-8 bytes as the blob (keytar_win.cc:
+ * `CredentialBlobSize = password.size()` of the UTF-8 std::string), so the
+ * limit counts UTF-8 bytes, not characters: 2,560 ASCII characters, fewer with
+ * å, ä, ö. The same limit applies on every platform, so that a secret stored on
+ * a Linux test machine would fit on Windows too.
+ */
+export const MAX_SECRET_BYTES = 2560;
 
 export interface Credentials {
   /** The secret's value. Throws an AppError (access denied) when it is not there; the message never holds a value. */
   get(name: SecretName): Promise<string>;
+  /** Where get(name) takes the secret from, for messages: "environment variable X" or the store's service and account. */
+  origin?(name: SecretName): string;
 }
 
-/** Reads each secret from the environment variable the configuration names for it. */
-export function environmentCredentials(variables: Partial<Record<SecretName, string>>, env: NodeJS.ProcessEnv = process.env): Credentials {
-  return {
-    async get(name) {
-      const variable = variables[name];
-      const value = variable === undefined ? undefined : env[variable];
-      if (!variable || value === undefined || value === '') {
-        throw new AppError('accessDenied', `The ${describe[name]} is not set: the configuration names environment variable ${variable ?? '(none)'}, which is empty. Set it for the account that runs procapita-sync.`);
-      }
-      return value;
-    },
-  };
+export interface SecretStore {
+  /** undefined: not stored. Throws AppError('accessDenied') when the store cannot be opened (Windows error 1312, no Secret Service, native library missing). */
+  get(name: SecretName): Promise<string | undefined>;
+  /** Throws AppError('usage') for an empty value or one over MAX_SECRET_BYTES. */
+  set(name: SecretName, value: string): Promise<void>;
+  delete(name: SecretName): Promise<boolean>;
 }
 
 const describe: Record<SecretName, string> = {
@@ -28,3 +51,237 @@ const describe: Record<SecretName, string> = {
   apiKey: 'API key',
   proxyPassword: 'proxy password',
 };
+
+/** "SQL password", "API key", …: how messages name a secret. */
+export function describeSecret(name: SecretName): string {
+  return describe[name];
+}
+
+/** The configuration key that may name an environment variable for each secret. */
+export const SECRET_ENV_KEYS: Record<SecretName, string> = {
+  sqlPassword: 'source.passwordEnv',
+  ldapPassword: 'email.ad.passwordEnv',
+  apiKey: 'target.apiKeyEnv',
+  proxyPassword: 'target.proxy.passwordEnv',
+};
+
+/** The environment variables the configuration names for its secrets. */
+export function secretEnvNames(config: Config): Partial<Record<SecretName, string>> {
+  const names: Partial<Record<SecretName, string>> = {};
+  if (config.source.type === 'sql' && config.source.passwordEnv) names.sqlPassword = config.source.passwordEnv;
+  if (config.email.ad?.passwordEnv) names.ldapPassword = config.email.ad.passwordEnv;
+  if (config.target?.type === 'https' && config.target.apiKeyEnv) names.apiKey = config.target.apiKeyEnv;
+  if (config.target?.type === 'https' && config.target.proxy?.passwordEnv) names.proxyPassword = config.target.proxy.passwordEnv;
+  return names;
+}
+
+export function isSecretName(text: string): text is SecretName {
+  return (SECRET_NAMES as readonly string[]).includes(text);
+}
+
+/** The credential store's name on this platform, for messages. */
+export function storeLabel(platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return 'Windows Credential Manager';
+  if (platform === 'darwin') return 'the macOS Keychain';
+  return 'the Secret Service keyring';
+}
+
+/** Where a secret is kept in the store, for messages: "Windows Credential Manager (service procapita-sync, account apiKey)". */
+export function storeEntry(name: SecretName, platform: NodeJS.Platform = process.platform): string {
+  return `${storeLabel(platform)} (service ${CREDENTIAL_SERVICE}, account ${name})`;
+}
+
+/**
+ * Where a run takes a secret from, for messages. With the environment: the
+ * variable when the configuration names one and it is set, else the store.
+ * Without it: what the configuration allows.
+ */
+export function secretOrigin(name: SecretName, envName: string | undefined, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  if (envName && env?.[envName]) return `environment variable ${envName}`;
+  if (envName && !env) return `environment variable ${envName}, or when it is not set ${storeEntry(name, platform)}`;
+  return storeEntry(name, platform);
+}
+
+/** The account whose store is used: DOMAIN\user on Windows, the login name elsewhere. */
+export function currentAccount(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.USERNAME && env.USERDOMAIN) return `${env.USERDOMAIN}\\${env.USERNAME}`;
+  const name = env.USER ?? env.LOGNAME ?? env.USERNAME;
+  if (name) return name;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'this account';
+  }
+}
+
+/** Refuses what the store cannot hold: an empty value, a NUL character, more than MAX_SECRET_BYTES. Never quotes the value. */
+export function checkSecretValue(name: SecretName, value: string): void {
+  if (value.length === 0) throw new AppError('usage', `The ${describe[name]} is empty: nothing was stored. Give the value on standard input.`);
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_SECRET_BYTES) {
+    throw new AppError('usage', `The ${describe[name]} is ${bytes} bytes long (UTF-8); Windows Credential Manager holds at most ${MAX_SECRET_BYTES}. Nothing was stored.`);
+  }
+  // libsecret stores the value as a C string, which would end at the first NUL.
+  if (value.includes('\0')) throw new AppError('usage', `The ${describe[name]} contains a NUL character, which the credential store cannot keep. Nothing was stored.`);
+}
+
+/** The first line of a native error, without the value (should a library ever echo it), short enough for one line. */
+function detailOf(err: unknown, secret?: string): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  let text = (raw.split(/\r?\n/).find((l) => l.trim() !== '') ?? raw).trim().replace(/[.\s]+$/, '');
+  if (secret) text = text.split(secret).join('…');
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+const ENV_ALTERNATIVE = 'or name environment variables for the secrets in the configuration instead (docs/configuration.md, "Credentials")';
+
+/**
+ * Turns keytar's failures into messages that say what to do. Loading the
+ * native module, Windows error 1312 (a task without a stored password), no
+ * Secret Service on the D-Bus session, a locked keyring, anything else.
+ */
+export function explainStoreError(err: unknown, platform: NodeJS.Platform = process.platform, secret?: string): AppError {
+  if (err instanceof AppError) return err;
+  const detail = detailOf(err, secret);
+  const code = (err as { code?: unknown } | null)?.code;
+  const store = storeLabel(platform);
+
+  if (/Failed to load keytar native addon|cannot open shared object file|ERR_DLOPEN_FAILED|Cannot find (module|package) '@github\/keytar'|specified module could not be found|not a valid Win32 application|image not found|Library not loaded/i.test(detail) || code === 'ERR_DLOPEN_FAILED' || code === 'ERR_MODULE_NOT_FOUND') {
+    if (platform === 'linux') {
+      return new AppError(
+        'accessDenied',
+        `The credential store cannot be used: the Secret Service client library libsecret (libsecret-1.so.0) could not be loaded (${detail}). Install it (Debian, Ubuntu: apt-get install libsecret-1-0; RHEL, Fedora: dnf install libsecret), ${ENV_ALTERNATIVE}.`,
+      );
+    }
+    return new AppError('accessDenied', `The credential store cannot be used: procapita-sync's module for ${store} (keytar.node) could not be loaded (${detail}). Reinstall procapita-sync, ${ENV_ALTERNATIVE}.`);
+  }
+
+  if (platform === 'win32' && /\b1312\b|logon session does not exist|inloggningssession/i.test(detail)) {
+    return new AppError(
+      'accessDenied',
+      `Windows Credential Manager cannot be opened: a specified logon session does not exist (error 1312, ERROR_NO_SUCH_LOGON_SESSION). Windows gives no credential store to a scheduled task that runs without a stored password ("Do not store password", S4U), nor to a remote session without a password logon (PowerShell remoting, SSH with a key). Register the task with its password stored (LogonType Password, "Run whether user is logged on or not"), as \`procapita-sync setup\` does, for the account that stored the secrets.`,
+    );
+  }
+
+  if (/autolaunch D-Bus|Could not connect|DBUS_SESSION_BUS_ADDRESS|org\.freedesktop\.DBus\.Error|was not provided by any \.service files|no such (name|interface)|secrets? service/i.test(detail)) {
+    return new AppError(
+      'accessDenied',
+      `No Secret Service is reachable (${detail}). On Linux the credential store is the keyring (GNOME Keyring, KWallet) on the D-Bus session of a logged-in user, which a server or a cron job usually lacks: run procapita-sync in a session that has one, ${ENV_ALTERNATIVE}.`,
+    );
+  }
+
+  if (/\blocked\b|prompt|dismissed|cancel/i.test(detail)) {
+    return new AppError('accessDenied', `${store} is locked (${detail}). Unlock the keyring of the account that runs procapita-sync, ${ENV_ALTERNATIVE}.`);
+  }
+
+  return new AppError('accessDenied', `${store} could not be used (${detail}). Check that the account that runs procapita-sync may use it, ${ENV_ALTERNATIVE}.`);
+}
+
+interface Keytar {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+}
+
+let keytarModule: Promise<Keytar> | undefined;
+
+/**
+ * keytar's loader swallows the reason the native module would not load
+ * ("libsecret-1.so.0: cannot open shared object file"); loading the prebuilt
+ * module once more ourselves recovers it for the message.
+ */
+function loadFailure(err: unknown): unknown {
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = dirname(require.resolve('@github/keytar/package.json'));
+    require(join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'keytar.node'));
+  } catch (inner) {
+    if (inner instanceof Error && !/Cannot find module/.test(inner.message)) return inner;
+  }
+  return err;
+}
+
+/** keytar, imported on first use, so that commands which need no secret run even when its native library is missing. */
+function loadKeytar(): Promise<Keytar> {
+  keytarModule ??= import('@github/keytar').then(
+    (m) => ((m as { default?: Keytar }).default ?? (m as unknown as Keytar)),
+    (err: unknown) => {
+      keytarModule = undefined;
+      throw explainStoreError(loadFailure(err));
+    },
+  );
+  return keytarModule;
+}
+
+/** The operating system's credential store, through keytar. */
+export function keytarStore(platform: NodeJS.Platform = process.platform): SecretStore {
+  return {
+    async get(name) {
+      const keytar = await loadKeytar();
+      try {
+        const value = await keytar.getPassword(CREDENTIAL_SERVICE, name);
+        return value === null || value === '' ? undefined : value;
+      } catch (err) {
+        throw explainStoreError(err, platform);
+      }
+    },
+    async set(name, value) {
+      checkSecretValue(name, value);
+      const keytar = await loadKeytar();
+      try {
+        await keytar.setPassword(CREDENTIAL_SERVICE, name, value);
+      } catch (err) {
+        throw explainStoreError(err, platform, value);
+      }
+    },
+    async delete(name) {
+      const keytar = await loadKeytar();
+      try {
+        return await keytar.deletePassword(CREDENTIAL_SERVICE, name);
+      } catch (err) {
+        throw explainStoreError(err, platform);
+      }
+    },
+  };
+}
+
+export interface CredentialsOptions {
+  /** Named in the messages that say how to store a secret. */
+  readonly configPath?: string;
+  readonly platform?: NodeJS.Platform;
+}
+
+/** The secrets a run needs: an environment variable the configuration names (and that is set) wins; otherwise the store. */
+export function credentialsFrom(store: SecretStore, envNames: Partial<Record<SecretName, string>>, env: NodeJS.ProcessEnv, o: CredentialsOptions = {}): Credentials {
+  const platform = o.platform ?? process.platform;
+  const setCommand = (name: SecretName) => `\`procapita-sync credentials set ${name} --config ${o.configPath ?? '<configuration file>'}\``;
+  return {
+    origin: (name) => secretOrigin(name, envNames[name], env, platform),
+    async get(name) {
+      const variable = envNames[name];
+      const fromEnv = variable ? env[variable] : undefined;
+      if (fromEnv) return fromEnv;
+      const account = currentAccount(env);
+      const unset = variable ? `The ${describe[name]} is not set: the configuration names environment variable ${variable}, which is empty.` : undefined;
+      let stored: string | undefined;
+      try {
+        stored = await store.get(name);
+      } catch (err) {
+        if (!unset) throw explainStoreError(err, platform);
+        const why = err instanceof AppError ? err.message : detailOf(err);
+        throw new AppError('accessDenied', `${unset} Set it for the account that runs procapita-sync. The credential store could not be read either: ${why}`);
+      }
+      if (stored !== undefined && stored !== '') return stored;
+      if (unset) {
+        throw new AppError(
+          'accessDenied',
+          `${unset} Nor is it stored in ${storeEntry(name, platform)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
+        );
+      }
+      throw new AppError(
+        'accessDenied',
+        `The ${describe[name]} is not stored for ${account} in ${storeEntry(name, platform)}: run ${setCommand(name)} (or the setup wizard) as the account that runs the scheduled task.`,
+      );
+    },
+  };
+}

@@ -5,15 +5,15 @@
  */
 import { gzipSync } from 'node:zlib';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
-import type { Credentials } from '../configure/credentials';
+import { secretOrigin, type Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import type { Snapshot } from './snapshot';
 
 export interface HttpsTarget {
   readonly url: string;
-  /** Named in messages: where the key comes from. */
-  readonly apiKeyEnv: string;
+  /** The environment variable for the key, when the configuration names one; otherwise the key is in the credential store. */
+  readonly apiKeyEnv?: string;
   readonly caFile?: string;
   readonly proxy?: { readonly url: string; readonly user?: string; readonly passwordEnv?: string };
   readonly deadlineSeconds: number;
@@ -52,7 +52,7 @@ export async function dispatcherFor(target: HttpsTarget, io: Pick<UploadIo, 'env
   if (target.proxy) {
     let token: string | undefined;
     if (target.proxy.user) {
-      const password = target.proxy.passwordEnv ? await io.credentials.get('proxyPassword') : '';
+      const password = await io.credentials.get('proxyPassword');
       token = `Basic ${Buffer.from(`${target.proxy.user}:${password}`).toString('base64')}`;
     }
     return new ProxyAgent({ uri: target.proxy.url, ...(token ? { token } : {}), requestTls: connect, proxyTls: connect });
@@ -97,7 +97,7 @@ function networkOutcome(err: unknown, host: string): Outcome {
       kind: 'fail',
       error: new AppError(
         'uploadFailed',
-        'The proxy asked for authentication (407). procapita-sync speaks Basic proxy authentication only: give target.proxy.user and target.proxy.passwordEnv. A proxy that wants NTLM or Negotiate (Windows login) needs a local relay such as cntlm, with target.proxy.url pointing at it.',
+        'The proxy asked for authentication (407). procapita-sync speaks Basic proxy authentication only: give target.proxy.user, and its password with `procapita-sync credentials set proxyPassword` (or in the environment variable named by target.proxy.passwordEnv). A proxy that wants NTLM or Negotiate (Windows login) needs a local relay such as cntlm, with target.proxy.url pointing at it.',
       ),
     };
   }
@@ -146,7 +146,7 @@ async function attempt(url: string, dispatcher: Dispatcher, headers: Record<stri
   const rejected = (message: string) => ({ kind: 'fail' as const, error: new AppError('uploadRejected', message) });
   switch (status) {
     case 401:
-      return { kind: 'fail', error: new AppError('accessDenied', `The upload service refused the API key (401). Check the key in environment variable ${target.apiKeyEnv}; it may have been rotated.`) };
+      return { kind: 'fail', error: new AppError('accessDenied', `The upload service refused the API key (401). Check the key in ${io.credentials.origin?.('apiKey') ?? secretOrigin('apiKey', target.apiKeyEnv)}; it may have been rotated.`) };
     case 403:
       return { kind: 'fail', error: new AppError('accessDenied', 'The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality\'s key.') };
     case 400:

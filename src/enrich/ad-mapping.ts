@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { Client, FilterParser, PagedResultsControl, ResultCodeError, SearchResponse, type Entry } from 'ldapts';
 import type { AdConfig } from '../configure/config';
+import { secretOrigin } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import type { CalendarDate, PersonRow } from '../extract/contract';
 import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
@@ -101,7 +102,7 @@ function checkSettings(ad: AdConfig, password: string): Endpoint {
   }
   if (password === '') {
     // An empty password would make the simple bind an anonymous one (RFC 4513), which many servers accept.
-    throw new AppError('accessDenied', `The password for the directory account ${ad.bindDn} is empty: set environment variable ${ad.passwordEnv} for the account that runs procapita-sync.`);
+    throw new AppError('accessDenied', `The password for the directory account ${ad.bindDn} is empty: store it with \`procapita-sync credentials set ldapPassword\`, or set ${ad.passwordEnv ? `environment variable ${ad.passwordEnv}` : 'the environment variable named by email.ad.passwordEnv'}, for the account that runs procapita-sync.`);
   }
   try {
     FilterParser.parseString(ad.filter);
@@ -156,7 +157,7 @@ function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase:
       const reason = adBindReason(err.message);
       return new AppError(
         'accessDenied',
-        `The directory at ${where} refused the bind for account ${ad.bindDn}${reason ? ` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and the password in environment variable ${ad.passwordEnv}.`,
+        `The directory at ${where} refused the bind for account ${ad.bindDn}${reason ? ` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and its password (${secretOrigin('ldapPassword', ad.passwordEnv)}).`,
       );
     }
     if (code === 8 || code === 13) {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import sql from 'mssql';
 import type { SqlSourceConfig } from '../configure/config';
-import type { Credentials } from '../configure/credentials';
+import { secretOrigin, type Credentials } from '../configure/credentials';
 import { addDays } from '../decide/dates';
 import { AppError, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
@@ -60,8 +60,8 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
 
 type Log = (line: string) => void;
 
-/** Turns mssql's errors into messages that say what to check. Never includes a password. */
-function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): AppError {
+/** Turns mssql's errors into messages that say what to check. Never includes a password. `origin`: where the password came from (Credentials.origin). */
+function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string, origin = secretOrigin('sqlPassword', cfg.passwordEnv)): AppError {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; number?: number; message?: string };
   const where = cfg.instanceName ? `${cfg.host}\\${cfg.instanceName}` : `${cfg.host}:${cfg.port ?? 1433}`;
@@ -71,7 +71,7 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string): Ap
     // A missing database also ends in 18456: SQL Server sends 4060 first, and tedious keeps only the last error.
     return new AppError(
       'accessDenied',
-      `SQL Server at ${where} refused the login for user '${cfg.user}'. Check the SQL account and its password (environment variable ${cfg.passwordEnv}), and that database '${cfg.database}' exists and the account may open it.`,
+      `SQL Server at ${where} refused the login for user '${cfg.user}'. Check the SQL account and its password (${origin}), and that database '${cfg.database}' exists and the account may open it.`,
     );
   }
   if (e.number === 229 || e.number === 230) {
@@ -223,6 +223,7 @@ const PERSON_LINKS: readonly QueryName[] = ['classPlacements', 'groupMemberships
 export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentials, syncDate: CalendarDate, log: Log): Promise<SourceRows> {
   const queries = await loadQueries(cfg.queries);
   const password = await credentials.get('sqlPassword');
+  const origin = credentials.origin?.('sqlPassword');
   const ca = cfg.caFile ? await trustedCas(cfg.caFile, 'source.caFile') : undefined;
   const historyFrom = addDays(syncDate, -HISTORY_DAYS);
   const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
@@ -232,7 +233,7 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   let finished = false;
   try {
     await pool.connect().catch((err: unknown) => {
-      throw explainSqlError(err, cfg, 'connect');
+      throw explainSqlError(err, cfg, 'connect', origin);
     });
     tx = await beginReadTransaction(pool, queries, historyFrom, log).catch((err: unknown) => {
       throw explainSqlError(err, cfg, 'checking the schema');

@@ -116,7 +116,7 @@ describe('expected failures: one clear line and a documented exit code', () => {
     [{ teachingGroups: { select: 'nameSuffix' } }, /teachingGroups\.suffix: Invalid input/],
     [{ scools: [] }, /Unrecognized key: "scools"/],
     [{ source: { type: 'oracle' } }, /source\.type: Invalid discriminator value\. Expected 'fixture' \| 'sql'/],
-    [{ source: { type: 'sql' } }, /source\.host: Invalid input: expected string, received undefined \(and 3 more problems\)/],
+    [{ source: { type: 'sql' } }, /source\.host: Invalid input: expected string, received undefined \(and 2 more problems\)/],
     [{ source: { type: 'sql', host: 'db', database: 'PC', user: 'u', passwordEnv: 'secret123!' } }, /source\.passwordEnv: name an environment variable/],
     [{ source: { type: 'sql', host: 'db', database: 'PC', user: 'u', passwordEnv: 'P', password: 'x' } }, /source: Unrecognized key: "password"/],
   ])('a config with %j is refused with exit code 3', async (patch, message) => {

@@ -7,6 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main, type Io } from '../../src/cli/program';
 import type { SecretName, SecretStore } from '../../src/configure/credentials';
+import type { SourceRows } from '../../src/extract/contract';
+import { NO_ANSWERS, type Answers } from '../../wizard/answers';
+import { createContext, realChecks, type Checks, type Context, type Draft } from '../../wizard/context';
+import { messagesFor, type Lang } from '../../wizard/messages';
 import type { Choice, Prompts } from '../../wizard/prompts';
 import { startReceiver, type Receiver } from '../receiver/receiver';
 import { demoFixture, ROOT, tempDir } from '../support/cli';
@@ -151,4 +155,55 @@ export function scriptedPrompts(script: Scripted[]): Prompts & { readonly screen
       throw new Error(`checkbox "${q.message}" is not scripted`);
     },
   };
+}
+
+// ---- A context for one step ------------------------------------------------------
+
+
+export interface StepOptions {
+  readonly script?: Scripted[];
+  readonly answers?: Answers;
+  readonly draft?: Draft;
+  readonly existing?: Draft;
+  readonly rows?: SourceRows;
+  readonly checks?: Partial<Checks>;
+  readonly store?: SecretStore;
+  readonly platform?: NodeJS.Platform;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly lang?: Lang;
+  readonly configPath?: string;
+  readonly exec?: Io['exec'];
+}
+
+/** A context as `setup` makes one, with scripted prompts and the output collected in `out()`. */
+export function stepContext(o: StepOptions = {}): { ctx: Context; prompts: ReturnType<typeof scriptedPrompts>; out: () => string; store: SecretStore } {
+  let out = '';
+  const prompts = scriptedPrompts([...(o.script ?? [])]);
+  const store = o.store ?? memoryStore();
+  const lang = o.lang ?? 'en';
+  const ctx = createContext({
+    io: {
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (out += t),
+      now: () => NOW,
+      env: o.env ?? { USER: 'svc-procapita' },
+      sleep: async () => undefined,
+      random: () => 0.5,
+      secrets: store,
+      ...(o.exec ? { exec: o.exec } : {}),
+    },
+    lang,
+    m: messagesFor(lang),
+    prompts,
+    answers: o.answers ?? NO_ANSWERS,
+    configPath: o.configPath ?? join(tempDir('procapita-sync-wizard-'), 'config.json'),
+    syncDate: '2026-09-01',
+    checks: { ...realChecks, ...o.checks },
+    platform: o.platform ?? 'linux',
+    program: { exePath: 'C:\\Program Files\\procapita-sync\\procapita-sync.exe' },
+    ...(o.existing ? { existing: { text: `${JSON.stringify(o.existing, null, 2)}\n`, data: o.existing } } : {}),
+  });
+  if (o.draft) ctx.draft = structuredClone(o.draft);
+  if (o.rows) ctx.rows = o.rows;
+  return { ctx, prompts, out: () => out, store };
 }

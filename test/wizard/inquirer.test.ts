@@ -1,0 +1,100 @@
+/**
+ * The real prompts (@inquirer/prompts, through wizard/prompts.ts), driven
+ * with @inquirer/testing: what the terminal shows, keystroke by keystroke.
+ */
+import { screen } from '@inquirer/testing/vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFixture } from '../../src/extract/fixture-source';
+import type { SourceRows } from '../../src/extract/contract';
+import { inquirerPrompts } from '../../wizard/prompts';
+import { privacyStep } from '../../wizard/steps/privacy';
+import { schoolsStep } from '../../wizard/steps/schools';
+import { scheduleStep } from '../../wizard/steps/schedule';
+import { DEMO_FIXTURE } from '../support/cli';
+import { stepContext } from './support';
+
+let rows: SourceRows;
+beforeAll(async () => {
+  rows = await readFixture(DEMO_FIXTURE);
+});
+
+/** Waits for screen updates until the screen shows `text`. */
+async function until(text: string): Promise<void> {
+  for (let i = 0; i < 20 && !screen.getScreen().includes(text); i++) await screen.next();
+  expect(screen.getScreen()).toContain(text);
+}
+
+/** A step context with the real prompts. */
+function real(o: Parameters<typeof stepContext>[0] = {}) {
+  const made = stepContext(o);
+  made.ctx = { ...made.ctx, prompts: inquirerPrompts() };
+  return made;
+}
+
+describe('the real prompts', () => {
+  it('privacy: yes/no questions with their defaults, in Swedish', async () => {
+    const { ctx } = real({ lang: 'sv' });
+    const done = privacyStep(ctx);
+    expect(screen.getScreen()).toBe('? Exportera personnummer? (y/N)');
+    screen.keypress('enter');
+    await screen.next();
+    expect(screen.getScreen()).toBe('? Utelämna personer som saknar e-postadress? (y/N)');
+    screen.type('y');
+    screen.keypress('enter');
+    await done;
+    expect(ctx.draft).toEqual({ export: { personalNumber: false }, email: { requireEmail: true } });
+  });
+
+  it('schools: type to search, Enter ticks, the search text stays, "Done" ends', async () => {
+    const { ctx } = real({ rows });
+    const done = schoolsStep(ctx);
+    await until('Done (0 selected)'); // the list, once the source has answered
+    expect(screen.getScreen()).toBe(
+      [
+        '? Schools to deliver',
+        '❯ Done (0 selected)',
+        '  [ ] BJSK F  Björkskolan  (3 students)',
+        '  [ ] BJSK GR  Björkskolan  (15 students)',
+        '  [ ] EKGY GY  Ekdalens gymnasium  (4 students)',
+        '  [ ] GMSK GR  Gamla skolan  (0 students, not active today)',
+        '  [ ] LIFS FS  Lindens förskola  (1 student)',
+        '',
+        '↑↓ navigate • ⏎ select',
+      ].join('\n'),
+    );
+    screen.type('ekdal');
+    await until('? Schools to deliver ekdal\n');
+    expect(screen.getScreen()).not.toContain('Björkskolan');
+    screen.keypress('down');
+    expect(screen.getScreen()).toContain('❯ [ ] EKGY GY  Ekdalens gymnasium  (4 students)');
+    // The active row shows its dates.
+    expect(screen.getScreen()).toContain('school unit 2005-08-01 – no end date; school form 2005-08-01 – no end date');
+    screen.keypress('enter');
+    // Back with the same search text, the school ticked and the cursor on it.
+    await until('Done (1 selected)');
+    expect(screen.getScreen()).toContain('? Schools to deliver ekdal');
+    expect(screen.getScreen()).toContain('❯ [x] EKGY GY  Ekdalens gymnasium');
+    screen.keypress('up');
+    screen.keypress('enter');
+    await done;
+    expect(ctx.draft.schools).toEqual([{ unitCode: 'EKGY', schoolForm: 'GY' }]);
+  });
+
+  it('the Windows password is masked', async () => {
+    const { ctx } = real({ platform: 'win32', env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc' } });
+    const done = scheduleStep(ctx);
+    screen.keypress('enter'); // 18:30
+    await screen.next();
+    screen.keypress('enter'); // KOMMUN\svc
+    await screen.next();
+    screen.keypress('enter'); // register: yes
+    await screen.next();
+    expect(screen.getScreen()).toContain('Windows password of KOMMUN\\svc');
+    screen.type('Hemligt1!');
+    expect(screen.getScreen()).toContain('*********');
+    expect(screen.getScreen()).not.toContain('Hemligt1!');
+    screen.keypress('enter');
+    await done;
+    expect(ctx.schedule).toEqual({ time: '18:30', account: 'KOMMUN\\svc', register: true, password: 'Hemligt1!' });
+  });
+});
