@@ -136,7 +136,6 @@ describe('credentialsFrom: an environment variable the configuration names wins 
     expect(secretOrigin('apiKey', 'K', { K: 'x' }, 'win32')).toBe('environment variable K');
     expect(secretOrigin('apiKey', 'K', {}, 'win32')).toBe('Windows Credential Manager (service procapita-sync, account apiKey)');
   });
-
 });
 
 describe('what the store can hold', () => {

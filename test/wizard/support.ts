@@ -3,7 +3,7 @@
  * the reference receiver (HTTPS), an in-memory credential store, the CLI
  * in-process, and scripted prompts that record what the user sees.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main, type Io } from '../../src/cli/program';
 import type { SecretName, SecretStore } from '../../src/configure/credentials';
@@ -29,10 +29,11 @@ export async function closeAll(): Promise<void> {
   await Promise.all(open.splice(0).map((x) => x.close().catch(() => undefined)));
 }
 
-export async function tdsServer(password = SQL_PASSWORD): Promise<TdsServer> {
+/** The TDS test server with the demo municipality. `logins` may be changed while it runs (a password changed in SQL Server). */
+export async function tdsServer(logins: Record<string, string> = { procapita_reader: SQL_PASSWORD }): Promise<TdsServer> {
   const db = openFixtureDatabase(demoFixture() as Parameters<typeof openFixtureDatabase>[0]);
   const tls = { key: readFileSync(join(CERTS, 'server.key')), cert: readFileSync(join(CERTS, 'server.crt')) };
-  const server = await startTdsServer({ db, logins: { procapita_reader: password }, tls });
+  const server = await startTdsServer({ db, logins, tls });
   open.push(server);
   return server;
 }
@@ -124,11 +125,12 @@ export function scriptedPrompts(script: Scripted[]): Prompts & { readonly screen
       screen.push(`> ${ok}`);
     }
   };
-  const pick = <T>(kind: string, message: string, choices: readonly Choice<T>[]): T => {
+  /** '' takes the default, as Enter does. */
+  const pick = <T>(kind: string, message: string, choices: readonly Choice<T>[], fallback?: T): T => {
     screen.push(`? ${message}`);
     for (const c of choices) screen.push(`  ${c.name}${c.description ? ` — ${c.description}` : ''}`);
     const a = next(kind, message);
-    const value = typeof a === 'function' ? a(choices as readonly Choice<unknown>[]) : a;
+    const value = typeof a === 'function' ? a(choices as readonly Choice<unknown>[]) : a === '' && fallback !== undefined ? fallback : a;
     const chosen = choices.find((c) => c.value === value || (typeof value === 'string' && typeof c.value !== 'string' && c.name === value));
     if (!chosen) throw new Error(`scripted answer ${String(value)} is not a choice of ${kind} "${message}": ${choices.map((c) => String(c.value)).join(', ')}`);
     screen.push(`  → ${chosen.name}`);
@@ -146,10 +148,10 @@ export function scriptedPrompts(script: Scripted[]): Prompts & { readonly screen
       screen.push(`? ${q.message} ${value ? 'yes' : 'no'}`);
       return value;
     },
-    select: async (q) => pick('select', q.message, q.choices),
+    select: async (q) => pick('select', q.message, q.choices, q.default),
     async search(q) {
       const shown = q.source(q.initialValue ?? '');
-      return pick('search', q.message, shown);
+      return pick('search', q.message, shown, q.default);
     },
     async checkbox(q) {
       throw new Error(`checkbox "${q.message}" is not scripted`);
@@ -181,6 +183,12 @@ export function stepContext(o: StepOptions = {}): { ctx: Context; prompts: Retur
   const prompts = scriptedPrompts([...(o.script ?? [])]);
   const store = o.store ?? memoryStore();
   const lang = o.lang ?? 'en';
+  // As setup does: an existing configuration file is the starting point.
+  const existing = o.existing
+    ? { text: `${JSON.stringify(o.existing, null, 2)}\n`, data: o.existing }
+    : o.configPath && existsSync(o.configPath)
+      ? { text: readFileSync(o.configPath, 'utf8'), data: JSON.parse(readFileSync(o.configPath, 'utf8')) as Draft }
+      : undefined;
   const ctx = createContext({
     io: {
       stdout: (t) => void (out += t),
@@ -190,6 +198,7 @@ export function stepContext(o: StepOptions = {}): { ctx: Context; prompts: Retur
       sleep: async () => undefined,
       random: () => 0.5,
       secrets: store,
+      platform: o.platform ?? 'linux',
       ...(o.exec ? { exec: o.exec } : {}),
     },
     lang,
@@ -201,7 +210,7 @@ export function stepContext(o: StepOptions = {}): { ctx: Context; prompts: Retur
     checks: { ...realChecks, ...o.checks },
     platform: o.platform ?? 'linux',
     program: { exePath: 'C:\\Program Files\\procapita-sync\\procapita-sync.exe' },
-    ...(o.existing ? { existing: { text: `${JSON.stringify(o.existing, null, 2)}\n`, data: o.existing } } : {}),
+    ...(existing ? { existing } : {}),
   });
   if (o.draft) ctx.draft = structuredClone(o.draft);
   if (o.rows) ctx.rows = o.rows;

@@ -12,6 +12,7 @@ import { AppError } from '../../src/errors';
 import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
 import { registerTask } from '../../src/schedule/windows';
 import { say, type Context } from '../context';
+import { isCancel } from '../prompts';
 import { cancelled, heading } from './shared';
 
 export interface WriteParts {
@@ -101,19 +102,30 @@ async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>
       if (!(err instanceof AppError)) throw err;
       say(ctx, `✗ ${err.message}`);
       if (ctx.answers.nonInteractive) throw new AppError(err.code, `${err.message} ${m.taskLater(ctx.configPath, task.time)}`);
-      const choice = await ctx.prompts.select<'password' | 'skip'>({
-        message: m.whatNow,
-        choices: [
-          { name: m.taskRetryPassword, value: 'password' },
-          { name: m.taskSkip, value: 'skip' },
-        ],
+      // The configuration and the secrets are written by now: Ctrl-C here skips the task, it cancels nothing.
+      const password = await askAgain(ctx, task.account).catch((e: unknown) => {
+        if (isCancel(e)) return undefined;
+        throw e;
       });
-      if (choice === 'skip') {
+      if (password === undefined) {
         say(ctx, `  ${m.taskSkipped(ctx.configPath, task.time)}`);
         return;
       }
-      const password = await ctx.prompts.password({ message: m.schedulePassword(task.account), validate: (v) => (v === '' ? m.required : true) });
       task = { ...task, password };
     }
   }
+}
+
+/** After a refused registration: the password again, or undefined to skip. */
+async function askAgain(ctx: Context, account: string): Promise<string | undefined> {
+  const m = ctx.m;
+  const choice = await ctx.prompts.select<'password' | 'skip'>({
+    message: m.whatNow,
+    choices: [
+      { name: m.taskRetryPassword, value: 'password' },
+      { name: m.taskSkip, value: 'skip' },
+    ],
+  });
+  if (choice === 'skip') return undefined;
+  return ctx.prompts.password({ message: m.schedulePassword(account), validate: (v) => (v === '' ? m.required : true) });
 }
