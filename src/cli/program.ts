@@ -18,6 +18,8 @@ import { credentialsCommand } from './credentials';
 import { todayInStockholm, type Io } from './io';
 import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
 import { registerSetup } from './setup';
+import { registerDoctor } from './doctor';
+import { addCredentialsTest } from './credentials-test';
 import { registerSchedule } from './schedule';
 
 export type { Io } from './io';
@@ -151,9 +153,10 @@ export function buildProgram(io: Io): Command {
     });
 
   // Commands that live in modules of their own register here, one line each.
-  credentialsCommand(program, io);
+  addCredentialsTest(credentialsCommand(program, io), io);
   registerSetup(program, io);
   registerSchedule(program, io);
+  registerDoctor(program, io);
 
   return program;
 }

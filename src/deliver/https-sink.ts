@@ -79,7 +79,8 @@ type Outcome =
   | { kind: 'identity' }
   | { kind: 'fail'; error: AppError };
 
-function networkOutcome(err: unknown, host: string): Outcome {
+/** A request that got no answer: a TLS or proxy failure that retrying cannot mend, or a network error worth retrying (named by its code). */
+export function networkOutcome(err: unknown, host: string): { kind: 'fail'; error: AppError } | { kind: 'retry'; why: string } {
   const { codes, messages } = errorChain(err);
   const text = `${codes} ${messages}`;
   const detail = untrustedBecause(text);
@@ -103,6 +104,17 @@ function networkOutcome(err: unknown, host: string): Outcome {
   }
   const code = /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(text)?.[1] ?? 'network error';
   return { kind: 'retry', why: code };
+}
+
+/**
+ * The service's answer to the API key, for uploads and pings alike: 401 an unknown key, 403 a key that may not import.
+ * `credentials` says where the key came from; without it, the message names both places the configuration allows.
+ */
+export function keyRefused(status: 401 | 403, target: Pick<HttpsTarget, 'apiKeyEnv'>, credentials?: Pick<Credentials, 'origin'>): AppError {
+  const origin = credentials?.origin?.('apiKey') ?? secretOrigin('apiKey', target.apiKeyEnv);
+  return status === 401
+    ? new AppError('accessDenied', `The upload service refused the API key (401). Check the key in ${origin}; it may have been rotated.`)
+    : new AppError('accessDenied', 'The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality\'s key.');
 }
 
 async function attempt(url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo): Promise<Outcome> {
@@ -146,9 +158,8 @@ async function attempt(url: string, dispatcher: Dispatcher, headers: Record<stri
   const rejected = (message: string) => ({ kind: 'fail' as const, error: new AppError('uploadRejected', message) });
   switch (status) {
     case 401:
-      return { kind: 'fail', error: new AppError('accessDenied', `The upload service refused the API key (401). Check the key in ${io.credentials.origin?.('apiKey') ?? secretOrigin('apiKey', target.apiKeyEnv)}; it may have been rotated.`) };
     case 403:
-      return { kind: 'fail', error: new AppError('accessDenied', 'The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality\'s key.') };
+      return { kind: 'fail', error: keyRefused(status, target, io.credentials) };
     case 400:
       return rejected(`The upload service rejected the request as malformed (400${typeof json.error === 'string' ? `: ${json.error}` : ''}). This is a bug in procapita-sync or the service: report it.`);
     case 409:

@@ -345,6 +345,35 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
   }
 }
 
+/**
+ * Connects, binds as the service account and reads email.ad.baseDn itself
+ * (one base-scope search): for `doctor` and the setup wizard. Throws the
+ * AppError a build would.
+ */
+export async function probeDirectory(ad: AdConfig, password: string): Promise<void> {
+  const endpoint = checkSettings(ad, password);
+  const ca = await trustedCas(ad.caFile, 'email.ad.caFile');
+  const ms = ad.timeoutSeconds * 1000;
+  const tlsOptions: tls.ConnectionOptions = { minVersion: 'TLSv1.2', ca };
+  const client = new Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });
+  let phase: Phase = 'connect';
+  try {
+    if (!endpoint.secure) {
+      phase = 'starttls';
+      const servername = isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {};
+      await within(client.startTLS({ ...tlsOptions, host: endpoint.host, ...servername }), ms, 'StartTLS');
+    }
+    phase = 'bind';
+    await client.bind(ad.bindDn, password);
+    phase = 'search';
+    await client.search(ad.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+  } catch (err) {
+    throw explainLdapError(err, ad, endpoint, phase, 0);
+  } finally {
+    await within(client.unbind(), 5000, 'unbind').catch(() => undefined);
+  }
+}
+
 // ---- Building the table --------------------------------------------------
 
 type Key = { readonly kind: 'guid' | 'pnr'; readonly normalized: string };

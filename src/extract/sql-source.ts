@@ -294,3 +294,27 @@ async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly 
   log('Reading ProCapita in one transaction at READ COMMITTED isolation: the database does not allow snapshot isolation (ALLOW_SNAPSHOT_ISOLATION is OFF).');
   return committed;
 }
+
+/**
+ * Connects and runs the schema check exactly as a run does before it reads,
+ * then rolls back and closes: for `doctor` and the setup wizard. Resolves with
+ * the isolation level a run would read at; throws the AppError a run would.
+ */
+export async function probeSqlSource(cfg: SqlSourceConfig, password: string, log: Log = () => undefined): Promise<'SNAPSHOT' | 'READ COMMITTED'> {
+  const queries = await loadQueries(cfg.queries);
+  const ca = cfg.caFile ? await trustedCas(cfg.caFile, 'source.caFile') : undefined;
+  const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
+  pool.on('error', () => undefined);
+  try {
+    await pool.connect().catch((err: unknown) => {
+      throw explainSqlError(err, cfg, 'connect');
+    });
+    const tx = await beginReadTransaction(pool, queries, addDays(new Date().toISOString().slice(0, 10), -HISTORY_DAYS), log).catch((err: unknown) => {
+      throw explainSqlError(err, cfg, 'checking the schema');
+    });
+    await tx.rollback().catch(() => undefined);
+    return tx.isolationLevel === sql.ISOLATION_LEVEL.SNAPSHOT ? 'SNAPSHOT' : 'READ COMMITTED';
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}

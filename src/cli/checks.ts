@@ -1,0 +1,290 @@
+/**
+ * The checks behind `doctor`, `credentials test` and the setup wizard. Each
+ * one tries the real thing the nightly run needs (log in to SQL Server and
+ * run the schema check, bind to the directory, ping the upload service,
+ * write in the folders) and says in one result whether it works and, when
+ * it does not, what to do. A check never throws; its text never holds a
+ * secret or a stack.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { fileErrorReason } from '../atomic-file';
+import type { Config, HttpsTargetConfig } from '../configure/config';
+import { credentialsFrom, describeSecret, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
+import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
+import { probeDirectory } from '../enrich/ad-mapping';
+import { AppError, ExitCode, type ExitCodeName } from '../errors';
+import { readFixture } from '../extract/fixture-source';
+import { probeSqlSource } from '../extract/sql-source';
+import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
+import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
+import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
+import type { Io } from './io';
+
+export interface CheckResult {
+  readonly ok: boolean;
+  /** What was checked; when it passed, what was found ("API key readable from environment variable X"). */
+  readonly label: string;
+  /** When it failed: what is wrong and what to do. Empty when it passed. */
+  readonly detail: string;
+  /** When it failed: the exit code a run would end with for the same cause. */
+  readonly code?: ExitCodeName;
+  /** The secret a secrets check is about. */
+  readonly secret?: SecretName;
+}
+
+/** One line: `✓ label` or `✗ label: detail`. */
+export function formatCheck(r: CheckResult): string {
+  return r.ok ? `✓ ${r.label}` : `✗ ${r.label}: ${r.detail}`;
+}
+
+const passed = (label: string): CheckResult => ({ ok: true, label, detail: '' });
+
+/** A failed check from whatever was thrown: an AppError's message and code as they are, anything else as a bug. */
+export function failed(label: string, err: unknown): CheckResult {
+  if (err instanceof AppError) return { ok: false, label, detail: err.message, code: err.code };
+  return { ok: false, label, detail: `unexpected error: ${(err as Error)?.message ?? String(err)}. This is a bug in procapita-sync; please report it.`, code: 'internal' };
+}
+
+/** "SQL password", "Directory (LDAP) bind password", …: a secret's name at the start of a line. */
+export const secretWords = (name: SecretName) => describeSecret(name).replace(/^./, (c) => c.toUpperCase());
+
+/** The secrets this configuration needs, in the order doctor lists them. */
+export function neededSecrets(config: Config): SecretName[] {
+  const needed: SecretName[] = [];
+  if (config.source.type === 'sql') needed.push('sqlPassword');
+  if (config.email.ad) needed.push('ldapPassword');
+  if (config.target?.type === 'https') {
+    needed.push('apiKey');
+    if (config.target.proxy?.user) needed.push('proxyPassword');
+  }
+  return needed;
+}
+
+/**
+ * Every secret the configuration needs can be read, where a run reads it: the
+ * environment variable the configuration names, when it is set, else the
+ * credential store. Only whether it is there: checkSql and the others try
+ * whether it works.
+ */
+export async function checkSecrets(config: Config, store: SecretStore, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+  const credentials = credentialsFrom(store, secretEnvNames(config), env, config.file ? { configPath: config.file } : {});
+  const results: CheckResult[] = [];
+  for (const name of neededSecrets(config)) {
+    try {
+      await credentials.get(name);
+      results.push({ ...passed(`${secretWords(name)} readable from ${credentials.origin!(name)}`), secret: name });
+    } catch (err) {
+      results.push({ ...failed(secretWords(name), err), secret: name });
+    }
+  }
+  return results;
+}
+
+/** Where SQL Server is, as messages name it. */
+export function sqlWhere(source: Extract<Config['source'], { type: 'sql' }>): string {
+  return `${source.instanceName ? `${source.host}\\${source.instanceName}` : `${source.host}:${source.port ?? 1433}`}, database ${source.database}`;
+}
+
+/**
+ * SQL Server: log in with the configured settings, read-only, and run the
+ * schema check a run makes before reading; nothing is read and the
+ * transaction is rolled back. A fixture source: the file reads.
+ */
+export async function checkSql(config: Config, credentials: Credentials): Promise<CheckResult> {
+  const source = config.source;
+  if (source.type === 'fixture') {
+    const label = `Fixture ${source.path}`;
+    try {
+      await readFixture(source.path);
+      return passed(`${label} readable`);
+    } catch (err) {
+      return failed(label, err);
+    }
+  }
+  const label = `SQL Server ${sqlWhere(source)}`;
+  try {
+    const isolation = await probeSqlSource(source, await credentials.get('sqlPassword'));
+    return passed(`${label}: login and schema check passed (reads at ${isolation} isolation)`);
+  } catch (err) {
+    return failed(label, err);
+  }
+}
+
+/** Active Directory, when the configuration has one: bind as the service account and read the base DN. */
+export async function checkLdap(config: Config, credentials: Credentials): Promise<CheckResult | undefined> {
+  const ad = config.email.ad;
+  if (!ad) return undefined;
+  const label = `Directory ${ad.url}`;
+  try {
+    await probeDirectory(ad, await credentials.get('ldapPassword'));
+    return passed(`${label}: bind as ${ad.bindDn} and read of ${ad.baseDn} passed`);
+  } catch (err) {
+    return failed(label, err);
+  }
+}
+
+/** The ping endpoint next to the snapshot endpoint (docs/upload-api.md): …/v1/snapshots → …/v1/ping. */
+export function pingUrl(target: { url: string }): string {
+  return new URL('ping', target.url.replace(/\/+$/, '')).href;
+}
+
+export interface PingOptions {
+  /** Send no API key when it cannot be read, and count any answer from the service as a pass: for testing the proxy alone. */
+  readonly proxyOnly?: boolean;
+}
+
+/**
+ * The upload service, for an https target: GET /v1/ping with the API key,
+ * the way an upload goes (the same proxy, CA file and timeouts). 200 passes;
+ * 401 and 403 are the key; no answer is the network, TLS or the proxy.
+ */
+export async function checkTarget(config: Config, credentials: Credentials, env: NodeJS.ProcessEnv, o: PingOptions = {}): Promise<CheckResult | undefined> {
+  const target = config.target;
+  if (target?.type !== 'https') return undefined;
+  const url = pingUrl(target);
+  const label = o.proxyOnly ? `Proxy ${target.proxy?.url ?? env.HTTPS_PROXY ?? env.https_proxy ?? '(none)'} to ${url}` : `Upload service ${url}`;
+  try {
+    const apiKey = o.proxyOnly ? await credentials.get('apiKey').catch(() => undefined) : await credentials.get('apiKey');
+    const status = await ping(target, url, apiKey, credentials, env);
+    if (o.proxyOnly) return passed(`${label}: the service answered through the proxy (HTTP ${status})`);
+    if (status === 200) return passed(`${label}: reachable, API key accepted`);
+    if (status === 401 || status === 403) throw keyRefused(status, target, credentials);
+    if (status === 429 || status >= 500) {
+      throw new AppError('uploadFailed', `The upload service answered the ping with HTTP ${status}: it is reachable but not working now. Try again later; if it lasts, ask the service's support.`);
+    }
+    throw new AppError('uploadRejected', `The upload service answered the ping with HTTP ${status}. Check target.url: it should be the service's snapshot endpoint, ending in /v1/snapshots (docs/upload-api.md).`);
+  } catch (err) {
+    return failed(label, err);
+  }
+}
+
+async function ping(target: HttpsTargetConfig, url: string, apiKey: string | undefined, credentials: Credentials, env: NodeJS.ProcessEnv): Promise<number> {
+  const dispatcher = await dispatcherFor(target, { env, credentials });
+  try {
+    const res = await request(url, {
+      method: 'GET',
+      dispatcher,
+      headers: { ...(apiKey !== undefined ? { authorization: `Bearer ${apiKey}` } : {}), 'user-agent': 'procapita-sync doctor' },
+      headersTimeout: target.headersTimeoutSeconds * 1000,
+      bodyTimeout: target.bodyTimeoutSeconds * 1000,
+    });
+    await res.body.dump();
+    return res.statusCode;
+  } catch (err) {
+    const host = new URL(url).host;
+    const outcome = networkOutcome(err, host);
+    if (outcome.kind === 'fail') throw outcome.error;
+    throw new AppError(
+      'uploadFailed',
+      `Cannot reach the upload service at ${host} (${outcome.why}). Check target.url, that this server may connect to it on its port (firewall; a proxy goes in target.proxy or HTTPS_PROXY), and that the service is up.`,
+    );
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The log folder and the state folder, and a directory target's folder: each
+ * exists or can be made, and a file can be written in it and removed again.
+ */
+export async function checkFolders(config: Config): Promise<CheckResult[]> {
+  const results = [await checkFolder('Log folder', config.logDir, 'logDir'), await checkFolder('State folder', config.stateDir, 'stateDir')];
+  if (config.target?.type === 'directory') results.push(await checkFolder('Snapshot folder', config.target.path, 'target.path'));
+  return results;
+}
+
+async function checkFolder(what: string, dir: string, setting: string): Promise<CheckResult> {
+  const label = `${what} ${dir}`;
+  const probe = join(dir, `.procapita-sync-doctor-${process.pid}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, 'procapita-sync doctor\n');
+    await rm(probe);
+    return passed(`${label} writable`);
+  } catch (err) {
+    await rm(probe, { force: true }).catch(() => undefined);
+    return failed(
+      label,
+      new AppError('outputFailed', `Cannot write in ${dir}: ${fileErrorReason(err)}. Give the account that runs procapita-sync write access to the folder, or set ${setting} in the configuration.`),
+    );
+  }
+}
+
+/** Last results that say nothing is wrong: success, ready, running, has not run yet. */
+const FINE_RESULTS = new Set([0, 0x41300, 0x41301, 0x41303]);
+/** Last results that are Windows refusing the account's logon. */
+const LOGON_RESULTS = new Set([0x80070569, 0x800710e0, 0x8007052e, 0x80070532, 0x80070533, 0x80070775, 0x800704dd]);
+
+/** A task's last result as the exit code doctor ends with: procapita-sync's own, access denied for a refused logon, else the setup. */
+function lastResultCode(result: number): ExitCodeName {
+  const own = (Object.keys(ExitCode) as ExitCodeName[]).find((name) => ExitCode[name] === result);
+  return own ?? (LOGON_RESULTS.has(result) ? 'accessDenied' : 'config');
+}
+
+const sameAccount = (a: string, b: string) => {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x === y || x.endsWith(`\\${y}`) || y.endsWith(`\\${x}`);
+};
+
+/** Whether `account` has "Log on as a batch job"; unknown whenever it cannot be read. Never throws. */
+async function batchLogonRight(account: string, io: Io): Promise<BatchLogonRight> {
+  try {
+    return parseBatchLogon(await (io.exec ?? execCommand)(batchLogonCommand(account)), account);
+  } catch {
+    return { state: 'unknown', why: 'PowerShell could not be run' };
+  }
+}
+
+/**
+ * The scheduled task (Windows Task Scheduler): registered, enabled, with the
+ * account's password stored, run as the account doctor runs as (whose
+ * secrets were checked above), and its last result; where it can be read,
+ * whether the account may log on as a batch job. Elsewhere: not applicable.
+ */
+export async function checkTask(io: Io, configPath = '<configuration file>'): Promise<CheckResult> {
+  if (!onWindows(io)) return passed('Scheduled task: not applicable here (Windows Task Scheduler)');
+  const label = `Scheduled task ${TASK_NAME}`;
+  let status: TaskStatus;
+  try {
+    status = await taskStatus(io);
+  } catch (err) {
+    return failed(label, err);
+  }
+  const install = `procapita-sync schedule install --config ${configPath}`;
+  if (!status.registered) {
+    return failed(label, new AppError('config', `not registered, so nothing runs at night. Register it as the account that stored the secrets: ${install} (or run procapita-sync setup).`));
+  }
+  const me = currentAccount(io.env);
+  const account = status.account ?? me;
+  const problems: { code: ExitCodeName; text: string }[] = [];
+  if (status.state === 'Disabled') problems.push({ code: 'config', text: `The task is disabled: enable it in Task Scheduler, or register it again (${install}).` });
+  if (status.logonType && status.logonType !== 'Password') {
+    problems.push({
+      code: 'accessDenied',
+      text: `The task does not store its account's password (LogonType ${status.logonType}), so it cannot read the secrets in Credential Manager. Register it again: ${install}`,
+    });
+  }
+  if (status.account && me && !sameAccount(status.account, me)) {
+    problems.push({
+      code: 'accessDenied',
+      text: `The task runs as ${status.account}, but doctor runs as ${me}: the secrets checked above are ${me}'s, and the task reads ${status.account}'s. Run doctor as ${status.account} (${runasHint(status.account).replace('setup', `doctor --config ${configPath}`)}).`,
+    });
+  }
+  const result = status.lastResult;
+  if (result !== undefined && !FINE_RESULTS.has(result)) {
+    problems.push({ code: lastResultCode(result), text: `The last run${status.lastRunTime ? ` (${status.lastRunTime})` : ''} ended with ${describeLastResult(result)}.` });
+  }
+  const right = account ? await batchLogonRight(account, io) : ({ state: 'unknown', why: 'the account is not known' } as const);
+  if (right.state === 'missing') {
+    problems.push({
+      code: 'accessDenied',
+      text: `${account} lacks the right "Log on as a batch job" on this server, so Task Scheduler cannot start the task. Grant it in Local Security Policy (Local Policies → User Rights Assignment) or by GPO.`,
+    });
+  }
+  if (problems.length > 0) return { ok: false, label, detail: problems.map((p) => p.text).join(' '), code: problems[0]!.code };
+  const last = result === undefined || result === 0x41303 ? 'has not run yet' : `last result ${describeLastResult(result)}`;
+  const batch = right.state === 'unknown' ? `"Log on as a batch job" could not be checked (${right.why})` : '"Log on as a batch job": granted';
+  return passed(`${label} registered, runs as ${account ?? 'an unknown account'}; ${last}; ${batch}`);
+}

@@ -1,0 +1,89 @@
+/**
+ * `credentials test NAME --config FILE`: tries the secret stored in the
+ * credential store where a run uses it, so that a scripted rotation
+ * (`credentials set`, then `credentials test`) knows at once whether the new
+ * value works. sqlPassword logs in to SQL Server and runs the schema check,
+ * ldapPassword binds to the directory, apiKey pings the upload service,
+ * proxyPassword reaches the service through the proxy. One line, as doctor
+ * prints it; the exit code is the check's.
+ */
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../configure/config';
+import { describeSecret, keytarStore, SECRET_ENV_KEYS, SECRET_NAMES, secretEnvNames, storeEntry, isSecretName, type Credentials, type SecretName } from '../configure/credentials';
+import { AppError } from '../errors';
+import { checkLdap, checkSql, checkTarget, failed, formatCheck, neededSecrets, secretWords, type CheckResult } from './checks';
+import type { Io } from './io';
+import { credentialsFor } from './run';
+
+/** Credentials that take `name` from the store alone (the value under test), and every other secret as a run does. */
+function storedOnly(name: SecretName, config: Config, io: Io): Credentials {
+  const usual = credentialsFor(config, io);
+  const store = io.secrets ?? keytarStore();
+  return {
+    origin: (n) => (n === name ? storeEntry(n) : (usual.origin?.(n) ?? storeEntry(n))),
+    async get(n) {
+      if (n !== name) return usual.get(n);
+      const value = await store.get(n);
+      if (value === undefined || value === '') {
+        throw new AppError('accessDenied', `No ${describeSecret(n)} is stored in ${storeEntry(n)}. Store it with \`procapita-sync credentials set ${n} --config ${config.file ?? '<configuration file>'}\`.`);
+      }
+      return value;
+    },
+  };
+}
+
+/** Tries the stored secret with the check that uses it. */
+export async function testStoredSecret(name: SecretName, config: Config, io: Io): Promise<CheckResult> {
+  const credentials = storedOnly(name, config, io);
+  let result: CheckResult | undefined;
+  try {
+    switch (name) {
+      case 'sqlPassword':
+        result = await checkSql(config, credentials);
+        break;
+      case 'ldapPassword':
+        result = await checkLdap(config, credentials);
+        break;
+      case 'apiKey':
+        result = await checkTarget(config, credentials, io.env);
+        break;
+      case 'proxyPassword':
+        result = await checkTarget(config, credentials, io.env, { proxyOnly: true });
+        break;
+    }
+  } catch (err) {
+    result = failed(secretWords(name), err);
+  }
+  return result ?? failed(secretWords(name), new AppError('internal', `No check for the ${describeSecret(name)}.`));
+}
+
+export async function credentialsTest(nameText: string, configPath: string, io: Io): Promise<void> {
+  if (!isSecretName(nameText)) {
+    // Not echoed: it may be a value typed in the wrong place.
+    throw new AppError('usage', `That is not the name of a secret. The names are: ${SECRET_NAMES.join(', ')}.`);
+  }
+  const name = nameText;
+  const config = await loadConfig(configPath);
+  if (!neededSecrets(config).includes(name)) {
+    throw new AppError('usage', `The configuration ${configPath} does not use the ${describeSecret(name)}, so there is nothing to test it against.`);
+  }
+  const result = await testStoredSecret(name, config, io);
+  io.stdout(`${formatCheck(result)}\n`);
+  const variable = secretEnvNames(config)[name];
+  if (variable && io.env[variable]) {
+    io.stdout(`Note: environment variable ${variable} (${SECRET_ENV_KEYS[name]}) is set, and a run uses it instead of the stored value while it is.\n`);
+  }
+  if (!result.ok) throw new AppError(result.code ?? 'internal', `The stored ${describeSecret(name)} did not pass the test (see above).`);
+}
+
+/** Adds `test` to the `credentials` command (src/cli/credentials.ts). */
+export function addCredentialsTest(credentials: Command, io: Io): void {
+  credentials
+    .command('test')
+    .description('try a stored secret where it is used: sqlPassword logs in to SQL Server, ldapPassword binds to the directory, apiKey pings the upload service, proxyPassword reaches it through the proxy')
+    .argument('<name>', SECRET_NAMES.join(' | '))
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .action(async (name: string, opts: { config: string }) => {
+      await credentialsTest(name, opts.config, io);
+    });
+}

@@ -1,0 +1,86 @@
+/**
+ * `doctor --config FILE`: every check the nightly run depends on, one line
+ * each, ✓ or ✗ with what to do. The exit code is 0 only when all pass;
+ * otherwise it is the exit code of the first failed check, the one a run
+ * would end with for the same cause.
+ */
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../configure/config';
+import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
+import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
+import { checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import type { Io } from './io';
+import { credentialsFor } from './run';
+
+/** A check that needs a secret that could not be read is not tried: the secret's own line says what to do. */
+function withoutSecret(label: string, secret: SecretName): CheckResult {
+  return { ok: false, label, detail: `not checked without the ${describeSecret(secret)} (see above).`, code: 'accessDenied' };
+}
+
+/** Runs the checks in the issue's order and writes each line as soon as it is known. */
+export async function runDoctor(configPath: string, io: Io): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const show = (r: CheckResult | undefined) => {
+    if (!r) return;
+    results.push(r);
+    io.stdout(`${formatCheck(r)}\n`);
+  };
+
+  let config: Config | undefined;
+  const configLabel = `Configuration ${configPath}`;
+  try {
+    config = await loadConfig(configPath);
+    show({ ok: true, label: `${configLabel} is valid`, detail: '' });
+  } catch (err) {
+    const r = failed(configLabel, err);
+    // loadConfig's messages begin with the file's name, which the label already gives.
+    show({ ...r, detail: r.detail.replace(`Configuration ${configPath}: `, '') });
+  }
+  if (!config) {
+    io.stdout('– Secrets, SQL Server, directory, upload service and folders: not checked, they need a valid configuration.\n');
+    show(await checkTask(io, configPath));
+    return results;
+  }
+
+  const secrets = await checkSecrets(config, io.secrets ?? keytarStore(), io.env);
+  secrets.forEach(show);
+  const unreadable = new Set(secrets.filter((r) => !r.ok).map((r) => r.secret));
+  const credentials = credentialsFor(config, io);
+
+  if (config.source.type === 'sql' && unreadable.has('sqlPassword')) {
+    show(withoutSecret(`SQL Server ${sqlWhere(config.source)}`, 'sqlPassword'));
+  } else show(await checkSql(config, credentials));
+
+  if (config.email.ad && unreadable.has('ldapPassword')) show(withoutSecret(`Directory ${config.email.ad.url}`, 'ldapPassword'));
+  else show(await checkLdap(config, credentials));
+
+  if (config.target?.type === 'https' && (unreadable.has('apiKey') || unreadable.has('proxyPassword'))) {
+    show(withoutSecret(`Upload service ${pingUrl(config.target)}`, unreadable.has('apiKey') ? 'apiKey' : 'proxyPassword'));
+  } else show(await checkTarget(config, credentials, io.env));
+
+  show(await checkTask(io, configPath));
+  (await checkFolders(config)).forEach(show);
+  return results;
+}
+
+export async function doctor(configPath: string, io: Io): Promise<void> {
+  const results = await runDoctor(configPath, io);
+  const failures = results.filter((r) => !r.ok);
+  const first = failures[0];
+  if (!first) {
+    io.stdout(`All ${results.length} checks passed.\n`);
+    return;
+  }
+  const code = first.code ?? 'internal';
+  throw new AppError(code, `${failures.length} of ${results.length} checks failed. Exit code ${ExitCode[code]} is the first one's: ${EXIT_CODE_MEANINGS[code]}.`);
+}
+
+export function registerDoctor(program: Command, io: Io): void {
+  program
+    .command('doctor')
+    .description('check the configuration, the secrets, SQL Server, the directory, the upload service, the scheduled task and the folders')
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .action(async (opts: { config: string }) => {
+      await doctor(opts.config, io);
+    });
+}
