@@ -157,6 +157,12 @@ export function createContext(o: ContextOptions): Context {
 
 export const say = (ctx: Pick<Context, 'io'>, text = ''): void => ctx.io.stdout(`${text}\n`);
 
+/** The credential store's name, in the wizard's language. */
+export const storeName = (ctx: Pick<Context, 'm' | 'platform'>): string => (ctx.platform === 'win32' || ctx.platform === 'darwin' ? ctx.m.store[ctx.platform] : ctx.m.store.other);
+
+/** Where one secret is kept: the store, the service and the account. */
+export const storeEntry = (ctx: Pick<Context, 'm' | 'platform'>, name: SecretName): string => ctx.m.storeEntry(storeName(ctx), name);
+
 // ---- Asking -----------------------------------------------------------------
 
 export interface AskOptions<T> {

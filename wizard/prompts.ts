@@ -2,12 +2,15 @@
  * The questions the wizard asks, as an interface: the real one is
  * @inquirer/prompts, tests put a scripted one in its place.
  */
+import { styleText } from 'node:util';
 import { checkbox, confirm, input, password, search, select } from '@inquirer/prompts';
 
 export interface Choice<T> {
   readonly name: string;
   readonly value: T;
   readonly description?: string;
+  /** Shown on the answered line instead of the name. */
+  readonly short?: string;
   /** Shown but not pickable; a string says why. */
   readonly disabled?: boolean | string;
 }
@@ -27,18 +30,33 @@ export interface Prompts {
 
 const strip = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** The real prompts, in the terminal. */
-export function inquirerPrompts(): Prompts {
+/** The prompts' own words, from the message catalogue: yes and no, and the key hints under a list. */
+export interface PromptWords {
+  readonly yes: string;
+  readonly no: string;
+  readonly yesNoError: (yes: string, no: string) => string;
+  readonly keyActions: Readonly<Record<string, string>>;
+}
+
+/** The real prompts, in the terminal, in the catalogue's language where inquirer lets us. */
+export function inquirerPrompts(words?: PromptWords): Prompts {
+  const keysHelpTip = words
+    ? (keys: [string, string][]) => keys.map(([key, action]) => `${styleText('bold', key)} ${styleText('dim', words.keyActions[action] ?? action)}`).join(styleText('dim', ' • '))
+    : undefined;
+  const listTheme = keysHelpTip ? { style: { keysHelpTip } } : undefined;
+  const confirmTheme = words ? { keywords: { yes: words.yes, no: words.no, error: (k: { yes: string; no: string }) => words.yesNoError(k.yes, k.no) } } : undefined;
   return {
     input: (q) => input(strip({ message: q.message, default: q.default, validate: q.validate })),
-    password: (q) => password(strip({ message: q.message, mask: '*', validate: q.validate })),
-    confirm: (q) => confirm(strip({ message: q.message, default: q.default })),
+    password: (q) => password(strip({ message: q.message, mask: '*', validate: q.validate, theme: listTheme })),
+    confirm: (q) => confirm(strip({ message: q.message, default: q.default, theme: confirmTheme })),
     select: <T>(q: { message: string; choices: readonly Choice<T>[]; default?: T }) =>
-      select<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), default: q.default, pageSize: 12, loop: false })),
+      select<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), default: q.default, pageSize: 12, loop: false, theme: listTheme })),
     search: <T>(q: { message: string; source: (term: string) => readonly Choice<T>[]; default?: T; initialValue?: string; pageSize?: number }) =>
-      search<T>(strip({ message: q.message, source: (term: string | undefined) => q.source(term ?? ''), default: q.default, initialValue: q.initialValue, pageSize: q.pageSize ?? 15 })),
+      search<T>(
+        strip({ message: q.message, source: (term: string | undefined) => q.source(term ?? '').map((c) => strip({ ...c })), default: q.default, initialValue: q.initialValue, pageSize: q.pageSize ?? 15, theme: listTheme }),
+      ),
     checkbox: <T>(q: { message: string; choices: readonly (Choice<T> & { checked?: boolean })[]; pageSize?: number }) =>
-      checkbox<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), pageSize: q.pageSize ?? 15, loop: false })),
+      checkbox<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), pageSize: q.pageSize ?? 15, loop: false, theme: listTheme })),
   };
 }
 

@@ -65,11 +65,12 @@ export function registerSetup(program: Command, io: Io): void {
     const platform = io.platform ?? process.platform;
     const configPath = resolve(opts.config ?? defaultConfigPath(platform, io.env));
     const existing = await readExisting(configPath);
+    const m = messagesFor(opts.lang);
     const ctx = createContext({
       io,
       lang: opts.lang,
-      m: messagesFor(opts.lang),
-      prompts: inquirerPrompts(),
+      m,
+      prompts: inquirerPrompts(m),
       answers,
       configPath,
       syncDate: todayInStockholm(io.now()),

@@ -27,7 +27,7 @@ async function until(text: string): Promise<void> {
 /** A step context with the real prompts. */
 function real(o: Parameters<typeof stepContext>[0] = {}) {
   const made = stepContext(o);
-  made.ctx = { ...made.ctx, prompts: inquirerPrompts() };
+  made.ctx = { ...made.ctx, prompts: inquirerPrompts(made.ctx.m) };
   return made;
 }
 
@@ -35,11 +35,11 @@ describe('the real prompts', () => {
   it('privacy: yes/no questions with their defaults, in Swedish', async () => {
     const { ctx } = real({ lang: 'sv' });
     const done = privacyStep(ctx);
-    expect(screen.getScreen()).toBe('? Exportera personnummer? (y/N)');
+    expect(screen.getScreen()).toBe('? Exportera personnummer? (j/N)');
     screen.keypress('enter');
     await screen.next();
-    expect(screen.getScreen()).toBe('? Utelämna personer som saknar e-postadress? (y/N)');
-    screen.type('y');
+    expect(screen.getScreen()).toBe('? Utelämna personer som saknar e-postadress? (j/N)');
+    screen.type('ja');
     screen.keypress('enter');
     await done;
     expect(ctx.draft).toEqual({ export: { personalNumber: false }, email: { requireEmail: true } });

@@ -33,6 +33,14 @@ export const en = {
   notAttribute: 'An attribute name: letters, digits and hyphens.',
   caFile: 'CA certificate file (PEM)',
   secretName: { sqlPassword: 'SQL password', apiKey: 'API key', ldapPassword: 'directory bind password', proxyPassword: 'proxy password' },
+  /** The credential store by platform: win32, darwin, and the rest. */
+  store: { win32: 'Windows Credential Manager', darwin: 'the macOS Keychain', other: 'the Secret Service keyring' },
+  storeEntry: (store: string, account: string) => `${store} (service procapita-sync, account ${account})`,
+  // The prompts' own words: what a yes/no question takes and shows, and the key hints under a list.
+  yes: 'yes',
+  no: 'no',
+  yesNoError: (yes: string, no: string) => `Answer ${yes} or ${no}.`,
+  keyActions: { navigate: 'navigate', select: 'select', submit: 'submit', 'toggle visibility': 'show or hide' } as Record<string, string>,
 
   // 1. SQL Server
   sqlTitle: 'SQL Server (ProCapita)',
@@ -61,6 +69,8 @@ export const en = {
   schoolsHelp: 'Type to search by code, name or form. Enter ticks or unticks the school under the cursor; pick "Done" at the top when finished.',
   schoolsPrompt: 'Schools to deliver',
   schoolsDone: (n: number) => `Done (${n} selected)`,
+  schoolTicked: (school: string) => `${school}: ticked`,
+  schoolUnticked: (school: string) => `${school}: unticked`,
   students: (n: number) => plural(n, 'student', 'students'),
   notActive: 'not active today',
   schoolDates: (unit: string, form: string) => `school unit ${unit}; school form ${form}`,

@@ -36,6 +36,12 @@ export const sv: Messages = {
   notAttribute: 'Ett attributnamn: bokstäver, siffror och bindestreck.',
   caFile: 'Fil med CA-certifikat (PEM)',
   secretName: { sqlPassword: 'SQL-lösenordet', apiKey: 'API-nyckeln', ldapPassword: 'lösenordet för katalogkontot', proxyPassword: 'proxylösenordet' },
+  store: { win32: 'Windows autentiseringshanterare (Credential Manager)', darwin: 'nyckelringen i macOS', other: 'nyckelringen (Secret Service)' },
+  storeEntry: (store: string, account: string) => `${store} (tjänst procapita-sync, konto ${account})`,
+  yes: 'ja',
+  no: 'nej',
+  yesNoError: (yes: string, no: string) => `Svara ${yes} eller ${no}.`,
+  keyActions: { navigate: 'flytta', select: 'välj', submit: 'svara', 'toggle visibility': 'visa eller dölj' },
 
   // 1. SQL Server
   sqlTitle: 'SQL Server (ProCapita)',
@@ -64,6 +70,8 @@ export const sv: Messages = {
   schoolsHelp: 'Skriv för att söka på kod, namn eller skolform. Enter markerar eller avmarkerar skolan under markören; välj "Klar" överst när du är färdig.',
   schoolsPrompt: 'Skolor som ska levereras',
   schoolsDone: (n: number) => `Klar (${n} valda)`,
+  schoolTicked: (school: string) => `${school}: markerad`,
+  schoolUnticked: (school: string) => `${school}: avmarkerad`,
   students: (n: number) => antal(n, 'elev', 'elever'),
   notActive: 'inte aktiv i dag',
   schoolDates: (unit: string, form: string) => `skolenhet ${unit}; skolform ${form}`,
@@ -156,7 +164,7 @@ export const sv: Messages = {
   scheduleExplainWindows: (account: string) =>
     `Synkroniseringen körs som en schemalagd aktivitet, varje dag. Lösenorden och nyckeln sparas i Windows autentiseringshanterare, som är personlig: aktiviteten kan bara läsa dem när den körs som kontot som sparade dem, ${account} (som kör den här guiden), och med kontots Windows-lösenord sparat i aktiviteten. En aktivitet som körs som ett annat konto, eller utan sparat lösenord, kan inte läsa dem.`,
   scheduleExplainOther: (account: string) =>
-    `Här finns ingen Schemaläggaren: i sista steget skriver guiden ut en systemd-timer och en cron-rad för den nattliga körningen, att installera som ${account}, vars nyckelring har lösenorden.`,
+    `Här finns ingen Schemaläggare (Task Scheduler): i sista steget skriver guiden ut en systemd-timer och en cron-rad för den nattliga körningen, att installera som ${account}, vars nyckelring har lösenorden.`,
   scheduleTime: 'Tid för den nattliga körningen (TT:MM)',
   scheduleAccount: 'Konto som aktiviteten körs som',
   scheduleOtherAccount: (other: string, current: string, runas: string) =>

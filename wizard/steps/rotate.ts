@@ -6,10 +6,10 @@
  */
 import { neededSecrets } from '../../src/cli/checks';
 import type { CheckResult } from '../../src/cli/checks';
-import { secretEnvNames, storeEntry, type SecretName } from '../../src/configure/credentials';
+import { secretEnvNames, type SecretName } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
-import { ask, askSecret, draftConfig, say, wizardCredentials, type Context } from '../context';
+import { ask, askSecret, draftConfig, say, storeEntry, wizardCredentials, type Context } from '../context';
 import { cancelled } from './shared';
 
 export const SECRET_KEYS: Record<SecretName, AnswerKey> = {
@@ -54,7 +54,7 @@ export async function rotateStep(ctx: Context): Promise<void> {
     if (result?.ok) {
       say(ctx, `  ✓ ${result.label}`);
       await ctx.store.set(name, value);
-      say(ctx, `✓ ${m.rotateOk(m.secretName[name], storeEntry(name, ctx.platform))}`);
+      say(ctx, `✓ ${m.rotateOk(m.secretName[name], storeEntry(ctx, name))}`);
       const variable = secretEnvNames(config)[name];
       if (variable) say(ctx, `  ! ${m.rotateEnvWins(m.secretName[name], variable)}`);
       return;

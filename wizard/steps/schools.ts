@@ -72,6 +72,8 @@ async function pick(ctx: Context, overview: readonly SchoolFormOverview[]): Prom
           done,
           ...matches.map((s) => ({
             name: schoolLabel(ctx, s, picked.has(keyOf(s))),
+            // What the answered line shows: what Enter did.
+            short: (picked.has(keyOf(s)) ? m.schoolUnticked : m.schoolTicked)(`${s.unitCode} ${s.schoolForm} ${s.name}`),
             value: keyOf(s),
             description: m.schoolDates(formatRange(s.unitStart, s.unitEnd), formatRange(s.formStart, s.formEnd)),
           })),

@@ -6,12 +6,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomically } from '../../src/atomic-file';
 import { parseConfig } from '../../src/configure/config';
-import { storeEntry, storeLabel, type SecretName } from '../../src/configure/credentials';
+import type { SecretName } from '../../src/configure/credentials';
 import { writeMappingTable } from '../../src/enrich/mapping-table';
 import { AppError } from '../../src/errors';
 import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
 import { registerTask } from '../../src/schedule/windows';
-import { say, type Context } from '../context';
+import { say, storeEntry, storeName, type Context } from '../context';
 import { isCancel } from '../prompts';
 import { cancelled, heading } from './shared';
 
@@ -40,7 +40,7 @@ export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<
 
   say(ctx, m.writePlan);
   if (parts.config) say(ctx, `  ${changed ? m.planConfig(ctx.configPath) : m.planConfigUnchanged(ctx.configPath)}`);
-  if (secrets.length > 0) say(ctx, `  ${m.planSecrets(secrets.map(([name]) => m.secretName[name]).join(', '), storeLabel(ctx.platform))}`);
+  if (secrets.length > 0) say(ctx, `  ${m.planSecrets(secrets.map(([name]) => m.secretName[name]).join(', '), storeName(ctx))}`);
   if (parts.config && ctx.mapping) say(ctx, `  ${m.planMapping(ctx.mapping.table.length, ctx.mapping.file)}`);
   if (task?.register) say(ctx, `  ${m.planTask(task.time, task.account)}`);
   else if (task) say(ctx, `  ${ctx.platform === 'win32' ? m.planNoTask : m.planTimer(task.time)}`);
@@ -51,7 +51,7 @@ export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<
 
   for (const [name, value] of secrets) {
     await ctx.store.set(name, value);
-    say(ctx, `✓ ${m.storedSecret(m.secretName[name], storeEntry(name, ctx.platform))}`);
+    say(ctx, `✓ ${m.storedSecret(m.secretName[name], storeEntry(ctx, name))}`);
   }
   if (parts.config && ctx.mapping) {
     await writeMappingTable(ctx.mapping.file, ctx.mapping.table);

@@ -1,0 +1,300 @@
+/**
+ * The real wizard in a real pseudo-terminal (tmux), as an admin runs it:
+ * `node --import tsx src/cli/main.ts setup --config …` against the TDS test
+ * server, the reference receiver and slapd, with the secrets going into a
+ * real GNOME Keyring on a D-Bus session of its own. Keys go in with
+ * send-keys; what the terminal shows comes back with capture-pane. The first
+ * run's transcript is saved to test/wizard/transcript.txt.
+ *
+ * Needs tmux, gnome-keyring, dbus and slapd (test/run-all.sh installs them).
+ * Without tmux the test is skipped locally and fails under CI=true.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linuxSchedule, taskXml } from '../../src/schedule/task';
+import { currentRuntime, programFor } from '../../src/schedule/windows';
+import { keyring, type Keyring } from '../credentials/keyring';
+import { seedUsers, startSlapd, stopDirectories, type Directory } from '../ldap/directories';
+import type { Receiver } from '../receiver/receiver';
+import { demoFixture, ROOT, tempDir } from '../support/cli';
+import type { TdsServer } from '../tds/server';
+import { API_KEY, CA_FILE, closeAll, receiver, SQL_PASSWORD, tdsServer } from './support';
+import { hasTmux, openPane, type Pane } from './tmux';
+
+const TMUX = hasTmux();
+const CI = process.env.CI === 'true';
+const OU = 'ou=WizardE2E,dc=test,dc=local';
+const NEW_PASSWORD = 'Nytt-lösen 2027?';
+const TRANSCRIPT = join(ROOT, 'test/wizard/transcript.txt');
+
+it.runIf(!TMUX && CI)('tmux is installed (CI=true: the end-to-end wizard test never skips)', () => {
+  throw new Error('tmux is not installed, so the wizard cannot be driven in a pseudo-terminal. Install the Debian package tmux (test/run-all.sh does).');
+});
+
+describe.skipIf(!TMUX)('the wizard in a pseudo-terminal', () => {
+  const logins = { procapita_reader: SQL_PASSWORD };
+  let sql: TdsServer;
+  let rec: Receiver;
+  let slapd: Directory;
+  let ring: Keyring;
+  let dir: string;
+  let configPath: string;
+  const panes: Pane[] = [];
+
+  beforeAll(async () => {
+    sql = await tdsServer(logins);
+    rec = await receiver();
+    slapd = await startSlapd();
+    // Two of the demo's pupils have no address in ProCapita; the directory has them, keyed by personnummer.
+    const person = (given: string) => demoFixture().person!.find((p) => p.given_name === given)!;
+    await seedUsers(
+      slapd,
+      [
+        { cn: 'Sara Nystrom', givenName: 'Sara', sn: 'Nyström', key: person('Sara').personal_number as string, mail: 'sara.nystrom@skola.test.local' },
+        { cn: 'Maja Carlsson', givenName: 'Maja', sn: 'Carlsson', key: person('Maja').personal_number as string, mail: 'maja.carlsson@skola.test.local' },
+        { cn: 'Ebba Olsson', givenName: 'Ebba', sn: 'Olsson', key: person('Ebba').personal_number as string, mail: 'ebba.olsson@skola.test.local', disabled: true },
+      ],
+      OU,
+    );
+    ring = keyring();
+    dir = tempDir('procapita-sync-wizard-e2e-');
+    configPath = join(dir, 'procapita-sync', 'config.json');
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const pane of panes) pane.close();
+    await closeAll();
+    await stopDirectories();
+  });
+
+  /**
+   * A shell script that runs the CLI on a fresh D-Bus session with the test
+   * keyring unlocked, then says how it ended and waits (so the pane stays to
+   * be read). The keyring's folders are those of keyring() in
+   * test/credentials/keyring.ts, so that ring.run() reads the same keyring.
+   */
+  function session(args: readonly string[]): Pane {
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const script = join(dir, `session-${panes.length}.sh`);
+    writeFileSync(
+      script,
+      [
+        'set -u',
+        `cd ${quote(ROOT)}`,
+        `export HOME=${quote(ring.dir)} XDG_DATA_HOME=${quote(join(ring.dir, 'data'))} XDG_CONFIG_HOME=${quote(join(ring.dir, 'config'))}`,
+        `export XDG_CACHE_HOME=${quote(join(ring.dir, 'cache'))} XDG_RUNTIME_DIR=${quote(join(ring.dir, 'run'))} TEST_KEYRING_UNLOCK=keyring-unlock-password`,
+        'unset DBUS_SESSION_BUS_ADDRESS DISPLAY HTTPS_PROXY https_proxy HTTP_PROXY http_proxy NO_PROXY no_proxy',
+        // dbus-daemon's own notices go to a file; the wizard's standard error (fd 3) to the terminal.
+        `dbus-run-session -- bash -c ${quote('printf %s "$TEST_KEYRING_UNLOCK" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; unset TEST_KEYRING_UNLOCK; exec "$@" 2>&3 3>&-')} session node --import tsx src/cli/main.ts ${args.map(quote).join(' ')} 3>&2 2>>${quote(join(dir, 'dbus.log'))}`,
+        'echo "[exit $?]"',
+        'exec sleep 3600',
+      ].join('\n'),
+    );
+    const pane = openPane(`bash ${quote(script)}`);
+    panes.push(pane);
+    return pane;
+  }
+
+  /** What the keyring holds, read by keytarStore() in a process on the keyring's own session. */
+  async function stored(): Promise<Record<string, string | undefined>> {
+    const r = await ring.run(['node', '--import', 'tsx', join(ROOT, 'test/credentials/store-script.ts'), 'get:sqlPassword', 'get:ldapPassword', 'get:apiKey', 'get:proxyPassword']);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { op: string; ok: boolean; value?: string });
+    for (const l of lines) expect(l.ok).toBe(true);
+    return Object.fromEntries(lines.map((l) => [l.op.slice(4), l.value]));
+  }
+
+  it('first run: every step answered in the terminal, tested, and written: configuration, keyring, mapping table, timer', async () => {
+    const pane = session(['setup', '--config', configPath]);
+    const enter = (text?: string) => {
+      if (text !== undefined) pane.type(text);
+      pane.press('Enter');
+    };
+
+    // 1. SQL Server, with a wrong password first: the cause is shown and only the password is asked again.
+    await pane.waitFor('? SQL Servers värdnamn eller adress');
+    enter('127.0.0.1');
+    await pane.waitFor('? Namngiven instans');
+    enter();
+    await pane.waitFor('? TCP-port');
+    enter(String(sql.port));
+    await pane.waitFor('? Databas');
+    enter('ProCapita');
+    await pane.waitFor('? SQL-inloggning');
+    enter('procapita_reader');
+    await pane.waitFor('? Lösenord för procapita_reader');
+    enter('fel-lösenord');
+    await pane.waitFor('? Kryptering');
+    enter();
+    await pane.waitFor('? Hur ska SQL Servers certifikat kontrolleras?');
+    pane.press('Down');
+    enter();
+    await pane.waitFor('? Fil med CA-certifikat');
+    enter(CA_FILE);
+    await pane.waitFor('refused the login');
+    await pane.waitFor('? Hur vill du göra?');
+    pane.press('Down', 'Down', 'Down', 'Down', 'Down'); // Försök igen, värd, instans eller port, databas, SQL-inloggning, lösenord
+    enter();
+    await pane.waitFor('Lösenord för procapita_reader', 2); // answered once (✔), asked again (?)
+    enter(SQL_PASSWORD);
+    await pane.waitFor('✓ ProCapita är läst: 4 skolenheter, 40 personer.');
+
+    // 2. Schools: search, tick with Enter, search again, tick, "Klar".
+    await pane.waitFor('Klar (0 valda)');
+    pane.type('björk');
+    await pane.waitFor('? Skolor som ska levereras björk');
+    pane.press('Down', 'Down');
+    enter();
+    await pane.waitFor('Klar (1 valda)');
+    pane.press('BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace');
+    pane.type('ekdal');
+    await pane.waitFor('? Skolor som ska levereras ekdal');
+    pane.press('Down');
+    enter();
+    await pane.waitFor('Klar (2 valda)');
+    pane.press('Up');
+    enter();
+    await pane.waitFor('✓ 2 skolformer valda'); // students today: the run's date is the real one
+
+    // 3. Teaching groups: PORTAL. 4. Privacy: the defaults.
+    await pane.waitFor('? Vilka aktiviteter?');
+    enter();
+    await pane.waitFor('? Exportera personnummer?');
+    enter();
+    await pane.waitFor('? Utelämna personer som saknar e-postadress?');
+    enter();
+
+    // 5. E-mail addresses from the directory: built now, with the quality report.
+    await pane.waitFor('? Var kommer e-postadresserna ifrån?');
+    pane.press('Down', 'Down');
+    enter();
+    await pane.waitFor('? Katalogserver');
+    enter(slapd.ldapsUrl);
+    await pane.waitFor('? Katalogens CA-certifikat');
+    enter(CA_FILE);
+    await pane.waitFor('? Konto för inloggning i katalogen');
+    enter(slapd.bindDn);
+    await pane.waitFor(`? Lösenord för ${slapd.bindDn}`);
+    enter(slapd.bindPassword);
+    await pane.waitFor('? Sökbas');
+    enter(OU);
+    await pane.waitFor('? Filter');
+    enter('(objectClass=user)');
+    await pane.waitFor('? Attribut som innehåller');
+    enter();
+    await pane.waitFor('? Var mappningstabellen ska sparas');
+    enter();
+    await pane.waitFor('✓ mappningstabellen har 2 rader');
+
+    // 6. Target: the ping with the key.
+    await pane.waitFor('? Adress för uppladdning');
+    enter(rec.url);
+    await pane.waitFor('? API-nyckel');
+    enter(API_KEY);
+    await pane.waitFor('? Når den här servern internet via en proxy?');
+    enter();
+    await pane.waitFor('? Extra CA-certifikat');
+    enter(CA_FILE);
+    await pane.waitFor('reachable, API key accepted');
+
+    // 7. Preview, 8. Schedule, 9. Write.
+    await pane.waitFor('? Ser det här rätt ut?');
+    enter();
+    await pane.waitFor('? Tid för den nattliga körningen');
+    enter();
+    await pane.waitFor('? Skriva detta?');
+    enter();
+    await pane.waitFor('[exit 0]', 1, 60_000);
+
+    const transcript = pane.transcript();
+    const mappingFile = join(dir, 'procapita-sync', 'email-mapping.csv');
+    // The configuration, exactly.
+    expect(readFileSync(configPath, 'utf8')).toBe(
+      `${JSON.stringify(
+        {
+          source: { type: 'sql', host: '127.0.0.1', port: sql.port, database: 'ProCapita', user: 'procapita_reader', encrypt: true, trustServerCertificate: false, caFile: CA_FILE },
+          schools: [
+            { unitCode: 'BJSK', schoolForm: 'GR' },
+            { unitCode: 'EKGY', schoolForm: 'GY' },
+          ],
+          teachingGroups: { select: 'notesMarker' },
+          export: { personalNumber: false },
+          email: {
+            requireEmail: false,
+            mappingFile,
+            ad: { url: slapd.ldapsUrl, caFile: CA_FILE, bindDn: slapd.bindDn, baseDn: OU, filter: '(objectClass=user)', keyAttribute: 'employeeID' },
+          },
+          target: { type: 'https', url: `${rec.url}/v1/snapshots`, caFile: CA_FILE },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    // The secrets, in the keyring; none in the configuration, none on the screen.
+    expect(await stored()).toEqual({ sqlPassword: SQL_PASSWORD, ldapPassword: slapd.bindPassword, apiKey: API_KEY, proxyPassword: undefined });
+    for (const secret of [SQL_PASSWORD, slapd.bindPassword, API_KEY, 'fel-lösenord']) {
+      expect(transcript).not.toContain(secret);
+      expect(readFileSync(configPath, 'utf8')).not.toContain(secret);
+    }
+    expect(transcript).toContain('✓ SQL-lösenordet har sparats i nyckelringen (Secret Service) (tjänst procapita-sync, konto sqlPassword)');
+    // The mapping table from the directory: the two enabled accounts.
+    expect(readFileSync(mappingFile, 'utf8').split('\n')[0]).toBe('key,email');
+    expect(readFileSync(mappingFile, 'utf8').trim().split('\n')).toHaveLength(3);
+    // The timer and cron line for Linux, and the Windows task the same answers give.
+    const spec = { ...programFor(currentRuntime()), configPath, time: '18:30' };
+    const linux = linuxSchedule(spec);
+    expect(transcript).toContain(linux.timer.trim());
+    expect(transcript).toContain(linux.cron);
+    const xml = taskXml({ ...spec, account: 'KOMMUN\\svc-procapita' });
+    expect(xml).toContain('<StartBoundary>2026-01-01T18:30:00</StartBoundary>');
+    expect(xml).toContain('<LogonType>Password</LogonType>');
+    expect(xml).toContain(`run --config "${configPath}"</Arguments>`);
+    // Nothing was delivered: the receiver saw pings only.
+    expect(rec.imports).toHaveLength(0);
+
+    const normalized = transcript
+      .split(dir)
+      .join('/tmp/wizard')
+      .replace(new RegExp(`\\b${sql.port}\\b`, 'g'), '51433')
+      .replace(new RegExp(`\\b${rec.port}\\b`, 'g'), '8443')
+      .replace(/\[exit 0\]\n?$/, '');
+    writeFileSync(TRANSCRIPT, normalized);
+  }, 180_000);
+
+  it('second run: rotating the SQL password in the terminal tests it, refuses a wrong one, and replaces only that secret', async () => {
+    expect(existsSync(configPath)).toBe(true);
+    const before = readFileSync(configPath, 'utf8');
+    const secretsBefore = await stored();
+    logins.procapita_reader = NEW_PASSWORD; // the DBA changed it
+    const pane = session(['setup', '--config', configPath]);
+    await pane.waitFor('? Vad vill du göra?');
+    pane.press('Enter'); // Byta ett lösenord eller en nyckel
+    await pane.waitFor('? Vilket?');
+    pane.press('Enter'); // SQL-lösenordet
+    await pane.waitFor('? Nytt värde för SQL-lösenordet');
+    pane.type('fel igen');
+    pane.press('Enter');
+    await pane.waitFor('Det nya värdet för SQL-lösenordet fungerade inte och sparades därför inte; det gamla behålls.');
+    await pane.waitFor('? Hur vill du göra?');
+    pane.press('Enter'); // Skriv värdet igen
+    await pane.waitFor('Nytt värde för SQL-lösenordet', 2);
+    pane.type(NEW_PASSWORD);
+    pane.press('Enter');
+    await pane.waitFor('[exit 0]', 1, 60_000);
+    expect(pane.transcript()).toContain('✓ SQL-lösenordet är bytt: det nya värdet fungerar och har sparats i nyckelringen (Secret Service) (tjänst procapita-sync, konto sqlPassword), i stället för det gamla. Inget annat ändrades.');
+    expect(readFileSync(configPath, 'utf8')).toBe(before);
+    expect(await stored()).toEqual({ ...secretsBefore, sqlPassword: NEW_PASSWORD });
+  }, 120_000);
+
+  it('no arguments in a terminal starts the wizard; Ctrl-C leaves with nothing written (exit 2)', async () => {
+    const pane = session([]);
+    await pane.waitFor('procapita-sync – installation');
+    await pane.waitFor(`Konfigurationen hamnar i ${join(ring.dir, 'config', 'procapita-sync', 'config.json')}.`);
+    await pane.waitFor('? SQL Servers värdnamn eller adress');
+    pane.press('C-c');
+    await pane.waitFor('[exit 2]');
+    expect(pane.transcript()).toContain('error: Installationen avbröts: ingenting skrevs.');
+    expect(existsSync(join(ring.dir, 'config', 'procapita-sync'))).toBe(false);
+  }, 60_000);
+});
