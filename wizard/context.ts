@@ -9,7 +9,7 @@ import { dirname, join, posix, resolve, win32 } from 'node:path';
 import { checkLdap, checkSql, checkTarget, type CheckResult } from '../src/cli/checks';
 import type { Io } from '../src/cli/io';
 import { parseConfig, type Config } from '../src/configure/config';
-import { credentialsFrom, keytarStore, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../src/configure/credentials';
+import { credentialsFrom, keytarStore, MAX_SECRET_BYTES, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../src/configure/credentials';
 import type { MappingEntry } from '../src/enrich/mapping-table';
 import { AppError } from '../src/errors';
 import type { SourceRows } from '../src/extract/contract';
@@ -216,7 +216,7 @@ export async function askSecret(ctx: Context, key: AnswerKey, message: string, k
   }
   const value = await ctx.prompts.password({
     message: keep ? `${message}${ctx.m.keepStored}` : message,
-    validate: (v) => (v === '' ? (keep ? true : ctx.m.required) : Buffer.byteLength(v, 'utf8') > 2560 ? ctx.m.tooLong : true),
+    validate: (v) => (v === '' ? (keep ? true : ctx.m.required) : Buffer.byteLength(v, 'utf8') > MAX_SECRET_BYTES ? ctx.m.tooLong : true),
   });
   return value === '' ? undefined : value;
 }

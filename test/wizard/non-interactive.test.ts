@@ -3,13 +3,11 @@
  * TDS test server and the reference receiver, with an in-memory credential
  * store in Io.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { programFor, currentRuntime } from '../../src/schedule/windows';
-import { taskXml } from '../../src/schedule/task';
-import type { Command } from '../../src/schedule/task';
-import { API_KEY, CA_FILE, cli, closeAll, folder, memoryStore, NOW, receiver, SQL_PASSWORD, tdsServer } from './support';
+import { taskXml, type Command } from '../../src/schedule/task';
+import { currentRuntime, programFor } from '../../src/schedule/windows';
+import { API_KEY, CA_FILE, cli, closeAll, folder, memoryStore, receiver, SQL_PASSWORD, tdsServer } from './support';
 
 afterEach(closeAll);
 
@@ -206,6 +204,19 @@ describe('setup --non-interactive --answers', () => {
     expect(store.writes).toEqual([]);
   });
 
+  it('a secret longer than Credential Manager holds is refused before anything is written', async () => {
+    const long = 'k'.repeat(2561);
+    const sql = await tdsServer();
+    const rec = await receiver([long]);
+    const f = folder(answers(sql.port, rec.url));
+    const store = memoryStore();
+    const r = await cli(setup(f, '--lang', 'en'), { ...ENV, API_KEY_VAR: long }, store);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: The API key is 2561 bytes long (UTF-8); Windows Credential Manager holds at most 2560. Nothing was stored.\n');
+    expect(existsSync(f.configPath)).toBe(false);
+    expect(store.writes).toEqual([]);
+  });
+
   it('on Windows registers the task for the account running setup, the password on stdin only, with the task XML of the same answers', async () => {
     const sql = await tdsServer();
     const rec = await receiver();
@@ -232,7 +243,6 @@ describe('setup --non-interactive --answers', () => {
     expect(sent.xml).toBe(taskXml({ ...programFor(currentRuntime()), configPath: f.configPath, time: '19:05', account: 'KOMMUN\\svc-procapita', startDate: '2026-09-01' }));
     expect(sent.xml).toContain('<LogonType>Password</LogonType>');
     expect(r.stdout).not.toContain('Vinter-2026!');
-    void NOW;
   });
 
   it('on Windows refuses another account, with how to run the wizard as that one', async () => {
@@ -270,5 +280,3 @@ describe('starting the wizard', () => {
   });
 });
 
-void join;
-void writeFileSync;

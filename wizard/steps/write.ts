@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomically } from '../../src/atomic-file';
 import { parseConfig } from '../../src/configure/config';
-import type { SecretName } from '../../src/configure/credentials';
+import { checkSecretValue, type SecretName } from '../../src/configure/credentials';
 import { writeMappingTable } from '../../src/enrich/mapping-table';
 import { AppError } from '../../src/errors';
 import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
@@ -46,8 +46,9 @@ export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<
   else if (task) say(ctx, `  ${ctx.platform === 'win32' ? m.planNoTask : m.planTimer(task.time)}`);
   if (!ctx.answers.nonInteractive && !(await ctx.prompts.confirm({ message: m.writeConfirm, default: true }))) throw cancelled(ctx);
 
-  // Checked before anything is written: a configuration a run would refuse is never left behind.
+  // Checked before anything is written: a configuration a run would refuse, or a secret the store would refuse, is never half written.
   if (parts.config) parseConfig(ctx.draft, ctx.configPath);
+  for (const [name, value] of secrets) checkSecretValue(name, value);
 
   for (const [name, value] of secrets) {
     await ctx.store.set(name, value);
