@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { main, type Io } from '../../src/cli/program';
-import type { SecretName, SecretStore } from '../../src/configure/credentials';
+import type { Io } from '../../src/cli/program';
+import type { SecretStore } from '../../src/configure/credentials';
 import { startReceiver, type Receiver } from '../receiver/receiver';
 import type { Directory } from '../ldap/directories';
 import { demoFixture, ROOT, writeSetup } from '../support/cli';
@@ -87,38 +87,11 @@ export function site(parts: { sqlPort: number; receiverUrl: string; directory?: 
   return { dir, configPath, env };
 }
 
-/** The credential store, in memory: what a test puts in it, and every read. */
-export function memoryStore(values: Partial<Record<SecretName, string>> = {}): SecretStore & { values: Partial<Record<SecretName, string>>; reads: SecretName[] } {
-  const reads: SecretName[] = [];
-  return {
-    values,
-    reads,
-    get: async (name) => {
-      reads.push(name);
-      return values[name];
-    },
-    set: async (name, value) => void (values[name] = value),
-    delete: async (name) => {
-      const had = values[name] !== undefined;
-      delete values[name];
-      return had;
-    },
-  };
-}
+export { memoryStore } from '../support/cli';
+import { memoryStore, runCli } from '../support/cli';
 
 /** Runs the CLI in-process, as runCli does, with a credential store of the test's. */
 export async function cli(args: readonly string[], env: NodeJS.ProcessEnv, secrets: SecretStore = memoryStore(), more: Partial<Io> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    now: () => new Date('2026-09-01T10:00:00Z'),
-    env,
-    sleep: async () => undefined,
-    random: () => 0.5,
-    secrets,
-    ...more,
-  });
+  const { code, stdout, stderr } = await runCli(args, undefined, env, { secrets, sleep: async () => undefined, ...more });
   return { code, stdout, stderr };
 }

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/program';
+import { main, type Io } from '../../src/cli/program';
+import type { SecretName, SecretStore } from '../../src/configure/credentials';
 import { parseConfig, type RuleConfig } from '../../src/configure/config';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,11 +18,43 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+export type MemoryStore = SecretStore & { readonly values: Partial<Record<SecretName, string>>; readonly reads: SecretName[]; readonly writes: SecretName[] };
+
+/** The credential store, in memory: what a test puts in it, and every read and write. */
+export function memoryStore(values: Partial<Record<SecretName, string>> = {}): MemoryStore {
+  const reads: SecretName[] = [];
+  const writes: SecretName[] = [];
+  return {
+    values,
+    reads,
+    writes,
+    get: async (name) => {
+      reads.push(name);
+      return values[name];
+    },
+    set: async (name, value) => {
+      writes.push(name);
+      values[name] = value;
+    },
+    delete: async (name) => {
+      const had = values[name] !== undefined;
+      delete values[name];
+      return had;
+    },
+  };
+}
+
 /**
  * Runs the CLI in-process with captured output, as a user would see it.
  * The clock is virtual: waiting between upload attempts moves it on at once.
+ * Secrets come from `env` or an in-memory store, never the machine's keyring.
  */
-export async function runCli(args: readonly string[], now = new Date('2026-09-01T10:00:00Z'), env: NodeJS.ProcessEnv = {}): Promise<CliResult & { waits: number[] }> {
+export async function runCli(
+  args: readonly string[],
+  now = new Date('2026-09-01T10:00:00Z'),
+  env: NodeJS.ProcessEnv = {},
+  more: Partial<Io> = {},
+): Promise<CliResult & { waits: number[] }> {
   let stdout = '';
   let stderr = '';
   let clock = now.getTime();
@@ -36,6 +69,8 @@ export async function runCli(args: readonly string[], now = new Date('2026-09-01
       clock += ms;
     },
     random: () => 0.5,
+    secrets: memoryStore(),
+    ...more,
   });
   return { code, stdout, stderr, waits };
 }

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main, type Io } from '../../src/cli/program';
-import type { SecretName, SecretStore } from '../../src/configure/credentials';
+import type { Io } from '../../src/cli/program';
+import type { SecretStore } from '../../src/configure/credentials';
 import type { SourceRows } from '../../src/extract/contract';
 import { NO_ANSWERS, type Answers } from '../../wizard/answers';
 import { createContext, realChecks, type Checks, type Context, type Draft } from '../../wizard/context';
@@ -44,26 +44,8 @@ export async function receiver(keys = [API_KEY]): Promise<Receiver> {
   return r;
 }
 
-export type MemoryStore = SecretStore & { readonly values: Partial<Record<SecretName, string>>; readonly writes: SecretName[] };
-
-/** The credential store, in memory; `writes` lists every set. */
-export function memoryStore(values: Partial<Record<SecretName, string>> = {}): MemoryStore {
-  const writes: SecretName[] = [];
-  return {
-    values,
-    writes,
-    get: async (name) => values[name],
-    set: async (name, value) => {
-      writes.push(name);
-      values[name] = value;
-    },
-    delete: async (name) => {
-      const had = values[name] !== undefined;
-      delete values[name];
-      return had;
-    },
-  };
-}
+export { memoryStore, type MemoryStore } from '../support/cli';
+import { memoryStore, runCli } from '../support/cli';
 
 export interface Captured {
   readonly code: number;
@@ -73,19 +55,7 @@ export interface Captured {
 
 /** The CLI in-process, with the test's credential store. */
 export async function cli(args: readonly string[], env: NodeJS.ProcessEnv, secrets: SecretStore, more: Partial<Io> = {}): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    now: () => NOW,
-    env,
-    sleep: async () => undefined,
-    random: () => 0.5,
-    secrets,
-    platform: 'linux',
-    ...more,
-  });
+  const { code, stdout, stderr } = await runCli(args, NOW, env, { secrets, sleep: async () => undefined, platform: 'linux', ...more });
   return { code, stdout, stderr };
 }
 
