@@ -291,12 +291,11 @@ function toAdEntry(entry: Entry, keyAttribute: string): AdEntry {
 }
 
 /**
- * Reads every account under email.ad.baseDn that the filter selects: one
- * paged search (never a size limit, which would make a truncated answer look
- * complete) over LDAPS or StartTLS. Throws an AppError on any failure, so a
- * partial list is never returned.
+ * A session with the directory, bound as the service account: LDAPS, or
+ * StartTLS on ldap://. `at.phase` follows each step, so that a failure can be
+ * explained by where it happened. The caller searches, then unbinds.
  */
-export async function readAdEntries(ad: AdConfig, password: string, io: Log): Promise<AdEntry[]> {
+async function openSession(ad: AdConfig, password: string, at: { phase: Phase }, log?: (line: string) => void) {
   const endpoint = checkSettings(ad, password);
   const ca = await trustedCas(ad.caFile, 'email.ad.caFile');
   const ms = ad.timeoutSeconds * 1000;
@@ -304,19 +303,33 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
   // ldapts opens a TLS connection straight away whenever tlsOptions are given, even for ldap://:
   // with StartTLS they go to startTLS() instead.
   const client = new Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });
-  const emptyPageWithCookie = watchForEmptyPagesWithCookie(client);
-  let phase: Phase = 'connect';
-  const entries: AdEntry[] = [];
-  try {
+  const bind = async () => {
     if (!endpoint.secure) {
-      phase = 'starttls';
+      at.phase = 'starttls';
       const servername = isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {};
       await within(client.startTLS({ ...tlsOptions, host: endpoint.host, ...servername }), ms, 'StartTLS');
     }
-    phase = 'bind';
-    io.log(`Binding to ${endpoint.where} as ${ad.bindDn} (${endpoint.secure ? 'LDAPS' : 'StartTLS'})...`);
+    at.phase = 'bind';
+    log?.(`Binding to ${endpoint.where} as ${ad.bindDn} (${endpoint.secure ? 'LDAPS' : 'StartTLS'})...`);
     await client.bind(ad.bindDn, password);
-    phase = 'search';
+  };
+  return { client, endpoint, bind, unbind: () => within(client.unbind(), 5000, 'unbind').catch(() => undefined) };
+}
+
+/**
+ * Reads every account under email.ad.baseDn that the filter selects: one
+ * paged search (never a size limit, which would make a truncated answer look
+ * complete) over LDAPS or StartTLS. Throws an AppError on any failure, so a
+ * partial list is never returned.
+ */
+export async function readAdEntries(ad: AdConfig, password: string, io: Log): Promise<AdEntry[]> {
+  const at: { phase: Phase } = { phase: 'connect' };
+  const { client, endpoint, bind, unbind } = await openSession(ad, password, at, (line) => io.log(line));
+  const emptyPageWithCookie = watchForEmptyPagesWithCookie(client);
+  const entries: AdEntry[] = [];
+  try {
+    await bind();
+    at.phase = 'search';
     io.log(`Searching ${ad.baseDn} for ${ad.filter}, ${ad.pageSize} accounts a page...`);
     const pages = client.searchPaginated(ad.baseDn, {
       scope: 'sub',
@@ -339,9 +352,9 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
     io.log(`Read ${entries.length} accounts in ${page} page${page === 1 ? '' : 's'}.`);
     return entries;
   } catch (err) {
-    throw explainLdapError(err, ad, endpoint, phase, entries.length);
+    throw explainLdapError(err, ad, endpoint, at.phase, entries.length);
   } finally {
-    await within(client.unbind(), 5000, 'unbind').catch(() => undefined);
+    await unbind();
   }
 }
 
@@ -351,26 +364,16 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
  * AppError a build would.
  */
 export async function probeDirectory(ad: AdConfig, password: string): Promise<void> {
-  const endpoint = checkSettings(ad, password);
-  const ca = await trustedCas(ad.caFile, 'email.ad.caFile');
-  const ms = ad.timeoutSeconds * 1000;
-  const tlsOptions: tls.ConnectionOptions = { minVersion: 'TLSv1.2', ca };
-  const client = new Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });
-  let phase: Phase = 'connect';
+  const at: { phase: Phase } = { phase: 'connect' };
+  const { client, endpoint, bind, unbind } = await openSession(ad, password, at);
   try {
-    if (!endpoint.secure) {
-      phase = 'starttls';
-      const servername = isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {};
-      await within(client.startTLS({ ...tlsOptions, host: endpoint.host, ...servername }), ms, 'StartTLS');
-    }
-    phase = 'bind';
-    await client.bind(ad.bindDn, password);
-    phase = 'search';
+    await bind();
+    at.phase = 'search';
     await client.search(ad.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
   } catch (err) {
-    throw explainLdapError(err, ad, endpoint, phase, 0);
+    throw explainLdapError(err, ad, endpoint, at.phase, 0);
   } finally {
-    await within(client.unbind(), 5000, 'unbind').catch(() => undefined);
+    await unbind();
   }
 }
 
