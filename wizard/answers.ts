@@ -159,6 +159,8 @@ function parseSchool(s: string): School | undefined {
 
 const parseBool = (t: string): boolean | undefined => ({ true: true, yes: true, ja: true, '1': true, false: false, no: false, nej: false, '0': false })[t.trim().toLowerCase()];
 const nonEmpty = (t: string) => (t.trim() === '' ? undefined : t.trim());
+/** A secret's flag names the environment variable that holds it. */
+const secretFlag = (t: string): SecretRef | undefined => (envName.safeParse(t.trim()).success ? { fromEnv: t.trim() } : undefined);
 const oneOf =
   <T extends string>(values: readonly T[]) =>
   (t: string): T | undefined =>
@@ -178,7 +180,7 @@ export const ANSWERS: { readonly [K in AnswerKey]: Spec<K> } = {
   'sql.instance': { parse: nonEmpty, arg: 'name', help: 'named instance, instead of a port' },
   'sql.database': { parse: nonEmpty, arg: 'name', help: 'the ProCapita database' },
   'sql.user': { parse: nonEmpty, arg: 'login', help: 'SQL login (read-only)' },
-  'sql.password': { parse: (t) => (envName.safeParse(t.trim()).success ? { fromEnv: t.trim() } : undefined), arg: 'VAR', help: 'environment variable holding the SQL password' },
+  'sql.password': { parse: secretFlag, arg: 'VAR', help: 'environment variable holding the SQL password' },
   'sql.encrypt': { parse: (t) => (t.trim() === 'strict' ? 'strict' : parseBool(t)), arg: 'true|false|strict', help: 'TLS to SQL Server (default true)' },
   'sql.trustServerCertificate': { parse: parseBool, arg: 'true|false', help: "accept SQL Server's certificate unverified (default false)" },
   'sql.caFile': { parse: nonEmpty, arg: 'file', help: "PEM file with SQL Server's CA certificate" },
@@ -201,19 +203,19 @@ export const ANSWERS: { readonly [K in AnswerKey]: Spec<K> } = {
   'email.ad.startTls': { parse: parseBool, arg: 'true|false', help: 'StartTLS on ldap:// (default: true for ldap://)' },
   'email.ad.caFile': { parse: nonEmpty, arg: 'file', help: "PEM file with the directory's CA certificate" },
   'email.ad.bindDn': { parse: nonEmpty, arg: 'dn', help: 'bind account (DN or user@domain)' },
-  'email.ad.password': { parse: (t) => (envName.safeParse(t.trim()).success ? { fromEnv: t.trim() } : undefined), arg: 'VAR', help: 'environment variable holding the bind password' },
+  'email.ad.password': { parse: secretFlag, arg: 'VAR', help: 'environment variable holding the bind password' },
   'email.ad.baseDn': { parse: nonEmpty, arg: 'dn', help: 'where to search' },
   'email.ad.filter': { parse: nonEmpty, arg: 'filter', help: 'LDAP filter (default: all users)' },
   'email.ad.keyAttribute': { parse: nonEmpty, arg: 'attribute', help: 'attribute with the GUID or personnummer (default employeeID)' },
   'target.url': { parse: nonEmpty, arg: 'url', help: "the service's upload URL (https://)" },
-  'target.apiKey': { parse: (t) => (envName.safeParse(t.trim()).success ? { fromEnv: t.trim() } : undefined), arg: 'VAR', help: 'environment variable holding the API key' },
+  'target.apiKey': { parse: secretFlag, arg: 'VAR', help: 'environment variable holding the API key' },
   'target.caFile': { parse: nonEmpty, arg: 'file', help: 'PEM file with a CA to trust (a re-signing proxy)' },
   'target.proxy.url': { parse: nonEmpty, arg: 'url', help: 'HTTP(S) proxy' },
   'target.proxy.user': { parse: nonEmpty, arg: 'user', help: 'proxy user (Basic authentication)' },
-  'target.proxy.password': { parse: (t) => (envName.safeParse(t.trim()).success ? { fromEnv: t.trim() } : undefined), arg: 'VAR', help: 'environment variable holding the proxy password' },
+  'target.proxy.password': { parse: secretFlag, arg: 'VAR', help: 'environment variable holding the proxy password' },
   'schedule.time': { parse: nonEmpty, arg: 'HH:MM', help: 'time of the nightly run (default 18:30)' },
   'schedule.account': { parse: nonEmpty, arg: 'DOMAIN\\user', help: 'the account the task runs as (default: the one running setup)' },
-  'schedule.password': { parse: (t) => (envName.safeParse(t.trim()).success ? { fromEnv: t.trim() } : undefined), arg: 'VAR', help: "environment variable holding that account's Windows password (for the task)" },
+  'schedule.password': { parse: secretFlag, arg: 'VAR', help: "environment variable holding that account's Windows password (for the task)" },
   'schedule.register': { parse: parseBool, arg: 'true|false', help: 'register the scheduled task (default true)' },
   change: { parse: oneOf(CHANGES), arg: CHANGES.join('|'), help: 'on a re-run: what to change' },
   rotate: { parse: oneOf(ROTATABLE), arg: ROTATABLE.join('|'), help: 'with --change rotate: which secret' },
