@@ -105,7 +105,7 @@ export async function checkSql(config: Config, credentials: Credentials): Promis
   }
   const label = `SQL Server ${sqlWhere(source)}`;
   try {
-    const isolation = await probeSqlSource(source, await credentials.get('sqlPassword'));
+    const isolation = await probeSqlSource(source, await credentials.get('sqlPassword'), undefined, credentials.origin?.('sqlPassword'));
     return passed(`${label}: login and schema check passed (reads at ${isolation} isolation)`);
   } catch (err) {
     return failed(label, err);

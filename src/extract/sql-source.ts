@@ -300,17 +300,17 @@ async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly 
  * then rolls back and closes: for `doctor` and the setup wizard. Resolves with
  * the isolation level a run would read at; throws the AppError a run would.
  */
-export async function probeSqlSource(cfg: SqlSourceConfig, password: string, log: Log = () => undefined): Promise<'SNAPSHOT' | 'READ COMMITTED'> {
+export async function probeSqlSource(cfg: SqlSourceConfig, password: string, log: Log = () => undefined, origin?: string): Promise<'SNAPSHOT' | 'READ COMMITTED'> {
   const queries = await loadQueries(cfg.queries);
   const ca = cfg.caFile ? await trustedCas(cfg.caFile, 'source.caFile') : undefined;
   const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
   pool.on('error', () => undefined);
   try {
     await pool.connect().catch((err: unknown) => {
-      throw explainSqlError(err, cfg, 'connect');
+      throw explainSqlError(err, cfg, 'connect', origin);
     });
     const tx = await beginReadTransaction(pool, queries, addDays(new Date().toISOString().slice(0, 10), -HISTORY_DAYS), log).catch((err: unknown) => {
-      throw explainSqlError(err, cfg, 'checking the schema');
+      throw explainSqlError(err, cfg, 'checking the schema', origin);
     });
     await tx.rollback().catch(() => undefined);
     return tx.isolationLevel === sql.ISOLATION_LEVEL.SNAPSHOT ? 'SNAPSHOT' : 'READ COMMITTED';

@@ -81,7 +81,7 @@ describe('1. SQL Server', () => {
       '  → Change: password',
       `? Password for procapita_reader ${'*'.repeat(SQL_PASSWORD.length)}`,
     ]);
-    expect(out()).toMatch(/Testing the login and the schema check…\n  ✗ SQL Server at 127\.0\.0\.1:\d+ refused the login for user 'procapita_reader'\./);
+    expect(out()).toMatch(/Testing the login and the schema check…\n  ✗ SQL Server at 127\.0\.0\.1:\d+ refused the login for user 'procapita_reader'\. Check the SQL account and its password \(the value given in setup\)/);
     expect(out()).toContain('✓ ProCapita read: 4 school units, 40 persons.');
     expect(out()).not.toContain(SQL_PASSWORD);
     expect(ctx.draft.source).toEqual({ type: 'sql', host: '127.0.0.1', port: sql.port, database: 'ProCapita', user: 'procapita_reader', encrypt: true, trustServerCertificate: false, caFile: CA_FILE });
