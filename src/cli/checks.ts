@@ -22,6 +22,14 @@ import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '.
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
 import type { Io } from './io';
 
+/** When a check passed, the facts its label was made from, for a caller that says it in other words (the setup wizard in Swedish). */
+export type CheckFound =
+  | { readonly check: 'fixture'; readonly path: string }
+  | { readonly check: 'sql'; readonly server: string; readonly database: string; readonly isolation: string }
+  | { readonly check: 'ldap'; readonly url: string; readonly bindDn: string; readonly baseDn: string }
+  | { readonly check: 'target'; readonly url: string }
+  | { readonly check: 'proxy'; readonly proxy: string; readonly url: string; readonly status: number };
+
 export interface CheckResult {
   readonly ok: boolean;
   /** What was checked; when it passed, what was found ("API key readable from environment variable X"). */
@@ -32,6 +40,8 @@ export interface CheckResult {
   readonly code?: ExitCodeName;
   /** The secret a secrets check is about. */
   readonly secret?: SecretName;
+  /** When it passed, for the checks the wizard runs: what was found, as facts. */
+  readonly found?: CheckFound;
 }
 
 /** One line: `✓ label` or `✗ label: detail`. */
@@ -39,7 +49,7 @@ export function formatCheck(r: CheckResult): string {
   return r.ok ? `✓ ${r.label}` : `✗ ${r.label}: ${r.detail}`;
 }
 
-const passed = (label: string): CheckResult => ({ ok: true, label, detail: '' });
+const passed = (label: string, found?: CheckFound): CheckResult => ({ ok: true, label, detail: '', ...(found ? { found } : {}) });
 
 /** A failed check from whatever was thrown: an AppError's message and code as they are, anything else as a bug. */
 export function failed(label: string, err: unknown): CheckResult {
@@ -84,7 +94,12 @@ export async function checkSecrets(config: Config, store: SecretStore, env: Node
 
 /** Where SQL Server is, as messages name it. */
 export function sqlWhere(source: Extract<Config['source'], { type: 'sql' }>): string {
-  return `${source.instanceName ? `${source.host}\\${source.instanceName}` : `${source.host}:${source.port ?? 1433}`}, database ${source.database}`;
+  return `${sqlServer(source)}, database ${source.database}`;
+}
+
+/** The server part of sqlWhere: host\instance or host:port. */
+export function sqlServer(source: Extract<Config['source'], { type: 'sql' }>): string {
+  return source.instanceName ? `${source.host}\\${source.instanceName}` : `${source.host}:${source.port ?? 1433}`;
 }
 
 /**
@@ -98,7 +113,7 @@ export async function checkSql(config: Config, credentials: Credentials): Promis
     const label = `Fixture ${source.path}`;
     try {
       await readFixture(source.path);
-      return passed(`${label} readable`);
+      return passed(`${label} readable`, { check: 'fixture', path: source.path });
     } catch (err) {
       return failed(label, err);
     }
@@ -106,7 +121,7 @@ export async function checkSql(config: Config, credentials: Credentials): Promis
   const label = `SQL Server ${sqlWhere(source)}`;
   try {
     const isolation = await probeSqlSource(source, await credentials.get('sqlPassword'), undefined, credentials.origin?.('sqlPassword'));
-    return passed(`${label}: login and schema check passed (reads at ${isolation} isolation)`);
+    return passed(`${label}: login and schema check passed (reads at ${isolation} isolation)`, { check: 'sql', server: sqlServer(source), database: source.database, isolation });
   } catch (err) {
     return failed(label, err);
   }
@@ -119,7 +134,7 @@ export async function checkLdap(config: Config, credentials: Credentials): Promi
   const label = `Directory ${ad.url}`;
   try {
     await probeDirectory(ad, await credentials.get('ldapPassword'));
-    return passed(`${label}: bind as ${ad.bindDn} and read of ${ad.baseDn} passed`);
+    return passed(`${label}: bind as ${ad.bindDn} and read of ${ad.baseDn} passed`, { check: 'ldap', url: ad.url, bindDn: ad.bindDn, baseDn: ad.baseDn });
   } catch (err) {
     return failed(label, err);
   }
@@ -144,12 +159,13 @@ export async function checkTarget(config: Config, credentials: Credentials, env:
   const target = config.target;
   if (target?.type !== 'https') return undefined;
   const url = pingUrl(target);
-  const label = o.proxyOnly ? `Proxy ${target.proxy?.url ?? env.HTTPS_PROXY ?? env.https_proxy ?? '(none)'} to ${url}` : `Upload service ${url}`;
+  const proxy = target.proxy?.url ?? env.HTTPS_PROXY ?? env.https_proxy ?? '(none)';
+  const label = o.proxyOnly ? `Proxy ${proxy} to ${url}` : `Upload service ${url}`;
   try {
     const apiKey = o.proxyOnly ? await credentials.get('apiKey').catch(() => undefined) : await credentials.get('apiKey');
     const status = await ping(target, url, apiKey, credentials, env);
-    if (o.proxyOnly) return passed(`${label}: the service answered through the proxy (HTTP ${status})`);
-    if (status === 200) return passed(`${label}: reachable, API key accepted`);
+    if (o.proxyOnly) return passed(`${label}: the service answered through the proxy (HTTP ${status})`, { check: 'proxy', proxy, url, status });
+    if (status === 200) return passed(`${label}: reachable, API key accepted`, { check: 'target', url });
     if (status === 401 || status === 403) throw keyRefused(status, target, credentials);
     if (status === 429 || status >= 500) {
       throw new AppError('uploadFailed', `The upload service answered the ping with HTTP ${status}: it is reachable but not working now. Try again later; if it lasts, ask the service's support.`);

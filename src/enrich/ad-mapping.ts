@@ -477,31 +477,64 @@ export function buildMapping(entries: readonly AdEntry[], persons: readonly Pers
 
 const MAX_DUPLICATES_SHOWN = 25;
 
+/** The words of the quality report; the default is English. The setup wizard passes its own language's. */
+export interface QualityWords {
+  readonly accountsRead: (n: number) => string;
+  readonly mapped: (n: number) => string;
+  readonly withoutKey: (n: number) => string;
+  readonly invalidKeys: (n: number) => string;
+  readonly disabled: (n: number) => string;
+  readonly withoutAddress: (n: number) => string;
+  readonly unmatched: (n: number) => string;
+  readonly duplicatesSkipped: (n: number) => string;
+  readonly procapitaWithoutMatch: (n: number) => string;
+  readonly duplicateKeys: (n: number) => string;
+  readonly kept: (key: string, dn: string) => string;
+  readonly also: (dn: string) => string;
+  readonly more: (n: number) => string;
+}
+
+export const ENGLISH_QUALITY: QualityWords = {
+  accountsRead: (n: number) => `Active Directory: ${n} account${n === 1 ? '' : 's'} read.`,
+  mapped: (n: number) => `${n} written to the mapping table`,
+  withoutKey: (n: number) => `${n} without a key`,
+  invalidKeys: (n: number) => `${n} with an invalid key (neither a GUID nor a valid personnummer)`,
+  disabled: (n: number) => `${n} disabled, skipped`,
+  withoutAddress: (n: number) => `${n} without a valid address in mail or userPrincipalName`,
+  unmatched: (n: number) => `${n} whose key matches no ProCapita person, not written`,
+  duplicatesSkipped: (n: number) => `${n} not used because another account has the same key`,
+  procapitaWithoutMatch: (n: number) => `ProCapita: ${n} person${n === 1 ? '' : 's'} without a protected identity get no address from the table.`,
+  duplicateKeys: (n: number) => `Keys on more than one account (${n}); one account was kept for each, enabled and with an address first, then the smallest DN:`,
+  kept: (key: string, dn: string) => `${key}: kept ${dn}`,
+  also: (dn: string) => `also ${dn}`,
+  more: (n: number) => `... and ${n} more`,
+};
+
 /**
  * The report for the terminal: counts, and the duplicate keys with their
  * accounts' DNs. Personnummer are masked; nothing names a person with a
  * protected identity (buildMapping leaves their keys out of the list).
  */
-export function formatQualityReport(r: QualityReport): string {
+export function formatQualityReport(r: QualityReport, w: QualityWords = ENGLISH_QUALITY): string {
   const skippedDuplicates = r.duplicateKeys.reduce((n, d) => n + d.accounts.length - 1, 0);
   const lines = [
-    `Active Directory: ${r.entries} account${r.entries === 1 ? '' : 's'} read.`,
-    `  ${r.mapped} written to the mapping table`,
-    `  ${r.withoutKey} without a key`,
-    `  ${r.invalidKeys} with an invalid key (neither a GUID nor a valid personnummer)`,
-    `  ${r.disabledAccounts} disabled, skipped`,
-    `  ${r.withoutAddress} without a valid address in mail or userPrincipalName`,
-    `  ${r.unmatchedInProCapita} whose key matches no ProCapita person, not written`,
+    w.accountsRead(r.entries),
+    `  ${w.mapped(r.mapped)}`,
+    `  ${w.withoutKey(r.withoutKey)}`,
+    `  ${w.invalidKeys(r.invalidKeys)}`,
+    `  ${w.disabled(r.disabledAccounts)}`,
+    `  ${w.withoutAddress(r.withoutAddress)}`,
+    `  ${w.unmatched(r.unmatchedInProCapita)}`,
   ];
-  if (r.duplicateKeys.length > 0) lines.push(`  ${skippedDuplicates} not used because another account has the same key`);
-  lines.push(`ProCapita: ${r.procapitaWithoutMatch} person${r.procapitaWithoutMatch === 1 ? '' : 's'} without a protected identity get no address from the table.`);
+  if (r.duplicateKeys.length > 0) lines.push(`  ${w.duplicatesSkipped(skippedDuplicates)}`);
+  lines.push(w.procapitaWithoutMatch(r.procapitaWithoutMatch));
   if (r.duplicateKeys.length > 0) {
-    lines.push(`Keys on more than one account (${r.duplicateKeys.length}); one account was kept for each, enabled and with an address first, then the smallest DN:`);
+    lines.push(w.duplicateKeys(r.duplicateKeys.length));
     for (const d of r.duplicateKeys.slice(0, MAX_DUPLICATES_SHOWN)) {
-      lines.push(`  ${d.key}: kept ${d.kept}`);
-      for (const dn of d.accounts) if (dn !== d.kept) lines.push(`    also ${dn}`);
+      lines.push(`  ${w.kept(d.key, d.kept)}`);
+      for (const dn of d.accounts) if (dn !== d.kept) lines.push(`    ${w.also(dn)}`);
     }
-    if (r.duplicateKeys.length > MAX_DUPLICATES_SHOWN) lines.push(`  ... and ${r.duplicateKeys.length - MAX_DUPLICATES_SHOWN} more`);
+    if (r.duplicateKeys.length > MAX_DUPLICATES_SHOWN) lines.push(`  ${w.more(r.duplicateKeys.length - MAX_DUPLICATES_SHOWN)}`);
   }
   return lines.join('\n');
 }

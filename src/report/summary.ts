@@ -14,13 +14,56 @@ function countReasons<T>(items: readonly T[], reasonOf: (item: T) => Reason | un
 }
 
 
+/** The words of the summary; the default is English. The setup wizard passes its own language's. */
+export interface SummaryWords {
+  readonly syncDate: (date: string) => string;
+  readonly column: {
+    readonly schoolUnit: string;
+    readonly forms: string;
+    readonly students: string;
+    readonly staff: string;
+    readonly classes: string;
+    readonly teachingGroups: string;
+  };
+  readonly total: string;
+  readonly noActiveUnit: string;
+  readonly leftOut: string;
+  /** The headings of the left-out list, per kind. */
+  readonly kind: {
+    readonly schoolUnits: string;
+    readonly students: string;
+    readonly staff: string;
+    readonly otherPersons: string;
+    readonly classes: string;
+    readonly teachingGroups: string;
+  };
+  /** The text after each reason code. */
+  readonly reasons: Readonly<Record<Reason, string>>;
+  readonly email: (fromProCapita: number, fromMapping: number, none: number, invalidInProCapita: number) => string;
+  readonly warnings: string;
+}
+
+export const ENGLISH_SUMMARY: SummaryWords = {
+  syncDate: (date: string) => `Sync date ${date}`,
+  column: { schoolUnit: 'School unit', forms: 'Forms', students: 'Students', staff: 'Staff', classes: 'Classes', teachingGroups: 'Teaching groups' },
+  total: 'Total',
+  noActiveUnit: 'No configured school unit is active on this date: nothing to export.',
+  leftOut: 'Left out (reason code: count)',
+  kind: { schoolUnits: 'school units', students: 'students', staff: 'staff', otherPersons: 'other persons', classes: 'classes', teachingGroups: 'teaching groups' },
+  reasons: REASONS,
+  email: (fromProCapita: number, fromMapping: number, none: number, invalid: number) =>
+    `E-mail: ${fromProCapita} from ProCapita, ${fromMapping} from the mapping table, ${none} without an address${invalid > 0 ? ` (${invalid} held an invalid address in ProCapita)` : ''}`,
+  warnings: 'Warnings',
+};
+
 /**
  * The text printed after a run: what went out per school, and how many were
  * left out and why. Counts only: no names, no ids.
  */
-export function formatSummary(decisions: Decisions, roster: Roster, email: EmailStats): string {
+export function formatSummary(decisions: Decisions, roster: Roster, email: EmailStats, words: SummaryWords = ENGLISH_SUMMARY): string {
   const lines: string[] = [];
-  const header = ['School unit', 'Forms', 'Students', 'Staff', 'Classes', 'Teaching groups'];
+  const c = words.column;
+  const header = [c.schoolUnit, c.forms, c.students, c.staff, c.classes, c.teachingGroups];
   const perUnit = new Map(roster.schools.map((s) => [s.id, { students: 0, staff: 0, classes: 0, teaching: 0 }]));
   for (const d of decisions.persons) {
     if (d.student?.included) for (const u of d.student.unitIds) perUnit.get(u)!.students++;
@@ -32,15 +75,15 @@ export function formatSummary(decisions: Decisions, roster: Roster, email: Email
     return [`${s.name} (${s.code})`, s.schoolForms.join(', '), String(n.students), String(n.staff), String(n.classes), String(n.teaching)];
   });
   const total = [
-    'Total',
+    words.total,
     '',
     String(roster.persons.filter((p) => p.roles.includes('student')).length),
     String(roster.persons.filter((p) => p.roles.includes('staff')).length),
     String(roster.groups.filter((g) => g.kind === 'class').length),
     String(roster.groups.filter((g) => g.kind === 'teaching').length),
   ];
-  lines.push(`Sync date ${decisions.syncDate}`, '');
-  if (body.length === 0) lines.push('No configured school unit is active on this date: nothing to export.', '');
+  lines.push(words.syncDate(decisions.syncDate), '');
+  if (body.length === 0) lines.push(words.noActiveUnit, '');
   else lines.push(...table([header, ...body, total], new Set([2, 3, 4, 5])), '');
 
   const roleReason = (role: 'student' | 'staff') => (d: (typeof decisions.persons)[number]) => {
@@ -48,29 +91,28 @@ export function formatSummary(decisions: Decisions, roster: Roster, email: Email
     return r && !r.included ? r.reason : undefined;
   };
   const sections: [string, [Reason, number][]][] = [
-    ['school units', countReasons(decisions.schools, (s) => s.reason)],
-    ['students', countReasons(decisions.persons, roleReason('student'))],
-    ['staff', countReasons(decisions.persons, roleReason('staff'))],
-    ['other persons', countReasons(decisions.persons, (d) => (d.reason === 'no-role' ? d.reason : undefined))],
-    ['classes', countReasons(decisions.groups.filter((g) => g.kind === 'class'), (g) => g.reason)],
-    ['teaching groups', countReasons(decisions.groups.filter((g) => g.kind === 'teaching'), (g) => g.reason)],
+    [words.kind.schoolUnits, countReasons(decisions.schools, (s) => s.reason)],
+    [words.kind.students, countReasons(decisions.persons, roleReason('student'))],
+    [words.kind.staff, countReasons(decisions.persons, roleReason('staff'))],
+    [words.kind.otherPersons, countReasons(decisions.persons, (d) => (d.reason === 'no-role' ? d.reason : undefined))],
+    [words.kind.classes, countReasons(decisions.groups.filter((g) => g.kind === 'class'), (g) => g.reason)],
+    [words.kind.teachingGroups, countReasons(decisions.groups.filter((g) => g.kind === 'teaching'), (g) => g.reason)],
   ];
   const leftOut = sections.filter(([, counts]) => counts.length > 0);
   if (leftOut.length > 0) {
-    lines.push('Left out (reason code: count)');
+    lines.push(words.leftOut);
     for (const [label, counts] of leftOut) {
       lines.push(`  ${label}`);
       const width = Math.max(...counts.map(([, n]) => String(n).length));
-      for (const [reason, n] of counts) lines.push(`    ${String(n).padStart(width)}  ${reason}: ${REASONS[reason]}`);
+      for (const [reason, n] of counts) lines.push(`    ${String(n).padStart(width)}  ${reason}: ${words.reasons[reason]}`);
     }
     lines.push('');
   }
 
-  const invalid = email.invalidInProCapita > 0 ? ` (${email.invalidInProCapita} held an invalid address in ProCapita)` : '';
-  lines.push(`E-mail: ${email.fromProCapita} from ProCapita, ${email.fromMapping} from the mapping table, ${email.none} without an address${invalid}`);
+  lines.push(words.email(email.fromProCapita, email.fromMapping, email.none, email.invalidInProCapita));
 
   if (decisions.warnings.length > 0) {
-    lines.push('', 'Warnings');
+    lines.push('', words.warnings);
     for (const w of decisions.warnings) lines.push(`  ! ${w}`);
   }
   return lines.join('\n');

@@ -129,6 +129,7 @@ describe('the wizard in a pseudo-terminal', () => {
     enter();
     await pane.waitFor('? Fil med CA-certifikat');
     enter(CA_FILE);
+    await pane.waitFor("✗ Orsak (samma text som i loggen): SQL Server at 127.0.0.1:"); // the cause in English, as in the log
     await pane.waitFor('refused the login');
     await pane.waitFor('? Hur vill du göra?');
     pane.press('Down', 'Down', 'Down', 'Down', 'Down'); // Försök igen, värd, instans eller port, databas, SQL-inloggning, lösenord
@@ -193,7 +194,7 @@ describe('the wizard in a pseudo-terminal', () => {
     enter();
     await pane.waitFor('? Extra CA-certifikat');
     enter(CA_FILE);
-    await pane.waitFor('reachable, API key accepted');
+    await pane.waitFor('/v1/ping: nåbar, API-nyckeln godtogs');
 
     // 7. Preview, 8. Schedule, 9. Write.
     await pane.waitFor('? Ser det här rätt ut?');
@@ -235,6 +236,19 @@ describe('the wizard in a pseudo-terminal', () => {
       expect(readFileSync(configPath, 'utf8')).not.toContain(secret);
     }
     expect(transcript).toContain('✓ SQL-lösenordet har sparats i nyckelringen (Secret Service) (tjänst procapita-sync, konto sqlPassword)');
+    // The checks' ✓ lines, the directory's quality report and the preview's summary in Swedish; only failure causes stay English.
+    expect(transcript).toMatch(/✓ SQL Server 127\.0\.0\.1:\d+, databasen ProCapita: inloggningen och schemakontrollen gick igenom \(läser med isolationsnivån SNAPSHOT\)/);
+    expect(transcript).toContain(`✓ Molntjänsten ${rec.url}/v1/ping: nåbar, API-nyckeln godtogs`);
+    expect(transcript).toContain('Active Directory: 3 konton lästes.');
+    expect(transcript).toContain('1 inaktiverade, hoppades över');
+    expect(transcript).toMatch(/Synkroniseringsdatum \d{4}-\d{2}-\d{2}/);
+    expect(transcript).toMatch(/Skolenhet +Skolformer +Elever +Personal +Klasser +Undervisningsgrupper/);
+    expect(transcript).toContain('Utelämnade (orsakskod: antal)');
+    expect(transcript).toMatch(/\d+ {2}protected-identity: skyddad identitet/);
+    expect(transcript).toMatch(/E-post: \d+ från ProCapita, \d+ från mappningstabellen/);
+    for (const english of ['School unit', 'Sync date', 'Left out', 'E-mail:', 'login and schema check passed', 'reachable, API key accepted', 'accounts read', 'written to the mapping table']) {
+      expect(transcript).not.toContain(english);
+    }
     // The mapping table from the directory: the two enabled accounts.
     expect(readFileSync(mappingFile, 'utf8').split('\n')[0]).toBe('key,email');
     expect(readFileSync(mappingFile, 'utf8').trim().split('\n')).toHaveLength(3);
@@ -280,6 +294,8 @@ describe('the wizard in a pseudo-terminal', () => {
     pane.type(NEW_PASSWORD);
     pane.press('Enter');
     await pane.waitFor('[exit 0]', 1, 60_000);
+    expect(pane.transcript()).toContain('✗ Orsak (samma text som i loggen): SQL Server at');
+    expect(pane.transcript()).toContain('inloggningen och schemakontrollen gick igenom');
     expect(pane.transcript()).toContain('✓ SQL-lösenordet är bytt: det nya värdet fungerar och har sparats i nyckelringen (Secret Service) (tjänst procapita-sync, konto sqlPassword), i stället för det gamla. Inget annat ändrades.');
     expect(readFileSync(configPath, 'utf8')).toBe(before);
     expect(await stored()).toEqual({ ...secretsBefore, sqlPassword: NEW_PASSWORD });

@@ -5,11 +5,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/cli/checks';
+import type { CheckFound, CheckResult } from '../../src/cli/checks';
+import { formatQualityReport } from '../../src/enrich/ad-mapping';
 import { readFixture } from '../../src/extract/fixture-source';
 import type { SourceRows } from '../../src/extract/contract';
 import { schoolOverview } from '../../src/report/overview';
+import { messagesFor } from '../../wizard/messages';
 import { emailStep } from '../../wizard/steps/email';
+import { previewStep } from '../../wizard/steps/preview';
+import { resultText } from '../../wizard/steps/shared';
 import { privacyStep } from '../../wizard/steps/privacy';
 import { scheduleStep } from '../../wizard/steps/schedule';
 import { schoolsStep } from '../../wizard/steps/schools';
@@ -239,5 +243,72 @@ describe('8. Schedule', () => {
     await scheduleStep(ctx);
     expect(prompts.screen).toEqual(['? Time of the nightly run (HH:MM) (18:30) 7:5', '> Give a time of day as HH:MM, e.g. 18:30.', '? Time of the nightly run (HH:MM) (18:30) 07:05']);
     expect(ctx.schedule).toEqual({ time: '07:05', account: 'svc-procapita', register: false });
+  });
+});
+
+describe('in Swedish: what shared product code says, in the wizard\'s words', () => {
+  it('7. the preview\'s summary table, headings and reason texts are Swedish; the reason codes stay', async () => {
+    const draft = { source: { type: 'fixture' as const, path: DEMO_FIXTURE }, schools: SCHOOLS, email: { requireEmail: false } };
+    const sv = stepContext({ lang: 'sv', draft, script: ['continue'] });
+    expect(await previewStep(sv.ctx)).toBe('continue');
+    const text = sv.out();
+    expect(text).toMatch(/Synkroniseringsdatum 2026-09-01/);
+    expect(text).toMatch(/Skolenhet +Skolformer +Elever +Personal +Klasser +Undervisningsgrupper/);
+    expect(text).toMatch(/\n {2}Totalt +\d/);
+    expect(text).toContain('Utelämnade (orsakskod: antal)');
+    expect(text).toMatch(/\d+ {2}deceased: avliden/);
+    expect(text).toMatch(/E-post: \d+ från ProCapita/);
+    for (const english of ['School unit', 'Sync date', 'Total ', 'Left out', 'E-mail:', ': deceased', 'Teaching groups']) expect(text).not.toContain(english);
+    // The English wizard shows the summary as `run` prints it.
+    const en = stepContext({ lang: 'en', draft, script: ['continue'] });
+    await previewStep(en.ctx);
+    expect(en.out()).toMatch(/School unit +Forms +Students +Staff +Classes +Teaching groups/);
+    expect(en.out()).toMatch(/\d+ {2}deceased: deceased/);
+    expect(en.out()).not.toContain('Skolenhet');
+  });
+
+  it('6. a passed check is said from its facts; a failure\'s cause stays English, introduced as the text in the log', async () => {
+    const rec = await receiver();
+    const { ctx, prompts, out } = stepContext({ lang: 'sv', draft: { source: { type: 'fixture', path: DEMO_FIXTURE } }, script: [rec.url, 'wrong-key', false, CA_FILE, 'target.apiKey', API_KEY] });
+    await targetStep(ctx);
+    expect(prompts.left()).toBe(0);
+    expect(out()).toMatch(/ {2}✗ Orsak \(samma text som i loggen\): .*refused the API key \(401\)/);
+    expect(out()).toContain(`  ✓ Molntjänsten ${rec.url}/v1/ping: nåbar, API-nyckeln godtogs`);
+    expect(out()).not.toContain('reachable, API key accepted');
+  });
+
+  it('every kind of passed check, in both languages; in English the same words as doctor\'s label', () => {
+    const facts: CheckFound[] = [
+      { check: 'fixture', path: '/data/demo.json' },
+      { check: 'sql', server: '127.0.0.1:1433', database: 'ProCapita', isolation: 'SNAPSHOT' },
+      { check: 'ldap', url: 'ldaps://dc01:636', bindDn: 'cn=svc', baseDn: 'dc=kommun' },
+      { check: 'target', url: 'https://x/v1/ping' },
+      { check: 'proxy', proxy: 'http://proxy:3128', url: 'https://x/v1/ping', status: 200 },
+    ];
+    const labels = [
+      'Fixture /data/demo.json readable',
+      'SQL Server 127.0.0.1:1433, database ProCapita: login and schema check passed (reads at SNAPSHOT isolation)',
+      'Directory ldaps://dc01:636: bind as cn=svc and read of dc=kommun passed',
+      'Upload service https://x/v1/ping: reachable, API key accepted',
+      'Proxy http://proxy:3128 to https://x/v1/ping: the service answered through the proxy (HTTP 200)',
+    ];
+    const result = (found: CheckFound, i: number): CheckResult => ({ ok: true, label: labels[i]!, detail: '', found });
+    expect(facts.map((f, i) => resultText(messagesFor('en'), result(f, i)))).toEqual(labels);
+    expect(facts.map((f, i) => resultText(messagesFor('sv'), result(f, i)))).toEqual([
+      'Testfilen /data/demo.json går att läsa',
+      'SQL Server 127.0.0.1:1433, databasen ProCapita: inloggningen och schemakontrollen gick igenom (läser med isolationsnivån SNAPSHOT)',
+      'Katalogen ldaps://dc01:636: inloggningen som cn=svc och läsningen av dc=kommun gick igenom',
+      'Molntjänsten https://x/v1/ping: nåbar, API-nyckeln godtogs',
+      'Proxyn http://proxy:3128 till https://x/v1/ping: tjänsten svarade genom proxyn (HTTP 200)',
+    ]);
+  });
+
+  it('5. the directory\'s quality report', () => {
+    const report = { entries: 3, mapped: 2, withoutKey: 0, invalidKeys: 0, disabledAccounts: 1, withoutAddress: 0, unmatchedInProCapita: 0, procapitaWithoutMatch: 1, duplicateKeys: [{ key: 'k', accounts: ['cn=a', 'cn=b'], kept: 'cn=a' }] };
+    const text = formatQualityReport(report, messagesFor('sv').quality);
+    expect(text.split('\n')[0]).toBe('Active Directory: 3 konton lästes.');
+    expect(text).toContain('ProCapita: 1 person utan skyddad identitet får ingen adress från tabellen.');
+    expect(text).toContain('  k: behöll cn=a\n    även cn=b');
+    expect(formatQualityReport(report, messagesFor('en').quality)).toBe(formatQualityReport(report));
   });
 });

@@ -1,4 +1,7 @@
 /** The wizard's texts in English (`--lang en`). Same keys as sv.ts; a test keeps them equal. */
+import { ENGLISH_QUALITY } from '../../src/enrich/ad-mapping';
+import { ENGLISH_SUMMARY } from '../../src/report/summary';
+
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export const en = {
@@ -41,6 +44,16 @@ export const en = {
   no: 'no',
   yesNoError: (yes: string, no: string) => `Answer ${yes} or ${no}.`,
   keyActions: { navigate: 'navigate', select: 'select', submit: 'submit', 'toggle visibility': 'show or hide' } as Record<string, string>,
+  /** A passed check, from its facts (src/cli/checks.ts CheckFound); in English the same words as `doctor`. */
+  checkPassed: {
+    fixture: (path: string) => `Fixture ${path} readable`,
+    sql: (server: string, database: string, isolation: string) => `SQL Server ${server}, database ${database}: login and schema check passed (reads at ${isolation} isolation)`,
+    ldap: (url: string, bindDn: string, baseDn: string) => `Directory ${url}: bind as ${bindDn} and read of ${baseDn} passed`,
+    target: (url: string) => `Upload service ${url}: reachable, API key accepted`,
+    proxy: (proxy: string, url: string, status: number) => `Proxy ${proxy} to ${url}: the service answered through the proxy (HTTP ${status})`,
+  },
+  /** A failure's cause (an AppError's message, as in the log and `doctor`): in English as it is. */
+  failureCause: (detail: string) => detail,
 
   // 1. SQL Server
   sqlTitle: 'SQL Server (ProCapita)',
@@ -129,6 +142,7 @@ export const en = {
     'email.ad.keyAttribute': 'key attribute',
   } as Record<string, string>,
   adNone: (baseDn: string) => `The search under ${baseDn} found no accounts. Check the search base and the filter.`,
+  quality: ENGLISH_QUALITY,
   adBuilt: (rows: number, file: string) => `the mapping table has ${plural(rows, 'row', 'rows')}; it is written to ${file} at the last step`,
 
   // 6. Target
@@ -148,6 +162,7 @@ export const en = {
   // 7. Preview
   previewTitle: 'Preview: a dry run of the whole sync',
   previewRunning: 'Reading ProCapita and applying the rules; nothing is delivered…',
+  summary: ENGLISH_SUMMARY,
   previewPersons: (shown: number, total: number) => `The first ${shown} of ${plural(total, 'person', 'persons')}:`,
   previewGroups: (shown: number, total: number) => `The first ${shown} of ${plural(total, 'group', 'groups')}:`,
   role: { student: 'student', staff: 'staff' },

@@ -132,7 +132,7 @@ async function adStep(ctx: Context, rest: NonNullable<Context['draft']['email']>
         if (entries.length === 0) throw new AppError('emailMapping', m.adNone(config.baseDn));
         const { table, report } = buildMapping(entries, ctx.rows!.persons, ctx.syncDate);
         ctx.mapping = { file: mappingFile, table };
-        say(ctx, formatQualityReport(report).replace(/^/gm, '    '));
+        say(ctx, formatQualityReport(report, m.quality).replace(/^/gm, '    '));
         return { ok: true, label: m.adBuilt(table.length, mappingFile), detail: '' };
       } catch (err) {
         return failure(err);

@@ -10,7 +10,7 @@ import { secretEnvNames, type SecretName } from '../../src/configure/credentials
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { ask, askSecret, draftConfig, say, storeEntry, wizardCredentials, type Context } from '../context';
-import { cancelled } from './shared';
+import { cancelled, resultLine } from './shared';
 
 export const SECRET_KEYS: Record<SecretName, AnswerKey> = {
   sqlPassword: 'sql.password',
@@ -52,14 +52,14 @@ export async function rotateStep(ctx: Context): Promise<void> {
     say(ctx, m.testing(m.rotateTesting(m.secretName[name])));
     const result = await testWith(ctx, name, value);
     if (result?.ok) {
-      say(ctx, `  ✓ ${result.label}`);
+      say(ctx, resultLine(m, result));
       await ctx.store.set(name, value);
       say(ctx, `✓ ${m.rotateOk(m.secretName[name], storeEntry(ctx, name))}`);
       const variable = secretEnvNames(config)[name];
       if (variable) say(ctx, `  ! ${m.rotateEnvWins(m.secretName[name], variable)}`);
       return;
     }
-    say(ctx, `  ✗ ${result?.detail ?? ''}`);
+    if (result) say(ctx, resultLine(m, result));
     say(ctx, m.rotateRefused(m.secretName[name]));
     if (ctx.answers.nonInteractive) throw new AppError(result?.code ?? 'accessDenied', `${m.rotateRefused(m.secretName[name])} ${result?.detail ?? ''}`.trim());
     const again = await ctx.prompts.select<'retry' | 'quit'>({

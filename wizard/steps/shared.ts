@@ -3,6 +3,7 @@ import type { CheckResult } from '../../src/cli/checks';
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { absolute, say, type Context } from '../context';
+import type { Messages } from '../messages';
 
 /** "[1/9] SQL Server". */
 export function heading(ctx: Pick<Context, 'io' | 'm'>, step: number, title: string): void {
@@ -10,11 +11,39 @@ export function heading(ctx: Pick<Context, 'io' | 'm'>, step: number, title: str
   say(ctx, ctx.m.stepHeading(step, 9, title));
 }
 
-/** Runs a test with a line saying so, and prints its result: ✓ label, or ✗ and the cause. */
+/**
+ * A check's result as the wizard's line, without the mark: a passed check in
+ * the wizard's language, made from its facts (the label is English, for
+ * `doctor`); a failure's cause as it is, the same text as in the log and
+ * `doctor`, which the catalogue introduces as such.
+ */
+export function resultText(m: Messages, result: CheckResult): string {
+  if (!result.ok) return m.failureCause(result.detail);
+  const f = result.found;
+  switch (f?.check) {
+    case 'fixture':
+      return m.checkPassed.fixture(f.path);
+    case 'sql':
+      return m.checkPassed.sql(f.server, f.database, f.isolation);
+    case 'ldap':
+      return m.checkPassed.ldap(f.url, f.bindDn, f.baseDn);
+    case 'target':
+      return m.checkPassed.target(f.url);
+    case 'proxy':
+      return m.checkPassed.proxy(f.proxy, f.url, f.status);
+    default:
+      return result.label; // the wizard's own checks (mapping file, AD table) are in its language already
+  }
+}
+
+/** "  ✓ …" or "  ✗ …". */
+export const resultLine = (m: Messages, result: CheckResult): string => `  ${result.ok ? '✓' : '✗'} ${resultText(m, result)}`;
+
+/** Runs a test with a line saying so, and prints its result: ✓ what was found, or ✗ and the cause. */
 export async function test(ctx: Pick<Context, 'io' | 'm'>, what: string, run: () => Promise<CheckResult | undefined>): Promise<CheckResult | undefined> {
   say(ctx, ctx.m.testing(what));
   const result = await run();
-  if (result) say(ctx, result.ok ? `  ✓ ${result.label}` : `  ✗ ${result.detail}`);
+  if (result) say(ctx, resultLine(ctx.m, result));
   return result;
 }
 

@@ -101,7 +101,7 @@ async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>
       return;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      say(ctx, `✗ ${err.message}`);
+      say(ctx, `✗ ${m.failureCause(err.message)}`);
       if (ctx.answers.nonInteractive) throw new AppError(err.code, `${err.message} ${m.taskLater(ctx.configPath, task.time)}`);
       // The configuration and the secrets are written by now: Ctrl-C here skips the task, it cancels nothing.
       const password = await askAgain(ctx, task.account).catch((e: unknown) => {
