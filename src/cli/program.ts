@@ -1,13 +1,12 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig, type Config } from '../configure/config';
 import { buildMapping, formatQualityReport, readAdEntries } from '../enrich/ad-mapping';
 import { writeMappingTable } from '../enrich/mapping-table';
 import { readSource } from '../extract/source';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName } from '../errors';
-import { isCalendarDate } from '../extract/rows';
 import { readHeld, readStateFile, STATE_FILES, writeStateFile, type Approval } from '../guard/state';
 import { prepare } from '../pipeline';
 import { formatExplain } from '../report/explain';
@@ -15,7 +14,8 @@ import { formatStatus, type RunReport } from '../report/last-run';
 import { openRunLog } from '../report/log';
 import { currentRun } from '../run-lock';
 import { credentialsCommand } from './credentials';
-import { todayInStockholm, type Io } from './io';
+import { dateOption, syncDate } from './date-option';
+import type { Io } from './io';
 import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
 import { registerSetup } from './setup';
 import { registerDoctor } from './doctor';
@@ -27,11 +27,6 @@ export { todayInStockholm } from './io';
 
 export const VERSION: string = packageJson.version;
 
-function syncDate(option: string | undefined, io: Io): string {
-  if (option === undefined) return todayInStockholm(io.now());
-  if (!isCalendarDate(option)) throw new AppError('usage', `--date ${option} is not a calendar date. Use YYYY-MM-DD, e.g. --date 2026-08-20.`);
-  return option;
-}
 
 const exitCodeLines = () =>
   (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `  ${String(ExitCode[name]).padStart(2)}  ${EXIT_CODE_MEANINGS[name]}`).join('\n');
@@ -45,7 +40,6 @@ function whoIs(env: NodeJS.ProcessEnv): string {
   return env.SUDO_USER ?? env.USER ?? env.LOGNAME ?? env.USERNAME ?? userInfo().username;
 }
 
-const dateOption = () => new Option('--date <YYYY-MM-DD>', 'sync date (default: today in Europe/Stockholm)');
 
 export function buildProgram(io: Io): Command {
   const program = new Command('procapita-sync')

@@ -14,7 +14,8 @@ import { createContext, defaultConfigPath, type Draft } from '../../wizard/conte
 import { LANGS, messagesFor, type Lang } from '../../wizard/messages';
 import { inquirerPrompts } from '../../wizard/prompts';
 import { runWizard } from '../../wizard/wizard';
-import { todayInStockholm, type Io } from './io';
+import { dateOption, syncDate } from './date-option';
+import type { Io } from './io';
 
 const SECRETS_HELP = `
 Answers given ahead: every question has a flag (above; the answer key in
@@ -54,10 +55,11 @@ export function registerSetup(program: Command, io: Io): void {
     .option('--config <file>', 'where the configuration goes (default: %ProgramData%\\procapita-sync\\config.json on Windows, $XDG_CONFIG_HOME/procapita-sync/config.json elsewhere); an existing one is the starting point')
     .option('--answers <file>', 'answers given ahead, as JSON (see below)')
     .option('--non-interactive', 'ask nothing: a missing answer is an error')
-    .addOption(new Option('--lang <lang>', 'language of the wizard').choices(LANGS).default('sv'));
+    .addOption(new Option('--lang <lang>', 'language of the wizard').choices(LANGS).default('sv'))
+    .addOption(dateOption());
   addAnswerOptions(command);
   command.addHelpText('after', SECRETS_HELP);
-  command.action(async (opts: AnswerOptions & { config?: string; lang: Lang }) => {
+  command.action(async (opts: AnswerOptions & { config?: string; lang: Lang; date?: string }) => {
     if (!opts.nonInteractive && io.interactive !== true) {
       throw new AppError('usage', 'setup asks its questions in a terminal, and this is not one. Run it in a console, or give every answer ahead with --non-interactive --answers FILE (procapita-sync setup --help).');
     }
@@ -73,7 +75,7 @@ export function registerSetup(program: Command, io: Io): void {
       prompts: inquirerPrompts(m),
       answers,
       configPath,
-      syncDate: todayInStockholm(io.now()),
+      syncDate: syncDate(opts.date, io),
       platform,
       ...(existing ? { existing } : {}),
     });
