@@ -37,8 +37,6 @@ export interface RunOptions {
   readonly version: string;
 }
 
-export { secretEnvNames };
-
 /** Secrets from the environment variables the configuration names, when they are set; otherwise from the credential store. */
 export function credentialsFor(config: Config, io: Pick<Io, 'env' | 'secrets'>): Credentials {
   return credentialsFrom(io.secrets ?? keytarStore(), secretEnvNames(config), io.env, config.file ? { configPath: config.file } : {});
