@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -14,6 +13,7 @@ import { formatStatus, type RunReport } from '../report/last-run';
 import { openRunLog } from '../report/log';
 import { currentRun } from '../run-lock';
 import { credentialsCommand } from './credentials';
+import { currentAccount } from '../configure/credentials';
 import { dateOption, syncDate } from './date-option';
 import type { Io } from './io';
 import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
@@ -36,10 +36,9 @@ const toolContext = (config: Config, io: Io) => ({ credentials: credentialsFor(c
 
 /** Who approves: DOMAIN\\user on Windows, the login name elsewhere. */
 function whoIs(env: NodeJS.ProcessEnv): string {
-  if (env.USERNAME && env.USERDOMAIN) return `${env.USERDOMAIN}\\${env.USERNAME}`;
-  return env.SUDO_USER ?? env.USER ?? env.LOGNAME ?? env.USERNAME ?? userInfo().username;
+  // Under sudo the approver is the person who typed it, not root.
+  return !(env.USERNAME && env.USERDOMAIN) && env.SUDO_USER ? env.SUDO_USER : currentAccount(env);
 }
-
 
 export function buildProgram(io: Io): Command {
   const program = new Command('procapita-sync')
