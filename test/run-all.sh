@@ -11,19 +11,7 @@ cd "$(dirname "$0")/.."
 # store, a real Secret Service (gnome-keyring under dbus-run-session, libsecret-1-0 for keytar);
 # tmux, the pseudo-terminal that drives the wizard end to end.
 packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils gnome-keyring dbus libsecret-1-0 tmux)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  echo "Installing Debian packages: ${missing[*]}"
-  apt-get update -q
-  if [[ " ${missing[*]} " == *" slapd "* ]]; then
-    # No default database or /etc/ldap/slapd.d: test/ldap/slapd.sh runs its own slapd.conf.
-    echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash build/ensure-debian-packages.sh "${packages[@]}"
 
 npm run --silent typecheck
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import packageJson from '../../package.json' with { type: 'json' };
+import { BUILD_INFO, formatVersion } from '../build-info';
 import { loadConfig, type Config } from '../configure/config';
 import { buildMapping, formatQualityReport, readAdEntries } from '../enrich/ad-mapping';
 import { writeMappingTable } from '../enrich/mapping-table';
@@ -25,7 +25,7 @@ import { registerSchedule } from './schedule';
 export type { Io } from './io';
 export { todayInStockholm } from './io';
 
-export const VERSION: string = packageJson.version;
+export const VERSION: string = BUILD_INFO.version;
 
 
 const exitCodeLines = () =>
@@ -43,7 +43,7 @@ function whoIs(env: NodeJS.ProcessEnv): string {
 export function buildProgram(io: Io): Command {
   const program = new Command('procapita-sync')
     .description('Reads ProCapita, applies the eligibility rules and delivers the school roster.')
-    .version(`procapita-sync ${VERSION}`, '-V, --version', 'print the version')
+    .version(formatVersion(BUILD_INFO), '-V, --version', 'print the version, the git commit and the build date')
     .helpOption('-h, --help', 'show help')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run procapita-sync --help for usage)')

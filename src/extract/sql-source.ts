@@ -3,6 +3,7 @@
  * mssql (tedious), read-only, inside one transaction, streaming every row.
  */
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import sql from 'mssql';
 import type { SqlSourceConfig } from '../configure/config';
 import { secretOrigin, type Credentials } from '../configure/credentials';
@@ -48,11 +49,12 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
   return Promise.all(
     ORDER.map(async (name) => {
       const file = custom[name];
-      const path = file ?? new URL(`../../assets/queries/${name}.sql`, import.meta.url);
+      // A plain path, not a file: URL: the packed binary's embedded files answer only to paths.
+      const path = file ?? fileURLToPath(new URL(`../../assets/queries/${name}.sql`, import.meta.url));
       try {
         return { name, text: await readFile(path, 'utf8'), ...(file ? { file } : {}) };
       } catch (err) {
-        throw new AppError('config', `Query ${name}: cannot read ${file ?? path.toString()} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check source.queries.${name} in the configuration.`);
+        throw new AppError('config', `Query ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check source.queries.${name} in the configuration.`);
       }
     }),
   );

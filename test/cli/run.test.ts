@@ -180,7 +180,7 @@ describe('the real process', () => {
   it('prints the version', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     const r = await spawnCli(['--version']);
-    expect(r).toEqual({ code: 0, stdout: `procapita-sync ${pkg.version}\n`, stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: `procapita-sync ${pkg.version} (run from source)\n`, stderr: '' });
   });
 
   it('lists the commands and exit codes in --help', async () => {

@@ -1,0 +1,89 @@
+/**
+ * The Linux binary from npm run build:exe, run as a user runs it: a real
+ * process, no Node.js or node_modules behind it, over TCP to the TDS test
+ * server and the reference receiver, and keytar's unpacked native module
+ * against a real Secret Service.
+ */
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyring } from '../credentials/keyring';
+import { ROOT, runCli, tempDir } from '../support/cli';
+import { expectedVersionLine, LINUX_BINARY, requireBinary, SQL_PASSWORD, startSmokeWorld, WINDOWS_EXE, type SmokeWorld } from './support';
+
+interface Result { code: number; stdout: string; stderr: string }
+
+/** Runs the binary from a folder of its own, with only the environment given (no PATH to node). */
+function binary(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = tempDir()): Promise<Result> {
+  return new Promise((done) => {
+    execFile(requireBinary(LINUX_BINARY), args, { cwd, env: { HOME: cwd, ...env } }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const hashIn = (text: string) => /sha256:([0-9a-f]{64})/.exec(text)?.[1];
+
+describe('the Linux binary', () => {
+  let world: SmokeWorld;
+  beforeAll(async () => {
+    requireBinary(LINUX_BINARY);
+    world = await startSmokeWorld();
+  });
+  afterAll(async () => world?.close());
+
+  it('prints the version, the commit and the build date', async () => {
+    const r = await binary(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trimEnd()).toMatch(expectedVersionLine());
+  });
+
+  it('is listed with the exe in SHA256SUMS, with the right sums', () => {
+    const lines = readFileSync(join(ROOT, 'dist/SHA256SUMS'), 'utf8').trimEnd().split('\n');
+    const sum = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+    expect(lines).toEqual([`${sum(LINUX_BINARY)}  procapita-sync`, `${sum(requireBinary(WINDOWS_EXE))}  procapita-sync.exe`]);
+  });
+
+  it('passes doctor against the TDS test server and the receiver', async () => {
+    const r = await binary(['doctor', '--config', world.configPath], world.secretsEnv);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^✓ SQL Server 127\.0\.0\.1:\d+, database ProCapita: login and schema check passed/m);
+    expect(r.stdout).toMatch(/^✓ Upload service https:\/\/localhost:\d+\/v1\/ping: reachable, API key accepted$/m);
+    expect(r.stdout).toMatch(/^All \d+ checks passed\.$/m);
+    expect(r.code).toBe(0);
+  });
+
+  it('runs the small demo over TCP and delivers what the source code decides', async () => {
+    const preview = await runCli(['run', '--config', world.configPath, '--date', world.syncDate, '--out', join(world.dir, 'preview')], undefined, world.secretsEnv);
+    expect(preview.code).toBe(0);
+    const expected = hashIn(preview.stdout);
+    expect(expected).toBeDefined();
+
+    const before = world.receiver.imports.length;
+    const r = await binary(['run', '--config', world.configPath, '--date', world.syncDate], world.secretsEnv);
+    expect(r.code).toBe(0);
+    expect(world.receiver.imports.length).toBe(before + 1);
+    const stored = world.receiver.imports.at(-1)!;
+    expect(r.stdout).toContain(`Uploaded snapshot sha256:${expected}: `);
+    expect(r.stdout).toContain(`Import ${stored.importId}, accepted`);
+    // The run wrote its daily log beside the config, as the scheduled task's run does.
+    expect(readdirSync(join(world.dir, 'logs')).some((f) => /^procapita-sync\.\d{4}-\d\d-\d\d\.1\.log$/.test(f))).toBe(true);
+  });
+
+  it('stores the SQL password in the Secret Service and logs in with it', async () => {
+    const ring = keyring();
+    const set = await ring.run([LINUX_BINARY, 'credentials', 'set', 'sqlPassword', '--config', world.configPath], { input: `${SQL_PASSWORD}\n` });
+    expect(set.stderr).toBe('');
+    expect(set.stdout).toMatch(/^Stored the SQL password/m);
+    expect(set.code).toBe(0);
+
+    // No PROCAPITA_SQL_PASSWORD: the password can only come from the keyring.
+    const test = await ring.run([LINUX_BINARY, 'credentials', 'test', 'sqlPassword', '--config', world.configPath]);
+    expect(test.code).toBe(0);
+    expect(test.stdout).toMatch(/✓/);
+    expect(`${set.stdout}${test.stdout}${test.stderr}`).not.toContain(SQL_PASSWORD);
+  });
+});
