@@ -9,11 +9,16 @@ cd "$(dirname "$0")/.."
 # for test/tds); for test/ldap, a Samba AD DC (samba … ldb-tools; samba-ad-provision is only a
 # Recommends but provisioning needs it) and OpenLDAP (slapd, ldap-utils); for the credential
 # store, a real Secret Service (gnome-keyring under dbus-run-session, libsecret-1-0 for keytar);
-# tmux, the pseudo-terminal that drives the wizard end to end.
-packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils gnome-keyring dbus libsecret-1-0 tmux)
+# tmux, the pseudo-terminal that drives the wizard end to end; wine64, which runs the Windows exe
+# in test/exe (about 700 MB; a failed install fails the run: those tests never skip).
+packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils gnome-keyring dbus libsecret-1-0 tmux wine64)
 bash build/ensure-debian-packages.sh "${packages[@]}"
 
 npm run --silent typecheck
+
+# The binaries test/exe runs (build:exe installs its own Debian tools), then their sizes and start-up times.
+npm run --silent build:exe
+npm run --silent bench:exe -- 5
 
 mkdir -p .test-output
 status=0

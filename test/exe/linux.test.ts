@@ -73,6 +73,13 @@ describe('the Linux binary', () => {
     expect(readdirSync(join(world.dir, 'logs')).some((f) => /^procapita-sync\.\d{4}-\d\d-\d\d\.1\.log$/.test(f))).toBe(true);
   });
 
+  it('schedules itself, not node: the timer starts the binary', async () => {
+    const r = await binary(['schedule', 'install', '--config', world.configPath]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`ExecStart=${LINUX_BINARY} run --config ${world.configPath}\n`);
+    expect(r.stdout).not.toMatch(/tsx|node_modules/);
+  });
+
   it('stores the SQL password in the Secret Service and logs in with it', async () => {
     const ring = keyring();
     const set = await ring.run([LINUX_BINARY, 'credentials', 'set', 'sqlPassword', '--config', world.configPath], { input: `${SQL_PASSWORD}\n` });
