@@ -48,7 +48,10 @@ const BACKOFF_CAP_MS = 60_000;
 export async function dispatcherFor(target: HttpsTarget, io: Pick<UploadIo, 'env' | 'credentials'>, connectTimeoutMs = target.connectTimeoutSeconds * 1000): Promise<Dispatcher> {
   const env = io.env;
   const ca = await trustedCas(target.caFile, 'target.caFile');
-  const connect = { ca, timeout: connectTimeoutMs };
+  // keepAlive false: no TCP keep-alive probes. A delivery is a few short exchanges, and undici would
+  // switch them on before the socket connects, which fails where the TCP_KEEPALIVE option is missing
+  // (Wine runs the exe's smoke test; every connection failed with "connect UNKNOWN").
+  const connect = { ca, timeout: connectTimeoutMs, keepAlive: false };
   if (target.proxy) {
     let token: string | undefined;
     if (target.proxy.user) {

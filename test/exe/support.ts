@@ -62,7 +62,8 @@ export async function startSmokeWorld(): Promise<SmokeWorld> {
   const configPath = join(dir, 'config.json');
   const config = {
     source: { type: 'sql', host: '127.0.0.1', port: server.port, database: 'ProCapita', user: 'procapita_reader', passwordEnv: 'PROCAPITA_SQL_PASSWORD', caFile: join(certs, 'ca.crt') },
-    target: { type: 'https', url: `${receiver.url}/v1/snapshots`, apiKeyEnv: 'PROCAPITA_API_KEY', caFile: join(certs, 'ca.crt') },
+    // A failing upload ends within the test's time (exit 9 and its reason), not after ten minutes of retries.
+    target: { type: 'https', url: `${receiver.url}/v1/snapshots`, apiKeyEnv: 'PROCAPITA_API_KEY', caFile: join(certs, 'ca.crt'), deadlineSeconds: 30 },
     schools,
     stateDir: 'state',
     logDir: 'logs',

@@ -1,0 +1,174 @@
+/**
+ * The Windows exe from npm run build:exe, run under Wine as an admin runs it
+ * on Windows: --version, a secret rotated through Wine's Credential Manager
+ * (keytar's win32 module, unpacked by pkg at run time), a full run over TCP
+ * to the TDS test server and the reference receiver, and the wizard's first
+ * screen in a console. Every step goes into .test-output/wine-transcript.txt
+ * for the release note.
+ *
+ * Needs wine64 and tmux (test/run-all.sh installs them). Without them the
+ * tests fail, saying so: they never skip.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors';
+import { ROOT, runCli } from '../support/cli';
+import { hasTmux } from '../wizard/tmux';
+import { API_KEY, expectedVersionLine, requireBinary, SQL_PASSWORD, startSmokeWorld, WINDOWS_EXE, type SmokeWorld } from './support';
+import { commandLine, fileFacts, Transcript, WinePrefix, type ExeResult } from './wine';
+
+// Written by each run, for a person to read; not kept in git.
+const TRANSCRIPT = join(ROOT, '.test-output/wine-transcript.txt');
+const WRONG_PASSWORD = 'smoke-only-wrong-sql-password';
+const SECRETS = [SQL_PASSWORD, API_KEY, WRONG_PASSWORD];
+
+const hashIn = (text: string) => /sha256:([0-9a-f]{64})/.exec(text)?.[1];
+const everything = (...results: ExeResult[]) => results.map((r) => `${r.stdout}${r.stderr}`).join('');
+
+describe('the Windows exe under Wine', () => {
+  let wine: WinePrefix;
+  let world: SmokeWorld;
+  const transcript = new Transcript(SECRETS);
+
+  beforeAll(async () => {
+    requireBinary(WINDOWS_EXE);
+    if (!hasTmux()) throw new Error('tmux is not installed, so the exe cannot be run in a console. Install the Debian package tmux (test/run-all.sh does).');
+    wine = await WinePrefix.create();
+    world = await startSmokeWorld();
+    transcript.note(
+      'procapita-sync.exe under Wine: smoke test transcript',
+      `Written by test/exe/wine.test.ts at ${new Date().toISOString()}.`,
+      `dist/procapita-sync.exe: ${fileFacts(WINDOWS_EXE)}`,
+      `${wine.version}, a fresh prefix set to Windows 10; the commands ran as an admin runs procapita-sync.exe in a console.`,
+      `SQL Server: the TDS test server over TLS on 127.0.0.1:${world.server.port}. Upload service: the reference receiver at ${world.receiver.url}.`,
+      'Secret values are never shown: "<secret on stdin>" and NAME=<secret> stand for them.',
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      transcript.write(TRANSCRIPT);
+    } finally {
+      await world?.close();
+      // startSmokeWorld leaves its folder (config, state, logs, the preview) to the caller.
+      if (world) rmSync(world.dir, { recursive: true, force: true });
+      await wine?.close();
+    }
+  }, 60_000);
+
+  /** The exe with the smoke world's folder as working folder; the step goes into the transcript. */
+  async function exe(args: readonly string[], o: { env?: NodeJS.ProcessEnv; stdin?: string; remark?: string; timeoutMs?: number } = {}): Promise<ExeResult> {
+    const r = await wine.run(args, { cwd: world.dir, ...o });
+    transcript.step(commandLine(args, { secretEnv: Object.keys(o.env ?? {}), secretOnStdin: o.stdin !== undefined }), r, o.remark);
+    return r;
+  }
+
+  it('prints the version, the commit and the build date', async () => {
+    const r = await exe(['--version']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trimEnd()).toMatch(expectedVersionLine());
+    expect(r.code).toBe(0);
+  });
+
+  it("credentials set keeps the SQL password from standard input in Wine's Credential Manager; credentials test logs in with exactly what is stored", async () => {
+    const config = ['--config', world.configPath];
+    const entry = 'Windows Credential Manager (service procapita-sync, account sqlPassword)';
+    const loginPassed = `✓ SQL Server 127.0.0.1:${world.server.port}, database ProCapita: login and schema check passed (reads at SNAPSHOT isolation)\n`;
+
+    // As `echo <password>| procapita-sync.exe credentials set …` gives it in cmd.exe: with CR LF.
+    const set = await exe(['credentials', 'set', 'sqlPassword', ...config], { stdin: `${SQL_PASSWORD}\r\n` });
+    expect(set.stderr).toBe('');
+    expect(set.stdout).toMatch(new RegExp(`^Stored the SQL password for procapita_reader in ${entry.replace(/[()]/g, '\\$&')}\\. Only \\S+\\\\\\S+ can read it: the scheduled task must run as`));
+    expect(set.code).toBe(0);
+    expect(await wine.credentialTargets()).toEqual(['procapita-sync/sqlPassword']);
+
+    // PROCAPITA_SQL_PASSWORD is not set: the password can only come from the store.
+    const test = await exe(['credentials', 'test', 'sqlPassword', ...config], { remark: 'PROCAPITA_SQL_PASSWORD is not set: the password comes from Windows Credential Manager' });
+    expect(test.stderr).toBe('');
+    expect(test.stdout).toBe(loginPassed);
+    expect(test.code).toBe(0);
+
+    // A wrong password in the store: the same test now fails at the SQL login.
+    const wrong = await exe(['credentials', 'set', 'sqlPassword', ...config], { stdin: `${WRONG_PASSWORD}\r\n`, remark: 'a wrong password, to show that the test uses what is stored' });
+    expect(wrong.stdout).toMatch(/^Replaced the SQL password for procapita_reader in /);
+    expect(wrong.code).toBe(0);
+    const refused = await exe(['credentials', 'test', 'sqlPassword', ...config]);
+    expect(refused.stdout).toBe(
+      `✗ SQL Server 127.0.0.1:${world.server.port}, database ProCapita: SQL Server at 127.0.0.1:${world.server.port} refused the login for user 'procapita_reader'. Check the SQL account and its password (${entry}), and that database 'ProCapita' exists and the account may open it.\n`,
+    );
+    expect(refused.stderr).toBe('error: The stored SQL password did not pass the test (see above).\n');
+    expect(refused.code).toBe(ExitCode.accessDenied);
+
+    // Deleted: gone from the store, and the test says so.
+    const deleted = await exe(['credentials', 'delete', 'sqlPassword', ...config]);
+    expect(deleted.stdout).toMatch(new RegExp(`^Deleted the SQL password from ${entry.replace(/[()]/g, '\\$&')} of \\S+\\\\\\S+\\.\n`));
+    expect(deleted.code).toBe(0);
+    expect(await wine.credentialTargets()).toEqual([]);
+    const missing = await exe(['credentials', 'test', 'sqlPassword', ...config]);
+    expect(missing.stdout).toContain(`No SQL password is stored in ${entry}.`);
+    expect(missing.code).toBe(ExitCode.accessDenied);
+
+    const shown = everything(set, test, wrong, refused, deleted, missing);
+    for (const secret of SECRETS) expect(shown).not.toContain(secret);
+  }, 120_000);
+
+  it('runs the small demo over TCP and uploads exactly the snapshot the source code builds', async () => {
+    const preview = await runCli(['run', '--config', world.configPath, '--date', world.syncDate, '--out', join(world.dir, 'preview')], undefined, world.secretsEnv);
+    expect(preview.code).toBe(0);
+    const expected = hashIn(preview.stdout);
+    expect(expected).toBeDefined();
+
+    const r = await exe(['run', '--config', world.configPath, '--date', world.syncDate], { env: world.secretsEnv, timeoutMs: 150_000 });
+    expect(r.code).toBe(0);
+    expect(world.receiver.imports).toHaveLength(1);
+    const stored = world.receiver.imports[0]!;
+    expect(stored.key).toBe(`sha256:${expected}`);
+    expect(r.stdout).toContain(`Uploaded snapshot sha256:${expected}: `);
+    expect(r.stdout).toContain(`Import ${stored.importId}, accepted`);
+    for (const secret of SECRETS) expect(everything(r)).not.toContain(secret);
+  }, 180_000);
+
+  /**
+   * The exe in a console until the first question, then Ctrl-C. Wine's
+   * console leaves the terminal's ISIG on, so Ctrl-C reaches the exe as a
+   * console signal, not as a key press as in a Windows console: the prompt
+   * library's signal handler ends the process with exit 1, before the
+   * wizard's own "cancelled" line (exit 2) can be printed.
+   */
+  async function firstScreen(args: readonly string[], question: string): Promise<{ screen: string; code: number }> {
+    const started = performance.now();
+    const pane = wine.console(args, wine.dir);
+    try {
+      await pane.waitFor(question, 1, 90_000);
+      const shown = ((performance.now() - started) / 1000).toFixed(1);
+      const screen = pane.transcript();
+      pane.press('C-c');
+      await pane.waitFor('[exit ', 1, 30_000);
+      const code = Number(/\[exit (\d+)\]/.exec(pane.transcript())?.[1]);
+      transcript.screen(`${commandLine(args)}   (in a 200×50 console)`, screen, `First question on screen after ${shown} s. Ctrl-C: the process ended with exit code ${code}.`);
+      return { screen, code };
+    } finally {
+      pane.close();
+    }
+  }
+
+  const defaultConfigDir = () => join(wine.prefix, 'drive_c/ProgramData/procapita-sync');
+
+  it('setup --lang en in a console shows the first question; Ctrl-C ends it with nothing written', async () => {
+    const { screen, code } = await firstScreen(['setup', '--lang', 'en'], '? SQL Server host name or address');
+    expect(screen).toMatch(/^procapita-sync setup\nThis sets up the nightly sync in nine steps: SQL Server, schools,/);
+    expect(screen).toContain('\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/9] SQL Server (ProCapita)\n? SQL Server host name or address');
+    expect(screen).not.toContain('error');
+    expect(code).toBe(1);
+    expect(existsSync(defaultConfigDir())).toBe(false);
+  }, 150_000);
+
+  it('with no arguments in a console it starts the wizard, in Swedish; Ctrl-C ends it with nothing written', async () => {
+    const { screen, code } = await firstScreen([], '? SQL Servers värdnamn eller adress');
+    expect(screen).toMatch(/^procapita-sync – installation\nHär ställer du in den nattliga synkroniseringen i nio steg:/);
+    expect(screen).toContain('\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/9] SQL Server (ProCapita)\n? SQL Servers värdnamn eller adress');
+    expect(code).toBe(1);
+    expect(existsSync(defaultConfigDir())).toBe(false);
+  }, 150_000);
+});
