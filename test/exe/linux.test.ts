@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyring } from '../credentials/keyring';
@@ -32,7 +32,10 @@ describe('the Linux binary', () => {
     requireBinary(LINUX_BINARY);
     world = await startSmokeWorld();
   });
-  afterAll(async () => world?.close());
+  afterAll(async () => {
+    await world?.close();
+    if (world) rmSync(world.dir, { recursive: true, force: true });
+  });
 
   it('prints the version, the commit and the build date', async () => {
     const r = await binary(['--version']);
