@@ -1,18 +1,31 @@
 #!/usr/bin/env node
+import { createInterface } from 'node:readline';
+import { CATALOGUES } from '../../wizard/messages';
 import { main } from './program';
 
 // Node's deprecation notices (tedious names an IP address as TLS server name) mean nothing to an admin.
 process.noDeprecation = true;
 
+const argv = process.argv.slice(2);
+const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
 // No top-level await: the packed binary bundles this file as CommonJS (build/bundle.mjs).
-void main(process.argv.slice(2), {
+void main(argv, {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   now: () => new Date(),
   env: process.env,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
-  interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-}).then((code) => {
+  interactive,
+}).then(async (code) => {
   process.exitCode = code;
+  // Double-clicked in Explorer, the exe starts the wizard (in Swedish) in a console window of its
+  // own, which closes the moment the exe ends: keep the wizard's last words on screen until Enter.
+  if (argv.length === 0 && interactive && process.platform === 'win32') {
+    process.stdout.write(`\n${CATALOGUES.sv.pressEnterToClose}\n`);
+    const line = createInterface({ input: process.stdin });
+    await new Promise((done) => line.once('line', done).once('close', done));
+    line.close();
+  }
 });

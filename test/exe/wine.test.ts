@@ -171,4 +171,33 @@ describe('the Windows exe under Wine', () => {
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
   }, 150_000);
+
+  it('double-clicked (no arguments), the console window stays open after the wizard ends, until Enter', async () => {
+    const pane = wine.console([], wine.dir);
+    try {
+      await pane.waitFor('? SQL Servers värdnamn eller adress', 1, 90_000);
+      // Host, instance (none), port (1433, where nothing listens), database, login, password, encryption, certificate check.
+      const answers = ['127.0.0.1', '', '', 'ProCapita', 'reader', 'not-a-real-password', '', ''];
+      for (const [i, answer] of answers.entries()) {
+        if (answer) pane.type(answer);
+        pane.press('Enter');
+        // Each answered question turns into a line starting with √ (Wine's console redraws the rest unevenly).
+        await pane.waitFor('√', i + 1, 30_000);
+      }
+      await pane.waitFor('Avsluta utan att skriva något', 1, 60_000);
+      for (let i = 0; i < 8; i++) pane.press('Down');
+      pane.press('Enter');
+      await pane.waitFor('Tryck på Enter för att stänga fönstret.', 1, 30_000);
+      const waiting = pane.transcript();
+      expect(waiting).toMatch(/Installationen avbröts: ingenting skrevs\.\n+Tryck på Enter för att stänga fönstret\.\n*$/);
+      expect(waiting).not.toContain('[exit ');
+      pane.press('Enter');
+      await pane.waitFor('[exit ', 1, 30_000);
+      expect(pane.transcript()).toMatch(/Tryck på Enter för att stänga fönstret\.\n+\[exit 2\]/);
+      transcript.screen('wine64 procapita-sync.exe   (double-clicked: no arguments; the SQL test fails, then "Avsluta utan att skriva något")', waiting, 'The window waits for Enter; after Enter the exe ended with exit code 2.');
+      expect(existsSync(defaultConfigDir())).toBe(false);
+    } finally {
+      pane.close();
+    }
+  }, 180_000);
 });

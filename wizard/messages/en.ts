@@ -23,6 +23,7 @@ export const en = {
   change: (label: string) => `Change: ${label}`,
   quit: 'Quit without writing anything',
   cancelled: 'Setup cancelled: nothing was written.',
+  pressEnterToClose: 'Press Enter to close this window.',
   missingAnswer: (key: string, flag: string) => `No answer for ${key}, and --non-interactive asks nothing: give "${key}" in the answers file, or ${flag}.`,
   required: 'An answer is needed.',
   keepStored: ' (Enter keeps the stored one)',

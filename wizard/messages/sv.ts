@@ -23,6 +23,7 @@ export const sv: Messages = {
   change: (label: string) => `Ändra: ${label}`,
   quit: 'Avsluta utan att skriva något',
   cancelled: 'Installationen avbröts: ingenting skrevs.',
+  pressEnterToClose: 'Tryck på Enter för att stänga fönstret.',
   missingAnswer: (key: string, flag: string) => `Svar saknas för ${key}, och med --non-interactive ställs inga frågor: ange "${key}" i svarsfilen, eller ${flag}.`,
   required: 'Ett svar behövs.',
   keepStored: ' (Enter behåller det sparade)',
