@@ -10,8 +10,8 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyring } from '../credentials/keyring';
-import { ROOT, runCli, tempDir } from '../support/cli';
-import { expectedVersionLine, LINUX_BINARY, requireBinary, SQL_PASSWORD, startSmokeWorld, WINDOWS_EXE, type SmokeWorld } from './support';
+import { ROOT, tempDir } from '../support/cli';
+import { expectedVersionLine, LINUX_BINARY, requireBinary, sourceSnapshotHash, SQL_PASSWORD, startSmokeWorld, WINDOWS_EXE, type SmokeWorld } from './support';
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -24,7 +24,6 @@ function binary(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = temp
   });
 }
 
-const hashIn = (text: string) => /sha256:([0-9a-f]{64})/.exec(text)?.[1];
 
 describe('the Linux binary', () => {
   let world: SmokeWorld;
@@ -60,10 +59,7 @@ describe('the Linux binary', () => {
   });
 
   it('runs the small demo over TCP and delivers what the source code decides', async () => {
-    const preview = await runCli(['run', '--config', world.configPath, '--date', world.syncDate, '--out', join(world.dir, 'preview')], undefined, world.secretsEnv);
-    expect(preview.code).toBe(0);
-    const expected = hashIn(preview.stdout);
-    expect(expected).toBeDefined();
+    const expected = await sourceSnapshotHash(world);
 
     const before = world.receiver.imports.length;
     const r = await binary(['run', '--config', world.configPath, '--date', world.syncDate], world.secretsEnv);

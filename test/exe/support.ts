@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateMunicipality } from '../demo/generate';
 import { startReceiver, type Receiver } from '../receiver/receiver';
-import { ROOT, tempDir } from '../support/cli';
+import { ROOT, runCli, tempDir } from '../support/cli';
 import { openFixtureDatabase } from '../tds/database';
 import { startTdsServer, type TdsServer } from '../tds/server';
 
@@ -80,4 +80,12 @@ export async function startSmokeWorld(): Promise<SmokeWorld> {
       await Promise.all([server.close(), receiver.close()]);
     },
   };
+}
+
+/** The hash of the snapshot the source code builds from the smoke world (an in-process `run --out`), for a binary to match. */
+export async function sourceSnapshotHash(world: SmokeWorld): Promise<string> {
+  const preview = await runCli(['run', '--config', world.configPath, '--date', world.syncDate, '--out', join(world.dir, 'preview')], undefined, world.secretsEnv);
+  const hash = /Snapshot sha256:([0-9a-f]{64}) written to /.exec(preview.stdout)?.[1];
+  if (preview.code !== 0 || !hash) throw new Error(`The source's own run --out failed (exit ${preview.code}):\n${preview.stdout}${preview.stderr}`);
+  return hash;
 }

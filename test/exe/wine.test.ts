@@ -13,9 +13,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors';
-import { ROOT, runCli } from '../support/cli';
+import { ROOT } from '../support/cli';
 import { hasTmux } from '../wizard/tmux';
-import { API_KEY, expectedVersionLine, requireBinary, SQL_PASSWORD, startSmokeWorld, WINDOWS_EXE, type SmokeWorld } from './support';
+import { API_KEY, expectedVersionLine, requireBinary, sourceSnapshotHash, SQL_PASSWORD, startSmokeWorld, WINDOWS_EXE, type SmokeWorld } from './support';
 import { commandLine, fileFacts, Transcript, WinePrefix, type ExeResult } from './wine';
 
 // Written by each run, for a person to read; not kept in git.
@@ -23,7 +23,6 @@ const TRANSCRIPT = join(ROOT, '.test-output/wine-transcript.txt');
 const WRONG_PASSWORD = 'smoke-only-wrong-sql-password';
 const SECRETS = [SQL_PASSWORD, API_KEY, WRONG_PASSWORD];
 
-const hashIn = (text: string) => /sha256:([0-9a-f]{64})/.exec(text)?.[1];
 const everything = (...results: ExeResult[]) => results.map((r) => `${r.stdout}${r.stderr}`).join('');
 
 describe('the Windows exe under Wine', () => {
@@ -114,10 +113,7 @@ describe('the Windows exe under Wine', () => {
   }, 120_000);
 
   it('runs the small demo over TCP and uploads exactly the snapshot the source code builds', async () => {
-    const preview = await runCli(['run', '--config', world.configPath, '--date', world.syncDate, '--out', join(world.dir, 'preview')], undefined, world.secretsEnv);
-    expect(preview.code).toBe(0);
-    const expected = hashIn(preview.stdout);
-    expect(expected).toBeDefined();
+    const expected = await sourceSnapshotHash(world);
 
     const r = await exe(['run', '--config', world.configPath, '--date', world.syncDate], { env: world.secretsEnv, timeoutMs: 150_000 });
     expect(r.code).toBe(0);
