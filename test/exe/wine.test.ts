@@ -10,7 +10,7 @@
  * tests fail, saying so: they never skip.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors';
 import { ROOT } from '../support/cli';
@@ -124,6 +124,19 @@ describe('the Windows exe under Wine', () => {
     expect(r.stdout).toContain(`Import ${stored.importId}, accepted`);
     for (const secret of SECRETS) expect(everything(r)).not.toContain(secret);
   }, 180_000);
+
+  it('the scheduled task it would register starts the exe itself, not node', async () => {
+    const r = await exe(['schedule', 'xml', '--account', 'KOMMUN\\svc-procapita', '--config', world.configPath]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // Wine shows the Linux folder of the exe as drive Z: (no blank in it, so the command needs no quotes).
+    const folder = `Z:${dirname(WINDOWS_EXE).replace(/\//g, '\\')}`;
+    const config = `Z:${world.configPath.replace(/\//g, '\\')}`;
+    expect(r.stdout).toContain(
+      `<Exec>\n      <Command>${folder}\\procapita-sync.exe</Command>\n      <Arguments>run --config "${config}"</Arguments>\n      <WorkingDirectory>${folder}</WorkingDirectory>\n    </Exec>`,
+    );
+    expect(r.stdout).not.toMatch(/tsx|node_modules|node\.exe/);
+  });
 
   /**
    * The exe in a console until the first question, then Ctrl-C. Wine's
