@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
-import { CATALOGUES } from '../../wizard/messages';
-import { main } from './program';
+import { DEFAULT_LANG, messagesFor } from '../../wizard/messages';
+import { main, startsWizard } from './program';
 
 // Node's deprecation notices (tedious names an IP address as TLS server name) mean nothing to an admin.
 process.noDeprecation = true;
@@ -20,10 +20,10 @@ void main(argv, {
   interactive,
 }).then(async (code) => {
   process.exitCode = code;
-  // Double-clicked in Explorer, the exe starts the wizard (in Swedish) in a console window of its
-  // own, which closes the moment the exe ends: keep the wizard's last words on screen until Enter.
-  if (argv.length === 0 && interactive && process.platform === 'win32') {
-    process.stdout.write(`\n${CATALOGUES.sv.pressEnterToClose}\n`);
+  // Double-clicked in Explorer, the exe starts the wizard in a console window of its own, which
+  // closes the moment the exe ends: keep the wizard's last words on screen until Enter.
+  if (startsWizard(argv, interactive) && process.platform === 'win32') {
+    process.stdout.write(`\n${messagesFor(DEFAULT_LANG).pressEnterToClose}\n`);
     const line = createInterface({ input: process.stdin });
     await new Promise((done) => line.once('line', done).once('close', done));
     line.close();

@@ -154,11 +154,16 @@ export function buildProgram(io: Io): Command {
   return program;
 }
 
+/** No arguments in a terminal (the exe double-clicked, too) starts the setup wizard. */
+export function startsWizard(argv: readonly string[], interactive: boolean | undefined): boolean {
+  return argv.length === 0 && interactive === true;
+}
+
 /** Runs one command line and returns the exit code. Expected failures print one line, never a stack. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(io);
   try {
-    if (argv.length === 0 && io.interactive) argv = ['setup'];
+    if (startsWizard(argv, io.interactive)) argv = ['setup'];
     if (argv.length === 0) {
       io.stderr(program.helpInformation());
       return ExitCode.usage;

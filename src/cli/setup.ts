@@ -11,7 +11,7 @@ import { AppError } from '../errors';
 import { parseJson } from '../json-file';
 import { addAnswerOptions, loadAnswers, type AnswerOptions } from '../../wizard/answers';
 import { createContext, defaultConfigPath, type Draft } from '../../wizard/context';
-import { LANGS, messagesFor, type Lang } from '../../wizard/messages';
+import { DEFAULT_LANG, LANGS, messagesFor, type Lang } from '../../wizard/messages';
 import { inquirerPrompts } from '../../wizard/prompts';
 import { runWizard } from '../../wizard/wizard';
 import { dateOption, syncDate } from './date-option';
@@ -55,7 +55,7 @@ export function registerSetup(program: Command, io: Io): void {
     .option('--config <file>', 'where the configuration goes (default: %ProgramData%\\procapita-sync\\config.json on Windows, $XDG_CONFIG_HOME/procapita-sync/config.json elsewhere); an existing one is the starting point')
     .option('--answers <file>', 'answers given ahead, as JSON (see below)')
     .option('--non-interactive', 'ask nothing: a missing answer is an error')
-    .addOption(new Option('--lang <lang>', 'language of the wizard').choices(LANGS).default('sv'))
+    .addOption(new Option('--lang <lang>', 'language of the wizard').choices(LANGS).default(DEFAULT_LANG))
     .addOption(dateOption());
   addAnswerOptions(command);
   command.addHelpText('after', SECRETS_HELP);

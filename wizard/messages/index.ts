@@ -6,6 +6,8 @@ export type Messages = typeof en;
 
 export const LANGS = ['sv', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
+/** The wizard speaks Swedish unless told otherwise (--lang en). */
+export const DEFAULT_LANG: Lang = 'sv';
 
 export const CATALOGUES: Record<Lang, Messages> = { sv, en };
 
