@@ -1,5 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { errnoOf } from './errors';
+import { safe, type SafeText } from './safe-text';
 
 /** Writes a file through a temporary one and a rename: a reader sees the old file or the whole new one, never part of one. */
 export async function writeFileAtomically(file: string, text: string): Promise<void> {
@@ -15,10 +17,10 @@ export async function writeFileAtomically(file: string, text: string): Promise<v
 }
 
 /** Why a file or folder could not be written, in words for the admin. */
-export function fileErrorReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'permission denied';
-  if (code === 'ENOSPC') return 'the disk is full';
-  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a file is in the way of the folder';
-  return code ?? 'unknown error';
+export function fileErrorReason(err: unknown): SafeText {
+  const code = errnoOf(err);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return safe`permission denied`;
+  if (code === 'ENOSPC') return safe`the disk is full`;
+  if (code === 'ENOTDIR' || code === 'EEXIST') return safe`a file is in the way of the folder`;
+  return code;
 }

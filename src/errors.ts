@@ -1,7 +1,9 @@
+import { ours, safe, type SafeText } from './safe-text';
+
 /**
  * Exit codes and the one error type for expected failures. An AppError's
- * message is shown to the admin as is, so it must say what to do and must
- * never carry a secret, a personnummer or a name.
+ * message is shown to the admin as is, so it must say what to do; it is
+ * SafeText, so it cannot carry a value read from the data or a secret.
  * docs/exit-codes.md documents the same table; a test keeps the two in step.
  */
 export const ExitCode = {
@@ -43,9 +45,11 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
 };
 
 export class AppError extends Error {
+  declare readonly message: SafeText;
+
   constructor(
     readonly code: ExitCodeName,
-    message: string,
+    message: SafeText,
   ) {
     super(message);
     this.name = 'AppError';
@@ -56,11 +60,18 @@ export class AppError extends Error {
   }
 }
 
+/** A system error's code (ENOENT, EACCES, …), or 'error': a code is ours to show, a message may not be. */
+export function errnoOf(err: unknown): SafeText {
+  const code = (err as { code?: unknown } | null)?.code;
+  return ours(typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : 'error');
+}
+
 /**
  * Every code and message along an error's chain of causes: mssql wraps
  * tedious, which wraps Node's socket errors, and undici nests its own.
  */
-export function errorChain(err: unknown): { codes: string; messages: string } {
+/** Codes are identifiers and safe to show; messages are only for matching, never for showing: a server's message can quote a value. */
+export function errorChain(err: unknown): { codes: SafeText; messages: string } {
   const codes: string[] = [];
   const messages: string[] = [];
   const seen = new Set<unknown>();
@@ -68,12 +79,22 @@ export function errorChain(err: unknown): { codes: string; messages: string } {
     if (!x || typeof x !== 'object' || seen.has(x)) return;
     seen.add(x);
     const e = x as { code?: unknown; message?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof e.code === 'string') codes.push(e.code);
+    if (typeof e.code === 'string' && /^[A-Za-z][A-Za-z0-9_]*$/.test(e.code)) codes.push(e.code);
     if (typeof e.message === 'string') messages.push(e.message);
     visit(e.originalError);
     visit(e.cause);
     if (Array.isArray(e.errors)) e.errors.forEach(visit);
   };
   visit(err);
-  return { codes: codes.join(' '), messages: messages.join(' ') };
+  return { codes: ours(codes.join(' ')), messages: messages.join(' ') };
+}
+
+/**
+ * An unexpected error (a bug), for the admin and the log: its class and where in our code it was thrown. Its message
+ * is left out, since a library's message can quote the value it choked on.
+ */
+export function internalError(err: unknown): SafeText {
+  const name = err instanceof Error && /^[A-Za-z]+$/.test(err.name) ? err.name : 'error';
+  const frames = err instanceof Error ? (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 3).map((l) => l.trim().replace(/[^\s(]*[\\/]/g, '')) : [];
+  return safe`internal error (${ours(name)})${frames.length > 0 ? safe`: ${ours(frames.join(' '))}` : ''}; please report it with the log`;
 }

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileErrorReason } from './atomic-file';
 import { AppError } from './errors';
+import { given, safe } from './safe-text';
 
 export interface LockHolder {
   readonly pid: number;
@@ -57,7 +58,7 @@ const TAKEOVER_STALE_MS = 60_000;
  */
 async function takeOver(file: string, stale: LockHolder, me: LockHolder, releaseMine: () => Promise<void>): Promise<RunLock> {
   const mutex = `${file}.takeover`;
-  const busy = () => new AppError('alreadyRunning', `Another run is starting at the same moment and taking over the stale lock ${file}; this one did nothing.`);
+  const busy = () => new AppError('alreadyRunning', safe`Another run is starting at the same moment and taking over the stale lock ${given(file)}; this one did nothing.`);
   try {
     await writeFile(mutex, JSON.stringify(me), { flag: 'wx' });
   } catch (err) {
@@ -82,7 +83,7 @@ export async function acquireRunLock(stateDir: string, startedAt: Date, alive = 
   const file = join(stateDir, 'run.lock');
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() };
   const cannot = (err: unknown) =>
-    new AppError('outputFailed', `Cannot create the run lock in the state folder ${stateDir}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
+    new AppError('outputFailed', safe`Cannot create the run lock in the state folder ${given(stateDir)}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
   try {
     await mkdir(stateDir, { recursive: true });
   } catch (err) {
@@ -98,8 +99,9 @@ export async function acquireRunLock(stateDir: string, startedAt: Date, alive = 
   const holder = await readHolder(file);
   // A lock being written right now reads as empty: its writer is alive.
   if (!holder || holder.host !== me.host || alive(holder.pid)) {
-    const who = holder ? `process ${holder.pid} on ${holder.host}, started ${holder.startedAt}` : 'another process';
-    throw new AppError('alreadyRunning', `Another run is in progress (${who}); this one did nothing. If no run is going on, delete ${file}.`);
+    // The lock file is ours: a process id, this machine's name and a time.
+    const who = holder ? safe`process ${holder.pid} on ${given(holder.host)}, started ${given(holder.startedAt)}` : 'another process';
+    throw new AppError('alreadyRunning', safe`Another run is in progress (${who}); this one did nothing. If no run is going on, delete ${given(file)}.`);
   }
   return takeOver(file, holder, me, release(file, me)).catch((err: unknown) => {
     throw err instanceof AppError ? err : cannot(err);

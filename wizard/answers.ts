@@ -11,6 +11,7 @@ import type { SecretName } from '../src/configure/credentials';
 import { AppError } from '../src/errors';
 import { SCHOOL_FORMS } from '../src/extract/contract';
 import { readJsonFile } from '../src/json-file';
+import { given, ours, safe, type SafeText } from '../src/safe-text';
 
 export const CHANGES = ['rotate', 'schools', 'schedule', 'everything'] as const;
 export type Change = (typeof CHANGES)[number];
@@ -255,7 +256,8 @@ export interface Answers {
   /** The answer, or undefined when none was given (null in the file counts as none). */
   get<K extends AnswerKey>(key: K): AnswerTypes[K] | undefined;
   /** Where an answer came from, for messages: "--sql-host" or "sql.host in answers.json". */
-  sourceOf(key: AnswerKey): string;
+  /** Where an answer came from, for messages: the flag, or the key in the answers file. */
+  sourceOf(key: AnswerKey): SafeText;
 }
 
 export interface AnswerOptions {
@@ -274,12 +276,12 @@ const attributeOf = (key: AnswerKey) =>
 export async function loadAnswers(options: AnswerOptions): Promise<Answers> {
   let file: z.infer<typeof fileSchema> = {};
   if (options.answers) {
-    const data = await readJsonFile(options.answers, `Answers file ${options.answers}`, { read: 'usage', parse: 'usage' }, 'Give the answers file with --answers FILE.');
+    const data = await readJsonFile(options.answers, safe`Answers file ${given(options.answers)}`, { read: 'usage', parse: 'usage' }, safe`Give the answers file with --answers FILE.`);
     const result = fileSchema.safeParse(data);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const path = issue.path.filter((p) => typeof p === 'string' || typeof p === 'number').join('.').replace(/\.(\d+)/g, '[$1]');
-      throw new AppError('usage', `Answers file ${options.answers}: ${path || '(top level)'}: ${issue.message}. The answer keys are listed in \`procapita-sync setup --help\`.`);
+      throw new AppError('usage', safe`Answers file ${given(options.answers)}: ${path ? given(path) : '(top level)'}: ${given(issue.message)}. The answer keys are listed in \`procapita-sync setup --help\`.`);
     }
     file = result.data;
   }
@@ -288,7 +290,7 @@ export async function loadAnswers(options: AnswerOptions): Promise<Answers> {
     const raw = options[attributeOf(key)];
     if (typeof raw !== 'string') continue;
     const parsed = ANSWERS[key].parse(raw as string);
-    if (parsed === undefined) throw new AppError('usage', `${flagOf(key)} ${isSecretKey(key) ? '(an environment variable name)' : raw}: not a valid ${key}; expected ${ANSWERS[key].arg}.`);
+    if (parsed === undefined) throw new AppError('usage', safe`${ours(flagOf(key))} ${isSecretKey(key) ? '(an environment variable name)' : given(raw)}: not a valid ${key}; expected ${ours(ANSWERS[key].arg)}.`);
     flags.set(key, parsed);
   }
   return {
@@ -299,19 +301,19 @@ export async function loadAnswers(options: AnswerOptions): Promise<Answers> {
       return value === null || value === undefined ? undefined : (value as AnswerTypes[K]);
     },
     sourceOf(key) {
-      return flags.has(key) ? flagOf(key) : `${key} in ${options.answers ?? 'the answers'}`;
+      return flags.has(key) ? ours(flagOf(key)) : safe`${key} in ${options.answers ? given(options.answers) : 'the answers'}`;
     },
   };
 }
 
 /** No answers given ahead: every question is asked. */
-export const NO_ANSWERS: Answers = { nonInteractive: false, get: () => undefined, sourceOf: (key) => key };
+export const NO_ANSWERS: Answers = { nonInteractive: false, get: () => undefined, sourceOf: (key) => ours(key) };
 
 /** The value of a secret answer: the environment variable it names must be set and not empty. */
 export function secretFrom(ref: SecretRef, key: AnswerKey, answers: Answers, env: NodeJS.ProcessEnv): string {
   const value = env[ref.fromEnv];
   if (value === undefined || value === '') {
-    throw new AppError('usage', `Answer ${key} (${answers.sourceOf(key)}) names environment variable ${ref.fromEnv}, which is not set. Set it for this command, or leave the answer out to be asked.`);
+    throw new AppError('usage', safe`Answer ${key} (${answers.sourceOf(key)}) names environment variable ${given(ref.fromEnv)}, which is not set. Set it for this command, or leave the answer out to be asked.`);
   }
   return value;
 }

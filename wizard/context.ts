@@ -18,6 +18,7 @@ import { currentRuntime, programFor } from '../src/schedule/windows';
 import { ANSWERS, flagOf, isSecretKey, secretFrom, type AnswerKey, type Answers, type AnswerTypes } from './answers';
 import type { Lang, Messages } from './messages';
 import type { Prompts, Validate } from './prompts';
+import { given, safe } from '../src/safe-text';
 
 /** The SQL source as the configuration file has it. Keys the wizard does not ask about (queries, timeouts) are kept as they are. */
 export interface DraftSql {
@@ -186,7 +187,7 @@ export async function ask<K extends AnswerKey>(ctx: Context, key: K, prompt: () 
 }
 
 export function missingAnswer(ctx: Pick<Context, 'm'>, key: AnswerKey): AppError {
-  return new AppError('usage', ctx.m.missingAnswer(key, `${flagOf(key)} <${ANSWERS[key].arg}>`));
+  return new AppError('usage', given(ctx.m.missingAnswer(key, `${flagOf(key)} <${ANSWERS[key].arg}>`)));
 }
 
 /** An optional text answer: empty means none. Under --non-interactive a missing one is none. */
@@ -248,7 +249,7 @@ export function draftConfig(ctx: Pick<Context, 'draft' | 'configPath'>, override
 export function wizardCredentials(ctx: Pick<Context, 'secrets' | 'store' | 'draft' | 'configPath' | 'io' | 'platform'>, override: Partial<Record<SecretName, string>> = {}): Credentials {
   const run = () => credentialsFrom(ctx.store, secretEnvNames(draftConfig(ctx)), ctx.io.env, { configPath: ctx.configPath, platform: ctx.platform });
   return {
-    origin: (name) => (override[name] ?? ctx.secrets[name] ? 'the value given in setup' : run().origin!(name)),
+    origin: (name) => (override[name] ?? ctx.secrets[name] ? safe`the value given in setup` : run().origin!(name)),
     get: async (name) => override[name] ?? ctx.secrets[name] ?? run().get(name),
   };
 }

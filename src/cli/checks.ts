@@ -14,13 +14,14 @@ import type { Config, HttpsTargetConfig } from '../configure/config';
 import { credentialsFrom, describeSecret, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
 import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
 import { probeDirectory } from '../enrich/ad-mapping';
-import { AppError, ExitCode, type ExitCodeName } from '../errors';
+import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors';
 import { readFixture } from '../extract/fixture-source';
 import { probeSqlSource } from '../extract/sql-source';
 import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
 import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
 import type { Io } from './io';
+import { given, ours, safe, type SafeText } from '../safe-text';
 
 /** When a check passed, the facts its label was made from, for a caller that says it in other words (the setup wizard in Swedish). */
 export type CheckFound =
@@ -35,7 +36,7 @@ export interface CheckResult {
   /** What was checked; when it passed, what was found ("API key readable from environment variable X"). */
   readonly label: string;
   /** When it failed: what is wrong and what to do. Empty when it passed. */
-  readonly detail: string;
+  readonly detail: SafeText;
   /** When it failed: the exit code a run would end with for the same cause. */
   readonly code?: ExitCodeName;
   /** The secret a secrets check is about. */
@@ -49,12 +50,12 @@ export function formatCheck(r: CheckResult): string {
   return r.ok ? `✓ ${r.label}` : `✗ ${r.label}: ${r.detail}`;
 }
 
-const passed = (label: string, found?: CheckFound): CheckResult => ({ ok: true, label, detail: '', ...(found ? { found } : {}) });
+const passed = (label: string, found?: CheckFound): CheckResult => ({ ok: true, label, detail: safe``, ...(found ? { found } : {}) });
 
 /** A failed check from whatever was thrown: an AppError's message and code as they are, anything else as a bug. */
 export function failed(label: string, err: unknown): CheckResult {
   if (err instanceof AppError) return { ok: false, label, detail: err.message, code: err.code };
-  return { ok: false, label, detail: `unexpected error: ${(err as Error)?.message ?? String(err)}. This is a bug in procapita-sync; please report it.`, code: 'internal' };
+  return { ok: false, label, detail: internalError(err), code: 'internal' };
 }
 
 /** "SQL password", "Directory (LDAP) bind password", …: a secret's name at the start of a line. */
@@ -168,9 +169,9 @@ export async function checkTarget(config: Config, credentials: Credentials, env:
     if (status === 200) return passed(`${label}: reachable, API key accepted`, { check: 'target', url });
     if (status === 401 || status === 403) throw keyRefused(status, target, credentials);
     if (status === 429 || status >= 500) {
-      throw new AppError('uploadFailed', `The upload service answered the ping with HTTP ${status}: it is reachable but not working now. Try again later; if it lasts, ask the service's support.`);
+      throw new AppError('uploadFailed', safe`The upload service answered the ping with HTTP ${status}: it is reachable but not working now. Try again later; if it lasts, ask the service's support.`);
     }
-    throw new AppError('uploadRejected', `The upload service answered the ping with HTTP ${status}. Check target.url: it should be the service's snapshot endpoint, ending in /v1/snapshots (docs/upload-api.md).`);
+    throw new AppError('uploadRejected', safe`The upload service answered the ping with HTTP ${status}. Check target.url: it should be the service's snapshot endpoint, ending in /v1/snapshots (docs/upload-api.md).`);
   } catch (err) {
     return failed(label, err);
   }
@@ -194,7 +195,7 @@ async function ping(target: HttpsTargetConfig, url: string, apiKey: string | und
     if (outcome.kind === 'fail') throw outcome.error;
     throw new AppError(
       'uploadFailed',
-      `Cannot reach the upload service at ${host} (${outcome.why}). Check target.url, that this server may connect to it on its port (firewall; a proxy goes in target.proxy or HTTPS_PROXY), and that the service is up.`,
+      safe`Cannot reach the upload service at ${given(host)} (${outcome.why}). Check target.url, that this server may connect to it on its port (firewall; a proxy goes in target.proxy or HTTPS_PROXY), and that the service is up.`,
     );
   } finally {
     await dispatcher.close().catch(() => undefined);
@@ -223,7 +224,7 @@ async function checkFolder(what: string, dir: string, setting: string): Promise<
     await rm(probe, { force: true }).catch(() => undefined);
     return failed(
       label,
-      new AppError('outputFailed', `Cannot write in ${dir}: ${fileErrorReason(err)}. Give the account that runs procapita-sync write access to the folder, or set ${setting} in the configuration.`),
+      new AppError('outputFailed', safe`Cannot write in ${given(dir)}: ${fileErrorReason(err)}. Give the account that runs procapita-sync write access to the folder, or set ${ours(setting)} in the configuration.`),
     );
   }
 }
@@ -268,9 +269,9 @@ export async function checkTask(io: Io, configPath = '<configuration file>'): Pr
   } catch (err) {
     return failed(label, err);
   }
-  const install = `procapita-sync schedule install --config ${configPath}`;
+  const install = safe`procapita-sync schedule install --config ${given(configPath)}`;
   if (!status.registered) {
-    return failed(label, new AppError('config', `not registered, so nothing runs at night. Register it as the account that stored the secrets: ${install} (or run procapita-sync setup).`));
+    return failed(label, new AppError('config', safe`not registered, so nothing runs at night. Register it as the account that stored the secrets: ${install} (or run procapita-sync setup).`));
   }
   const me = currentAccount(io.env);
   const account = status.account ?? me;
@@ -299,7 +300,8 @@ export async function checkTask(io: Io, configPath = '<configuration file>'): Pr
       text: `${account} lacks the right "Log on as a batch job" on this server, so Task Scheduler cannot start the task. Grant it in Local Security Policy (Local Policies → User Rights Assignment) or by GPO.`,
     });
   }
-  if (problems.length > 0) return { ok: false, label, detail: problems.map((p) => p.text).join(' '), code: problems[0]!.code };
+  // Task Scheduler's facts about its own task, in our words.
+  if (problems.length > 0) return { ok: false, label, detail: ours(problems.map((p) => p.text).join(' ')), code: problems[0]!.code };
   const last = result === undefined || result === 0x41303 ? 'has not run yet' : `last result ${describeLastResult(result)}`;
   const batch = right.state === 'unknown' ? `"Log on as a batch job" could not be checked (${right.why})` : '"Log on as a batch job": granted';
   return passed(`${label} registered, runs as ${account ?? 'an unknown account'}; ${last}; ${batch}`);

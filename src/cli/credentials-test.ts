@@ -14,6 +14,7 @@ import { AppError } from '../errors';
 import { checkLdap, checkSql, checkTarget, failed, formatCheck, neededSecrets, secretWords, type CheckResult } from './checks';
 import type { Io } from './io';
 import { credentialsFor } from './run';
+import { given, joined, ours, safe } from '../safe-text';
 
 /** Credentials that take `name` from the store alone (the value under test), and every other secret as a run does. */
 function storedOnly(name: SecretName, config: Config, io: Io): Credentials {
@@ -25,7 +26,7 @@ function storedOnly(name: SecretName, config: Config, io: Io): Credentials {
       if (n !== name) return usual.get(n);
       const value = await store.get(n);
       if (value === undefined || value === '') {
-        throw new AppError('accessDenied', `No ${describeSecret(n)} is stored in ${storeEntry(n)}. Store it with \`procapita-sync credentials set ${n} --config ${config.file ?? '<configuration file>'}\`.`);
+        throw new AppError('accessDenied', safe`No ${describeSecret(n)} is stored in ${storeEntry(n)}. Store it with \`procapita-sync credentials set ${n} --config ${config.file ? given(config.file) : '<configuration file>'}\`.`);
       }
       return value;
     },
@@ -54,18 +55,18 @@ export async function testStoredSecret(name: SecretName, config: Config, io: Io)
   } catch (err) {
     result = failed(secretWords(name), err);
   }
-  return result ?? failed(secretWords(name), new AppError('internal', `No check for the ${describeSecret(name)}.`));
+  return result ?? failed(secretWords(name), new AppError('internal', safe`No check for the ${describeSecret(name)}.`));
 }
 
 export async function credentialsTest(nameText: string, configPath: string, io: Io): Promise<void> {
   if (!isSecretName(nameText)) {
     // Not echoed: it may be a value typed in the wrong place.
-    throw new AppError('usage', `That is not the name of a secret. The names are: ${SECRET_NAMES.join(', ')}.`);
+    throw new AppError('usage', safe`That is not the name of a secret. The names are: ${joined(SECRET_NAMES.map(ours), ', ')}.`);
   }
   const name = nameText;
   const config = await loadConfig(configPath);
   if (!neededSecrets(config).includes(name)) {
-    throw new AppError('usage', `The configuration ${configPath} does not use the ${describeSecret(name)}, so there is nothing to test it against.`);
+    throw new AppError('usage', safe`The configuration ${given(configPath)} does not use the ${describeSecret(name)}, so there is nothing to test it against.`);
   }
   const result = await testStoredSecret(name, config, io);
   io.stdout(`${formatCheck(result)}\n`);
@@ -73,7 +74,7 @@ export async function credentialsTest(nameText: string, configPath: string, io: 
   if (variable && io.env[variable]) {
     io.stdout(`Note: environment variable ${variable} (${SECRET_ENV_KEYS[name]}) is set, and a run uses it instead of the stored value while it is.\n`);
   }
-  if (!result.ok) throw new AppError(result.code ?? 'internal', `The stored ${describeSecret(name)} did not pass the test (see above).`);
+  if (!result.ok) throw new AppError(result.code ?? 'internal', safe`The stored ${describeSecret(name)} did not pass the test (see above).`);
 }
 
 /** Adds `test` to the `credentials` command (src/cli/credentials.ts). */

@@ -21,12 +21,13 @@ import {
 } from '../configure/credentials';
 import { AppError } from '../errors';
 import type { Io } from './io';
+import { joined, safe } from '../safe-text';
 
 /** The NAME argument, or exit 2 listing the valid names. A wrong name is not echoed: it may be a value typed in the wrong place. */
 export function secretNameArgument(text: string): SecretName {
   if (isSecretName(text)) return text;
-  const list = SECRET_NAMES.map((n) => `${n} (the ${describeSecret(n)})`).join(', ');
-  throw new AppError('usage', `That is not the name of a secret. The names are: ${list}. The value itself is read from standard input, never from the command line.`);
+  const list = joined(SECRET_NAMES.map((n) => safe`${n} (the ${describeSecret(n)})`), ', ');
+  throw new AppError('usage', safe`That is not the name of a secret. The names are: ${list}. The value itself is read from standard input, never from the command line.`);
 }
 
 /** Whom or what the secret is for, as the configuration says: the SQL login, the bind account, the service's host, the proxy user. */
@@ -69,7 +70,7 @@ export async function readPipedSecret(input: AsyncIterable<Buffer | string>, lim
   for await (const chunk of input) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     size += buffer.length;
-    if (size > limitBytes) throw new AppError('usage', `Standard input holds more than ${limitBytes} bytes: that is not one secret. Nothing was stored.`);
+    if (size > limitBytes) throw new AppError('usage', safe`Standard input holds more than ${limitBytes} bytes: that is not one secret. Nothing was stored.`);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks)
@@ -85,10 +86,10 @@ async function readSecret(prompt: string): Promise<string> {
   try {
     const first = await password({ message: `${prompt}:`, mask: '*' }, { output: process.stderr });
     const again = await password({ message: 'Again, to be sure:', mask: '*' }, { output: process.stderr });
-    if (first !== again) throw new AppError('usage', 'The two entries differ: nothing was stored. Run the command again.');
+    if (first !== again) throw new AppError('usage', safe`The two entries differ: nothing was stored. Run the command again.`);
     return first;
   } catch (err) {
-    if (err instanceof Error && err.name === 'ExitPromptError') throw new AppError('usage', 'Cancelled: nothing was stored.');
+    if (err instanceof Error && err.name === 'ExitPromptError') throw new AppError('usage', safe`Cancelled: nothing was stored.`);
     throw err;
   }
 }
@@ -116,7 +117,7 @@ export function credentialsCommand(program: Command, io: Io): Command {
     .allowExcessArguments(true)
     .action(async (nameText: string, opts: { config: string }, command: Command) => {
       // A value given as an argument is refused before anything else, and never repeated.
-      if (command.args.length > 1) throw new AppError('usage', 'credentials set takes the name only: the value is read from standard input (or a masked prompt), never from the command line. Nothing was stored.');
+      if (command.args.length > 1) throw new AppError('usage', safe`credentials set takes the name only: the value is read from standard input (or a masked prompt), never from the command line. Nothing was stored.`);
       const name = secretNameArgument(nameText);
       const config = await loadConfig(opts.config);
       const forWhom = whom(config, name);

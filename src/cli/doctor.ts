@@ -11,10 +11,11 @@ import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
 import type { Io } from './io';
 import { credentialsFor } from './run';
+import { ours, safe, type SafeText } from '../safe-text';
 
 /** A check that needs a secret that could not be read is not tried: the secret's own line says what to do. */
 function withoutSecret(label: string, secret: SecretName): CheckResult {
-  return { ok: false, label, detail: `not checked without the ${describeSecret(secret)} (see above).`, code: 'accessDenied' };
+  return { ok: false, label, detail: safe`not checked without the ${describeSecret(secret)} (see above).`, code: 'accessDenied' };
 }
 
 /** Runs the checks in the issue's order and writes each line as soon as it is known. */
@@ -30,11 +31,11 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
   const configLabel = `Configuration ${configPath}`;
   try {
     config = await loadConfig(configPath);
-    show({ ok: true, label: `${configLabel} is valid`, detail: '' });
+    show({ ok: true, label: `${configLabel} is valid`, detail: safe`` });
   } catch (err) {
     const r = failed(configLabel, err);
     // loadConfig's messages begin with the file's name, which the label already gives.
-    show({ ...r, detail: r.detail.replace(`Configuration ${configPath}: `, '') });
+    show({ ...r, detail: r.detail.replace(`Configuration ${configPath}: `, '') as SafeText });
   }
   if (!config) {
     io.stdout('– Secrets, SQL Server, directory, upload service and folders: not checked, they need a valid configuration.\n');
@@ -72,7 +73,7 @@ export async function doctor(configPath: string, io: Io): Promise<void> {
     return;
   }
   const code = first.code ?? 'internal';
-  throw new AppError(code, `${failures.length} of ${results.length} checks failed. Exit code ${ExitCode[code]} is the first one's: ${EXIT_CODE_MEANINGS[code]}.`);
+  throw new AppError(code, safe`${failures.length} of ${results.length} checks failed. Exit code ${ExitCode[code]} is the first one's: ${ours(EXIT_CODE_MEANINGS[code])}.`);
 }
 
 export function registerDoctor(program: Command, io: Io): void {

@@ -2,6 +2,7 @@ import type { SecretStore } from '../configure/credentials';
 import type { Hooks } from '../pipeline';
 import type { EventCommand } from '../report/event-log';
 import type { Command } from '../schedule/task';
+import type { SafeText } from '../safe-text';
 
 /** The edges the CLI talks to, so tests can see exactly what a user sees. */
 export interface Io {
@@ -14,7 +15,7 @@ export interface Io {
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   /** Writes an entry to the Windows event log; resolves with why it failed. Default: eventcreate on Windows, nothing elsewhere. */
-  readonly eventLog?: (command: EventCommand) => Promise<string | undefined>;
+  readonly eventLog?: (command: EventCommand) => Promise<SafeText | undefined>;
   /** Where the secrets are kept. Default: the operating system's credential store (keytarStore()). */
   readonly secrets?: SecretStore;
   /** Reads one secret for `credentials set`: masked prompt on a terminal, else standard input. Tests give the value. */

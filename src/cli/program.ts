@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../configure/config';
 import { buildMapping, formatQualityReport, readAdEntries } from '../enrich/ad-mapping';
 import { writeMappingTable } from '../enrich/mapping-table';
 import { readSource } from '../extract/source';
-import { AppError, EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName } from '../errors';
+import { AppError, EXIT_CODE_MEANINGS, ExitCode, internalError, type ExitCodeName } from '../errors';
 import { readHeld, readStateFile, STATE_FILES, writeStateFile, type Approval } from '../guard/state';
 import { prepare } from '../pipeline';
 import { formatExplain } from '../report/explain';
@@ -21,6 +21,7 @@ import { registerSetup } from './setup';
 import { registerDoctor } from './doctor';
 import { addCredentialsTest } from './credentials-test';
 import { registerSchedule } from './schedule';
+import { given, ours, safe } from '../safe-text';
 
 export type { Io } from './io';
 export { todayInStockholm } from './io';
@@ -68,7 +69,7 @@ export function buildProgram(io: Io): Command {
       const config = await loadConfig(opts.config);
       const running = await currentRun(config.stateDir);
       const runningText = running ? `process ${running.pid} on ${running.host}, started ${running.startedAt}` : undefined;
-      const last = await readStateFile<RunReport>(config.stateDir, STATE_FILES.lastRun, 'the last run', (x) => (x as RunReport | null)?.formatVersion === 1);
+      const last = await readStateFile<RunReport>(config.stateDir, STATE_FILES.lastRun, safe`the last run`, (x) => (x as RunReport | null)?.formatVersion === 1);
       if (!last) {
         io.stdout(`No run has finished yet (nothing in ${config.stateDir}).${runningText ? ` A run is going on now: ${runningText}.` : ''}\n`);
         return;
@@ -85,17 +86,18 @@ export function buildProgram(io: Io): Command {
       const config = await loadConfig(opts.config);
       const review = join(config.stateDir, STATE_FILES.review);
       const held = await readHeld(config.stateDir);
-      if (!held) throw new AppError('usage', `Nothing is held in ${config.stateDir}, so there is nothing to approve. \`procapita-sync status --config ${opts.config}\` shows the last run.`);
-      const given = hash.trim().toLowerCase().replace(/^sha256:/, '');
-      if (!/^[0-9a-f]{12,64}$/.test(given)) throw new AppError('usage', `${hash} is not a snapshot hash. Give the sha256:… value from ${review} (at least its first 12 hex digits).`);
-      if (!held.contentHash.slice('sha256:'.length).startsWith(given)) {
-        throw new AppError('usage', `The held snapshot is ${held.contentHash}; ${hash} is not it, so nothing was approved. Approve the hash named in ${review}.`);
+      if (!held) throw new AppError('usage', safe`Nothing is held in ${given(config.stateDir)}, so there is nothing to approve. \`procapita-sync status --config ${given(opts.config)}\` shows the last run.`);
+      const prefix = hash.trim().toLowerCase().replace(/^sha256:/, '');
+      // Not echoed: it may be something pasted in the wrong place.
+      if (!/^[0-9a-f]{12,64}$/.test(prefix)) throw new AppError('usage', safe`That is not a snapshot hash. Give the sha256:… value from ${given(review)} (at least its first 12 hex digits).`);
+      if (!held.contentHash.slice('sha256:'.length).startsWith(prefix)) {
+        throw new AppError('usage', safe`The held snapshot is ${ours(held.contentHash)}; the hash given is not it, so nothing was approved. Approve the hash named in ${given(review)}.`);
       }
       const approval: Approval = { contentHash: held.contentHash, approvedBy: whoIs(io.env), approvedAt: io.now().toISOString() };
       const log = await openRunLog(config.logDir, { terminal: () => undefined, now: io.now, keep: LOG_FILES_KEPT });
       try {
         await writeStateFile(config.stateDir, STATE_FILES.approval, `${JSON.stringify(approval, null, 2)}\n`);
-        log.record('info', `Snapshot ${approval.contentHash}, held at ${held.heldAt}, approved by ${approval.approvedBy}.`, { approval });
+        log.record('info', safe`Snapshot ${ours(approval.contentHash)}, held at ${given(held.heldAt)}, approved by ${given(approval.approvedBy)}.`, { approvedBy: given(approval.approvedBy), contentHash: ours(approval.contentHash) });
       } finally {
         await log.close();
       }
@@ -127,7 +129,7 @@ export function buildProgram(io: Io): Command {
       const config = await loadConfig(opts.config);
       const { ad, mappingFile } = config.email;
       if (!ad || !mappingFile) {
-        throw new AppError('config', `Configuration ${opts.config}: building the mapping needs email.ad (the directory) and email.mappingFile (where the table goes). See docs/email-mapping.md.`);
+        throw new AppError('config', safe`Configuration ${given(opts.config)}: building the mapping needs email.ad (the directory) and email.mappingFile (where the table goes). See docs/email-mapping.md.`);
       }
       const context = toolContext(config, io);
       const password = await context.credentials.get('ldapPassword');
@@ -137,7 +139,7 @@ export function buildProgram(io: Io): Command {
       const entries = await readAdEntries(ad, password, { log: context.log });
       if (entries.length === 0) {
         // A wrong baseDn or filter must not replace a good table with an empty one.
-        throw new AppError('emailMapping', `The directory search under ${ad.baseDn} found no accounts. Check email.ad.baseDn and email.ad.filter; the existing table ${mappingFile} was kept.`);
+        throw new AppError('emailMapping', safe`The directory search under ${given(ad.baseDn)} found no accounts. Check email.ad.baseDn and email.ad.filter; the existing table ${given(mappingFile)} was kept.`);
       }
       const { table, report } = buildMapping(entries, rows.persons, date);
       await writeMappingTable(mappingFile, table);
@@ -179,8 +181,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`error: ${err.message}\n`);
       return err.exitCode;
     }
-    io.stderr(`internal error: ${(err as Error).message}\nThis is a bug in procapita-sync ${VERSION}; please report it. Set PROCAPITA_SYNC_DEBUG=1 to see the stack.\n`);
-    if (process.env.PROCAPITA_SYNC_DEBUG === '1') io.stderr(`${(err as Error).stack}\n`);
+    io.stderr(`${internalError(err)}\nThis is a bug in procapita-sync ${VERSION}. Set PROCAPITA_SYNC_DEBUG=1 to see the whole stack.\n`);
+    // The stack's frames only: its first line is the message, which may quote a value.
+    if (process.env.PROCAPITA_SYNC_DEBUG === '1') io.stderr(`${String((err as Error)?.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).join('\n')}\n`);
     return ExitCode.internal;
   }
 }

@@ -12,7 +12,7 @@ import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
 import { toSnapshot, type Snapshot } from '../deliver/snapshot';
-import { AppError, ExitCode } from '../errors';
+import { AppError, errnoOf, ExitCode, internalError } from '../errors';
 import { toManifest } from '../guard/baseline';
 import { checkConsistency } from '../guard/consistency';
 import { checkRemovals, type GuardVerdict } from '../guard/deletion';
@@ -26,6 +26,7 @@ import { openRunLog, terminalLog, type RunLog } from '../report/log';
 import { formatSummary } from '../report/summary';
 import { acquireRunLock, type RunLock } from '../run-lock';
 import type { Io } from './io';
+import { given, joined, ours, safe, type SafeText } from '../safe-text';
 
 export const LOG_FILES_KEPT = 30;
 
@@ -49,10 +50,12 @@ interface Progress {
   verdict?: GuardVerdict;
   released?: Approval;
   delivery?: NonNullable<RunReport['delivery']>;
-  warnings: string[];
+  warnings: SafeText[];
 }
 
-const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => `${s.persons.length} persons, ${s.groups.length} groups`;
+const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => safe`${s.persons.length} persons, ${s.groups.length} groups`;
+/** Our own content hash (sha256:…), safe to name anywhere. */
+const hashOf = (s: Pick<Snapshot, 'contentHash'>) => ours(s.contentHash);
 
 /** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. */
 async function build(config: Config, o: RunOptions, io: Io, log: RunLog): Promise<Prepared & { snapshot: Snapshot }> {
@@ -83,25 +86,27 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   const { snapshot, rows, decisions } = await build(config, o, io, log);
   p.snapshot = snapshot;
   p.warnings.push(...decisions.warnings);
-  log.record('info', `Snapshot ${snapshot.contentHash} built: ${counted(snapshot)}.`, { contentHash: snapshot.contentHash, counts: countsOf(snapshot) });
+  log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
   decisions.warnings.forEach((w) => log.record('warn', w));
 
   const baseline = (await readBaseline(config.stateDir)) ?? null;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
   p.verdict = verdict;
-  const guardLine = [`Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.`, ...verdict.notes.map((n) => `  ${n}`)].join('\n');
+  const guardLine = joined([safe`Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.`, ...verdict.notes.map((n) => safe`  ${n}`)], '\n');
   io.stdout(`${guardLine}\n`);
-  log.record('info', guardLine, { decision: verdict.decision, reasons: verdict.reasons, baseline: verdict.baseline?.contentHash ?? null });
+  log.record('info', guardLine, { decision: ours(verdict.decision), reasons: verdict.reasons, baseline: verdict.baseline ? ours(verdict.baseline.contentHash) : null });
   let approval: Approval | undefined;
   if (verdict.decision === 'hold') {
     const a = await readApproval(config.stateDir);
     if (a?.contentHash === snapshot.contentHash) {
       approval = p.released = a;
-      log.info(`The deletion guard would hold this snapshot, but ${a.approvedBy} approved exactly it at ${a.approvedAt}: delivering it.`, { approvedBy: a.approvedBy, approvedAt: a.approvedAt, contentHash: a.contentHash });
+      // approval.json is ours: the approver's account name, a time and our hash.
+      const [by, at] = [given(a.approvedBy), given(a.approvedAt)];
+      log.info(safe`The deletion guard would hold this snapshot, but ${by} approved exactly it at ${at}: delivering it.`, { approvedBy: by, approvedAt: at, contentHash: ours(a.contentHash) });
     } else if (a) {
       // An approval is for the next run's snapshot only: the one a person reviewed, not one that may come back days later.
       await removeStateFiles(config.stateDir, STATE_FILES.approval);
-      log.info(`The approval by ${a.approvedBy} was for ${a.contentHash}, not for this snapshot, so it does not apply and has been withdrawn.`);
+      log.info(safe`The approval by ${given(a.approvedBy)} was for ${ours(a.contentHash)}, not for this snapshot, so it does not apply and has been withdrawn.`);
     }
   }
 
@@ -115,14 +120,14 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
     await writeStateFile(config.stateDir, STATE_FILES.held, `${JSON.stringify(held, null, 2)}\n`);
     throw new AppError(
       'heldByGuard',
-      `The deletion guard held snapshot ${snapshot.contentHash}: ${verdict.reasons.join('; ')}. Nothing was delivered. Read ${review}; if the removals are right, run: procapita-sync approve ${snapshot.contentHash} --config ${o.configPath}`,
+      safe`The deletion guard held snapshot ${hashOf(snapshot)}: ${joined(verdict.reasons, '; ')}. Nothing was delivered. Read ${given(review)}; if the removals are right, run: procapita-sync approve ${hashOf(snapshot)} --config ${given(o.configPath)}`,
     );
   }
 
   let importId: string | null = null;
   if (target.type === 'directory') {
     const file = await writeSnapshotToDirectory(snapshot, target.path);
-    p.delivery = { importId: null, status: `written to ${file}`, attempts: 1 };
+    p.delivery = { importId: null, status: safe`written to ${given(file)}`, attempts: 1 };
     io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n`);
   } else {
     const result = await uploadSnapshot(snapshot, target, o.version, {
@@ -138,13 +143,13 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
     const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
     io.stdout(`Uploaded snapshot ${snapshot.contentHash}: ${counted(snapshot)}. Import ${result.importId}, ${result.status}${theirs}, after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}.\n`);
   }
-  log.record('info', `Delivered snapshot ${snapshot.contentHash}.`, { contentHash: snapshot.contentHash, delivery: p.delivery, ...(approval ? { approval } : {}) });
+  log.record('info', safe`Delivered snapshot ${hashOf(snapshot)}.`, { contentHash: hashOf(snapshot), delivery: { importId: p.delivery!.importId, status: p.delivery!.status, attempts: p.delivery!.attempts }, ...(approval ? { approvedBy: given(approval.approvedBy) } : {}) });
   try {
     await writeStateFile(config.stateDir, STATE_FILES.baseline, JSON.stringify(toManifest(snapshot, io.now(), importId)));
   } catch (err) {
     throw new AppError(
       'outputFailed',
-      `The snapshot was delivered${importId ? ` (import ${importId})` : ''}, but the baseline could not be saved: ${(err as Error).message} Until it is, the deletion guard compares with the previous baseline.`,
+      safe`The snapshot was delivered${importId ? safe` (import ${ours(importId)})` : ''}, but the baseline could not be saved: ${err instanceof AppError ? err.message : errnoOf(err)} Until it is, the deletion guard compares with the previous baseline.`,
     );
   }
   await removeStateFiles(config.stateDir, STATE_FILES.approval, STATE_FILES.held, STATE_FILES.review);
@@ -155,7 +160,7 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
   const outcome = outcomeOf(exitName);
   const endedAt = io.now();
-  let heartbeat = 'not sent';
+  let heartbeat: SafeText = safe`not sent`;
   if (config.target?.type === 'https') {
     const beat: Heartbeat = {
       agent: { name: 'procapita-sync', version: o.version },
@@ -169,10 +174,10 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
       importId: p.delivery?.importId ?? null,
     };
     const why = await sendHeartbeat(beat, config.target, { credentials: credentialsFor(config, io), env: io.env });
-    heartbeat = why ? `failed (${why})` : 'sent';
+    heartbeat = why ? safe`failed (${why})` : safe`sent`;
     // After a failed run the cause is usually the same; the terminal has shown it already.
-    if (why && failure === undefined) log.warn(`The heartbeat to the service failed (${why}); the run's outcome stands.`);
-    else if (why) log.record('warn', `The heartbeat to the service failed (${why}).`);
+    if (why && failure === undefined) log.warn(safe`The heartbeat to the service failed (${why}); the run's outcome stands.`);
+    else if (why) log.record('warn', safe`The heartbeat to the service failed (${why}).`);
   }
   const v = p.verdict;
   const r: RunReport = {
@@ -194,13 +199,13 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
           reasons: v.reasons,
           notes: v.notes,
           baselineHash: v.baseline?.contentHash ?? null,
-          approval: p.released ? { approvedBy: p.released.approvedBy, approvedAt: p.released.approvedAt } : null,
+          approval: p.released ? { approvedBy: given(p.released.approvedBy), approvedAt: given(p.released.approvedAt) } : null,
         }
       : null,
     delivery: p.delivery ?? null,
     heartbeat,
     warnings: p.warnings,
-    error: failure === undefined ? null : { code: exitName, message: failure instanceof AppError ? failure.message : 'internal error: see the log' },
+    error: failure === undefined ? null : { code: exitName, message: failure instanceof AppError ? failure.message : safe`internal error: see the log` },
   };
   await writeStateFile(config.stateDir, STATE_FILES.lastRun, `${JSON.stringify(r, null, 2)}\n`);
 }
@@ -214,13 +219,13 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
   try {
     const config = (p.config = await loadConfig(o.configPath));
     if (o.out !== undefined) return await preview(config, { ...o, out: o.out }, io);
-    if (!config.target) throw new AppError('usage', 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).');
+    if (!config.target) throw new AppError('usage', safe`Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).`);
     lock = await acquireRunLock(config.stateDir, startedAt);
-    log = await openRunLog(config.logDir, { terminal: (line) => io.stderr(`${line}\n`), now: io.now, keep: LOG_FILES_KEPT, bindings: { syncDate: o.syncDate } });
-    log.record('info', `Run started: procapita-sync ${o.version}, sync date ${o.syncDate}.`, { version: o.version, target: config.target.type });
+    log = await openRunLog(config.logDir, { terminal: (line) => io.stderr(`${line}\n`), now: io.now, keep: LOG_FILES_KEPT, bindings: { syncDate: given(o.syncDate) } });
+    log.record('info', safe`Run started: procapita-sync ${ours(o.version)}, sync date ${given(o.syncDate)}.`, { version: ours(o.version), target: config.target.type === 'https' ? safe`https` : safe`directory` });
     if (lock.tookOver) {
       const t = lock.tookOver;
-      log.warn(`Took over the run lock of process ${t.pid}, started ${t.startedAt}, which is no longer running.`, { staleLock: t });
+      log.warn(safe`Took over the run lock of process ${t.pid}, started ${given(t.startedAt)}, which is no longer running.`, { staleLock: { pid: t.pid, host: given(t.host), startedAt: given(t.startedAt) } });
     }
     await deliver(p, config, o, io, log);
   } catch (err) {
@@ -234,22 +239,22 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
 /** Never throws: whatever goes wrong here is logged, and the run's own outcome stands. */
 async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: RunLock | undefined, startedAt: Date, failure: unknown): Promise<void> {
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
-  const message = failure instanceof AppError ? failure.message : failure === undefined ? '' : `internal error: ${(failure as Error).message}`;
-  if (failure !== undefined) log.record('error', message, { exitCode: ExitCode[exitName], exitName });
+  const message = failure instanceof AppError ? failure.message : failure === undefined ? safe`` : internalError(failure);
+  if (failure !== undefined) log.record('error', message, { exitCode: ExitCode[exitName], exitName: ours(exitName) });
   if (lock && p.config) {
     try {
       await report(p, p.config, o, io, log, startedAt, failure);
     } catch (err) {
-      log.warn(`last-run.json was not written: ${(err as Error).message}`);
+      log.warn(safe`last-run.json was not written: ${err instanceof AppError ? err.message : internalError(err)}`);
     }
   }
   const eventLog = io.eventLog ?? (process.platform === 'win32' ? runEventCommand : undefined);
   if (exitName !== 'ok' && eventLog) {
     const details = p.config ? join(p.config.stateDir, STATE_FILES.lastRun) : o.configPath;
-    const why = await eventLog(eventCreateCommand(exitName, message, details)).catch((err: Error) => err.message);
-    if (why) log.warn(`Could not write to the Windows event log: ${why}`);
+    const why = await eventLog(eventCreateCommand(exitName, message, details)).catch((err: unknown) => errnoOf(err));
+    if (why) log.warn(safe`Could not write to the Windows event log: ${why}`);
   }
-  log.record('info', `Run ended: ${outcomeOf(exitName)}, exit code ${ExitCode[exitName]} (${exitName}).`, { exitCode: ExitCode[exitName], exitName, outcome: outcomeOf(exitName) });
+  log.record('info', safe`Run ended: ${outcomeOf(exitName)}, exit code ${ExitCode[exitName]} (${exitName}).`, { exitCode: ExitCode[exitName], exitName: ours(exitName), outcome: ours(outcomeOf(exitName)) });
   await lock?.release().catch(() => undefined);
   await log.close();
 }

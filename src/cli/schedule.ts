@@ -6,10 +6,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../configure/config';
+import { fileErrorReason } from '../atomic-file';
 import { AppError } from '../errors';
 import { actionArguments, DEFAULT_TIME, describeLastResult, linuxSchedule, nextStartDate, TASK_NAME, taskXml, taskXmlFile, type TaskSpec, type TaskStatus } from '../schedule/task';
 import { accountToUse, currentAccount, installSpec, onWindows, platformOf, registerTask, removeTask, runasHint, taskStatus } from '../schedule/windows';
 import type { Io } from './io';
+import { given, safe } from '../safe-text';
 
 const CONFIG_HELP = 'configuration file the task runs with (docs/configuration.md)';
 
@@ -30,7 +32,7 @@ async function readSecret(io: Io, prompt: string): Promise<string> {
   try {
     return await password({ message: prompt, mask: '*' }, { output: process.stderr });
   } catch (err) {
-    if (err instanceof Error && err.name === 'ExitPromptError') throw new AppError('usage', 'Cancelled: nothing was registered.');
+    if (err instanceof Error && err.name === 'ExitPromptError') throw new AppError('usage', safe`Cancelled: nothing was registered.`);
     throw err;
   }
 }
@@ -110,7 +112,7 @@ export function registerSchedule(program: Command, io: Io): void {
       const account = accountToUse(opts.account, io.env);
       const spec = await specFor(opts, account);
       const password = await readSecret(io, `Windows password for ${account} (Task Scheduler keeps it so the task runs while nobody is logged on):`);
-      if (password === '') throw new AppError('usage', `No password was given for ${account}, so nothing was registered. Pipe it on standard input or type it at the prompt.`);
+      if (password === '') throw new AppError('usage', safe`No password was given for ${given(account)}, so nothing was registered. Pipe it on standard input or type it at the prompt.`);
       const startDate = nextStartDate(spec.time, io.now());
       await registerTask({ ...spec, startDate }, password, io);
       io.stdout(
@@ -155,7 +157,7 @@ export function registerSchedule(program: Command, io: Io): void {
     .option('--out <file>', 'write the XML to this file, UTF-16 as schtasks /Create /XML expects')
     .action(async (opts: { config: string; time: string; account?: string; out?: string }) => {
       const account = opts.account?.trim() || currentAccount(io.env);
-      if (!account) throw new AppError('usage', 'Name the Windows account the task runs as: --account DOMAIN\\user.');
+      if (!account) throw new AppError('usage', safe`Name the Windows account the task runs as: --account DOMAIN\\user.`);
       const spec = await specFor(opts, account);
       const xml = taskXml({ ...spec, startDate: nextStartDate(spec.time, io.now()) });
       if (opts.out === undefined) {
@@ -163,7 +165,7 @@ export function registerSchedule(program: Command, io: Io): void {
         return;
       }
       await writeFile(opts.out, taskXmlFile(xml)).catch((err: Error) => {
-        throw new AppError('outputFailed', `Could not write the task XML to ${opts.out}: ${err.message}`);
+        throw new AppError('outputFailed', safe`Could not write the task XML to ${given(opts.out ?? '')}: ${fileErrorReason(err)}.`);
       });
       io.stdout(`Wrote the task XML to ${opts.out} (UTF-16). Register it with: schtasks /Create /TN ${TASK_NAME} /XML "${opts.out}" /RU ${account} /RP *  (schtasks then asks for the password)\n`);
     });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { AppError } from '../errors';
+import { AppError, errnoOf } from '../errors';
 import { parseJson } from '../json-file';
 import { addAnswerOptions, loadAnswers, type AnswerOptions } from '../../wizard/answers';
 import { createContext, defaultConfigPath, type Draft } from '../../wizard/context';
@@ -16,6 +16,7 @@ import { inquirerPrompts } from '../../wizard/prompts';
 import { runWizard } from '../../wizard/wizard';
 import { dateOption, syncDate } from './date-option';
 import type { Io } from './io';
+import { given, safe } from '../safe-text';
 
 const SECRETS_HELP = `
 Answers given ahead: every question has a flag (above; the answer key in
@@ -41,10 +42,10 @@ async function readExisting(path: string): Promise<{ text: string; data: Draft }
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AppError('config', `Configuration ${path} exists but cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    throw new AppError('config', safe`Configuration ${given(path)} exists but cannot be read (${errnoOf(err)}).`);
   }
-  const data = parseJson(text, `Configuration ${path}`, 'config');
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new AppError('config', `Configuration ${path} is not a JSON object. Fix it, or give another path with --config.`);
+  const data = parseJson(text, safe`Configuration ${given(path)}`, 'config');
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new AppError('config', safe`Configuration ${given(path)} is not a JSON object. Fix it, or give another path with --config.`);
   return { text, data: data as Draft };
 }
 
@@ -61,7 +62,7 @@ export function registerSetup(program: Command, io: Io): void {
   command.addHelpText('after', SECRETS_HELP);
   command.action(async (opts: AnswerOptions & { config?: string; lang: Lang; date?: string }) => {
     if (!opts.nonInteractive && io.interactive !== true) {
-      throw new AppError('usage', 'setup asks its questions in a terminal, and this is not one. Run it in a console, or give every answer ahead with --non-interactive --answers FILE (procapita-sync setup --help).');
+      throw new AppError('usage', safe`setup asks its questions in a terminal, and this is not one. Run it in a console, or give every answer ahead with --non-interactive --answers FILE (procapita-sync setup --help).`);
     }
     const answers = await loadAnswers(opts);
     const platform = io.platform ?? process.platform;

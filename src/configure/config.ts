@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import { QUERY_NAMES, SCHOOL_FORMS, type QueryName } from '../extract/contract';
 import { readJsonFile } from '../json-file';
+import { count, given, safe, type SafeText } from '../safe-text';
 
 const leadDay = z.number().int().min(0).max(365);
 
@@ -159,9 +160,10 @@ export function defaultDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): 
   return { stateDir: '/var/lib/procapita-sync', logDir: '/var/log/procapita-sync' };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** Where in the file and what is wrong. zod's messages name the expected type or the allowed options, never the value found. */
+function describeIssue(issue: z.core.$ZodIssue): SafeText {
   const path = issue.path.length === 0 ? '(top level)' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-  return `${path}: ${issue.message}`;
+  return given(`${path}: ${issue.message}`);
 }
 
 /** Validates a parsed configuration. `file` names it in messages and anchors relative paths. */
@@ -169,14 +171,14 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
   const result = schema.safeParse(data);
   if (!result.success) {
     const [first, ...rest] = result.error.issues;
-    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-    throw new AppError('config', `Configuration ${file}: ${first ? describeIssue(first) : 'invalid'}${more}. See docs/configuration.md.`);
+    const more = rest.length > 0 ? safe` (and ${count(rest.length, 'more problem')})` : '';
+    throw new AppError('config', safe`Configuration ${given(file)}: ${first ? describeIssue(first) : 'invalid'}${more}. See docs/configuration.md.`);
   }
   const c = result.data;
   const seen = new Set<string>();
   for (const s of c.schools) {
     const key = `${s.unitCode}/${s.schoolForm}`;
-    if (seen.has(key)) throw new AppError('config', `Configuration ${file}: schools lists ${key} twice. Remove one.`);
+    if (seen.has(key)) throw new AppError('config', safe`Configuration ${given(file)}: schools lists ${given(key)} twice. Remove one.`);
     seen.add(key);
   }
   const here = (path: string) => resolve(dirname(file), path);
@@ -218,6 +220,6 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
 }
 
 export async function loadConfig(file: string): Promise<Config> {
-  const data = await readJsonFile(file, `Configuration ${file}`, { read: 'config', parse: 'config' }, 'Give the path of the configuration file with --config.');
+  const data = await readJsonFile(file, safe`Configuration ${given(file)}`, { read: 'config', parse: 'config' }, safe`Give the path of the configuration file with --config.`);
   return parseConfig(data, file);
 }

@@ -12,6 +12,7 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors';
 import type { Config } from './config';
+import { given, ours, safe, type SafeText } from '../safe-text';
 
 export type SecretName = 'sqlPassword' | 'ldapPassword' | 'apiKey' | 'proxyPassword';
 
@@ -34,7 +35,7 @@ export interface Credentials {
   /** The secret's value. Throws an AppError (access denied) when it is not there; the message never holds a value. */
   get(name: SecretName): Promise<string>;
   /** Where get(name) takes the secret from, for messages: "environment variable X" or the store's service and account. */
-  origin?(name: SecretName): string;
+  origin?(name: SecretName): SafeText;
 }
 
 export interface SecretStore {
@@ -45,15 +46,15 @@ export interface SecretStore {
   delete(name: SecretName): Promise<boolean>;
 }
 
-const describe: Record<SecretName, string> = {
-  sqlPassword: 'SQL password',
-  ldapPassword: 'directory (LDAP) bind password',
-  apiKey: 'API key',
-  proxyPassword: 'proxy password',
+const describe: Record<SecretName, SafeText> = {
+  sqlPassword: safe`SQL password`,
+  ldapPassword: safe`directory (LDAP) bind password`,
+  apiKey: safe`API key`,
+  proxyPassword: safe`proxy password`,
 };
 
 /** "SQL password", "API key", …: how messages name a secret. */
-export function describeSecret(name: SecretName): string {
+export function describeSecret(name: SecretName): SafeText {
   return describe[name];
 }
 
@@ -80,15 +81,15 @@ export function isSecretName(text: string): text is SecretName {
 }
 
 /** The credential store's name on this platform, for messages. */
-export function storeLabel(platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32') return 'Windows Credential Manager';
-  if (platform === 'darwin') return 'the macOS Keychain';
-  return 'the Secret Service keyring';
+export function storeLabel(platform: NodeJS.Platform = process.platform): SafeText {
+  if (platform === 'win32') return safe`Windows Credential Manager`;
+  if (platform === 'darwin') return safe`the macOS Keychain`;
+  return safe`the Secret Service keyring`;
 }
 
 /** Where a secret is kept in the store, for messages: "Windows Credential Manager (service procapita-sync, account apiKey)". */
-export function storeEntry(name: SecretName, platform: NodeJS.Platform = process.platform): string {
-  return `${storeLabel(platform)} (service ${CREDENTIAL_SERVICE}, account ${name})`;
+export function storeEntry(name: SecretName, platform: NodeJS.Platform = process.platform): SafeText {
+  return safe`${storeLabel(platform)} (service ${CREDENTIAL_SERVICE}, account ${name})`;
 }
 
 /**
@@ -96,41 +97,44 @@ export function storeEntry(name: SecretName, platform: NodeJS.Platform = process
  * variable when the configuration names one and it is set, else the store.
  * Without it: what the configuration allows.
  */
-export function secretOrigin(name: SecretName, envName: string | undefined, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
-  if (envName && env?.[envName]) return `environment variable ${envName}`;
-  if (envName && !env) return `environment variable ${envName}, or when it is not set ${storeEntry(name, platform)}`;
+export function secretOrigin(name: SecretName, envName: string | undefined, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): SafeText {
+  if (envName && env?.[envName]) return safe`environment variable ${given(envName)}`;
+  if (envName && !env) return safe`environment variable ${given(envName)}, or when it is not set ${storeEntry(name, platform)}`;
   return storeEntry(name, platform);
 }
 
 /** The account whose store is used: DOMAIN\user on Windows, the login name elsewhere. */
-export function currentAccount(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.USERNAME && env.USERDOMAIN) return `${env.USERDOMAIN}\\${env.USERNAME}`;
+export function currentAccount(env: NodeJS.ProcessEnv = process.env): SafeText {
+  if (env.USERNAME && env.USERDOMAIN) return given(`${env.USERDOMAIN}\\${env.USERNAME}`);
   const name = env.USER ?? env.LOGNAME ?? env.USERNAME;
-  if (name) return name;
+  if (name) return given(name);
   try {
-    return userInfo().username;
+    return given(userInfo().username);
   } catch {
-    return 'this account';
+    return safe`this account`;
   }
 }
 
 /** Refuses what the store cannot hold: an empty value, a NUL character, more than MAX_SECRET_BYTES. Never quotes the value. */
 export function checkSecretValue(name: SecretName, value: string): void {
-  if (value.length === 0) throw new AppError('usage', `The ${describe[name]} is empty: nothing was stored. Give the value on standard input.`);
+  if (value.length === 0) throw new AppError('usage', safe`The ${describe[name]} is empty: nothing was stored. Give the value on standard input.`);
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_SECRET_BYTES) {
-    throw new AppError('usage', `The ${describe[name]} is ${bytes} bytes long (UTF-8); Windows Credential Manager holds at most ${MAX_SECRET_BYTES}. Nothing was stored.`);
+    throw new AppError('usage', safe`The ${describe[name]} is ${bytes} bytes long (UTF-8); Windows Credential Manager holds at most ${MAX_SECRET_BYTES}. Nothing was stored.`);
   }
   // libsecret stores the value as a C string, which would end at the first NUL.
-  if (value.includes('\0')) throw new AppError('usage', `The ${describe[name]} contains a NUL character, which the credential store cannot keep. Nothing was stored.`);
+  if (value.includes('\0')) throw new AppError('usage', safe`The ${describe[name]} contains a NUL character, which the credential store cannot keep. Nothing was stored.`);
 }
 
-/** The first line of a native error, without the value (should a library ever echo it), short enough for one line. */
-function detailOf(err: unknown, secret?: string): string {
+/**
+ * The first line of a credential store's own error, without the secret (should a library ever echo it), short enough
+ * for one line. The store's errors come from the operating system, never from ProCapita or AD.
+ */
+function detailOf(err: unknown, secret?: string): SafeText {
   const raw = err instanceof Error ? err.message : String(err);
   let text = (raw.split(/\r?\n/).find((l) => l.trim() !== '') ?? raw).trim().replace(/[.\s]+$/, '');
   if (secret) text = text.split(secret).join('…');
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return ours(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 
 const ENV_ALTERNATIVE = 'or name environment variables for the secrets in the configuration instead (docs/configuration.md, "Credentials")';
@@ -150,31 +154,31 @@ export function explainStoreError(err: unknown, platform: NodeJS.Platform = proc
     if (platform === 'linux') {
       return new AppError(
         'accessDenied',
-        `The credential store cannot be used: the Secret Service client library libsecret (libsecret-1.so.0) could not be loaded (${detail}). Install it (Debian, Ubuntu: apt-get install libsecret-1-0; RHEL, Fedora: dnf install libsecret), ${ENV_ALTERNATIVE}.`,
+        safe`The credential store cannot be used: the Secret Service client library libsecret (libsecret-1.so.0) could not be loaded (${detail}). Install it (Debian, Ubuntu: apt-get install libsecret-1-0; RHEL, Fedora: dnf install libsecret), ${ENV_ALTERNATIVE}.`,
       );
     }
-    return new AppError('accessDenied', `The credential store cannot be used: procapita-sync's module for ${store} (keytar.node) could not be loaded (${detail}). Reinstall procapita-sync, ${ENV_ALTERNATIVE}.`);
+    return new AppError('accessDenied', safe`The credential store cannot be used: procapita-sync's module for ${store} (keytar.node) could not be loaded (${detail}). Reinstall procapita-sync, ${ENV_ALTERNATIVE}.`);
   }
 
   if (platform === 'win32' && /\b1312\b|logon session does not exist|inloggningssession/i.test(detail)) {
     return new AppError(
       'accessDenied',
-      `Windows Credential Manager cannot be opened: a specified logon session does not exist (error 1312, ERROR_NO_SUCH_LOGON_SESSION). Windows gives no credential store to a scheduled task that runs without a stored password ("Do not store password", S4U), nor to a remote session without a password logon (PowerShell remoting, SSH with a key). Register the task with its password stored (LogonType Password, "Run whether user is logged on or not"), as \`procapita-sync setup\` does, for the account that stored the secrets.`,
+      safe`Windows Credential Manager cannot be opened: a specified logon session does not exist (error 1312, ERROR_NO_SUCH_LOGON_SESSION). Windows gives no credential store to a scheduled task that runs without a stored password ("Do not store password", S4U), nor to a remote session without a password logon (PowerShell remoting, SSH with a key). Register the task with its password stored (LogonType Password, "Run whether user is logged on or not"), as \`procapita-sync setup\` does, for the account that stored the secrets.`,
     );
   }
 
   if (/autolaunch D-Bus|Could not connect|DBUS_SESSION_BUS_ADDRESS|org\.freedesktop\.DBus\.Error|was not provided by any \.service files|no such (name|interface)|secrets? service/i.test(detail)) {
     return new AppError(
       'accessDenied',
-      `No Secret Service is reachable (${detail}). On Linux the credential store is the keyring (GNOME Keyring, KWallet) on the D-Bus session of a logged-in user, which a server or a cron job usually lacks: run procapita-sync in a session that has one, ${ENV_ALTERNATIVE}.`,
+      safe`No Secret Service is reachable (${detail}). On Linux the credential store is the keyring (GNOME Keyring, KWallet) on the D-Bus session of a logged-in user, which a server or a cron job usually lacks: run procapita-sync in a session that has one, ${ENV_ALTERNATIVE}.`,
     );
   }
 
   if (/\blocked\b|prompt|dismissed|cancel/i.test(detail)) {
-    return new AppError('accessDenied', `${store} is locked (${detail}). Unlock the keyring of the account that runs procapita-sync, ${ENV_ALTERNATIVE}.`);
+    return new AppError('accessDenied', safe`${store} is locked (${detail}). Unlock the keyring of the account that runs procapita-sync, ${ENV_ALTERNATIVE}.`);
   }
 
-  return new AppError('accessDenied', `${store} could not be used (${detail}). Check that the account that runs procapita-sync may use it, ${ENV_ALTERNATIVE}.`);
+  return new AppError('accessDenied', safe`${store} could not be used (${detail}). Check that the account that runs procapita-sync may use it, ${ENV_ALTERNATIVE}.`);
 }
 
 interface Keytar {
@@ -254,7 +258,7 @@ export interface CredentialsOptions {
 /** The secrets a run needs: an environment variable the configuration names (and that is set) wins; otherwise the store. */
 export function credentialsFrom(store: SecretStore, envNames: Partial<Record<SecretName, string>>, env: NodeJS.ProcessEnv, o: CredentialsOptions = {}): Credentials {
   const platform = o.platform ?? process.platform;
-  const setCommand = (name: SecretName) => `\`procapita-sync credentials set ${name} --config ${o.configPath ?? '<configuration file>'}\``;
+  const setCommand = (name: SecretName) => safe`\`procapita-sync credentials set ${name} --config ${o.configPath ? given(o.configPath) : '<configuration file>'}\``;
   return {
     origin: (name) => secretOrigin(name, envNames[name], env, platform),
     async get(name) {
@@ -262,25 +266,25 @@ export function credentialsFrom(store: SecretStore, envNames: Partial<Record<Sec
       const fromEnv = variable ? env[variable] : undefined;
       if (fromEnv) return fromEnv;
       const account = currentAccount(env);
-      const unset = variable ? `The ${describe[name]} is not set: the configuration names environment variable ${variable}, which is empty.` : undefined;
+      const unset = variable ? safe`The ${describe[name]} is not set: the configuration names environment variable ${given(variable)}, which is empty.` : undefined;
       let stored: string | undefined;
       try {
         stored = await store.get(name);
       } catch (err) {
         if (!unset) throw explainStoreError(err, platform);
         const why = err instanceof AppError ? err.message : detailOf(err);
-        throw new AppError('accessDenied', `${unset} Set it for the account that runs procapita-sync. The credential store could not be read either: ${why}`);
+        throw new AppError('accessDenied', safe`${unset} Set it for the account that runs procapita-sync. The credential store could not be read either: ${why}`);
       }
       if (stored !== undefined && stored !== '') return stored;
       if (unset) {
         throw new AppError(
           'accessDenied',
-          `${unset} Nor is it stored in ${storeEntry(name, platform)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
+          safe`${unset} Nor is it stored in ${storeEntry(name, platform)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
         );
       }
       throw new AppError(
         'accessDenied',
-        `The ${describe[name]} is not stored for ${account} in ${storeEntry(name, platform)}: run ${setCommand(name)} (or the setup wizard) as the account that runs the scheduled task.`,
+        safe`The ${describe[name]} is not stored for ${account} in ${storeEntry(name, platform)}: run ${setCommand(name)} (or the setup wizard) as the account that runs the scheduled task.`,
       );
     },
   };

@@ -19,6 +19,7 @@ import type {
 import { addDays, formatRange } from './dates';
 import { procapitaAddress, type AddressOf } from '../enrich/email';
 import type { Reason } from './reasons';
+import { given, safe, type SafeText } from '../safe-text';
 
 export type Role = 'student' | 'staff';
 
@@ -82,7 +83,7 @@ export interface Decisions {
   readonly persons: readonly PersonDecision[];
   readonly groups: readonly GroupDecision[];
   /** Things an admin should look at. Never names a person. */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly SafeText[];
 }
 
 const pass = (text: string): Check => ({ ok: true, text });
@@ -114,7 +115,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   const studentFrom = addDays(D, rules.leadDays.students);
   const staffLead = `sync date + ${rules.leadDays.staff} days`;
   const studentLead = `sync date + ${rules.leadDays.students} day${rules.leadDays.students === 1 ? '' : 's'}`;
-  const warnings: string[] = [];
+  const warnings: SafeText[] = [];
 
   // ---- Schools -----------------------------------------------------------
   const unitsById = new Map(rows.schoolUnits.map((u) => [u.unit_id, u]));
@@ -135,7 +136,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   for (const configured of rules.schools) {
     const units = unitsByCode.get(configured.unitCode.trim().toLowerCase()) ?? [];
     if (units.length === 0) {
-      warnings.push(`Configured school unit ${configured.unitCode} (${configured.schoolForm}) was not found in ProCapita.`);
+      warnings.push(safe`Configured school unit ${given(configured.unitCode)} (${given(configured.schoolForm)}) was not found in ProCapita.`);
       schools.push({
         unitCode: configured.unitCode,
         schoolForm: configured.schoolForm,
@@ -518,7 +519,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   const unknownLevels = persons.filter((p) => p.reason === 'protected-identity-unknown' && (p.student || p.staff)).length;
   if (unknownLevels > 0) {
     warnings.push(
-      `${unknownLevels} person${unknownLevels === 1 ? ' has' : 's have'} an unknown protected-identity level (NULL or not 0–3) and ${unknownLevels === 1 ? 'was' : 'were'} left out to be safe. Check the protected-identity field in ProCapita.`,
+      safe`${unknownLevels} person${unknownLevels === 1 ? ' has' : 's have'} an unknown protected-identity level (NULL or not 0–3) and ${unknownLevels === 1 ? 'was' : 'were'} left out to be safe. Check the protected-identity field in ProCapita.`,
     );
   }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileErrorReason, writeFileAtomically } from '../atomic-file';
 import { AppError } from '../errors';
 import type { Snapshot } from './snapshot';
+import { given, safe } from '../safe-text';
 
 /** `<64 hex digits>.json`: the file is named by the snapshot's content hash. */
 export const snapshotFileName = (snapshot: Snapshot): string => `${snapshot.contentHash.replace(/^sha256:/, '')}.json`;
@@ -15,7 +16,7 @@ export async function writeSnapshotToDirectory(snapshot: Snapshot, dir: string):
   try {
     await writeFileAtomically(target, JSON.stringify(snapshot));
   } catch (err) {
-    throw new AppError('outputFailed', `Cannot write the snapshot to ${dir}: ${fileErrorReason(err)}. Choose another folder or check its permissions.`);
+    throw new AppError('outputFailed', safe`Cannot write the snapshot to ${given(dir)}: ${fileErrorReason(err)}. Choose another folder or check its permissions.`);
   }
   return target;
 }

@@ -6,8 +6,8 @@
  */
 import { request } from 'undici';
 import type { Credentials } from '../configure/credentials';
-import type { ExitCodeName } from '../errors';
-import { errorChain } from '../errors';
+import { AppError, errorChain, type ExitCodeName } from '../errors';
+import { ours, safe, type SafeText } from '../safe-text';
 import { dispatcherFor, type HttpsTarget } from './https-sink';
 
 export interface Heartbeat {
@@ -30,7 +30,7 @@ export function heartbeatUrl(target: { url: string; heartbeatUrl?: string }): st
 }
 
 /** Resolves with why it failed, or undefined when the service took it. Never throws. */
-export async function sendHeartbeat(beat: Heartbeat, target: HttpsTarget & { heartbeatUrl?: string }, io: { credentials: Credentials; env: NodeJS.ProcessEnv }): Promise<string | undefined> {
+export async function sendHeartbeat(beat: Heartbeat, target: HttpsTarget & { heartbeatUrl?: string }, io: { credentials: Credentials; env: NodeJS.ProcessEnv }): Promise<SafeText | undefined> {
   try {
     const apiKey = await io.credentials.get('apiKey');
     const dispatcher = await dispatcherFor(target, io, TIMEOUT_MS);
@@ -45,13 +45,15 @@ export async function sendHeartbeat(beat: Heartbeat, target: HttpsTarget & { hea
         signal: AbortSignal.timeout(TIMEOUT_MS * 2),
       });
       await res.body.dump();
-      return res.statusCode >= 200 && res.statusCode < 300 ? undefined : `HTTP ${res.statusCode}`;
+      return res.statusCode >= 200 && res.statusCode < 300 ? undefined : safe`HTTP ${res.statusCode}`;
     } finally {
       await dispatcher.close().catch(() => undefined);
     }
   } catch (err) {
     const { codes } = errorChain(err);
     // AppError messages (a missing key, an unreadable CA file) are written for the admin; anything else is named by its code.
-    return (err as { name?: string }).name === 'AppError' ? (err as Error).message : /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(codes)?.[1] ?? 'network error';
+    if (err instanceof AppError) return err.message;
+    const code = /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(codes)?.[1];
+    return code ? ours(code) : safe`network error`;
   }
 }

@@ -9,6 +9,7 @@ import { secretOrigin, type Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import type { Snapshot } from './snapshot';
+import { given, ours, safe, type SafeText } from '../safe-text';
 
 export interface HttpsTarget {
   readonly url: string;
@@ -22,9 +23,15 @@ export interface HttpsTarget {
   readonly bodyTimeoutSeconds: number;
 }
 
+/**
+ * An id, status or error code from the service's answer, when it is one: the service may echo what it was sent,
+ * so anything longer or with other characters is not repeated.
+ */
+const token = (x: unknown): SafeText | undefined => (typeof x === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(x) ? ours(x) : undefined);
+
 export interface UploadResult {
-  readonly importId: string;
-  readonly status: string;
+  readonly importId: SafeText;
+  readonly status: SafeText;
   readonly counts?: Readonly<Record<string, number>>;
   readonly attempts: number;
 }
@@ -34,7 +41,7 @@ export interface UploadIo {
   readonly credentials: Credentials;
   /** For HTTPS_PROXY and NO_PROXY. */
   readonly env: NodeJS.ProcessEnv;
-  readonly log: (line: string) => void;
+  readonly log: (line: SafeText) => void;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
   readonly random: () => number;
@@ -47,7 +54,7 @@ const BACKOFF_CAP_MS = 60_000;
 /** The way to the service: direct, through the configured proxy, or through HTTPS_PROXY; TLS always verified. */
 export async function dispatcherFor(target: HttpsTarget, io: Pick<UploadIo, 'env' | 'credentials'>, connectTimeoutMs = target.connectTimeoutSeconds * 1000): Promise<Dispatcher> {
   const env = io.env;
-  const ca = await trustedCas(target.caFile, 'target.caFile');
+  const ca = await trustedCas(target.caFile, safe`target.caFile`);
   // keepAlive false: no TCP keep-alive probes. A delivery is a few short exchanges, and undici would
   // switch them on before the socket connects, which fails where the TCP_KEEPALIVE option is missing
   // (Wine runs the exe's smoke test; every connection failed with "connect UNKNOWN").
@@ -78,12 +85,12 @@ function retryAfterMs(header: string | string[] | undefined, now: number): numbe
 
 type Outcome =
   | { kind: 'done'; result: Omit<UploadResult, 'attempts'> }
-  | { kind: 'retry'; why: string; waitMs?: number }
+  | { kind: 'retry'; why: SafeText; waitMs?: number }
   | { kind: 'identity' }
   | { kind: 'fail'; error: AppError };
 
 /** A request that got no answer: a TLS or proxy failure that retrying cannot mend, or a network error worth retrying (named by its code). */
-export function networkOutcome(err: unknown, host: string): { kind: 'fail'; error: AppError } | { kind: 'retry'; why: string } {
+export function networkOutcome(err: unknown, host: string): { kind: 'fail'; error: AppError } | { kind: 'retry'; why: SafeText } {
   const { codes, messages } = errorChain(err);
   const text = `${codes} ${messages}`;
   const detail = untrustedBecause(text);
@@ -92,7 +99,7 @@ export function networkOutcome(err: unknown, host: string): { kind: 'fail'; erro
       kind: 'fail',
       error: new AppError(
         'uploadFailed',
-        `The TLS certificate presented for ${host} is not trusted: ${detail}. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target.caFile. Certificates are always checked.`,
+        safe`The TLS certificate presented for ${given(host)} is not trusted: ${detail}. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target.caFile. Certificates are always checked.`,
       ),
     };
   }
@@ -101,12 +108,12 @@ export function networkOutcome(err: unknown, host: string): { kind: 'fail'; erro
       kind: 'fail',
       error: new AppError(
         'uploadFailed',
-        'The proxy asked for authentication (407). procapita-sync speaks Basic proxy authentication only: give target.proxy.user, and its password with `procapita-sync credentials set proxyPassword` (or in the environment variable named by target.proxy.passwordEnv). A proxy that wants NTLM or Negotiate (Windows login) needs a local relay such as cntlm, with target.proxy.url pointing at it.',
+        safe`The proxy asked for authentication (407). procapita-sync speaks Basic proxy authentication only: give target.proxy.user, and its password with \`procapita-sync credentials set proxyPassword\` (or in the environment variable named by target.proxy.passwordEnv). A proxy that wants NTLM or Negotiate (Windows login) needs a local relay such as cntlm, with target.proxy.url pointing at it.`,
       ),
     };
   }
-  const code = /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(text)?.[1] ?? 'network error';
-  return { kind: 'retry', why: code };
+  const code = /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(text)?.[1];
+  return { kind: 'retry', why: code ? ours(code) : safe`network error` };
 }
 
 /**
@@ -116,8 +123,8 @@ export function networkOutcome(err: unknown, host: string): { kind: 'fail'; erro
 export function keyRefused(status: 401 | 403, target: Pick<HttpsTarget, 'apiKeyEnv'>, credentials?: Pick<Credentials, 'origin'>): AppError {
   const origin = credentials?.origin?.('apiKey') ?? secretOrigin('apiKey', target.apiKeyEnv);
   return status === 401
-    ? new AppError('accessDenied', `The upload service refused the API key (401). Check the key in ${origin}; it may have been rotated.`)
-    : new AppError('accessDenied', 'The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality\'s key.');
+    ? new AppError('accessDenied', safe`The upload service refused the API key (401). Check the key in ${origin}; it may have been rotated.`)
+    : new AppError('accessDenied', safe`The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality's key.`);
 }
 
 async function attempt(url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo): Promise<Outcome> {
@@ -151,28 +158,30 @@ async function attempt(url: string, dispatcher: Dispatcher, headers: Record<stri
   const status = res.statusCode;
   const wait = retryAfterMs(res.headers['retry-after'], io.now());
   if (status >= 200 && status < 300) {
-    if (typeof json.importId !== 'string') return { kind: 'fail', error: new AppError('uploadFailed', `The upload service answered ${status} without an import id. Check target.url: it should be the service's snapshot endpoint (docs/upload-api.md).`) };
+    const importId = token(json.importId);
+    if (!importId) return { kind: 'fail', error: new AppError('uploadFailed', safe`The upload service answered ${status} without a valid import id. Check target.url: it should be the service's snapshot endpoint (docs/upload-api.md).`) };
     const counts = json.counts && typeof json.counts === 'object' ? (json.counts as Record<string, number>) : undefined;
-    return { kind: 'done', result: { importId: json.importId, status: typeof json.status === 'string' ? json.status : 'accepted', ...(counts ? { counts } : {}) } };
+    return { kind: 'done', result: { importId, status: token(json.status) ?? safe`accepted`, ...(counts ? { counts } : {}) } };
   }
   if (status === 415 && gzip) return { kind: 'identity' };
-  if (RETRY_STATUS.has(status)) return { kind: 'retry', why: `HTTP ${status}`, ...(wait !== undefined ? { waitMs: wait } : {}) };
-  if (status === 409 && json.error === 'still-processing') return { kind: 'retry', why: 'still processing', ...(wait !== undefined ? { waitMs: wait } : {}) };
-  const rejected = (message: string) => ({ kind: 'fail' as const, error: new AppError('uploadRejected', message) });
+  if (RETRY_STATUS.has(status)) return { kind: 'retry', why: safe`HTTP ${status}`, ...(wait !== undefined ? { waitMs: wait } : {}) };
+  if (status === 409 && json.error === 'still-processing') return { kind: 'retry', why: safe`still processing`, ...(wait !== undefined ? { waitMs: wait } : {}) };
+  const rejected = (message: SafeText) => ({ kind: 'fail' as const, error: new AppError('uploadRejected', message) });
+  const error = token(json.error);
   switch (status) {
     case 401:
     case 403:
       return { kind: 'fail', error: keyRefused(status, target, io.credentials) };
     case 400:
-      return rejected(`The upload service rejected the request as malformed (400${typeof json.error === 'string' ? `: ${json.error}` : ''}). This is a bug in procapita-sync or the service: report it.`);
+      return rejected(safe`The upload service rejected the request as malformed (400${error ? safe`: ${error}` : ''}). This is a bug in procapita-sync or the service: report it.`);
     case 409:
-      return rejected('The upload service refused the snapshot because its Idempotency-Key does not match its content (409). This is a bug: report it.');
+      return rejected(safe`The upload service refused the snapshot because its Idempotency-Key does not match its content (409). This is a bug: report it.`);
     case 413:
-      return rejected(`The snapshot is larger than the upload service accepts (413${typeof json.limit === 'number' ? `, limit ${json.limit} bytes` : ''}). Ask the service to raise its limit.`);
+      return rejected(safe`The snapshot is larger than the upload service accepts (413${typeof json.limit === 'number' ? safe`, limit ${json.limit} bytes` : ''}). Ask the service to raise its limit.`);
     case 422:
-      return rejected(`The upload service found the snapshot invalid (422, ${Array.isArray(json.details) ? json.details.length : 'some'} problem(s)). Nothing was imported. Report it with the run's date.`);
+      return rejected(safe`The upload service found the snapshot invalid (422, ${Array.isArray(json.details) ? json.details.length : 'some'} problem(s)). Nothing was imported. Report it with the run's date.`);
     default:
-      return rejected(`The upload service answered HTTP ${status}. Nothing was imported. Check target.url.`);
+      return rejected(safe`The upload service answered HTTP ${status}. Nothing was imported. Check target.url.`);
   }
 }
 
@@ -200,7 +209,7 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
       if (outcome.kind === 'fail') throw outcome.error;
       if (outcome.kind === 'identity') {
         gzip = false;
-        io.log('The upload service does not take gzip (415); sending once more uncompressed.');
+        io.log(safe`The upload service does not take gzip (415); sending once more uncompressed.`);
         continue;
       }
       failures++;
@@ -211,10 +220,10 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
       if (elapsed + wait > target.deadlineSeconds * 1000) {
         throw new AppError(
           'uploadFailed',
-          `The upload did not get through: ${attempts} attempt(s) in ${Math.round(elapsed / 1000)} s, the last failed with ${outcome.why}. Nothing was imported twice: the next run sends the same snapshot under the same Idempotency-Key. Check the network, the proxy and the service's status; target.deadlineSeconds sets how long to keep trying.`,
+          safe`The upload did not get through: ${attempts} attempt(s) in ${Math.round(elapsed / 1000)} s, the last failed with ${outcome.why}. Nothing was imported twice: the next run sends the same snapshot under the same Idempotency-Key. Check the network, the proxy and the service's status; target.deadlineSeconds sets how long to keep trying.`,
         );
       }
-      io.log(`Upload attempt ${attempts} failed (${outcome.why}); trying again in ${Math.ceil(wait / 1000)} s.`);
+      io.log(safe`Upload attempt ${attempts} failed (${outcome.why}); trying again in ${Math.ceil(wait / 1000)} s.`);
       await io.sleep(wait);
     }
   } finally {

@@ -18,6 +18,7 @@ import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
 import { trustedCas } from '../tls-trust';
 import { isValidEmail } from './email-address';
 import type { MappingEntry } from './mapping-table';
+import { count, given, ours, safe, type SafeText } from '../safe-text';
 
 export interface AdEntry {
   readonly dn: string;
@@ -55,7 +56,7 @@ export interface QualityReport {
   duplicateKeys: { key: string; accounts: string[]; kept: string }[];
 }
 
-type Log = { log(line: string): void };
+type Log = { log(line: SafeText): void };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** ACCOUNTDISABLE in userAccountControl. */
@@ -68,7 +69,7 @@ interface Endpoint {
   readonly host: string;
   readonly port: number;
   /** host:port, for messages. */
-  readonly where: string;
+  readonly where: SafeText;
 }
 
 function endpointOf(ad: AdConfig): Endpoint {
@@ -76,16 +77,16 @@ function endpointOf(ad: AdConfig): Endpoint {
   try {
     url = new URL(ad.url);
   } catch {
-    throw new AppError('config', `email.ad.url ${ad.url} is not a valid URL. Give ldaps://host:636, or ldap://host:389 with email.ad.startTls.`);
+    throw new AppError('config', safe`email.ad.url ${given(ad.url)} is not a valid URL. Give ldaps://host:636, or ldap://host:389 with email.ad.startTls.`);
   }
   const scheme = url.protocol.replace(/:$/, '').toLowerCase();
   if (scheme !== 'ldaps' && scheme !== 'ldap') {
-    throw new AppError('config', `email.ad.url ${ad.url} is not an LDAP URL. Give ldaps://host:636, or ldap://host:389 with email.ad.startTls.`);
+    throw new AppError('config', safe`email.ad.url ${given(ad.url)} is not an LDAP URL. Give ldaps://host:636, or ldap://host:389 with email.ad.startTls.`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const secure = scheme === 'ldaps';
   const port = url.port ? Number(url.port) : secure ? 636 : 389;
-  return { secure, host, port, where: `${isIP(host) === 6 ? `[${host}]` : host}:${port}` };
+  return { secure, host, port, where: given(`${isIP(host) === 6 ? `[${host}]` : host}:${port}`) };
 }
 
 /** Checks everything that can be checked before a connection is opened. */
@@ -94,20 +95,20 @@ function checkSettings(ad: AdConfig, password: string): Endpoint {
   if (!endpoint.secure && !ad.startTls) {
     throw new AppError(
       'config',
-      `email.ad.url ${ad.url} is plain LDAP: the bind password and every address would cross the network unencrypted, so procapita-sync refuses it. Use ldaps://${endpoint.host}:636, or keep ldap:// and set email.ad.startTls to true.`,
+      safe`email.ad.url ${given(ad.url)} is plain LDAP: the bind password and every address would cross the network unencrypted, so procapita-sync refuses it. Use ldaps://${given(endpoint.host)}:636, or keep ldap:// and set email.ad.startTls to true.`,
     );
   }
   if (endpoint.secure && ad.startTls) {
-    throw new AppError('config', `email.ad.startTls is for ldap:// URLs; ${ad.url} is already encrypted (LDAPS). Remove startTls, or use ldap://${endpoint.host}:389 with it.`);
+    throw new AppError('config', safe`email.ad.startTls is for ldap:// URLs; ${given(ad.url)} is already encrypted (LDAPS). Remove startTls, or use ldap://${given(endpoint.host)}:389 with it.`);
   }
   if (password === '') {
     // An empty password would make the simple bind an anonymous one (RFC 4513), which many servers accept.
-    throw new AppError('accessDenied', `The password for the directory account ${ad.bindDn} is empty: store it with \`procapita-sync credentials set ldapPassword\`, or set ${ad.passwordEnv ? `environment variable ${ad.passwordEnv}` : 'the environment variable named by email.ad.passwordEnv'}, for the account that runs procapita-sync.`);
+    throw new AppError('accessDenied', safe`The password for the directory account ${given(ad.bindDn)} is empty: store it with \`procapita-sync credentials set ldapPassword\`, or set ${ad.passwordEnv ? safe`environment variable ${given(ad.passwordEnv)}` : 'the environment variable named by email.ad.passwordEnv'}, for the account that runs procapita-sync.`);
   }
   try {
     FilterParser.parseString(ad.filter);
   } catch (err) {
-    throw new AppError('config', `email.ad.filter is not a valid LDAP filter (${(err as Error).message}). The default is (&(objectCategory=person)(objectClass=user)).`);
+    throw new AppError('config', safe`email.ad.filter is not a valid LDAP filter (${given((err as Error).message)}). The default is (&(objectCategory=person)(objectClass=user)).`);
   }
   return endpoint;
 }
@@ -116,124 +117,130 @@ const TLS_TRUST = /CERT|certificate|self[- ]signed|UNABLE_TO_(VERIFY|GET_ISSUER)
 const UNREACHABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|EADDRNOTAVAIL|ETIMEDOUT/;
 
 /** Active Directory's reason inside a code-49 message ("AcceptSecurityContext error, data 52e"). */
-function adBindReason(message: string): string | undefined {
+function adBindReason(message: string): SafeText | undefined {
   const data = /\bdata ([0-9a-f]+)\b/i.exec(message)?.[1]?.toLowerCase();
-  const reasons: Record<string, string> = {
-    '525': 'the account does not exist',
-    '52e': 'the password is wrong',
-    '530': 'the account may not log on at this time',
-    '531': 'the account may not log on from this computer',
-    '532': 'the password has expired',
-    '533': 'the account is disabled',
-    '701': 'the account has expired',
-    '773': 'the password must be changed before the account can be used',
-    '775': 'the account is locked out',
+  const reasons: Record<string, SafeText> = {
+    '525': safe`the account does not exist`,
+    '52e': safe`the password is wrong`,
+    '530': safe`the account may not log on at this time`,
+    '531': safe`the account may not log on from this computer`,
+    '532': safe`the password has expired`,
+    '533': safe`the account is disabled`,
+    '701': safe`the account has expired`,
+    '773': safe`the password must be changed before the account can be used`,
+    '775': safe`the account is locked out`,
   };
   return data ? reasons[data] : undefined;
 }
 
 type Phase = 'connect' | 'starttls' | 'bind' | 'search';
-const PHASE_WORDS: Record<Phase, string> = { connect: 'connection', starttls: 'StartTLS request', bind: 'bind', search: 'search' };
+const PHASE_WORDS: Record<Phase, SafeText> = { connect: safe`connection`, starttls: safe`StartTLS request`, bind: safe`bind`, search: safe`search` };
 
-/** Turns ldapts's and Node's errors into messages that say what to check. Never includes the password. */
+/**
+ * Turns ldapts's and Node's errors into messages that say what to check. Never includes the password, nor the
+ * directory's own diagnostic text, which can quote a DN: only result codes, error codes and the settings.
+ */
 function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase: Phase, read: number): AppError {
   if (err instanceof AppError) return err;
   const { where } = endpoint;
   const { codes, messages } = errorChain(err);
   const text = `${codes} ${messages}`;
-  const firewall = `that the firewall lets this machine reach TCP port ${endpoint.port} (${endpoint.secure ? '636 is LDAPS' : '389 is LDAP with StartTLS'})`;
-  const nothingWritten = 'Nothing was written; the previous mapping table, if any, is unchanged.';
+  const firewall = safe`that the firewall lets this machine reach TCP port ${endpoint.port} (${endpoint.secure ? '636 is LDAPS' : '389 is LDAP with StartTLS'})`;
+  const nothingWritten = safe`Nothing was written; the previous mapping table, if any, is unchanged.`;
+  const [bindDn, baseDn] = [given(ad.bindDn), given(ad.baseDn)];
 
   if (err instanceof ResultCodeError) {
     const code = err.code;
-    const detail = `code ${code}: ${err.message}`;
+    const detail = safe`LDAP result code ${code}, ${ours(err.name)}`;
     if (phase === 'bind' && code === 49) {
       if (/\bdata 80090346\b/i.test(err.message)) {
         return new AppError(
           'emailMapping',
-          `The domain controller at ${where} refused the bind for account ${ad.bindDn} because it requires LDAP channel binding (data 80090346), which procapita-sync's LDAP client cannot send. Ask the AD administrators to set "Domain controller: LDAP server channel binding token requirements" to "When supported" for this connection, or to exempt it.`,
+          safe`The domain controller at ${where} refused the bind for account ${bindDn} because it requires LDAP channel binding (data 80090346), which procapita-sync's LDAP client cannot send. Ask the AD administrators to set "Domain controller: LDAP server channel binding token requirements" to "When supported" for this connection, or to exempt it.`,
         );
       }
       const reason = adBindReason(err.message);
       return new AppError(
         'accessDenied',
-        `The directory at ${where} refused the bind for account ${ad.bindDn}${reason ? ` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and its password (${secretOrigin('ldapPassword', ad.passwordEnv)}).`,
+        safe`The directory at ${where} refused the bind for account ${bindDn}${reason ? safe` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and its password (${secretOrigin('ldapPassword', ad.passwordEnv)}).`,
       );
     }
     if (code === 8 || code === 13) {
       return new AppError(
         'emailMapping',
-        `The directory at ${where} requires an encrypted connection (${code === 8 ? 'strongerAuthRequired' : 'confidentialityRequired'}, ${detail}) even though this one is ${endpoint.secure ? 'LDAPS' : 'upgraded with StartTLS'}. Check email.ad.url; ask the directory's administrators whether it requires a stronger TLS setup.`,
+        safe`The directory at ${where} requires an encrypted connection (${detail}) even though this one is ${endpoint.secure ? 'LDAPS' : 'upgraded with StartTLS'}. Check email.ad.url; ask the directory's administrators whether it requires a stronger TLS setup.`,
       );
     }
     if (phase === 'starttls') {
-      return new AppError('emailMapping', `The directory at ${where} refused StartTLS (${detail}). Use ldaps://${endpoint.host}:636 in email.ad.url instead, or ask the directory's administrators to enable TLS.`);
+      return new AppError('emailMapping', safe`The directory at ${where} refused StartTLS (${detail}). Use ldaps://${given(endpoint.host)}:636 in email.ad.url instead, or ask the directory's administrators to enable TLS.`);
     }
     if (phase === 'search' && code === 32) {
-      return new AppError('emailMapping', `email.ad.baseDn ${ad.baseDn} does not exist in the directory at ${where} (${detail}). Check the DN. ${nothingWritten}`);
+      return new AppError('emailMapping', safe`email.ad.baseDn ${baseDn} does not exist in the directory at ${where} (${detail}). Check the DN. ${nothingWritten}`);
     }
     if (phase === 'search' && (code === 50 || code === 1 || code === 48)) {
-      return new AppError('emailMapping', `The directory at ${where} does not let account ${ad.bindDn} search under ${ad.baseDn} (${detail}). Give the account read access to the user objects. ${nothingWritten}`);
+      return new AppError('emailMapping', safe`The directory at ${where} does not let account ${bindDn} search under ${baseDn} (${detail}). Give the account read access to the user objects. ${nothingWritten}`);
     }
     if (phase === 'search' && (code === 4 || code === 11)) {
       return new AppError(
         'emailMapping',
-        `The directory at ${where} stopped the search at its size limit (${detail}) although it was paged with ${ad.pageSize} entries a page. Lower email.ad.pageSize to the directory's MaxPageSize (AD: 1000), or narrow email.ad.baseDn. ${nothingWritten}`,
+        safe`The directory at ${where} stopped the search at its size limit (${detail}) although it was paged with ${ad.pageSize} entries a page. Lower email.ad.pageSize to the directory's MaxPageSize (AD: 1000), or narrow email.ad.baseDn. ${nothingWritten}`,
       );
     }
     if (phase === 'search' && code === 3) {
-      return new AppError('emailMapping', `The directory at ${where} stopped the search at its time limit (${detail}). Lower email.ad.pageSize or narrow email.ad.baseDn and email.ad.filter. ${nothingWritten}`);
+      return new AppError('emailMapping', safe`The directory at ${where} stopped the search at its time limit (${detail}). Lower email.ad.pageSize or narrow email.ad.baseDn and email.ad.filter. ${nothingWritten}`);
     }
     if (phase === 'search') {
-      return new AppError('emailMapping', `The directory at ${where} refused the search under ${ad.baseDn} (${detail}). Check email.ad.baseDn and email.ad.filter. ${nothingWritten}`);
+      return new AppError('emailMapping', safe`The directory at ${where} refused the search under ${baseDn} (${detail}). Check email.ad.baseDn and email.ad.filter. ${nothingWritten}`);
     }
-    return new AppError('emailMapping', `The directory at ${where} answered the ${PHASE_WORDS[phase]} with an error (${detail}).`);
+    return new AppError('emailMapping', safe`The directory at ${where} answered the ${PHASE_WORDS[phase]} with an error (${detail}).`);
   }
 
   if (TLS_TRUST.test(text)) {
     const detail = /ALTNAME|altnames|Hostname\/IP/i.test(text)
-      ? `it does not name ${endpoint.host}; give the host name the certificate names in email.ad.url`
+      ? safe`it does not name ${given(endpoint.host)}; give the host name the certificate names in email.ad.url`
       : /self[- ]signed/i.test(text)
-        ? 'it is self-signed, or signed by a CA that is not trusted'
+        ? safe`it is self-signed, or signed by a CA that is not trusted`
         : /expired/i.test(text)
-          ? 'it has expired'
+          ? safe`it has expired`
           : /not yet valid/i.test(text)
-            ? 'it is not valid yet'
-            : 'no trusted authority signed it';
+            ? safe`it is not valid yet`
+            : safe`no trusted authority signed it`;
     return new AppError(
       'emailMapping',
-      `The TLS certificate of the directory at ${where} is not trusted: ${detail}. Put the CA certificate that issued the domain controller's certificate in a PEM file and name it in email.ad.caFile${ad.caFile ? ` (now ${ad.caFile})` : ''}. Certificates are always checked.`,
+      safe`The TLS certificate of the directory at ${where} is not trusted: ${detail}. Put the CA certificate that issued the domain controller's certificate in a PEM file and name it in email.ad.caFile${ad.caFile ? safe` (now ${given(ad.caFile)})` : ''}. Certificates are always checked.`,
     );
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(codes)) {
-    return new AppError('emailMapping', `The host name ${endpoint.host} cannot be resolved. Check email.ad.url.`);
+    return new AppError('emailMapping', safe`The host name ${given(endpoint.host)} cannot be resolved. Check email.ad.url.`);
   }
   if (phase !== 'search' && (UNREACHABLE.test(codes) || /Connection timeout/.test(messages))) {
     const refused = /ECONNREFUSED/.test(codes);
     return new AppError(
       'emailMapping',
-      `Cannot reach the directory at ${where} (${refused ? 'connection refused' : /ECONNREFUSED|ETIMEDOUT|Connection timeout/.test(text) ? `no answer within ${ad.timeoutSeconds} s` : codes}). Check the host and port in email.ad.url, that the domain controller is running, and ${firewall}.`,
+      safe`Cannot reach the directory at ${where} (${refused ? 'connection refused' : /ECONNREFUSED|ETIMEDOUT|Connection timeout/.test(text) ? safe`no answer within ${ad.timeoutSeconds} s` : codes}). Check the host and port in email.ad.url, that the domain controller is running, and ${firewall}.`,
     );
   }
   if (/Operation timed out/.test(messages)) {
     return new AppError(
       'emailMapping',
-      `The directory at ${where} did not answer the ${phase === 'search' ? `search (after ${read} accounts)` : PHASE_WORDS[phase]} within ${ad.timeoutSeconds} s. Raise email.ad.timeoutSeconds, or lower email.ad.pageSize. ${phase === 'search' ? nothingWritten : ''}`.trim(),
+      phase === 'search'
+        ? safe`The directory at ${where} did not answer the search (after ${read} accounts) within ${ad.timeoutSeconds} s. Raise email.ad.timeoutSeconds, or lower email.ad.pageSize. ${nothingWritten}`
+        : safe`The directory at ${where} did not answer the ${PHASE_WORDS[phase]} within ${ad.timeoutSeconds} s. Raise email.ad.timeoutSeconds, or lower email.ad.pageSize.`,
     );
   }
   if (phase === 'search') {
-    return new AppError('emailMapping', `The connection to the directory at ${where} was lost during the search (after ${read} accounts): ${messages || String(err)}. ${nothingWritten} Run again, and check the network if it keeps happening.`);
+    return new AppError('emailMapping', safe`The connection to the directory at ${where} was lost during the search (after ${read} accounts)${codes ? safe` (${codes})` : ''}. ${nothingWritten} Run again, and check the network if it keeps happening.`);
   }
   if (/UNSUPPORTED_PROTOCOL|unsupported protocol|PROTOCOL_VERSION/i.test(text)) {
-    return new AppError('emailMapping', `The directory at ${where} offers no TLS version procapita-sync accepts (${codes || messages}): TLS 1.2 or later is required. Ask the directory's administrators to enable TLS 1.2 on the domain controller.`);
+    return new AppError('emailMapping', safe`The directory at ${where} offers no TLS version procapita-sync accepts${codes ? safe` (${codes})` : ''}: TLS 1.2 or later is required. Ask the directory's administrators to enable TLS 1.2 on the domain controller.`);
   }
   if (/ssl|tls|wrong version|handshake|ECONNRESET|socket hang up|closed|disconnected/i.test(text)) {
     return new AppError(
       'emailMapping',
-      `The ${phase === 'starttls' ? 'StartTLS' : 'TLS'} handshake with the directory at ${where} failed (${codes || messages}). Check that the port speaks ${endpoint.secure ? 'LDAPS (636), not plain LDAP (389)' : 'LDAP with StartTLS (389)'}, that the domain controller has a certificate, and ${firewall}.`,
+      safe`The ${phase === 'starttls' ? 'StartTLS' : 'TLS'} handshake with the directory at ${where} failed${codes ? safe` (${codes})` : ''}. Check that the port speaks ${endpoint.secure ? 'LDAPS (636), not plain LDAP (389)' : 'LDAP with StartTLS (389)'}, that the domain controller has a certificate, and ${firewall}.`,
     );
   }
-  return new AppError('emailMapping', `The directory at ${where} failed during the ${PHASE_WORDS[phase]}: ${messages || String(err)}`);
+  return new AppError('emailMapping', safe`The directory at ${where} failed during the ${PHASE_WORDS[phase]}${codes ? safe` (${codes})` : ''}. Check email.ad in the configuration, or run doctor.`);
 }
 
 /** Rejects when `promise` takes longer than `ms`; the timer never keeps the process alive. */
@@ -295,9 +302,9 @@ function toAdEntry(entry: Entry, keyAttribute: string): AdEntry {
  * StartTLS on ldap://. `at.phase` follows each step, so that a failure can be
  * explained by where it happened. The caller searches, then unbinds.
  */
-async function openSession(ad: AdConfig, password: string, at: { phase: Phase }, log?: (line: string) => void) {
+async function openSession(ad: AdConfig, password: string, at: { phase: Phase }, log?: (line: SafeText) => void) {
   const endpoint = checkSettings(ad, password);
-  const ca = await trustedCas(ad.caFile, 'email.ad.caFile');
+  const ca = await trustedCas(ad.caFile, safe`email.ad.caFile`);
   const ms = ad.timeoutSeconds * 1000;
   const tlsOptions: tls.ConnectionOptions = { minVersion: 'TLSv1.2', ca };
   // ldapts opens a TLS connection straight away whenever tlsOptions are given, even for ldap://:
@@ -310,7 +317,7 @@ async function openSession(ad: AdConfig, password: string, at: { phase: Phase },
       await within(client.startTLS({ ...tlsOptions, host: endpoint.host, ...servername }), ms, 'StartTLS');
     }
     at.phase = 'bind';
-    log?.(`Binding to ${endpoint.where} as ${ad.bindDn} (${endpoint.secure ? 'LDAPS' : 'StartTLS'})...`);
+    log?.(safe`Binding to ${endpoint.where} as ${given(ad.bindDn)} (${endpoint.secure ? 'LDAPS' : 'StartTLS'})...`);
     await client.bind(ad.bindDn, password);
   };
   return { client, endpoint, bind, unbind: () => within(client.unbind(), 5000, 'unbind').catch(() => undefined) };
@@ -330,7 +337,7 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
   try {
     await bind();
     at.phase = 'search';
-    io.log(`Searching ${ad.baseDn} for ${ad.filter}, ${ad.pageSize} accounts a page...`);
+    io.log(safe`Searching ${given(ad.baseDn)} for ${given(ad.filter)}, ${ad.pageSize} accounts a page...`);
     const pages = client.searchPaginated(ad.baseDn, {
       scope: 'sub',
       filter: ad.filter,
@@ -341,15 +348,15 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
     for await (const result of pages) {
       page++;
       for (const entry of result.searchEntries) entries.push(toAdEntry(entry, ad.keyAttribute));
-      if (result.searchEntries.length > 0 && page % 10 === 0) io.log(`  ${entries.length} accounts so far`);
+      if (result.searchEntries.length > 0 && page % 10 === 0) io.log(safe`  ${entries.length} accounts so far`);
     }
     if (emptyPageWithCookie()) {
       throw new AppError(
         'emailMapping',
-        `The directory at ${endpoint.where} sent a page without entries in the middle of the search (after ${entries.length} accounts), which the LDAP client cannot read past. Nothing was written. Raise email.ad.pageSize, or narrow email.ad.filter so that the directory finds matches faster.`,
+        safe`The directory at ${endpoint.where} sent a page without entries in the middle of the search (after ${entries.length} accounts), which the LDAP client cannot read past. Nothing was written. Raise email.ad.pageSize, or narrow email.ad.filter so that the directory finds matches faster.`,
       );
     }
-    io.log(`Read ${entries.length} accounts in ${page} page${page === 1 ? '' : 's'}.`);
+    io.log(safe`Read ${entries.length} accounts in ${count(page, 'page')}.`);
     return entries;
   } catch (err) {
     throw explainLdapError(err, ad, endpoint, at.phase, entries.length);

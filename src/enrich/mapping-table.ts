@@ -6,11 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { writeFileAtomically } from '../atomic-file';
-import { AppError } from '../errors';
+import { fileErrorReason, writeFileAtomically } from '../atomic-file';
+import { AppError, errnoOf } from '../errors';
 import type { CalendarDate } from '../extract/contract';
-import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
+import { parsePersonalNumber } from '../personal-number';
 import { isValidEmail } from './email-address';
+import { count, given, joined, safe, type SafeText } from '../safe-text';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,13 +36,13 @@ export function parseMappingTable(text: string, file: string, today: CalendarDat
     records = parse(text, { bom: true, delimiter: [',', ';'], trim: true, columns: true, skip_empty_lines: true, info: true });
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    throw new AppError('emailMapping', `E-mail mapping ${file} is not a readable CSV file${line ? ` (line ${line})` : ''}: it needs the header key,email and two columns on every line.`);
+    throw new AppError('emailMapping', safe`E-mail mapping ${given(file)} is not a readable CSV file${line ? safe` (line ${line})` : ''}: it needs the header key,email and two columns on every line.`);
   }
   const header = records[0] ? Object.keys(records[0].record) : [];
   if (records.length > 0 && (header.length !== 2 || !header.includes('key') || !header.includes('email'))) {
-    throw new AppError('emailMapping', `E-mail mapping ${file}: the first line must be the header key,email.`);
+    throw new AppError('emailMapping', safe`E-mail mapping ${given(file)}: the first line must be the header key,email.`);
   }
-  const problems: string[] = [];
+  const problems: SafeText[] = [];
   const byGuid = new Map<string, { email: string; line: number }>();
   const byPnr = new Map<string, { email: string; line: number }>();
   for (const { record, info } of records) {
@@ -50,39 +51,36 @@ export function parseMappingTable(text: string, file: string, today: CalendarDat
     const email = record.email ?? '';
     let map: Map<string, { email: string; line: number }>;
     let normalized: string;
-    let shown: string;
     if (GUID.test(key)) {
       map = byGuid;
       normalized = key.toLowerCase();
-      shown = normalized;
     } else {
       const pnr = parsePersonalNumber(key, today);
       if (!pnr.ok) {
         problems.push(
           pnr.reason === 'format'
-            ? `line ${line}: the key is neither a GUID nor a personnummer`
-            : `line ${line}: personnummer ${maskPersonalNumber(key)} has ${pnr.reason === 'date' ? 'an impossible date' : 'a wrong check digit'}`,
+            ? safe`line ${line}: the key is neither a GUID nor a personnummer`
+            : safe`line ${line}: the key is a personnummer with ${pnr.reason === 'date' ? 'an impossible date' : 'a wrong check digit'}`,
         );
         continue;
       }
       map = byPnr;
       normalized = pnr.normalized;
-      shown = maskPersonalNumber(normalized);
     }
     if (!isValidEmail(email)) {
-      problems.push(`line ${line}: the e-mail address is not valid`);
+      problems.push(safe`line ${line}: the e-mail address is not valid`);
       continue;
     }
     const earlier = map.get(normalized);
     if (earlier && earlier.email.toLowerCase() !== email.toLowerCase()) {
-      problems.push(`line ${line}: key ${shown} has another address on line ${earlier.line}`);
+      problems.push(safe`line ${line}: the key of line ${earlier.line} again, with a different address`);
       continue;
     }
     if (!earlier) map.set(normalized, { email, line });
   }
   if (problems.length > 0) {
-    const more = problems.length > MAX_SHOWN ? `; and ${problems.length - MAX_SHOWN} more` : '';
-    throw new AppError('emailMapping', `E-mail mapping ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, MAX_SHOWN).join('; ')}${more}. Fix the file; nothing was delivered.`);
+    const more = problems.length > MAX_SHOWN ? safe`; and ${problems.length - MAX_SHOWN} more` : '';
+    throw new AppError('emailMapping', safe`E-mail mapping ${given(file)} has ${count(problems.length, 'problem')}: ${joined(problems.slice(0, MAX_SHOWN), '; ')}${more}. Fix the file; nothing was delivered.`);
   }
   const addresses = (m: Map<string, { email: string }>) => new Map([...m].map(([k, v]) => [k, v.email]));
   return { byGuid: addresses(byGuid), byPersonalNumber: addresses(byPnr) };
@@ -93,8 +91,8 @@ export async function readMappingTable(file: string, today: CalendarDate): Promi
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new AppError('emailMapping', `E-mail mapping ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}. Check email.mappingFile in the configuration, or build it with "ad-mapping build".`);
+    const code = errnoOf(err);
+    throw new AppError('emailMapping', safe`E-mail mapping ${given(file)}: ${code === 'ENOENT' ? 'no such file' : safe`cannot be read (${code})`}. Check email.mappingFile in the configuration, or build it with "ad-mapping build".`);
   }
   return parseMappingTable(text, file, today);
 }
@@ -106,6 +104,6 @@ export async function writeMappingTable(file: string, entries: readonly MappingE
   try {
     await writeFileAtomically(file, text);
   } catch (err) {
-    throw new AppError('emailMapping', `Cannot write the e-mail mapping ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}. Check the folder's permissions.`);
+    throw new AppError('emailMapping', safe`Cannot write the e-mail mapping ${given(file)}: ${fileErrorReason(err)}. Check the folder's permissions.`);
   }
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import { CONTRACT, type ColumnType, type QueryName, type Row } from './contract';
+import { joined, ours, safe, type SafeText } from '../safe-text';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -12,36 +13,40 @@ export function isCalendarDate(value: string): boolean {
   return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
 }
 
-/** A value in its contract form, or why it does not fit. Never echoes text values: they may be personal data. */
-type Coerced = { ok: true; value: unknown } | { ok: false; expected: string; shown?: string };
+/** A value in its contract form, or why it does not fit. Says what was expected and what kind of value came, never the value: it may be personal data. */
+type Coerced = { ok: true; value: unknown } | { ok: false; expected: SafeText; found?: SafeText };
+
+/** The kind of a value, for messages: never the value itself. */
+const kindOf = (value: unknown): SafeText =>
+  typeof value === 'string' ? (value.trim() === '' ? safe`empty text` : safe`text`) : value instanceof Date ? safe`an invalid date` : Array.isArray(value) ? safe`a list` : ours(typeof value);
 
 function coerce(type: ColumnType, value: unknown): Coerced {
   const nullable = type.endsWith('?');
   if (value === null || value === undefined) {
-    return nullable ? { ok: true, value: null } : { ok: false, expected: 'a value (NULL is not allowed)' };
+    return nullable ? { ok: true, value: null } : { ok: false, expected: safe`a value (NULL is not allowed)` };
   }
   switch (type) {
     case 'id':
       // SQL Server returns uniqueidentifiers in upper case; ids compare case-insensitively.
       if (typeof value === 'string' && value.trim() !== '') return { ok: true, value: value.trim().toLowerCase() };
       if (typeof value === 'number' && Number.isInteger(value)) return { ok: true, value: String(value) };
-      return { ok: false, expected: 'an id (text or whole number)' };
+      return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
     case 'text':
     case 'text?':
-      return typeof value === 'string' ? { ok: true, value } : { ok: false, expected: 'text' };
+      return typeof value === 'string' ? { ok: true, value } : { ok: false, expected: safe`text`, found: kindOf(value) };
     case 'date?':
       // mssql returns DATE columns as UTC-midnight Date objects.
       if (value instanceof Date && !Number.isNaN(value.getTime())) return { ok: true, value: value.toISOString().slice(0, 10) };
       if (typeof value === 'string' && isCalendarDate(value)) return { ok: true, value };
-      return { ok: false, expected: 'a date YYYY-MM-DD', shown: typeof value === 'string' ? value.slice(0, 20) : typeof value };
+      return { ok: false, expected: safe`a date YYYY-MM-DD`, found: typeof value === 'string' ? safe`text that is not a calendar date` : kindOf(value) };
     case 'int?':
       return typeof value === 'number' && Number.isInteger(value)
         ? { ok: true, value }
-        : { ok: false, expected: 'a whole number', shown: String(value).slice(0, 20) };
+        : { ok: false, expected: safe`a whole number`, found: kindOf(value) };
     case 'bit':
       if (typeof value === 'boolean') return { ok: true, value };
       if (value === 0 || value === 1) return { ok: true, value: value === 1 };
-      return { ok: false, expected: 'a bit (true/false or 0/1)', shown: String(value).slice(0, 20) };
+      return { ok: false, expected: safe`a bit (true/false or 0/1)`, found: kindOf(value) };
   }
 }
 
@@ -51,27 +56,27 @@ function coerce(type: ColumnType, value: unknown): Coerced {
  * `index` counts from 0. A missing column stops the run: a changed schema
  * must never read as "no data".
  */
-export function toContractRow<Q extends QueryName>(query: Q, item: unknown, index: number, where: string): Row<Q> {
-  const columns = Object.entries(CONTRACT[query].columns) as [string, ColumnType][];
+export function toContractRow<Q extends QueryName>(query: Q, item: unknown, index: number, where: SafeText): Row<Q> {
+  const columns = Object.entries(CONTRACT[query].columns) as [SafeText, ColumnType][];
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-    throw new AppError('schemaMismatch', `${where}, row ${index + 1}: expected an object with the columns ${columns.map(([c]) => c).join(', ')}`);
+    throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}: expected an object with the columns ${joined(columns.map(([c]) => c), ', ')}`);
   }
   const record = item as Record<string, unknown>;
   const row: Record<string, unknown> = {};
   for (const [column, type] of columns) {
     if (!(column in record)) {
-      throw new AppError('schemaMismatch', `${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
+      throw new AppError('schemaMismatch', safe`${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
     }
     const result = coerce(type, record[column]);
     if (!result.ok) {
-      const shown = result.shown === undefined ? '' : ` (found "${result.shown}")`;
-      throw new AppError('schemaMismatch', `${where}, row ${index + 1}, column ${column}: expected ${result.expected}${shown}`);
+      const found = result.found === undefined ? safe`` : safe` (found ${result.found})`;
+      throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}, column ${column}: expected ${result.expected}${found}`);
     }
     row[column] = result.value;
   }
   return row as Row<Q>;
 }
 
-export function toContractRows<Q extends QueryName>(query: Q, raw: readonly unknown[], where: string): Row<Q>[] {
+export function toContractRows<Q extends QueryName>(query: Q, raw: readonly unknown[], where: SafeText): Row<Q>[] {
   return raw.map((item, index) => toContractRow(query, item, index, where));
 }

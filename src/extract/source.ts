@@ -1,4 +1,5 @@
 import type { Config } from '../configure/config';
+import type { SafeText } from '../safe-text';
 import type { Credentials } from '../configure/credentials';
 import type { CalendarDate, SourceRows } from './contract';
 import { readFixture } from './fixture-source';
@@ -8,7 +9,7 @@ export interface SourceContext {
   readonly credentials: Credentials;
   readonly syncDate: CalendarDate;
   /** Progress and facts worth keeping (which isolation level was used, rows per second). */
-  readonly log: (line: string) => void;
+  readonly log: (line: SafeText) => void;
 }
 
 /** The extract stage's one entry: rows per named query, whichever source the configuration names. */

@@ -8,10 +8,11 @@ import sql from 'mssql';
 import type { SqlSourceConfig } from '../configure/config';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { addDays } from '../decide/dates';
-import { AppError, errorChain } from '../errors';
+import { AppError, errnoOf, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
 import { toContractRow } from './rows';
+import { given, ours, safe, type SafeText } from '../safe-text';
 
 /** Rows that ended before this many days ahead of the sync date cannot pass a rule; the default queries leave them out. */
 export const HISTORY_DAYS = 365;
@@ -54,58 +55,62 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
       try {
         return { name, text: await readFile(path, 'utf8'), ...(file ? { file } : {}) };
       } catch (err) {
-        throw new AppError('config', `Query ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check source.queries.${name} in the configuration.`);
+        throw new AppError('config', safe`Query ${name}: cannot read ${given(path)} (${errnoOf(err)}). Check source.queries.${name} in the configuration.`);
       }
     }),
   );
 }
 
-type Log = (line: string) => void;
+type Log = (line: SafeText) => void;
 
 /** Turns mssql's errors into messages that say what to check. Never includes a password. `origin`: where the password came from (Credentials.origin). */
-function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string, origin = secretOrigin('sqlPassword', cfg.passwordEnv)): AppError {
+function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: SafeText, origin = secretOrigin('sqlPassword', cfg.passwordEnv)): AppError {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; number?: number; message?: string };
-  const where = cfg.instanceName ? `${cfg.host}\\${cfg.instanceName}` : `${cfg.host}:${cfg.port ?? 1433}`;
+  const where = cfg.instanceName ? given(`${cfg.host}\\${cfg.instanceName}`) : given(`${cfg.host}:${cfg.port ?? 1433}`);
+  const [user, database, host] = [given(cfg.user), given(cfg.database), given(cfg.host)];
   const { codes: cause, messages: inner } = errorChain(err);
 
   if (e.number === 18456 || e.code === 'ELOGIN') {
     // A missing database also ends in 18456: SQL Server sends 4060 first, and tedious keeps only the last error.
     return new AppError(
       'accessDenied',
-      `SQL Server at ${where} refused the login for user '${cfg.user}'. Check the SQL account and its password (${origin}), and that database '${cfg.database}' exists and the account may open it.`,
+      safe`SQL Server at ${where} refused the login for user '${user}'. Check the SQL account and its password (${origin}), and that database '${database}' exists and the account may open it.`,
     );
   }
   if (e.number === 229 || e.number === 230) {
+    // A schema name from the server's message, not a value.
     const object = /object '([^']+)'/.exec(inner)?.[1];
-    return new AppError('accessDenied', `User '${cfg.user}' may not read ${object ? `table ${object}` : 'a table'} in ProCapita (SELECT permission denied). Grant the account db_datareader, or SELECT on that table.`);
+    return new AppError('accessDenied', safe`User '${user}' may not read ${object ? safe`table ${ours(object)}` : 'a table'} in ProCapita (SELECT permission denied). Grant the account db_datareader, or SELECT on that table.`);
   }
   const detail = untrustedBecause(`${cause} ${inner}`);
   if (detail) {
     return new AppError(
       'sourceUnavailable',
-      `The TLS certificate of SQL Server at ${where} is not trusted: ${detail}. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.`,
+      safe`The TLS certificate of SQL Server at ${where} is not trusted: ${detail}. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.`,
     );
   }
   if (e.code === 'ETIMEOUT' && during === 'connect') {
-    return new AppError('sourceUnavailable', `SQL Server at ${where} did not answer within ${cfg.connectTimeoutSeconds} s. Check the host name, that the firewall lets this machine reach TCP port ${cfg.port ?? 1433}, and that SQL Server is running; raise source.connectTimeoutSeconds on a slow network.`);
+    return new AppError('sourceUnavailable', safe`SQL Server at ${where} did not answer within ${cfg.connectTimeoutSeconds} s. Check the host name, that the firewall lets this machine reach TCP port ${cfg.port ?? 1433}, and that SQL Server is running; raise source.connectTimeoutSeconds on a slow network.`);
   }
   if (e.code === 'ETIMEOUT') {
-    return new AppError('sourceUnavailable', `ProCapita did not finish ${during} within ${cfg.requestTimeoutSeconds} s. Nothing was written. Raise source.requestTimeoutSeconds, or run outside busy hours.`);
+    return new AppError('sourceUnavailable', safe`ProCapita did not finish ${during} within ${cfg.requestTimeoutSeconds} s. Nothing was written. Raise source.requestTimeoutSeconds, or run outside busy hours.`);
   }
   if (/ECONNREFUSED/.test(cause + inner)) {
-    return new AppError('sourceUnavailable', `Nothing is listening at ${where} (connection refused). Check the host and port, that SQL Server accepts TCP connections, and that the firewall allows port ${cfg.port ?? 1433}.`);
+    return new AppError('sourceUnavailable', safe`Nothing is listening at ${where} (connection refused). Check the host and port, that SQL Server accepts TCP connections, and that the firewall allows port ${cfg.port ?? 1433}.`);
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(cause + inner)) {
-    return new AppError('sourceUnavailable', `The host name ${cfg.host} cannot be resolved. Check source.host.`);
+    return new AppError('sourceUnavailable', safe`The host name ${host} cannot be resolved. Check source.host.`);
   }
   if (during !== 'connect' && /ECONNRESET|ECONNCLOSED|ESOCKET|closed|ended/i.test(cause + inner)) {
-    return new AppError('sourceUnavailable', `The connection to SQL Server at ${where} was lost while ${during}. Nothing was written; run again, and check the network if it keeps happening.`);
+    return new AppError('sourceUnavailable', safe`The connection to SQL Server at ${where} was lost while ${during}. Nothing was written; run again, and check the network if it keeps happening.`);
   }
   if (e.code === 'ESOCKET' || e.code === 'ECONNCLOSED') {
-    return new AppError('sourceUnavailable', `Cannot connect to SQL Server at ${where} (${cause || 'socket error'}). Check the host, the port and the firewall (TCP port ${cfg.port ?? 1433}).`);
+    return new AppError('sourceUnavailable', safe`Cannot connect to SQL Server at ${where} (${cause || 'socket error'}). Check the host, the port and the firewall (TCP port ${cfg.port ?? 1433}).`);
   }
-  return new AppError('sourceUnavailable', `SQL Server at ${where} failed while ${during}: ${e.message ?? String(err)}`);
+  // SQL Server's own message can quote a value it could not convert, so only its error number and the codes are shown.
+  const number = typeof e.number === 'number' ? safe` (SQL Server error ${e.number})` : cause ? safe` (${cause})` : safe``;
+  return new AppError('sourceUnavailable', safe`SQL Server at ${where} failed while ${during}${number}. Nothing was written; check the SQL Server log for this error, or run doctor.`);
 }
 
 function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): sql.config {
@@ -162,6 +167,15 @@ function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate
   });
 }
 
+/** Where a query's rows come from, for messages: the site's file, or our default query's table. */
+const placeOf = (q: Query): SafeText => (q.file ? safe`Query ${q.name} (${given(q.file)})` : safe`ProCapita table ${CONTRACT[q.name].table}`);
+
+/** The line of the query SQL Server named, when it did. */
+const lineOf = (err: unknown): SafeText => {
+  const line = (err as { lineNumber?: unknown }).lineNumber;
+  return typeof line === 'number' && line > 0 ? safe`, line ${line}` : safe``;
+};
+
 const missingColumn = (message: string) => /Invalid column name '([^']+)'/.exec(message)?.[1];
 const missingObject = (message: string) => /Invalid object name '([^']+)'/.exec(message)?.[1];
 
@@ -171,8 +185,7 @@ const missingObject = (message: string) => /Invalid object name '([^']+)'/.exec(
  */
 async function checkSchema(tx: sql.Transaction, queries: readonly Query[], historyFrom: CalendarDate): Promise<void> {
   for (const q of queries) {
-    const table = CONTRACT[q.name].table;
-    const source = q.file ? `Query ${q.name} (${q.file})` : `ProCapita table ${table}`;
+    const source = placeOf(q);
     let columns: sql.IColumnMetadata;
     try {
       // Zero rows, full column metadata; both SQL Server and the test engine run it the same.
@@ -181,18 +194,18 @@ async function checkSchema(tx: sql.Transaction, queries: readonly Query[], histo
       const e = err as { number?: number; message?: string };
       const column = e.number === 207 ? missingColumn(e.message ?? '') : undefined;
       const object = e.number === 208 ? missingObject(e.message ?? '') : undefined;
-      if (column) throw new AppError('schemaMismatch', `${source} lacks column ${column}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
-      if (object) throw new AppError('schemaMismatch', `ProCapita has no table ${object} (query ${q.name}): this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
-      if (e.number === 102 || e.number === 156) throw new AppError('schemaMismatch', `${q.file ? source : `Query ${q.name}`} is not valid SQL: ${e.message}`);
+      if (column) throw new AppError('schemaMismatch', safe`${source} lacks column ${ours(column)}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
+      if (object) throw new AppError('schemaMismatch', safe`ProCapita has no table ${ours(object)} (query ${q.name}): this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
+      if (e.number === 102 || e.number === 156) throw new AppError('schemaMismatch', safe`${q.file ? source : safe`Query ${q.name}`} is not valid SQL (SQL Server error ${e.number}${lineOf(err)}).`);
       throw err;
     }
-    for (const column of Object.keys(CONTRACT[q.name].columns)) {
+    for (const column of Object.keys(CONTRACT[q.name].columns) as SafeText[]) {
       if (!(column in columns)) {
         throw new AppError(
           'schemaMismatch',
           q.file
-            ? `${source} returns no column ${column}: each query must return the columns of the column contract (see docs/procapita-schema.md)`
-            : `${source} lacks column ${column}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`,
+            ? safe`${source} returns no column ${column}: each query must return the columns of the column contract (see docs/procapita-schema.md)`
+            : safe`${source} lacks column ${column}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`,
         );
       }
     }
@@ -226,7 +239,7 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   const queries = await loadQueries(cfg.queries);
   const password = await credentials.get('sqlPassword');
   const origin = credentials.origin?.('sqlPassword');
-  const ca = cfg.caFile ? await trustedCas(cfg.caFile, 'source.caFile') : undefined;
+  const ca = cfg.caFile ? await trustedCas(cfg.caFile, safe`source.caFile`) : undefined;
   const historyFrom = addDays(syncDate, -HISTORY_DAYS);
   const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
   // A pool error after a failed request is already reported through the request.
@@ -235,10 +248,10 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   let finished = false;
   try {
     await pool.connect().catch((err: unknown) => {
-      throw explainSqlError(err, cfg, 'connect', origin);
+      throw explainSqlError(err, cfg, safe`connect`, origin);
     });
     tx = await beginReadTransaction(pool, queries, historyFrom, log).catch((err: unknown) => {
-      throw explainSqlError(err, cfg, 'checking the schema');
+      throw explainSqlError(err, cfg, safe`checking the schema`);
     });
     const rows: Partial<Record<QueryName, AnyRow[]>> = {};
     const referenced = new Set<string>();
@@ -247,17 +260,17 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
     for (const q of queries) {
       const keep = keepFilter(q.name, rows, referenced);
       const list: AnyRow[] = [];
-      const where = q.file ? `Query ${q.name} (${q.file})` : `ProCapita table ${CONTRACT[q.name].table}`;
+      const where = placeOf(q);
       let index = 0;
       const { reported } = await streamRows(tx, q.text, historyFrom, (raw) => {
         const row = toContractRow(q.name, raw, index++, where);
         if (keep(row)) list.push(row);
       }).catch((err: unknown) => {
-        throw explainSqlError(err, cfg, `reading ${CONTRACT[q.name].table}`);
+        throw explainSqlError(err, cfg, safe`reading ${CONTRACT[q.name].table}`);
       });
       // A read cut short must never look like fewer pupils.
       if (reported !== undefined && reported !== index) {
-        throw new AppError('sourceUnavailable', `${where}: SQL Server reported ${reported} rows but ${index} arrived, so the read was incomplete. Nothing was delivered; the next run reads again. If it keeps happening, check the network between this server and SQL Server.`);
+        throw new AppError('sourceUnavailable', safe`${where}: SQL Server reported ${reported} rows but ${index} arrived, so the read was incomplete. Nothing was delivered; the next run reads again. If it keeps happening, check the network between this server and SQL Server.`);
       }
       total += index;
       rows[q.name] = list;
@@ -266,7 +279,7 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
     finished = true;
     await tx.commit().catch(() => undefined); // read-only: nothing to lose if the commit fails
     const seconds = (Date.now() - started) / 1000;
-    log(`Read ${total} rows from ProCapita in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} rows/s).`);
+    log(safe`Read ${total} rows from ProCapita in ${seconds.toFixed(1) as `${number}`} s (${Math.round(total / Math.max(seconds, 0.001))} rows/s).`);
     return rows as unknown as SourceRows;
   } finally {
     // The pool waits for the transaction's connection; hand it back even when the connection is gone.
@@ -284,7 +297,7 @@ async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly 
   await snapshot.begin(sql.ISOLATION_LEVEL.SNAPSHOT);
   try {
     await checkSchema(snapshot, queries, historyFrom);
-    log('Reading ProCapita in one transaction at SNAPSHOT isolation.');
+    log(safe`Reading ProCapita in one transaction at SNAPSHOT isolation.`);
     return snapshot;
   } catch (err) {
     await snapshot.rollback().catch(() => undefined);
@@ -293,7 +306,7 @@ async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly 
   const committed = new sql.Transaction(pool);
   await committed.begin(sql.ISOLATION_LEVEL.READ_COMMITTED);
   await checkSchema(committed, queries, historyFrom);
-  log('Reading ProCapita in one transaction at READ COMMITTED isolation: the database does not allow snapshot isolation (ALLOW_SNAPSHOT_ISOLATION is OFF).');
+  log(safe`Reading ProCapita in one transaction at READ COMMITTED isolation: the database does not allow snapshot isolation (ALLOW_SNAPSHOT_ISOLATION is OFF).`);
   return committed;
 }
 
@@ -302,17 +315,17 @@ async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly 
  * then rolls back and closes: for `doctor` and the setup wizard. Resolves with
  * the isolation level a run would read at; throws the AppError a run would.
  */
-export async function probeSqlSource(cfg: SqlSourceConfig, password: string, log: Log = () => undefined, origin?: string): Promise<'SNAPSHOT' | 'READ COMMITTED'> {
+export async function probeSqlSource(cfg: SqlSourceConfig, password: string, log: Log = () => undefined, origin?: SafeText): Promise<'SNAPSHOT' | 'READ COMMITTED'> {
   const queries = await loadQueries(cfg.queries);
-  const ca = cfg.caFile ? await trustedCas(cfg.caFile, 'source.caFile') : undefined;
+  const ca = cfg.caFile ? await trustedCas(cfg.caFile, safe`source.caFile`) : undefined;
   const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
   pool.on('error', () => undefined);
   try {
     await pool.connect().catch((err: unknown) => {
-      throw explainSqlError(err, cfg, 'connect', origin);
+      throw explainSqlError(err, cfg, safe`connect`, origin);
     });
     const tx = await beginReadTransaction(pool, queries, addDays(new Date().toISOString().slice(0, 10), -HISTORY_DAYS), log).catch((err: unknown) => {
-      throw explainSqlError(err, cfg, 'checking the schema', origin);
+      throw explainSqlError(err, cfg, safe`checking the schema`, origin);
     });
     await tx.rollback().catch(() => undefined);
     return tx.isolationLevel === sql.ISOLATION_LEVEL.SNAPSHOT ? 'SNAPSHOT' : 'READ COMMITTED';

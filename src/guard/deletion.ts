@@ -6,6 +6,7 @@
  */
 import { REMOVAL_KINDS, type RemovalKind, type RemovalLimit, type RuleConfig } from '../configure/config';
 import type { Snapshot } from '../deliver/snapshot';
+import { given, joined, safe, type SafeText } from '../safe-text';
 import type { Manifest } from './baseline';
 
 export interface KindChange {
@@ -31,9 +32,9 @@ export interface Removals {
 export interface GuardVerdict {
   readonly decision: 'pass' | 'hold';
   /** Why the run is held; counts and codes only, never a name. */
-  readonly reasons: readonly string[];
+  readonly reasons: readonly SafeText[];
   /** Worth knowing but not a reason to hold (the first run, a school that had no students before either). */
-  readonly notes: readonly string[];
+  readonly notes: readonly SafeText[];
   readonly baseline: { readonly contentHash: string; readonly acceptedAt: string } | null;
   readonly changes: Readonly<Record<RemovalKind, KindChange>>;
   readonly removals: Removals;
@@ -99,12 +100,12 @@ function exceeds(removed: number, before: number, limit: RemovalLimit): boolean 
   return limit.percent !== null && before > 0 && (removed * 100) / before > limit.percent;
 }
 
-const KIND_WORDS: Record<RemovalKind, string> = { students: 'students', staff: 'staff', classes: 'classes', teachingGroups: 'teaching groups', memberships: 'memberships' };
+const KIND_WORDS: Record<RemovalKind, SafeText> = { students: safe`students`, staff: safe`staff`, classes: safe`classes`, teachingGroups: safe`teaching groups`, memberships: safe`memberships` };
 
 /** One decimal, or two where one would round down onto the limit (10.04 % against 10 %). */
-const shareText = (share: number, limit: RemovalLimit) => (limit.percent !== null && Number(share.toFixed(1)) <= limit.percent && share > limit.percent ? share.toFixed(2) : share.toFixed(1));
+const shareText = (share: number, limit: RemovalLimit) => (limit.percent !== null && Number(share.toFixed(1)) <= limit.percent && share > limit.percent ? share.toFixed(2) : share.toFixed(1)) as `${number}`;
 
-const limitText = (l: RemovalLimit) => [l.percent !== null ? `${l.percent} %` : null, l.count !== null ? `${l.count}` : null].filter(Boolean).join(' or ') || 'none';
+const limitText = (l: RemovalLimit): SafeText => joined([...(l.percent !== null ? [safe`${l.percent} %`] : []), ...(l.count !== null ? [l.count] : [])], ' or ') || safe`none`;
 
 /** Students per configured school unit and school form, counted through the classes they are placed in. */
 function studentsPerSchool(c: Content | Manifest): Map<string, number> {
@@ -126,8 +127,8 @@ export function checkRemovals(
   limits: Readonly<Record<RemovalKind, RemovalLimit>>,
   schools: RuleConfig['schools'],
 ): GuardVerdict {
-  const reasons: string[] = [];
-  const notes: string[] = [];
+  const reasons: SafeText[] = [];
+  const notes: SafeText[] = [];
   const changes = {} as Record<RemovalKind, KindChange>;
   const removed = {} as Record<RemovalKind, unknown[]>;
 
@@ -138,32 +139,33 @@ export function checkRemovals(
     changes[kind] = { before, after, added, removed: gone.length, limit, exceeded };
     removed[kind] = gone;
     if (exceeded) {
-      const share = before! > 0 ? ` (${shareText((gone.length * 100) / before!, limit)} %)` : '';
-      reasons.push(`${gone.length} of ${before} ${KIND_WORDS[kind]} would be removed${share}; the limit is ${limitText(limit)}`);
+      const share = before! > 0 ? safe` (${shareText((gone.length * 100) / before!, limit)} %)` : '';
+      reasons.push(safe`${gone.length} of ${before} ${KIND_WORDS[kind]} would be removed${share}; the limit is ${limitText(limit)}`);
     }
   }
 
-  if (!baseline) notes.push('First run: there is no accepted snapshot to compare with, so removals are not counted.');
+  if (!baseline) notes.push(safe`First run: there is no accepted snapshot to compare with, so removals are not counted.`);
 
-  if (next.persons.length === 0) reasons.push('the snapshot is empty: no person would remain');
+  if (next.persons.length === 0) reasons.push(safe`the snapshot is empty: no person would remain`);
   const now = studentsPerSchool(next);
   const then = baseline ? studentsPerSchool(baseline) : null;
-  const absent: string[] = [];
+  const absent: SafeText[] = [];
   const active = new Set(next.schools.flatMap((s) => s.schoolForms.map((f) => `${s.code}/${f}`)));
   for (const s of schools) {
     const key = `${s.unitCode}/${s.schoolForm}`;
     if ((now.get(key) ?? 0) > 0) continue;
     // Closed, or unknown in ProCapita: the rules say why (explain); removals it causes are counted above.
     if (!active.has(key)) {
-      absent.push(key);
+      absent.push(given(key));
       continue;
     }
-    if (then && (then.get(key) ?? 0) === 0) notes.push(`School ${key} has no students, as in the last accepted snapshot.`);
-    else reasons.push(`configured school ${key} has no students${then ? ` (it had ${then.get(key)})` : ''}`);
+    // The key is a school from the configuration: what the admin wrote.
+    if (then && (then.get(key) ?? 0) === 0) notes.push(safe`School ${given(key)} has no students, as in the last accepted snapshot.`);
+    else reasons.push(safe`configured school ${given(key)} has no students${then ? safe` (it had ${then.get(key) ?? 0})` : ''}`);
   }
 
   if (absent.length > 0) {
-    notes.push(`Configured school${absent.length > 1 ? 's' : ''} ${absent.join(', ')} ${absent.length > 1 ? 'are' : 'is'} not in the snapshot: not active in ProCapita on the sync date, or an unknown code (explain shows which).`);
+    notes.push(safe`Configured school${absent.length > 1 ? 's' : ''} ${joined(absent, ', ')} ${absent.length > 1 ? 'are' : 'is'} not in the snapshot: not active in ProCapita on the sync date, or an unknown code (explain shows which).`);
   }
 
   const persons: RemovedPerson[] = [

@@ -3,6 +3,7 @@ import type { Snapshot } from '../deliver/snapshot';
 import type { SourceRows } from '../extract/contract';
 import { AppError } from '../errors';
 import { comparableDigits } from '../personal-number';
+import { joined, safe, type SafeText } from '../safe-text';
 
 /** A personnummer-shaped run of digits anywhere in a text: 10 or 12 digits, with or without `-` or `+`. */
 const NUMBER_IN_TEXT = /(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)/g;
@@ -31,15 +32,15 @@ function* texts(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, with
 export function checkPrivacy(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, rows: SourceRows, rules: Pick<RuleConfig, 'exportPersonalNumber'>): void {
   // Unknown (NULL) levels count as protected, as in the rules.
   const shielded = new Set(rows.persons.filter((p) => p.protected_identity !== 0).map((p) => p.person_id));
-  const problems: string[] = [];
+  const problems: SafeText[] = [];
 
   const persons = snapshot.persons.filter((p) => shielded.has(p.id)).length;
-  if (persons > 0) problems.push(`${persons} person(s) with a protected or unknown identity level`);
+  if (persons > 0) problems.push(safe`${persons} person(s) with a protected or unknown identity level`);
   const members = snapshot.groups.reduce((n, g) => n + [...g.teacherIds, ...g.studentIds].filter((id) => shielded.has(id)).length, 0);
-  if (members > 0) problems.push(`${members} group membership(s) of such persons`);
+  if (members > 0) problems.push(safe`${members} group membership(s) of such persons`);
 
   if (!rules.exportPersonalNumber && snapshot.persons.some((p) => 'personalNumber' in p)) {
-    problems.push('a personnummer field although the configuration does not export them');
+    problems.push(safe`a personnummer field although the configuration does not export them`);
   }
   // Anywhere else in the text (a name, an address): with export off no one's number may appear; with it on, no protected person's.
   const watched = new Set(
@@ -48,12 +49,12 @@ export function checkPrivacy(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'g
   let found = 0;
   // With export on, the personnummer field itself is searched for protected persons' numbers.
   for (const text of texts(snapshot, rules.exportPersonalNumber)) for (const m of text.matchAll(NUMBER_IN_TEXT)) if (watched.has(comparableDigits(m[0]))) found++;
-  if (found > 0) problems.push(`${found} personnummer in other fields`);
+  if (found > 0) problems.push(safe`${found} personnummer in other fields`);
 
   if (problems.length > 0) {
     throw new AppError(
       'privacyGate',
-      `Privacy gate stopped the run: the outgoing snapshot held ${problems.join('; ')}. Nothing was delivered. This is a bug in procapita-sync or an unexpected value in ProCapita: please report it with this message.`,
+      safe`Privacy gate stopped the run: the outgoing snapshot held ${joined(problems, '; ')}. Nothing was delivered. This is a bug in procapita-sync or an unexpected value in ProCapita: please report it with this message.`,
     );
   }
 }

@@ -9,6 +9,7 @@ import { fileErrorReason, writeFileAtomically } from '../atomic-file';
 import { AppError } from '../errors';
 import { parseJson } from '../json-file';
 import type { Manifest } from './baseline';
+import { given, ours, safe, type SafeText } from '../safe-text';
 
 export const STATE_FILES = {
   baseline: 'baseline.json',
@@ -33,22 +34,22 @@ export interface Approval {
   readonly approvedAt: string;
 }
 
-const damaged = (file: string, what: string) =>
-  new AppError('outputFailed', `The state file ${file} (${what}) is damaged. Move it aside; the next run then treats the state as missing.`);
+const damaged = (file: string, what: SafeText) =>
+  new AppError('outputFailed', safe`The state file ${given(file)} (${what}) is damaged. Move it aside; the next run then treats the state as missing.`);
 
 /** Reads a JSON state file; undefined when there is none. */
-export async function readStateFile<T>(stateDir: string, name: string, what: string, valid: (x: unknown) => boolean): Promise<T | undefined> {
+export async function readStateFile<T>(stateDir: string, name: string, what: SafeText, valid: (x: unknown) => boolean): Promise<T | undefined> {
   const file = join(stateDir, name);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AppError('outputFailed', `Cannot read the state file ${file}: ${fileErrorReason(err)}. Check the state folder's permissions (stateDir).`);
+    throw new AppError('outputFailed', safe`Cannot read the state file ${given(file)}: ${fileErrorReason(err)}. Check the state folder's permissions (stateDir).`);
   }
   let data: unknown;
   try {
-    data = parseJson(text, file, 'outputFailed');
+    data = parseJson(text, safe`The state file ${given(file)}`, 'outputFailed');
   } catch {
     throw damaged(file, what);
   }
@@ -60,7 +61,7 @@ export async function writeStateFile(stateDir: string, name: string, text: strin
   try {
     await writeFileAtomically(join(stateDir, name), text);
   } catch (err) {
-    throw new AppError('outputFailed', `Cannot write ${name} in the state folder ${stateDir}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
+    throw new AppError('outputFailed', safe`Cannot write ${ours(name)} in the state folder ${given(stateDir)}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
   }
 }
 
@@ -72,10 +73,10 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const HASH = /^sha256:[0-9a-f]{64}$/;
 
 export const readBaseline = (stateDir: string) =>
-  readStateFile<Manifest>(stateDir, STATE_FILES.baseline, 'the last accepted snapshot', (x) => isObject(x) && x.formatVersion === 1 && HASH.test(String(x.contentHash)) && Array.isArray(x.persons) && Array.isArray(x.groups) && Array.isArray(x.schools));
+  readStateFile<Manifest>(stateDir, STATE_FILES.baseline, safe`the last accepted snapshot`, (x) => isObject(x) && x.formatVersion === 1 && HASH.test(String(x.contentHash)) && Array.isArray(x.persons) && Array.isArray(x.groups) && Array.isArray(x.schools));
 
 export const readHeld = (stateDir: string) =>
-  readStateFile<HeldRecord>(stateDir, STATE_FILES.held, 'the held snapshot', (x) => isObject(x) && HASH.test(String(x.contentHash)));
+  readStateFile<HeldRecord>(stateDir, STATE_FILES.held, safe`the held snapshot`, (x) => isObject(x) && HASH.test(String(x.contentHash)));
 
 export const readApproval = (stateDir: string) =>
-  readStateFile<Approval>(stateDir, STATE_FILES.approval, 'an approval', (x) => isObject(x) && HASH.test(String(x.contentHash)) && typeof x.approvedBy === 'string');
+  readStateFile<Approval>(stateDir, STATE_FILES.approval, safe`an approval`, (x) => isObject(x) && HASH.test(String(x.contentHash)) && typeof x.approvedBy === 'string');

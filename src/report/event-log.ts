@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { ExitCode, type ExitCodeName } from '../errors';
+import { ours, type SafeText } from '../safe-text';
 
 export const EVENT_SOURCE = 'procapita-sync';
 /** eventcreate takes ids 1–1000: 100 + the exit code, so monitoring can match on it. */
@@ -18,7 +19,7 @@ export interface EventCommand {
   readonly args: readonly string[];
 }
 
-export function eventCreateCommand(code: ExitCodeName, message: string, reportFile: string): EventCommand {
+export function eventCreateCommand(code: ExitCodeName, message: SafeText, reportFile: string): EventCommand {
   const held = code === 'heldByGuard';
   const head = `procapita-sync: ${held ? 'the run was held by the deletion guard' : 'the run failed'} (exit code ${ExitCode[code]}, ${code}).`;
   const tail = ` Details: ${reportFile}`;
@@ -33,11 +34,11 @@ export function eventCreateCommand(code: ExitCodeName, message: string, reportFi
   };
 }
 
-/** Runs the command; resolves with why it failed, or undefined. Never throws: the run's outcome stands. */
-export function runEventCommand(command: EventCommand): Promise<string | undefined> {
+/** Runs the command; resolves with why it failed (Windows's own words about eventcreate), or undefined. Never throws: the run's outcome stands. */
+export function runEventCommand(command: EventCommand): Promise<SafeText | undefined> {
   return new Promise((done) => {
     execFile(command.file, [...command.args], { windowsHide: true, timeout: 15_000 }, (err, _stdout, stderr) => {
-      done(err ? (stderr.trim() || err.message).replace(/\s+/g, ' ') : undefined);
+      done(err ? ours((stderr.trim() || err.message).replace(/\s+/g, ' ')) : undefined);
     });
   });
 }

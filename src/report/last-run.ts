@@ -7,6 +7,7 @@ import type { RemovalKind } from '../configure/config';
 import type { Snapshot } from '../deliver/snapshot';
 import { AppError, EXIT_CODE_MEANINGS, type ExitCodeName } from '../errors';
 import type { GuardVerdict, KindChange } from '../guard/deletion';
+import type { SafeText } from '../safe-text';
 
 export interface Counts {
   readonly schools: number;
@@ -33,15 +34,16 @@ export interface RunReport {
   readonly changes: Readonly<Record<RemovalKind, Omit<KindChange, 'limit' | 'exceeded'>>> | null;
   readonly guard: {
     readonly decision: 'pass' | 'hold' | 'released';
-    readonly reasons: readonly string[];
-    readonly notes: readonly string[];
+    readonly reasons: readonly SafeText[];
+    readonly notes: readonly SafeText[];
     readonly baselineHash: string | null;
-    readonly approval: { readonly approvedBy: string; readonly approvedAt: string } | null;
+    readonly approval: { readonly approvedBy: SafeText; readonly approvedAt: SafeText } | null;
   } | null;
-  readonly delivery: { readonly importId: string | null; readonly status: string; readonly attempts: number } | null;
-  readonly heartbeat: 'sent' | 'not sent' | string;
-  readonly warnings: readonly string[];
-  readonly error: { readonly code: ExitCodeName; readonly message: string } | null;
+  readonly delivery: { readonly importId: SafeText | null; readonly status: SafeText; readonly attempts: number } | null;
+  /** sent, not sent, or failed (why). */
+  readonly heartbeat: SafeText;
+  readonly warnings: readonly SafeText[];
+  readonly error: { readonly code: ExitCodeName; readonly message: SafeText } | null;
 }
 
 export function countsOf(s: Pick<Snapshot, 'schools' | 'persons' | 'groups'>): Counts {

@@ -11,18 +11,24 @@ import pinoRoll from 'pino-roll';
 import type SonicBoom from 'sonic-boom';
 import { fileErrorReason } from '../atomic-file';
 import { AppError } from '../errors';
+import { given, safe, type SafeText } from '../safe-text';
 
 export const LOG_BASENAME = 'procapita-sync';
 /** pino-roll's names: procapita-sync.2026-09-01.1.log */
 const LOG_FILE = /^procapita-sync\.(\d{4}-\d{2}-\d{2})\.(\d+)\.log$/;
 
-type Fields = Record<string, unknown>;
+/**
+ * Structured fields of a log line: counts, flags, our hashes and codes, and messages that are SafeText themselves.
+ * A plain string is refused here too, so that no value from the data rides along beside a safe message.
+ */
+export type Field = SafeText | number | boolean | null | readonly Field[] | { readonly [key: string]: Field };
+type Fields = Readonly<Record<string, Field>>;
 
 export interface RunLog {
-  info(message: string, fields?: Fields): void;
-  warn(message: string, fields?: Fields): void;
+  info(message: SafeText, fields?: Fields): void;
+  warn(message: SafeText, fields?: Fields): void;
   /** To the file only: the terminal has already shown it another way. */
-  record(level: 'info' | 'warn' | 'error', message: string, fields?: Fields): void;
+  record(level: 'info' | 'warn' | 'error', message: SafeText, fields?: Fields): void;
   close(): Promise<void>;
 }
 
@@ -67,7 +73,7 @@ export async function openRunLog(dir: string, o: { terminal: (line: string) => v
   } catch (err) {
     throw new AppError(
       'outputFailed',
-      `Cannot write the log in ${dir}: ${fileErrorReason(err)}. Nothing was read or delivered. Give the account that runs procapita-sync write access to the folder, or set logDir in the configuration.`,
+      safe`Cannot write the log in ${given(dir)}: ${fileErrorReason(err)}. Nothing was read or delivered. Give the account that runs procapita-sync write access to the folder, or set logDir in the configuration.`,
     );
   }
   const logger: Logger = pino(

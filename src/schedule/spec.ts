@@ -1,5 +1,6 @@
 /** What the scheduled run needs to know, on Windows and on Linux alike. */
 import { AppError } from '../errors';
+import { given, safe } from '../safe-text';
 
 export const TASK_NAME = 'procapita-sync';
 /** The task lives in the root folder of the Task Scheduler Library. */
@@ -28,7 +29,7 @@ export interface TaskSpec {
 /** HH:MM (or H:MM), 00:00–23:59, as HH:MM; a usage error otherwise. */
 export function normalizeTime(time: string): string {
   const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(time.trim());
-  if (!m) throw new AppError('usage', `--time ${time} is not a time of day. Use HH:MM in 24-hour time, e.g. --time 18:30.`);
+  if (!m) throw new AppError('usage', safe`--time ${given(time)} is not a time of day. Use HH:MM in 24-hour time, e.g. --time 18:30.`);
   return `${m[1]!.padStart(2, '0')}:${m[2]}`;
 }
 

@@ -6,6 +6,7 @@
  */
 import { EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName, AppError } from '../errors';
 import { DEFAULT_START_DATE, folderOf, normalizeTime, TASK_NAME, TASK_PATH, type TaskSpec } from './spec';
+import { given, ours, safe, type SafeText } from '../safe-text';
 
 export * from './spec';
 export { linuxSchedule, type LinuxSchedule } from './linux';
@@ -42,9 +43,9 @@ export interface TaskStatus {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]|[\r\n\t]/;
 
-function checkText(what: string, value: string): string {
-  if (value.trim() === '') throw new AppError('usage', `The task needs ${what}; it was empty.`);
-  if (CONTROL.test(value)) throw new AppError('usage', `${what} holds a control character (a line break or tab?): ${JSON.stringify(value)}. Give it on one line.`);
+function checkText(what: SafeText, value: string): string {
+  if (value.trim() === '') throw new AppError('usage', safe`The task needs ${what}; it was empty.`);
+  if (CONTROL.test(value)) throw new AppError('usage', safe`${what} holds a control character (a line break or tab?). Give it on one line.`);
   return value;
 }
 
@@ -91,12 +92,12 @@ export function actionArguments(spec: Pick<TaskSpec, 'exeArgs' | 'configPath'>):
 export function taskXml(spec: TaskSpec): string {
   const time = normalizeTime(spec.time);
   const startDate = spec.startDate ?? DEFAULT_START_DATE;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(startDate)) throw new AppError('usage', `The task's start date ${startDate} is not YYYY-MM-DD.`);
-  const account = checkText('the Windows account to run as', spec.account);
-  const exePath = checkText('the program to run', spec.exePath);
-  const configPath = checkText('the configuration file', spec.configPath);
-  for (const a of spec.exeArgs ?? []) checkText('an argument for the program', a);
-  const workingDirectory = checkText('the working directory', spec.workingDirectory ?? folderOf(exePath));
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(startDate)) throw new AppError('usage', safe`The task's start date ${given(startDate)} is not YYYY-MM-DD.`);
+  const account = checkText(safe`the Windows account to run as`, spec.account);
+  const exePath = checkText(safe`the program to run`, spec.exePath);
+  const configPath = checkText(safe`the configuration file`, spec.configPath);
+  for (const a of spec.exeArgs ?? []) checkText(safe`an argument for the program`, a);
+  const workingDirectory = checkText(safe`the working directory`, spec.workingDirectory ?? folderOf(exePath));
   // A path with spaces is quoted, as the Task Scheduler UI does. The working directory never is:
   // Task Scheduler then fails with 0x8007010B (the directory name is invalid).
   const command = /\s/.test(exePath) ? `"${exePath}"` : exePath;
@@ -199,7 +200,7 @@ export const SCRIPT_OUTPUT = { registered: 'registered', removed: 'removed', not
  * the XML and the account, as one JSON object. The script itself is fixed.
  */
 export function registerTaskCommand(spec: TaskSpec, password: string): Command {
-  if (password === '') throw new AppError('usage', `The task needs the Windows password of ${spec.account}; it was empty.`);
+  if (password === '') throw new AppError('usage', safe`The task needs the Windows password of ${given(spec.account)}; it was empty.`);
   const xml = taskXml(spec);
   return powershell(
     [
@@ -265,7 +266,7 @@ export function parseTaskStatus(stdout: string): TaskStatus {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
     data = parsed as Record<string, unknown>;
   } catch {
-    throw new AppError('internal', `Could not read the task's status from PowerShell's answer: ${JSON.stringify(text.slice(0, 200))}.`);
+    throw new AppError('internal', safe`Could not read the task's status from PowerShell's answer: ${ours(JSON.stringify(text.slice(0, 200)))}.`);
   }
   if (data.registered === false) return { registered: false };
   const string = (x: unknown) => (typeof x === 'string' && x !== '' ? x : undefined);

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Io } from '../cli/io';
-import { AppError } from '../errors';
+import { AppError, errnoOf } from '../errors';
 import {
   nextStartDate,
   normalizeTime,
@@ -21,6 +21,7 @@ import {
   type TaskSpec,
   type TaskStatus,
 } from './task';
+import { given as admin, ours, safe, type SafeText } from '../safe-text';
 
 export interface ExecResult {
   readonly code: number;
@@ -117,7 +118,7 @@ export const runasHint = (account: string): string => `runas /user:${account} "p
 export function accountToUse(requested: string | undefined, env: NodeJS.ProcessEnv): string {
   const current = currentAccount(env);
   if (!current) {
-    throw new AppError('usage', 'Cannot tell which Windows account this is: USERDOMAIN and USERNAME are not set. Run procapita-sync from a normal Windows session as the account the task is to run as.');
+    throw new AppError('usage', safe`Cannot tell which Windows account this is: USERDOMAIN and USERNAME are not set. Run procapita-sync from a normal Windows session as the account the task is to run as.`);
   }
   const given = requested?.trim();
   if (given === undefined || given === '') return current;
@@ -125,26 +126,24 @@ export function accountToUse(requested: string | undefined, env: NodeJS.ProcessE
   if (same(current) || same(env.USERNAME!) || same(`.\\${env.USERNAME}`)) return current;
   throw new AppError(
     'usage',
-    `The task must run as the account that stored the secrets, and that is the account running this: ${current}. ` +
-      `Credential Manager keeps secrets per user, so a task running as ${given} could not read them. ` +
-      `To use ${given}, run the setup as that account: ${runasHint(given)}`,
+    safe`The task must run as the account that stored the secrets, and that is the account running this: ${admin(current)}. Credential Manager keeps secrets per user, so a task running as ${admin(given)} could not read them. To use ${admin(given)}, run the setup as that account: ${admin(runasHint(given))}`,
   );
 }
 
 // ---- Running the commands -------------------------------------------------------
 
-function requireWindows(io: Io, what: string): void {
-  if (!onWindows(io)) throw new AppError('usage', `${what} needs Windows Task Scheduler; this is ${platformOf(io)}. See docs/scheduling.md for a systemd timer or cron line.`);
+function requireWindows(io: Io, what: SafeText): void {
+  if (!onWindows(io)) throw new AppError('usage', safe`${what} needs Windows Task Scheduler; this is ${ours(platformOf(io))}. See docs/scheduling.md for a systemd timer or cron line.`);
 }
 
-async function run(command: Command, io: Io, what: string): Promise<ExecResult> {
+async function run(command: Command, io: Io, what: SafeText): Promise<ExecResult> {
   const exec = io.exec ?? execCommand;
   try {
     return await exec(command);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new AppError('internal', `${what}: ${command.file} was not found. procapita-sync needs Windows PowerShell 5.1, which every supported Windows Server has; check that it is on PATH.`);
-    throw new AppError('internal', `${what}: ${command.file} could not be run: ${e.message}`);
+    if (e.code === 'ENOENT') throw new AppError('internal', safe`${what}: ${ours(command.file)} was not found. procapita-sync needs Windows PowerShell 5.1, which every supported Windows Server has; check that it is on PATH.`);
+    throw new AppError('internal', safe`${what}: ${ours(command.file)} could not be run (${errnoOf(e)}).`);
   }
 }
 
@@ -155,29 +154,29 @@ export function hresultOf(text: string): number | undefined {
 }
 
 /** A failed command as an AppError: the cause by its HRESULT (the same in every Windows language), never the password. */
-export function taskFailure(what: string, result: ExecResult, account?: string, password?: string): AppError {
+export function taskFailure(what: SafeText, result: ExecResult, account?: string, password?: string): AppError {
   let detail = (result.stderr.trim() || result.stdout.trim()).replace(/\s+/g, ' ').slice(0, 400);
   if (password) detail = detail.split(password).join('***');
   const hr = hresultOf(detail);
-  const who = account ?? 'the account';
-  const code = hr === undefined ? '' : `0x${hr.toString(16).toUpperCase()}`;
+  const who = account ? admin(account) : safe`the account`;
+  const code = hr === undefined ? safe`` : ours(`0x${hr.toString(16).toUpperCase()}`);
   switch (hr) {
     case 0x8007052e:
-      return new AppError('accessDenied', `${what}: Windows refused the password for ${who} (${code}: wrong user name or password). Nothing was changed; try again with the account's current Windows password.`);
+      return new AppError('accessDenied', safe`${what}: Windows refused the password for ${who} (${code}: wrong user name or password). Nothing was changed; try again with the account's current Windows password.`);
     case 0x80070005:
       return new AppError(
         'accessDenied',
-        `${what}: access denied (${code}). Run procapita-sync as ${who} itself, or from an elevated prompt (Run as administrator); a policy may also forbid creating tasks.`,
+        safe`${what}: access denied (${code}). Run procapita-sync as ${who} itself, or from an elevated prompt (Run as administrator); a policy may also forbid creating tasks.`,
       );
     case 0x80070569:
     case 0x800710e0:
     case 0x80070532:
     case 0x80070533:
     case 0x80070775:
-      return new AppError('accessDenied', `${what}: ${TASK_RESULT_MEANINGS.get(hr)} (${code}, for ${who}). See docs/scheduling.md.`);
+      return new AppError('accessDenied', safe`${what}: ${ours(TASK_RESULT_MEANINGS.get(hr) ?? '')} (${code}, for ${who}). See docs/scheduling.md.`);
     default:
       if (/access is denied/i.test(detail)) return taskFailure(what, { ...result, stderr: `${detail} 0x80070005` }, account);
-      return new AppError('internal', `${what} failed (PowerShell exit code ${result.code}): ${detail || 'no message'}`);
+      return new AppError('internal', safe`${what} failed (PowerShell exit code ${result.code ?? 'none'}): ${detail ? ours(detail) : 'no message'}`);
   }
 }
 
@@ -187,17 +186,17 @@ export function taskFailure(what: string, result: ExecResult, account?: string, 
  * goes to PowerShell on stdin only.
  */
 export async function registerTask(spec: TaskSpec, password: string, io: Io): Promise<void> {
-  requireWindows(io, 'Registering the scheduled task');
+  requireWindows(io, safe`Registering the scheduled task`);
   const command = registerTaskCommand({ ...spec, startDate: spec.startDate ?? nextStartDate(spec.time, io.now()) }, password);
-  const what = `Registering the scheduled task as ${spec.account}`;
+  const what = safe`Registering the scheduled task as ${admin(spec.account)}`;
   const result = await run(command, io, what);
   if (result.code !== 0 || result.stdout.trim() !== SCRIPT_OUTPUT.registered) throw taskFailure(what, result, spec.account, password);
 }
 
 /** Removes the task: true when it was there, false when there was none. */
 export async function removeTask(io: Io): Promise<boolean> {
-  requireWindows(io, 'Removing the scheduled task');
-  const what = 'Removing the scheduled task';
+  const what = safe`Removing the scheduled task`;
+  requireWindows(io, what);
   const result = await run(removeTaskCommand(), io, what);
   const said = result.stdout.trim();
   if (result.code !== 0 || (said !== SCRIPT_OUTPUT.removed && said !== SCRIPT_OUTPUT.notRegistered)) throw taskFailure(what, result);
@@ -206,8 +205,8 @@ export async function removeTask(io: Io): Promise<boolean> {
 
 /** The task's state and last result. Windows only: check onWindows(io) first. */
 export async function taskStatus(io: Io): Promise<TaskStatus> {
-  requireWindows(io, 'Reading the scheduled task');
-  const what = 'Reading the scheduled task';
+  const what = safe`Reading the scheduled task`;
+  requireWindows(io, what);
   const result = await run(queryTaskCommand(), io, what);
   if (result.code !== 0) throw taskFailure(what, result);
   return parseTaskStatus(result.stdout);

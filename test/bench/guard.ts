@@ -16,11 +16,12 @@ import { checkRemovals } from '../../src/guard/deletion';
 import { checkPrivacy } from '../../src/guard/privacy';
 import { formatReview } from '../../src/guard/review';
 import { generateMunicipality, type Size } from '../demo/generate';
+import { ours } from '../../src/safe-text';
 
 const size = (process.argv[2] ?? 'large') as Size;
 const { fixture, schools, syncDate } = generateMunicipality(size);
 const config = parseConfig({ source: { type: 'fixture', path: 'x.json' }, schools }, '/bench/config.json', { stateDir: '/x', logDir: '/x' });
-const rows = fixtureToRows(fixture, size);
+const rows = fixtureToRows(fixture, ours(size));
 const decisions = decide(rows, config.rules, syncDate);
 const snapshot = toSnapshot(buildRoster(decisions, rows, config.rules), 'bench', new Date());
 

@@ -23,6 +23,7 @@ import {
 } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
 import { writeSetup, demoFixture } from '../support/cli';
+import { ours } from '../../src/safe-text';
 
 /** A stand-in store for these tests only; store.test.ts uses the real one. */
 function memoryStore(initial: Partial<Record<SecretName, string>> = {}): SecretStore & { values: Map<SecretName, string>; asked: SecretName[] } {
@@ -210,7 +211,7 @@ describe('explainStoreError: what keytar says, turned into what to do', () => {
   });
 
   it('leaves an AppError as it is', () => {
-    const e = new AppError('usage', 'x');
+    const e = new AppError('usage', ours('x'));
     expect(explainStoreError(e)).toBe(e);
   });
 });

@@ -8,6 +8,7 @@ import { buildRoster, type Roster } from '../../src/decide/roster';
 import { fixtureToRows } from '../../src/extract/fixture-source';
 import { contentHash, toSnapshot } from '../../src/deliver/snapshot';
 import { generateMunicipality } from '../demo/generate';
+import { ours } from '../../src/safe-text';
 
 const schema = JSON.parse(readFileSync(new URL('../../assets/snapshot-v1.schema.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ allErrors: true });
@@ -17,7 +18,7 @@ const validate = ajv.compile(schema);
 function medium(exportPersonalNumber = false): Roster {
   const { fixture, schools, syncDate } = generateMunicipality('medium');
   const rules: RuleConfig = { schools, leadDays: { staff: 14, students: 1 }, teachingGroups: { select: 'notesMarker' }, exportPersonalNumber, requireEmail: false };
-  const rows = fixtureToRows(fixture, 'medium');
+  const rows = fixtureToRows(fixture, ours('medium'));
   return buildRoster(decide(rows, rules, syncDate), rows, rules);
 }
 

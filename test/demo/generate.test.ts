@@ -12,6 +12,7 @@ import { fixtureToRows, readFixture } from '../../src/extract/fixture-source';
 import { main } from './generate-cli';
 import { SYNC_DATE, generateMunicipality, type Municipality, type Size } from './generate';
 import { isValidPersonalNumber } from './names';
+import { ours } from '../../src/safe-text';
 
 const D = SYNC_DATE;
 const addDays = (date: string, n: number): string => {
@@ -53,7 +54,7 @@ function run(size: Size): Run {
   let r = runs.get(size);
   if (!r) {
     const m = municipality(size);
-    const rows = fixtureToRows(m.fixture, `generated ${size}`);
+    const rows = fixtureToRows(m.fixture, ours(`generated ${size}`));
     const rules = rulesFor(m);
     const d = decide(rows, rules, m.syncDate);
     const roster = buildRoster(d, rows, rules);

@@ -253,7 +253,7 @@ describe('doctor', () => {
     writeFileSync(s.configPath, JSON.stringify(config));
     const r = await doctor(s);
     expect(lines(r.stdout).filter((l) => l.startsWith('✗'))).toEqual([
-      expect.stringMatching(/^✗ Directory ldaps:\/\/127\.0\.0\.1:3636: email\.ad\.baseDn ou=nowhere,dc=test,dc=local does not exist in the directory at 127\.0\.0\.1:3636 \(code 32/),
+      expect.stringMatching(/^✗ Directory ldaps:\/\/127\.0\.0\.1:3636: email\.ad\.baseDn ou=nowhere,dc=test,dc=local does not exist in the directory at 127\.0\.0\.1:3636 \(LDAP result code 32/),
     ]);
     expect(r.code).toBe(11);
   });

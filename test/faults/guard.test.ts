@@ -146,7 +146,7 @@ describe('approval', () => {
 
     const a = await site.approve(other);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(new RegExp(`^error: The held snapshot is ${hash}; ${other} is not it, so nothing was approved\\. Approve the hash named in .*review\\.txt\\.\\n$`));
+    expect(a.stderr).toMatch(new RegExp(`^error: The held snapshot is ${hash}; the hash given is not it, so nothing was approved\\. Approve the hash named in .*review\\.txt\\.\\n$`));
     expect(a.stdout).toBe('');
     expect(site.has('approval.json')).toBe(false);
     expect(heldHash(site)).toBe(hash);

@@ -5,10 +5,11 @@ import { AppError } from '../../src/errors';
 import { fixtureToRows } from '../../src/extract/fixture-source';
 import { checkConsistency } from '../../src/guard/consistency';
 import { DEMO_DATE, demoFixture, demoRules } from '../support/cli';
+import { ours } from '../../src/safe-text';
 
 const rules = demoRules();
 
-const rows = fixtureToRows(demoFixture(), 'demo');
+const rows = fixtureToRows(demoFixture(), ours('demo'));
 const decisions = decide(rows, rules, DEMO_DATE);
 const roster = buildRoster(decisions, rows, rules);
 

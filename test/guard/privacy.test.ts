@@ -5,10 +5,11 @@ import { AppError } from '../../src/errors';
 import { fixtureToRows } from '../../src/extract/fixture-source';
 import { checkPrivacy } from '../../src/guard/privacy';
 import { DEMO_DATE, demoFixture, demoRules } from '../support/cli';
+import { ours } from '../../src/safe-text';
 
 const rules = demoRules();
 
-const rows = fixtureToRows(demoFixture(), 'demo');
+const rows = fixtureToRows(demoFixture(), ours('demo'));
 const roster = buildRoster(decide(rows, rules, DEMO_DATE), rows, rules);
 const vera = rows.persons.find((p) => p.given_name === 'Vera')!;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, type ExitCodeName } from '../../src/errors';
 import { EVENT_SOURCE, eventCreateCommand, eventId } from '../../src/report/event-log';
+import { ours } from '../../src/safe-text';
 
 const REPORT = 'C:\\ProgramData\\procapita-sync\\state\\last-run.json';
 const description = (args: readonly string[]) => args[args.indexOf('/D') + 1]!;
@@ -10,7 +11,7 @@ const ROOM = 1000 - HEAD.length - ` Details: ${REPORT}`.length;
 
 describe('the Windows event log entry (eventcreate)', () => {
   it('for a held run: a WARNING with ID 112', () => {
-    const c = eventCreateCommand('heldByGuard', 'The deletion guard held snapshot sha256:ab12: 40 of 400 students would be removed (10.0 %).', REPORT);
+    const c = eventCreateCommand('heldByGuard', ours('The deletion guard held snapshot sha256:ab12: 40 of 400 students would be removed (10.0 %).'), REPORT);
     expect(c).toEqual({
       file: 'eventcreate.exe',
       args: [
@@ -30,7 +31,7 @@ describe('the Windows event log entry (eventcreate)', () => {
   });
 
   it('for a failed run: an ERROR with ID 100 + the exit code', () => {
-    const c = eventCreateCommand('uploadFailed', 'The upload did not get through: 4 attempt(s) in 90 s.', REPORT);
+    const c = eventCreateCommand('uploadFailed', ours('The upload did not get through: 4 attempt(s) in 90 s.'), REPORT);
     expect(c.args).toEqual([
       '/L',
       'APPLICATION',
@@ -46,14 +47,14 @@ describe('the Windows event log entry (eventcreate)', () => {
   });
 
   it.each((Object.keys(ExitCode) as ExitCodeName[]).filter((c) => c !== 'ok'))('%s: ID 100 + its exit code, WARNING only when held', (code) => {
-    const c = eventCreateCommand(code, 'x', REPORT);
+    const c = eventCreateCommand(code, ours('x'), REPORT);
     expect(eventId(code)).toBe(100 + ExitCode[code]);
     expect(c.args.slice(0, 8)).toEqual(['/L', 'APPLICATION', '/T', code === 'heldByGuard' ? 'WARNING' : 'ERROR', '/SO', 'procapita-sync', '/ID', String(100 + ExitCode[code])]);
     expect(description(c.args)).toContain(`(exit code ${ExitCode[code]}, ${code}).`);
   });
 
   it('puts the message on one line and turns double quotes into single ones', () => {
-    const c = eventCreateCommand('sourceUnavailable', 'Cannot reach "sql01\\PROCAPITA":\r\n  connection refused.\n\tCheck the "host".', REPORT);
+    const c = eventCreateCommand('sourceUnavailable', ours('Cannot reach "sql01\\PROCAPITA":\r\n  connection refused.\n\tCheck the "host".'), REPORT);
     expect(description(c.args)).toBe(
       `procapita-sync: the run failed (exit code 4, sourceUnavailable). Cannot reach 'sql01\\PROCAPITA': connection refused. Check the 'host'. Details: ${REPORT}`,
     );
@@ -64,7 +65,7 @@ describe('the Windows event log entry (eventcreate)', () => {
 
   it.each([0, 1, 500, ROOM - 2, ROOM - 1, ROOM, ROOM + 1, 1000, 5000, 100_000])('a message of %i characters: the description stays within 1000 and ends with the report path', (n) => {
     const message = 'x'.repeat(n);
-    const d = description(eventCreateCommand('internal', message, REPORT).args);
+    const d = description(eventCreateCommand('internal', ours(message), REPORT).args);
     expect(d.length).toBeLessThanOrEqual(1000);
     expect(d.endsWith(` Details: ${REPORT}`)).toBe(true);
     expect(d.startsWith(`${HEAD} `)).toBe(true);
@@ -80,7 +81,7 @@ describe('the Windows event log entry (eventcreate)', () => {
 
   it('counts the length after joining lines: a long message of many short lines is cut only as far as needed', () => {
     const message = Array.from({ length: 300 }, (_, i) => `line ${i}`).join('\n');
-    const d = description(eventCreateCommand('heldByGuard', message, REPORT).args);
+    const d = description(eventCreateCommand('heldByGuard', ours(message), REPORT).args);
     expect(d).toHaveLength(1000);
     expect(d).not.toContain('\n');
     expect(d.endsWith(`… Details: ${REPORT}`)).toBe(true);
@@ -90,7 +91,7 @@ describe('the Windows event log entry (eventcreate)', () => {
 describe('a report path longer than eventcreate allows', () => {
   it('is cut so the description stays within 1000 characters', () => {
     const path = `C:\\${'very-deep-folder\\'.repeat(80)}last-run.json`;
-    const description = eventCreateCommand('sourceUnavailable', 'SQL Server cannot be reached.', path).args.at(-1)!;
+    const description = eventCreateCommand('sourceUnavailable', ours('SQL Server cannot be reached.'), path).args.at(-1)!;
     expect(path.length).toBeGreaterThan(1000);
     expect(description).toHaveLength(1000);
     expect(description.startsWith('procapita-sync: the run failed (exit code 4, sourceUnavailable).')).toBe(true);

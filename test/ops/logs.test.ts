@@ -5,6 +5,7 @@ import { fileErrorReason } from '../../src/atomic-file';
 import { AppError } from '../../src/errors';
 import { openRunLog, pruneLogs } from '../../src/report/log';
 import { DEMO_DATE, demoFixture, runCli, tempDir, writeSetup } from '../support/cli';
+import { ours } from '../../src/safe-text';
 
 const NOW = new Date('2026-09-01T02:00:00Z');
 /** The local calendar date, as pino-roll names the day's file. */
@@ -14,7 +15,7 @@ const localDate = (d = new Date()) => `${d.getFullYear()}-${String(d.getMonth() 
 async function open(dir: string, keep = 30) {
   const terminal: string[] = [];
   const before = localDate();
-  const log = await openRunLog(dir, { terminal: (line) => terminal.push(line), now: () => NOW, keep, bindings: { syncDate: DEMO_DATE } });
+  const log = await openRunLog(dir, { terminal: (line) => terminal.push(line), now: () => NOW, keep, bindings: { syncDate: ours(DEMO_DATE) } });
   return { log, terminal, today: new Set([before, localDate()]) };
 }
 
@@ -24,10 +25,10 @@ describe('the run log', () => {
   it('writes JSON lines with level, time and msg to procapita-sync.YYYY-MM-DD.N.log; the terminal gets the plain message', async () => {
     const dir = join(tempDir(), 'logs');
     const { log, terminal, today } = await open(dir);
-    log.info('Read 4711 rows from ProCapita in 2.1 s.', { rows: 4711 });
-    log.warn('The heartbeat to the service failed (HTTP 503); the run\'s outcome stands.');
-    log.record('error', 'The upload service refused the API key (401).', { exitCode: 8, exitName: 'accessDenied' });
-    log.record('info', 'Run ended: failed, exit code 8 (accessDenied).');
+    log.info(ours('Read 4711 rows from ProCapita in 2.1 s.'), { rows: 4711 });
+    log.warn(ours('The heartbeat to the service failed (HTTP 503); the run\'s outcome stands.'));
+    log.record('error', ours('The upload service refused the API key (401).'), { exitCode: 8, exitName: ours('accessDenied') });
+    log.record('info', ours('Run ended: failed, exit code 8 (accessDenied).'));
     await log.close();
 
     expect(terminal).toEqual(['Read 4711 rows from ProCapita in 2.1 s.', "warning: The heartbeat to the service failed (HTTP 503); the run's outcome stands."]);
@@ -52,7 +53,7 @@ describe('the run log', () => {
     const dir = join(tempDir(), 'logs');
     for (const m of ['first run', 'second run']) {
       const { log } = await open(dir);
-      log.record('info', m);
+      log.record('info', ours(m));
       await log.close();
     }
     const files = readdirSync(dir);
@@ -74,7 +75,7 @@ describe('the run log', () => {
     for (const f of [...old, ...unrelated]) writeFileSync(join(dir, f), `${f}\n`);
 
     const { log, today } = await open(dir);
-    log.record('info', 'Run started.');
+    log.record('info', ours('Run started.'));
     await log.close();
 
     const after = readdirSync(dir);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTRACT, QUERY_NAMES } from '../../src/extract/contract';
 import { fixtureToRows } from '../../src/extract/fixture-source';
 import { FixtureBuilder, rules } from '../support/builder';
+import { ours } from '../../src/safe-text';
 
 function sample(): FixtureBuilder {
   const b = new FixtureBuilder();
@@ -31,7 +32,7 @@ describe('FixtureBuilder', () => {
     const fixture = b.fixture();
     expect(Object.keys(fixture).sort()).toEqual(QUERY_NAMES.map((q) => CONTRACT[q].table).sort());
     const parsed: unknown = JSON.parse(JSON.stringify(fixture));
-    expect(fixtureToRows(parsed, 'builder fixture')).toEqual(b.rows);
+    expect(fixtureToRows(parsed, ours('builder fixture'))).toEqual(b.rows);
   });
 
   it('ids are deterministic lowercase GUIDs; names, personnummer and e-mail get defaults', () => {

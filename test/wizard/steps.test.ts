@@ -22,6 +22,7 @@ import { snapshotUrl, targetStep } from '../../wizard/steps/target';
 import { countSelected, teachingGroupsStep } from '../../wizard/steps/teaching-groups';
 import { DEMO_FIXTURE, tempDir } from '../support/cli';
 import { API_KEY, CA_FILE, closeAll, receiver, SQL_PASSWORD, stepContext, tdsServer } from './support';
+import { ours } from '../../src/safe-text';
 
 let rows: SourceRows;
 beforeAll(async () => {
@@ -94,7 +95,7 @@ describe('1. SQL Server', () => {
   });
 
   it('a named instance instead of a port; "quit" after a failure ends the wizard with nothing written', async () => {
-    const failing = async (): Promise<CheckResult> => ({ ok: false, label: 'SQL Server', detail: 'The host name sql-nowhere cannot be resolved. Check source.host.', code: 'sourceUnavailable' });
+    const failing = async (): Promise<CheckResult> => ({ ok: false, label: 'SQL Server', detail: ours('The host name sql-nowhere cannot be resolved. Check source.host.'), code: 'sourceUnavailable' });
     const { ctx, out } = stepContext({ script: ['sql-nowhere', 'PROCAPITA', 'ProCapita', 'reader', 'pw', false, 'quit'], checks: { sql: failing } });
     await expect(sqlStep(ctx)).rejects.toThrow('Setup cancelled: nothing was written.');
     expect(ctx.draft.source).toMatchObject({ host: 'sql-nowhere', instanceName: 'PROCAPITA', encrypt: false, trustServerCertificate: false });
@@ -292,7 +293,7 @@ describe('in Swedish: what shared product code says, in the wizard\'s words', ()
       'Upload service https://x/v1/ping: reachable, API key accepted',
       'Proxy http://proxy:3128 to https://x/v1/ping: the service answered through the proxy (HTTP 200)',
     ];
-    const result = (found: CheckFound, i: number): CheckResult => ({ ok: true, label: labels[i]!, detail: '', found });
+    const result = (found: CheckFound, i: number): CheckResult => ({ ok: true, label: labels[i]!, detail: ours(''), found });
     expect(facts.map((f, i) => resultText(messagesFor('en'), result(f, i)))).toEqual(labels);
     expect(facts.map((f, i) => resultText(messagesFor('sv'), result(f, i)))).toEqual([
       'Testfilen /data/demo.json går att läsa',

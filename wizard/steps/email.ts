@@ -10,6 +10,7 @@ import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { absolute, ask, askOptional, askSecret, configDir, draftConfig, required, say, wizardCredentials, type Context, type DraftAd } from '../context';
 import { afterFailure, askFile, failure, heading, test } from './shared';
+import { given, safe } from '../../src/safe-text';
 
 export const DEFAULT_AD_FILTER = '(&(objectCategory=person)(objectClass=user))';
 
@@ -52,7 +53,7 @@ async function mappingFileStep(ctx: Context, rest: NonNullable<Context['draft'][
     const result = await test(ctx, m.mappingFileTesting, async () => {
       try {
         const table = await readMappingTable(file, ctx.syncDate);
-        return { ok: true, label: m.mappingFileOk(table.byGuid.size, table.byPersonalNumber.size), detail: '' };
+        return { ok: true, label: m.mappingFileOk(table.byGuid.size, table.byPersonalNumber.size), detail: safe`` };
       } catch (err) {
         return failure(err);
       }
@@ -129,11 +130,11 @@ async function adStep(ctx: Context, rest: NonNullable<Context['draft']['email']>
         const config = draftConfig(ctx).email.ad!;
         const password = await wizardCredentials(ctx).get('ldapPassword');
         const entries = await readAdEntries(config, password, { log: () => undefined });
-        if (entries.length === 0) throw new AppError('emailMapping', m.adNone(config.baseDn));
+        if (entries.length === 0) throw new AppError('emailMapping', given(m.adNone(config.baseDn)));
         const { table, report } = buildMapping(entries, ctx.rows!.persons, ctx.syncDate);
         ctx.mapping = { file: mappingFile, table };
         say(ctx, formatQualityReport(report, m.quality).replace(/^/gm, '    '));
-        return { ok: true, label: m.adBuilt(table.length, mappingFile), detail: '' };
+        return { ok: true, label: m.adBuilt(table.length, mappingFile), detail: safe`` };
       } catch (err) {
         return failure(err);
       }

@@ -11,6 +11,7 @@ import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { ask, askSecret, draftConfig, say, storeEntry, wizardCredentials, type Context } from '../context';
 import { cancelled, resultLine } from './shared';
+import { given, safe } from '../../src/safe-text';
 
 export const SECRET_KEYS: Record<SecretName, AnswerKey> = {
   sqlPassword: 'sql.password',
@@ -45,7 +46,7 @@ export async function rotateStep(ctx: Context): Promise<void> {
   const name = await ask(ctx, 'rotate', () =>
     ctx.prompts.select<SecretName>({ message: m.rotatePrompt, choices: used.map((n) => ({ name: m.secretName[n], value: n })) }),
   );
-  if (!used.includes(name)) throw new AppError('usage', m.rotateNotUsed(m.secretName[name], ctx.answers.sourceOf('rotate')));
+  if (!used.includes(name)) throw new AppError('usage', given(m.rotateNotUsed(m.secretName[name], ctx.answers.sourceOf('rotate'))));
   const key = SECRET_KEYS[name];
   for (;;) {
     const value = (await askSecret(ctx, key, m.rotateNew(m.secretName[name]), false))!;
@@ -61,7 +62,7 @@ export async function rotateStep(ctx: Context): Promise<void> {
     }
     if (result) say(ctx, resultLine(m, result));
     say(ctx, m.rotateRefused(m.secretName[name]));
-    if (ctx.answers.nonInteractive) throw new AppError(result?.code ?? 'accessDenied', `${m.rotateRefused(m.secretName[name])} ${result?.detail ?? ''}`.trim());
+    if (ctx.answers.nonInteractive) throw new AppError(result?.code ?? 'accessDenied', safe`${given(m.rotateRefused(m.secretName[name]))}${result ? safe` ${result.detail}` : ''}`);
     const again = await ctx.prompts.select<'retry' | 'quit'>({
       message: m.whatNow,
       choices: [

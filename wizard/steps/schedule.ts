@@ -15,6 +15,7 @@ import { DEFAULT_TIME, normalizeTime } from '../../src/schedule/task';
 import { accountToUse, currentAccount, runasHint } from '../../src/schedule/windows';
 import { ask, askSecret, say, type Context } from '../context';
 import { cancelled, heading } from './shared';
+import { given, safe } from '../../src/safe-text';
 
 const TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 
@@ -31,7 +32,7 @@ export async function scheduleStep(ctx: Context, currentTime?: string): Promise<
   say(ctx, windows ? m.scheduleExplainWindows(me) : m.scheduleExplainOther(me));
   const start = currentTime ?? ctx.schedule?.time ?? DEFAULT_TIME;
   const typed = await ask(ctx, 'schedule.time', () => ctx.prompts.input({ message: m.scheduleTime, default: start, validate: (v) => (TIME.test(v.trim()) ? true : m.notTime) }), { default: start });
-  if (!TIME.test(typed.trim())) throw new AppError('usage', `${ctx.answers.sourceOf('schedule.time')}: ${m.notTime}`);
+  if (!TIME.test(typed.trim())) throw new AppError('usage', safe`${ctx.answers.sourceOf('schedule.time')}: ${given(m.notTime)}`);
   const time = normalizeTime(typed);
   if (!windows) {
     ctx.schedule = { time, account: me, register: false };

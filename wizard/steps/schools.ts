@@ -17,6 +17,7 @@ import type { School } from '../answers';
 import { ask, say, type Context } from '../context';
 import type { Choice } from '../prompts';
 import { heading } from './shared';
+import { given } from '../../src/safe-text';
 
 const keyOf = (s: { unitCode: string; schoolForm: string }) => `${s.unitCode.trim().toLowerCase()}/${s.schoolForm}`;
 
@@ -38,7 +39,7 @@ export async function schoolsStep(ctx: Context): Promise<void> {
   const chosen = await ask(ctx, 'schools', () => pick(ctx, overview), ctx.answers.nonInteractive && ctx.draft.schools ? { default: ctx.draft.schools as School[] } : {});
   const unknown = chosen.filter((s) => !byKey.has(keyOf(s)));
   if (unknown.length > 0 && ctx.answers.get('schools') !== undefined) {
-    throw new AppError('usage', m.schoolsUnknown(unknown.map((s) => `${s.unitCode}/${s.schoolForm}`).join(', '), ctx.answers.sourceOf('schools')));
+    throw new AppError('usage', given(m.schoolsUnknown(unknown.map((s) => `${s.unitCode}/${s.schoolForm}`).join(', '), ctx.answers.sourceOf('schools'))));
   }
   // The unit code as ProCapita spells it.
   ctx.draft.schools = chosen.map((s) => ({ unitCode: byKey.get(keyOf(s))?.unitCode ?? s.unitCode, schoolForm: s.schoolForm }));

@@ -4,6 +4,7 @@ import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { absolute, say, type Context } from '../context';
 import type { Messages } from '../messages';
+import { given } from '../../src/safe-text';
 
 /** "[1/9] SQL Server". */
 export function heading(ctx: Pick<Context, 'io' | 'm'>, step: number, title: string): void {
@@ -53,7 +54,7 @@ export function failure(err: unknown): CheckResult {
   throw err;
 }
 
-export const cancelled = (ctx: Pick<Context, 'm'>) => new AppError('usage', ctx.m.cancelled);
+export const cancelled = (ctx: Pick<Context, 'm'>) => new AppError('usage', given(ctx.m.cancelled));
 
 /**
  * After a failed test: under --non-interactive the run ends with the

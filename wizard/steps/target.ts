@@ -7,6 +7,7 @@ import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { absolute, ask, askOptional, askSecret, draftConfig, say, wizardCredentials, type Context, type DraftTarget } from '../context';
 import { afterFailure, heading, test } from './shared';
+import { given, safe } from '../../src/safe-text';
 
 /** The snapshot endpoint for what was typed: a bare origin (or prefix) gets /v1/snapshots. */
 export function snapshotUrl(typed: string): string {
@@ -38,7 +39,7 @@ async function askField(ctx: Context, field: Field): Promise<void> {
   switch (field) {
     case 'url': {
       const typed = await ask(ctx, 'target.url', () => ctx.prompts.input({ message: m.targetUrl, ...(t.url ? { default: t.url } : {}), validate: (v) => (validUrl(/^https:$/)(v) ? true : m.notHttps) }));
-      if (!validUrl(/^https:$/)(typed)) throw new AppError('usage', `${ctx.answers.sourceOf('target.url')}: ${m.notHttps}`);
+      if (!validUrl(/^https:$/)(typed)) throw new AppError('usage', safe`${ctx.answers.sourceOf('target.url')}: ${given(m.notHttps)}`);
       t.url = snapshotUrl(typed);
       if (t.url !== typed.trim()) say(ctx, m.targetUrlUsed(t.url));
       break;

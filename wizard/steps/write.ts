@@ -8,12 +8,13 @@ import { writeFileAtomically } from '../../src/atomic-file';
 import { parseConfig } from '../../src/configure/config';
 import { checkSecretValue, type SecretName } from '../../src/configure/credentials';
 import { writeMappingTable } from '../../src/enrich/mapping-table';
-import { AppError } from '../../src/errors';
+import { AppError, errnoOf } from '../../src/errors';
 import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
 import { registerTask } from '../../src/schedule/windows';
 import { say, storeEntry, storeName, type Context } from '../context';
 import { isCancel } from '../prompts';
 import { cancelled, heading } from './shared';
+import { given, safe } from '../../src/safe-text';
 
 export interface WriteParts {
   readonly config: boolean;
@@ -62,7 +63,7 @@ export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<
     try {
       await writeFileAtomically(ctx.configPath, configText(ctx.draft));
     } catch (err) {
-      throw new AppError('outputFailed', m.configNotWritten(ctx.configPath, (err as NodeJS.ErrnoException).code ?? String(err)));
+      throw new AppError('outputFailed', given(m.configNotWritten(ctx.configPath, errnoOf(err))));
     }
     say(ctx, `✓ ${m.wroteConfig(ctx.configPath)}`);
   } else if (parts.config) say(ctx, `  ${m.configUnchanged(ctx.configPath)}`);
@@ -102,7 +103,7 @@ async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       say(ctx, `✗ ${m.failureCause(err.message)}`);
-      if (ctx.answers.nonInteractive) throw new AppError(err.code, `${err.message} ${m.taskLater(ctx.configPath, task.time)}`);
+      if (ctx.answers.nonInteractive) throw new AppError(err.code, safe`${err.message} ${given(m.taskLater(ctx.configPath, task.time))}`);
       // The configuration and the secrets are written by now: Ctrl-C here skips the task, it cancels nothing.
       const password = await askAgain(ctx, task.account).catch((e: unknown) => {
         if (isCancel(e)) return undefined;
