@@ -9,9 +9,12 @@ import { emailResolver, resolveEmails, type EmailStats } from './enrich/email';
 import { readMappingTable } from './enrich/mapping-table';
 import type { CalendarDate, SourceRows } from './extract/contract';
 import { readSource, type SourceContext } from './extract/source';
+import type { SafeText } from './safe-text';
 
 export interface Prepared {
   readonly rows: SourceRows;
+  /** What the extract stage had to resolve (duplicate rows), counted: for the log and last-run.json. */
+  readonly extractWarnings: readonly SafeText[];
   readonly decisions: Decisions;
   readonly roster: Roster;
   readonly email: EmailStats;
@@ -24,11 +27,11 @@ export interface Hooks {
 
 /** Extract, decide and enrich: everything before the guard stage. */
 export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>, hooks: Hooks = {}): Promise<Prepared> {
-  const rows = await readSource(config.source, { ...context, syncDate });
+  const { rows, warnings: extractWarnings } = await readSource(config, { ...context, syncDate });
   const mapping = config.email.mappingFile ? await readMappingTable(config.email.mappingFile, syncDate) : undefined;
   const addressOf = emailResolver(mapping, syncDate);
   const decided = decide(rows, config.rules, syncDate, addressOf);
   const decisions = hooks.afterDecide ? hooks.afterDecide(decided, rows) : decided;
   const { roster, stats } = resolveEmails(buildRoster(decisions, rows, config.rules), rows.persons, addressOf);
-  return { rows, decisions, roster, email: stats };
+  return { rows, extractWarnings, decisions, roster, email: stats };
 }

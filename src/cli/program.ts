@@ -113,7 +113,8 @@ export function buildProgram(io: Io): Command {
     .action(async (query: string, opts: { config: string; date?: string }) => {
       const date = syncDate(opts.date, io);
       const config = await loadConfig(opts.config);
-      const { decisions, rows } = await prepare(config, date, toolContext(config, io));
+      const { decisions, rows, extractWarnings } = await prepare(config, date, toolContext(config, io));
+      extractWarnings.forEach((w) => io.stderr(`warning: ${w}\n`));
       io.stdout(`${formatExplain(query, decisions, rows)}\n`);
     });
 
@@ -134,7 +135,8 @@ export function buildProgram(io: Io): Command {
       const context = toolContext(config, io);
       const password = await context.credentials.get('ldapPassword');
       // ProCapita's persons, for the quality report: who is in AD but not in ProCapita, and the other way round.
-      const rows = await readSource(config.source, { ...context, syncDate: date });
+      const { rows, warnings } = await readSource(config, { ...context, syncDate: date });
+      warnings.forEach((w) => io.stderr(`warning: ${w}\n`));
       const started = io.now().getTime();
       const entries = await readAdEntries(ad, password, { log: context.log });
       if (entries.length === 0) {

@@ -60,6 +60,7 @@ const hashOf = (s: Pick<Snapshot, 'contentHash'>) => ours(s.contentHash);
 /** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. */
 async function build(config: Config, o: RunOptions, io: Io, log: RunLog): Promise<Prepared & { snapshot: Snapshot }> {
   const prepared = await prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line) }, io.hooks);
+  prepared.extractWarnings.forEach((w) => log.warn(w));
   const snapshot = toSnapshot(prepared.roster, o.version, io.now());
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email)}\n\n`);
   checkConsistency(snapshot, prepared.decisions, prepared.rows);
@@ -83,9 +84,9 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
 
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog): Promise<void> {
   const target = config.target!;
-  const { snapshot, rows, decisions } = await build(config, o, io, log);
+  const { snapshot, rows, decisions, extractWarnings } = await build(config, o, io, log);
   p.snapshot = snapshot;
-  p.warnings.push(...decisions.warnings);
+  p.warnings.push(...extractWarnings, ...decisions.warnings);
   log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
   decisions.warnings.forEach((w) => log.record('warn', w));
 

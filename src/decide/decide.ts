@@ -16,6 +16,7 @@ import type {
   PersonRow,
   SourceRows,
 } from '../extract/contract';
+import { unitCodeKey } from '../extract/duplicates';
 import { addDays, formatRange } from './dates';
 import { procapitaAddress, type AddressOf } from '../enrich/email';
 import type { Reason } from './reasons';
@@ -119,7 +120,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
 
   // ---- Schools -----------------------------------------------------------
   const unitsById = new Map(rows.schoolUnits.map((u) => [u.unit_id, u]));
-  const unitsByCode = groupBy(rows.schoolUnits, (u) => u.unit_code.trim().toLowerCase());
+  const unitsByCode = groupBy(rows.schoolUnits, (u) => unitCodeKey(u.unit_code));
   const formRows = groupBy(rows.schoolUnitForms, (f) => `${f.unit_id}|${f.school_form}`);
   const schools: SchoolDecision[] = [];
   /** (unit, form) pair → why it is or is not an included school, for other rules to quote. */
@@ -134,7 +135,7 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   };
 
   for (const configured of rules.schools) {
-    const units = unitsByCode.get(configured.unitCode.trim().toLowerCase()) ?? [];
+    const units = unitsByCode.get(unitCodeKey(configured.unitCode)) ?? [];
     if (units.length === 0) {
       warnings.push(safe`Configured school unit ${given(configured.unitCode)} (${given(configured.schoolForm)}) was not found in ProCapita.`);
       schools.push({

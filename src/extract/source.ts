@@ -1,7 +1,8 @@
 import type { Config } from '../configure/config';
-import type { SafeText } from '../safe-text';
 import type { Credentials } from '../configure/credentials';
-import type { CalendarDate, SourceRows } from './contract';
+import { given, ours, safe, type SafeText } from '../safe-text';
+import { CONTRACT, type CalendarDate, type QueryName } from './contract';
+import { resolveDuplicates, type Resolved } from './duplicates';
 import { readFixture } from './fixture-source';
 import { readSqlSource } from './sql-source';
 
@@ -12,7 +13,21 @@ export interface SourceContext {
   readonly log: (line: SafeText) => void;
 }
 
-/** The extract stage's one entry: rows per named query, whichever source the configuration names. */
-export async function readSource(source: Config['source'], context: SourceContext): Promise<SourceRows> {
-  return source.type === 'fixture' ? readFixture(source.path) : readSqlSource(source, context.credentials, context.syncDate, context.log);
+/** A query's origin in messages: the site's query file, the ProCapita table, or the fixture's table. */
+function origin(source: Config['source'], query: QueryName): SafeText {
+  const table = ours(CONTRACT[query].table);
+  if (source.type === 'fixture') return safe`Fixture ${given(source.path)} table ${table}`;
+  const file = source.queries[query];
+  return file ? safe`Query ${ours(query)} (${given(file)})` : safe`ProCapita table ${table}`;
+}
+
+/**
+ * The extract stage's one entry: rows per named query, whichever source the
+ * configuration names, with one row per key (src/extract/duplicates.ts), and
+ * the warnings about what had to be resolved.
+ */
+export async function readSource(config: Pick<Config, 'source'> & { readonly rules: Pick<Config['rules'], 'schools'> }, context: SourceContext): Promise<Resolved> {
+  const { source } = config;
+  const rows = source.type === 'fixture' ? await readFixture(source.path) : await readSqlSource(source, context.credentials, context.syncDate, context.log);
+  return resolveDuplicates(rows, config.rules.schools, (query) => origin(source, query));
 }

@@ -142,7 +142,7 @@ export async function sqlStep(ctx: Context): Promise<void> {
       if (!check.ok) return check;
       try {
         const config = draftConfig(ctx);
-        ctx.rows = await readSource(config.source, { credentials: wizardCredentials(ctx), syncDate: ctx.syncDate, log: () => undefined });
+        ({ rows: ctx.rows } = await readSource(config, { credentials: wizardCredentials(ctx), syncDate: ctx.syncDate, log: () => undefined }));
         return check;
       } catch (err) {
         return failure(err);
@@ -170,6 +170,6 @@ export async function sqlStep(ctx: Context): Promise<void> {
 export async function readRows(ctx: Context): Promise<void> {
   say(ctx, ctx.m.sqlReading);
   const config = draftConfig(ctx);
-  ctx.rows = await readSource(config.source, { credentials: wizardCredentials(ctx), syncDate: ctx.syncDate, log: () => undefined });
+  ({ rows: ctx.rows } = await readSource(config, { credentials: wizardCredentials(ctx), syncDate: ctx.syncDate, log: () => undefined }));
   say(ctx, ctx.m.sqlRead(ctx.rows.schoolUnits.length, ctx.rows.persons.length));
 }

@@ -1,0 +1,157 @@
+/**
+ * One row per key, decided once, before any other stage sees the rows. A
+ * query with a JOIN can repeat a row; if the rules, the privacy gate and the
+ * report each picked "their" copy, one person could get two verdicts.
+ *
+ * - A person on more than one row is merged. Rows may differ only where one
+ *   answer is the safe one: protected_identity (a protected or unknown level
+ *   wins over 0), deregistered and deceased (true wins). Any other difference
+ *   stops the run: which name, personnummer or address is right is unclear.
+ * - A row that repeats another exactly is dropped (a JOIN fan-out).
+ * - Two rows with one id of their own (unit_id, class_id, placement_id,
+ *   group_id, employment_id, activity_id) that differ stop the run.
+ * - A unit_code shared by several school units stops the run when the code is
+ *   configured (which unit is meant is unclear); otherwise it is only counted.
+ * Every message counts and names columns, never a value.
+ */
+import type { RuleConfig } from '../configure/config';
+import { AppError } from '../errors';
+import { count, joined, ours, safe, type SafeText } from '../safe-text';
+import { CONTRACT, QUERY_NAMES, type PersonRow, type QueryName, type Row, type SourceRows } from './contract';
+
+/** The column that names a row on its own, for the queries that have one; link queries have none. */
+const OWN_ID: Partial<Record<QueryName, string>> = {
+  schoolUnits: 'unit_id',
+  classes: 'class_id',
+  classPlacements: 'placement_id',
+  groups: 'group_id',
+  employments: 'employment_id',
+  activities: 'activity_id',
+};
+
+/** How the rules match a configured unitCode to a school unit. */
+export const unitCodeKey = (code: string): string => code.trim().toLowerCase();
+
+export interface Resolved {
+  readonly rows: SourceRows;
+  /** For the log and last-run.json: counts and table names only. */
+  readonly warnings: readonly SafeText[];
+}
+
+type AnyRow = Readonly<Record<string, unknown>>;
+
+const columnsOf = (query: QueryName): string[] => Object.keys(CONTRACT[query].columns);
+
+/** The columns in which two rows differ. */
+const differing = (columns: readonly string[], a: AnyRow, b: AnyRow): string[] => columns.filter((c) => a[c] !== b[c]);
+
+/** How strongly a level protects: NULL (unknown) above an unrecognised level above 1–3 above 0. */
+function protection(level: number | null): number {
+  if (level === null) return 3;
+  if (level === 0) return 0;
+  return level === 1 || level === 2 || level === 3 ? 1 : 2;
+}
+
+/** The level that protects most; among equals the highest, so the row order never matters. */
+function strongest(a: number | null, b: number | null): number | null {
+  const [pa, pb] = [protection(a), protection(b)];
+  if (pa !== pb) return pa > pb ? a : b;
+  return a !== null && b !== null && b > a ? b : a;
+}
+
+/** Columns where the merged person takes the safe answer instead of requiring one value. */
+const SAFE_MERGE = new Set(['protected_identity', 'deregistered', 'deceased']);
+const PERSON_MUST_AGREE = columnsOf('persons').filter((c) => !SAFE_MERGE.has(c));
+
+function resolvePersons(rows: readonly PersonRow[], where: SafeText, warnings: SafeText[]): PersonRow[] {
+  const merged = new Map<string, PersonRow>();
+  const repeated = new Set<string>();
+  const conflicts = new Set<string>();
+  const columns = new Set<string>();
+  for (const row of rows) {
+    const seen = merged.get(row.person_id);
+    if (!seen) {
+      merged.set(row.person_id, row);
+      continue;
+    }
+    repeated.add(row.person_id);
+    const differ = differing(PERSON_MUST_AGREE, seen, row);
+    if (differ.length > 0) {
+      conflicts.add(row.person_id);
+      differ.forEach((c) => columns.add(c));
+    }
+    merged.set(row.person_id, {
+      ...seen,
+      protected_identity: strongest(seen.protected_identity, row.protected_identity),
+      deregistered: seen.deregistered || row.deregistered,
+      deceased: seen.deceased || row.deceased,
+    });
+  }
+  if (conflicts.size > 0) {
+    throw new AppError(
+      'schemaMismatch',
+      safe`${where}: ${count(conflicts.size, 'person id is', 'person ids are')} on more than one row, and the rows differ in ${joined([...columns].sort().map(ours), ', ')}, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a person (docs/procapita-schema.md).`,
+    );
+  }
+  if (repeated.size > 0) {
+    warnings.push(safe`${where}: ${count(repeated.size, 'person id')} appeared on more than one row; each was merged, and protected where any row was.`);
+  }
+  return [...merged.values()];
+}
+
+function resolveRows<Q extends QueryName>(query: Q, rows: readonly Row<Q>[], where: SafeText, warnings: SafeText[]): readonly Row<Q>[] {
+  const columns = columnsOf(query);
+  const id = OWN_ID[query];
+  // Without an id of its own, the whole row is the key: only exact repeats are duplicates.
+  const keyOf = id ? (row: AnyRow) => row[id] : (row: AnyRow) => JSON.stringify(columns.map((c) => row[c]));
+  const kept = new Map<unknown, Row<Q>>();
+  let repeats = 0;
+  const conflicts = new Set<unknown>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const seen = kept.get(key);
+    if (!seen) kept.set(key, row);
+    else if (differing(columns, seen, row).length === 0) repeats++;
+    else conflicts.add(key);
+  }
+  if (conflicts.size > 0) {
+    throw new AppError(
+      'schemaMismatch',
+      safe`${where}: ${conflicts.size} ${ours(id!)} ${conflicts.size === 1 ? 'value is' : 'values are'} on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (docs/procapita-schema.md).`,
+    );
+  }
+  if (repeats > 0) warnings.push(safe`${where}: ${count(repeats, 'row')} repeated another row exactly; the repeats were dropped.`);
+  return repeats > 0 ? [...kept.values()] : rows;
+}
+
+/** A unit_code on more than one school unit: an error when configured, else a counted warning. */
+function checkUnitCodes(units: readonly Row<'schoolUnits'>[], schools: RuleConfig['schools'], where: SafeText, warnings: SafeText[]): void {
+  const unitsPerCode = new Map<string, number>();
+  for (const u of units) unitsPerCode.set(unitCodeKey(u.unit_code), (unitsPerCode.get(unitCodeKey(u.unit_code)) ?? 0) + 1);
+  const shared = new Set([...unitsPerCode].filter(([, n]) => n > 1).map(([code]) => code));
+  if (shared.size === 0) return;
+  const configured = schools.map((s, i) => ({ key: unitCodeKey(s.unitCode), i })).filter((s) => shared.has(s.key));
+  if (configured.length > 0) {
+    const keys = joined(configured.map((s) => safe`schools[${s.i}].unitCode`), ', ');
+    throw new AppError(
+      'schemaMismatch',
+      safe`${where}: the unit code of ${keys} in the configuration is shared by more than one school unit, so which school is meant is unclear. Nothing was delivered. Give each school unit its own unit_code, or leave the other unit out of the schoolUnits query (docs/procapita-schema.md).`,
+    );
+  }
+  warnings.push(safe`${where}: ${count(shared.size, 'unit code is', 'unit codes are')} shared by more than one school unit; none of them is configured, so no school is exported from them.`);
+}
+
+/**
+ * The extract stage's last step: one row per key in every query. `where`
+ * names a query's origin in messages (table or query file, never a value).
+ */
+export function resolveDuplicates(rows: SourceRows, schools: RuleConfig['schools'], where: (query: QueryName) => SafeText): Resolved {
+  const warnings: SafeText[] = [];
+  const out: Record<string, unknown> = {};
+  for (const query of QUERY_NAMES) {
+    out[query] = query === 'persons' ? resolvePersons(rows.persons, where(query), warnings) : resolveRows(query, rows[query], where(query), warnings);
+  }
+  const resolved = out as SourceRows;
+  checkUnitCodes(resolved.schoolUnits, schools, where('schoolUnits'), warnings);
+  return { rows: resolved, warnings };
+}
