@@ -23,7 +23,7 @@ import { prepare, type Prepared } from '../pipeline';
 import { eventCreateCommand, runEventCommand } from '../report/event-log';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
-import { formatSummary } from '../report/summary';
+import { formatSummary, PERSONAL_NUMBER_IN_EMAIL } from '../report/summary';
 import { acquireRunLock, type RunLock } from '../run-lock';
 import type { Io } from './io';
 
@@ -58,7 +58,7 @@ const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => `${s.persons.length
 async function build(config: Config, o: RunOptions, io: Io, log: RunLog): Promise<Prepared & { snapshot: Snapshot }> {
   const prepared = await prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line) }, io.hooks);
   const snapshot = toSnapshot(prepared.roster, o.version, io.now());
-  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email)}\n\n`);
+  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
   checkConsistency(snapshot, prepared.decisions, prepared.rows);
   return { ...prepared, snapshot };
 }
@@ -85,6 +85,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   p.warnings.push(...decisions.warnings);
   log.record('info', `Snapshot ${snapshot.contentHash} built: ${counted(snapshot)}.`, { contentHash: snapshot.contentHash, counts: countsOf(snapshot) });
   decisions.warnings.forEach((w) => log.record('warn', w));
+  if (config.rules.allowPersonalNumberInEmail) log.record('warn', PERSONAL_NUMBER_IN_EMAIL);
 
   const baseline = (await readBaseline(config.stateDir)) ?? null;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
