@@ -3,6 +3,7 @@ import type { Decisions, RoleDecision } from '../decide/decide';
 import { REASONS, type Reason } from '../decide/reasons';
 import type { Roster } from '../decide/roster';
 import type { EmailStats } from '../enrich/email';
+import { printable } from '../printable';
 import { safe } from '../safe-text';
 import { table } from '../text-table';
 
@@ -130,5 +131,6 @@ export function formatSummary(
     lines.push('', words.warnings);
     for (const w of decisions.warnings) lines.push(`  ! ${w}`);
   }
-  return lines.join('\n');
+  // School names and the warnings' labels come from ProCapita.
+  return lines.map(printable).join('\n');
 }
