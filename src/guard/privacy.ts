@@ -15,9 +15,13 @@ type FieldKind = (typeof FIELD_KINDS)[number];
  * an all-digit stretch of a GUID could match a number by chance.
  */
 function* texts(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, withNumbers: boolean): Generator<[FieldKind, string]> {
-  for (const s of snapshot.schools) yield* [['school codes', s.code], ['school names', s.name]] as [FieldKind, string][];
+  for (const s of snapshot.schools) {
+    yield ['school codes', s.code];
+    yield ['school names', s.name];
+  }
   for (const p of snapshot.persons) {
-    yield* [['given names', p.givenName], ['family names', p.familyName]] as [FieldKind, string][];
+    yield ['given names', p.givenName];
+    yield ['family names', p.familyName];
     if (p.email) {
       const at = p.email.lastIndexOf('@');
       yield ['e-mail local parts', at < 0 ? p.email : p.email.slice(0, at)];
