@@ -13,7 +13,7 @@ export type ParsedPersonalNumber =
   | { readonly ok: false; readonly reason: 'format' | 'date' | 'check digit' };
 
 /** The Luhn check over the 10 digits YYMMDDNNNC. */
-function luhnOk(tenDigits: string): boolean {
+export function luhnOk(tenDigits: string): boolean {
   let sum = 0;
   for (let i = 0; i < 10; i++) {
     let d = Number(tenDigits[i]) * (i % 2 === 0 ? 2 : 1);
@@ -63,4 +63,34 @@ export function comparableDigits(text: string): string {
 export function maskPersonalNumber(text: string): string {
   const digits = text.replace(/\D/g, '');
   return `${digits.slice(0, Math.max(0, digits.length - 4))}-****`;
+}
+
+/**
+ * A personnummer or samordningsnummer in any common writing inside a text:
+ * 10 or 12 digits; between date and last four nothing, `-`, `+`, a space or
+ * a dot; inside the date nothing, or the same `.`, `-` or space twice
+ * (2013.07.07-0308, 130707 0308). Digits right before or after rule a
+ * place out, so a longer run of digits is not read as one.
+ */
+const IN_TEXT = /(?<!\d)(\d{2})?(\d{2})([-. ]?)(\d{2})\3(\d{2})[-+. ]?(\d{4})(?!\d)/g;
+
+/**
+ * Every plausible personnummer or samordningsnummer in `text`, as its ten
+ * digits YYMMDDNNNC (the form `comparableDigits` gives). Plausible: a
+ * century of 18, 19 or 20 when written, a real calendar day (day + 60 for a
+ * samordningsnummer) and a right check digit, so ordinary digit runs (phone
+ * numbers, room numbers, dates) are not taken for one. Pure; never throws.
+ */
+export function findPersonalNumbers(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(IN_TEXT)) {
+    const [, century, yy, , mm, dd, rest] = m as unknown as [string, string | undefined, string, string, string, string, string];
+    if (century !== undefined && !['18', '19', '20'].includes(century)) continue;
+    const day = Number(dd) > 60 ? Number(dd) - 60 : Number(dd);
+    // Without a century, 20yy: a leap year whenever 19yy or 20yy is one (2000 is, 1900 is not).
+    if (!isCalendarDate(`${century ?? '20'}${yy}-${mm}-${String(day).padStart(2, '0')}`)) continue;
+    const digits = `${yy}${mm}${dd}${rest}`;
+    if (luhnOk(digits)) found.push(digits);
+  }
+  return found;
 }

@@ -4,6 +4,7 @@
  */
 import type { Config } from './configure/config';
 import { decide, type Decisions } from './decide/decide';
+import { cleanNames } from './decide/clean-names';
 import { buildRoster, type Roster } from './decide/roster';
 import { emailResolver, resolveEmails, type EmailStats } from './enrich/email';
 import { readMappingTable } from './enrich/mapping-table';
@@ -32,6 +33,9 @@ export async function prepare(config: Config, syncDate: CalendarDate, context: O
   const addressOf = emailResolver(mapping, syncDate);
   const decided = decide(rows, config.rules, syncDate, addressOf);
   const decisions = hooks.afterDecide ? hooks.afterDecide(decided, rows) : decided;
-  const { roster, stats } = resolveEmails(buildRoster(decisions, rows, config.rules), rows.persons, addressOf);
-  return { rows, extractWarnings, decisions, roster, email: stats };
+  const cleaned = cleanNames(buildRoster(decisions, rows, config.rules));
+  const { roster, stats } = resolveEmails(cleaned.roster, rows.persons, addressOf);
+  // Counted with the decisions' warnings: the summary, the log and last-run.json show them all.
+  const warned = cleaned.warnings.length > 0 ? { ...decisions, warnings: [...decisions.warnings, ...cleaned.warnings] } : decisions;
+  return { rows, extractWarnings, decisions: warned, roster, email: stats };
 }

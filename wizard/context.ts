@@ -13,6 +13,7 @@ import { credentialsFrom, keytarStore, MAX_SECRET_BYTES, secretEnvNames, type Cr
 import type { MappingEntry } from '../src/enrich/mapping-table';
 import { AppError } from '../src/errors';
 import type { SourceRows } from '../src/extract/contract';
+import { printable } from '../src/printable';
 import type { TaskSpec } from '../src/schedule/task';
 import { currentRuntime, programFor } from '../src/schedule/windows';
 import { ANSWERS, flagOf, isSecretKey, secretFrom, type AnswerKey, type Answers, type AnswerTypes } from './answers';
@@ -156,7 +157,8 @@ export function createContext(o: ContextOptions): Context {
 
 // ---- Output ----------------------------------------------------------------
 
-export const say = (ctx: Pick<Context, 'io'>, text = ''): void => ctx.io.stdout(`${text}\n`);
+/** One or more lines to the terminal. Data in them (school names, names, DNs) is shown with control characters escaped. */
+export const say = (ctx: Pick<Context, 'io'>, text = ''): void => ctx.io.stdout(`${text.split('\n').map(printable).join('\n')}\n`);
 
 /** The credential store's name, in the wizard's language. */
 export const storeName = (ctx: Pick<Context, 'm' | 'platform'>): string => (ctx.platform === 'win32' || ctx.platform === 'darwin' ? ctx.m.store[ctx.platform] : ctx.m.store.other);

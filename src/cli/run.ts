@@ -23,7 +23,7 @@ import { prepare, type Prepared } from '../pipeline';
 import { eventCreateCommand, runEventCommand } from '../report/event-log';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
-import { formatSummary } from '../report/summary';
+import { formatSummary, PERSONAL_NUMBER_IN_EMAIL } from '../report/summary';
 import { acquireRunLock, type RunLock } from '../run-lock';
 import type { Io } from './io';
 import { given, joined, ours, safe, type SafeText } from '../safe-text';
@@ -62,7 +62,7 @@ async function build(config: Config, o: RunOptions, io: Io, log: RunLog): Promis
   const prepared = await prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line) }, io.hooks);
   prepared.extractWarnings.forEach((w) => log.warn(w));
   const snapshot = toSnapshot(prepared.roster, o.version, io.now());
-  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email)}\n\n`);
+  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
   checkConsistency(snapshot, prepared.decisions, prepared.rows);
   return { ...prepared, snapshot };
 }
@@ -89,6 +89,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   p.warnings.push(...extractWarnings, ...decisions.warnings);
   log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
   decisions.warnings.forEach((w) => log.record('warn', w));
+  if (config.rules.allowPersonalNumberInEmail) log.record('warn', PERSONAL_NUMBER_IN_EMAIL);
 
   const baseline = (await readBaseline(config.stateDir)) ?? null;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);

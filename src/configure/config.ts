@@ -96,7 +96,9 @@ const schema = z.strictObject({
       z.strictObject({ select: z.literal('nameSuffix'), suffix: z.string().min(1) }),
     ])
     .default({ select: 'notesMarker' }),
-  export: z.strictObject({ personalNumber: z.boolean().default(false) }).default({ personalNumber: false }),
+  export: z
+    .strictObject({ personalNumber: z.boolean().default(false), allowPersonalNumberInEmail: z.boolean().default(false) })
+    .default({ personalNumber: false, allowPersonalNumberInEmail: false }),
   stateDir: z.string().min(1).optional(),
   logDir: z.string().min(1).optional(),
   guard: z
@@ -115,6 +117,8 @@ export interface RuleConfig {
   readonly leadDays: { readonly staff: number; readonly students: number };
   readonly teachingGroups: ConfigFile['teachingGroups'];
   readonly exportPersonalNumber: boolean;
+  /** The privacy gate lets a personnummer through in an e-mail address's local part (never a protected person's). */
+  readonly allowPersonalNumberInEmail: boolean;
   /** Leave out persons with no e-mail address from ProCapita or the mapping table. */
   readonly requireEmail: boolean;
 }
@@ -214,6 +218,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
       leadDays: c.leadDays,
       teachingGroups: c.teachingGroups,
       exportPersonalNumber: c.export.personalNumber,
+      allowPersonalNumberInEmail: c.export.allowPersonalNumberInEmail,
       requireEmail: c.email.requireEmail,
     },
   };

@@ -15,6 +15,7 @@ import { secretOrigin } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import type { CalendarDate, PersonRow } from '../extract/contract';
 import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
+import { printable } from '../printable';
 import { trustedCas } from '../tls-trust';
 import { isValidEmail } from './email-address';
 import type { MappingEntry } from './mapping-table';
@@ -543,5 +544,6 @@ export function formatQualityReport(r: QualityReport, w: QualityWords = ENGLISH_
     }
     if (r.duplicateKeys.length > MAX_DUPLICATES_SHOWN) lines.push(`  ${w.more(r.duplicateKeys.length - MAX_DUPLICATES_SHOWN)}`);
   }
-  return lines.join('\n');
+  // DNs come from the directory.
+  return lines.map(printable).join('\n');
 }

@@ -29,6 +29,16 @@ export interface MappingEntry {
 
 const MAX_SHOWN = 5;
 
+/**
+ * Excel runs a cell that starts with = + - @ TAB or CR as a formula. The
+ * table is written for Excel, so such a cell gets a leading ' (OWASP's
+ * advice), which Excel shows as text; a cell that already starts with ' and
+ * then one of those gets one more. Reading strips exactly one such '.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const guarded = (cell: string): string => (FORMULA_START.test(cell) ? `'${cell}` : cell);
+const unguarded = (cell: string): string => (cell.startsWith("'") && FORMULA_START.test(cell) ? cell.slice(1) : cell);
+
 /** Parses the table. Problems name the line, never a personnummer in clear, nor an address. */
 export function parseMappingTable(text: string, file: string, today: CalendarDate): MappingTable {
   let records: { record: Record<string, string>; info: { lines: number } }[];
@@ -47,8 +57,8 @@ export function parseMappingTable(text: string, file: string, today: CalendarDat
   const byPnr = new Map<string, { email: string; line: number }>();
   for (const { record, info } of records) {
     const line = info.lines;
-    const key = record.key ?? '';
-    const email = record.email ?? '';
+    const key = unguarded(record.key ?? '');
+    const email = unguarded(record.email ?? '');
     let map: Map<string, { email: string; line: number }>;
     let normalized: string;
     if (GUID.test(key)) {
@@ -97,10 +107,18 @@ export async function readMappingTable(file: string, today: CalendarDate): Promi
   return parseMappingTable(text, file, today);
 }
 
+/** The table as CSV text: every cell guarded against formulas, and quoted when it holds a quote, separator or line break. */
+export function formatMappingTable(entries: readonly MappingEntry[]): string {
+  const cell = (v: string) => {
+    const text = guarded(v);
+    return /[",;\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return `key,email\n${entries.map((e) => `${cell(e.key)},${cell(e.email)}\n`).join('')}`;
+}
+
 /** Writes the table atomically: a failed build leaves the old table in place. */
 export async function writeMappingTable(file: string, entries: readonly MappingEntry[]): Promise<void> {
-  const quote = (v: string) => (/[",;\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const text = `key,email\n${entries.map((e) => `${quote(e.key)},${quote(e.email)}\n`).join('')}`;
+  const text = formatMappingTable(entries);
   try {
     await writeFileAtomically(file, text);
   } catch (err) {

@@ -2,25 +2,34 @@ import type { RuleConfig } from '../configure/config';
 import type { Snapshot } from '../deliver/snapshot';
 import type { SourceRows } from '../extract/contract';
 import { AppError } from '../errors';
-import { comparableDigits } from '../personal-number';
-import { joined, safe, type SafeText } from '../safe-text';
+import { comparableDigits, findPersonalNumbers } from '../personal-number';
+import { joined, ours, safe, type SafeText } from '../safe-text';
 
-/** A personnummer-shaped run of digits anywhere in a text: 10 or 12 digits, with or without `-` or `+`. */
-const NUMBER_IN_TEXT = /(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)/g;
+/** The kinds of exported text the gate searches, in the order its message lists them. */
+const FIELD_KINDS = ['school codes', 'school names', 'given names', 'family names', 'e-mail local parts', 'e-mail domains', 'group names', 'personnummer fields'] as const;
+type FieldKind = (typeof FIELD_KINDS)[number];
 
 /**
- * The free-text fields, where a personnummer typed into ProCapita could ride
- * along. Ids are ProCapita's GUIDs and not searched: an all-digit stretch of
- * a GUID could match a number by chance.
+ * The free-text fields, where a personnummer typed into ProCapita, a mapping
+ * table or AD could ride along. Ids are ProCapita's GUIDs and not searched:
+ * an all-digit stretch of a GUID could match a number by chance.
  */
-function* texts(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, withNumbers: boolean): Generator<string> {
-  for (const s of snapshot.schools) yield* [s.code, s.name];
-  for (const p of snapshot.persons) {
-    yield* [p.givenName, p.familyName];
-    if (p.email) yield p.email;
-    if (withNumbers && p.personalNumber) yield p.personalNumber;
+function* texts(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, withNumbers: boolean): Generator<[FieldKind, string]> {
+  for (const s of snapshot.schools) {
+    yield ['school codes', s.code];
+    yield ['school names', s.name];
   }
-  for (const g of snapshot.groups) yield g.name;
+  for (const p of snapshot.persons) {
+    yield ['given names', p.givenName];
+    yield ['family names', p.familyName];
+    if (p.email) {
+      const at = p.email.lastIndexOf('@');
+      yield ['e-mail local parts', at < 0 ? p.email : p.email.slice(0, at)];
+      if (at >= 0) yield ['e-mail domains', p.email.slice(at + 1)];
+    }
+    if (withNumbers && p.personalNumber) yield ['personnummer fields', p.personalNumber];
+  }
+  for (const g of snapshot.groups) yield ['group names', g.name];
 }
 
 /**
@@ -28,8 +37,17 @@ function* texts(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, with
  * rules. It checks the outgoing snapshot against the source rows, not
  * against the decisions, so a bug in the rules cannot fool it. Its message
  * counts, never names: what it guards must not leak through it.
+ *
+ * With personnummer not exported, no text may hold one, whoever's it is (a
+ * guardian's, or someone's not in ProCapita), in any common writing; only
+ * `allowPersonalNumberInEmail` lets e-mail local parts hold them. With them
+ * exported, no text, their own field included, may hold a protected person's.
  */
-export function checkPrivacy(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>, rows: SourceRows, rules: Pick<RuleConfig, 'exportPersonalNumber'>): void {
+export function checkPrivacy(
+  snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>,
+  rows: SourceRows,
+  rules: Pick<RuleConfig, 'exportPersonalNumber' | 'allowPersonalNumberInEmail'>,
+): void {
   // Unknown (NULL) levels count as protected, as in the rules.
   const shielded = new Set(rows.persons.filter((p) => p.protected_identity !== 0).map((p) => p.person_id));
   const problems: SafeText[] = [];
@@ -42,19 +60,33 @@ export function checkPrivacy(snapshot: Pick<Snapshot, 'schools' | 'persons' | 'g
   if (!rules.exportPersonalNumber && snapshot.persons.some((p) => 'personalNumber' in p)) {
     problems.push(safe`a personnummer field although the configuration does not export them`);
   }
-  // Anywhere else in the text (a name, an address): with export off no one's number may appear; with it on, no protected person's.
-  const watched = new Set(
-    rows.persons.filter((p) => p.personal_number && (!rules.exportPersonalNumber || shielded.has(p.person_id))).map((p) => comparableDigits(p.personal_number!)),
-  );
-  let found = 0;
-  // With export on, the personnummer field itself is searched for protected persons' numbers.
-  for (const text of texts(snapshot, rules.exportPersonalNumber)) for (const m of text.matchAll(NUMBER_IN_TEXT)) if (watched.has(comparableDigits(m[0]))) found++;
-  if (found > 0) problems.push(safe`${found} personnummer in other fields`);
+
+  // Up to here: what only a bug can cause. From here: what a value in the data can.
+  const bugs = problems.length;
+  const protectedNumbers = new Set(rows.persons.filter((p) => shielded.has(p.person_id) && p.personal_number).map((p) => comparableDigits(p.personal_number!)));
+  const counts = new Map<FieldKind, number>();
+  for (const [kind, text] of texts(snapshot, rules.exportPersonalNumber)) {
+    for (const digits of findPersonalNumbers(text)) {
+      const allowed = rules.exportPersonalNumber || (kind === 'e-mail local parts' && rules.allowPersonalNumberInEmail);
+      if (allowed && !protectedNumbers.has(digits)) continue;
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+  }
+  const inFields = FIELD_KINDS.filter((k) => counts.has(k)).map((k, i) => (i === 0 ? safe`${counts.get(k)!} personnummer in ${ours(k)}` : safe`${counts.get(k)!} in ${ours(k)}`));
+  if (inFields.length > 0) problems.push(joined(inFields, ', '));
 
   if (problems.length > 0) {
-    throw new AppError(
-      'privacyGate',
-      safe`Privacy gate stopped the run: the outgoing snapshot held ${joined(problems, '; ')}. Nothing was delivered. This is a bug in procapita-sync or an unexpected value in ProCapita: please report it with this message.`,
-    );
+    const advice: SafeText[] = [];
+    if (bugs > 0) {
+      advice.push(safe`This is a bug in procapita-sync or an unexpected value in ProCapita: please report it with this message.`);
+    }
+    if (inFields.length > 0) {
+      advice.push(
+        counts.has('e-mail local parts') && !rules.exportPersonalNumber && !rules.allowPersonalNumberInEmail
+          ? safe`Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory. If your e-mail addresses are built from personnummer on purpose, see export.allowPersonalNumberInEmail in docs/configuration.md.`
+          : safe`Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory.`,
+      );
+    }
+    throw new AppError('privacyGate', safe`Privacy gate stopped the run: the outgoing snapshot held ${joined(problems, '; ')}. Nothing was delivered. ${joined(advice, ' ')}`);
   }
 }

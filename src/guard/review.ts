@@ -1,4 +1,5 @@
 import type { SourceRows } from '../extract/contract';
+import { printable } from '../printable';
 import { table } from '../text-table';
 import type { Manifest } from './baseline';
 import type { GuardVerdict } from './deletion';
@@ -63,5 +64,6 @@ export function formatReview(verdict: GuardVerdict, held: { contentHash: string;
     lines.push('', 'Memberships that would end:', ...listedMemberships.map((m) => `  ${group.get(m.groupId)?.name ?? m.groupId} (${m.groupId}): ${m.role} ${m.personId}  ${nameOf(m.personId)}`));
   }
   if (notListed > 0) lines.push('', `${notListed} further removal(s) are counted above but not listed, to protect the persons concerned.`);
-  return `${lines.join('\n')}\n`;
+  // Names come from ProCapita: escape sequences and bidi controls in them are shown, not run.
+  return `${lines.map(printable).join('\n')}\n`;
 }

@@ -2,6 +2,7 @@ import type { Check, Decisions, GroupDecision, PersonDecision, RoleDecision } fr
 import { REASONS } from '../decide/reasons';
 import type { SourceRows } from '../extract/contract';
 import { comparableDigits, looksLikePersonalNumber, maskPersonalNumber } from '../personal-number';
+import { printable } from '../printable';
 
 const MAX_MATCHES = 20;
 
@@ -70,10 +71,11 @@ export function formatExplain(query: string, decisions: Decisions, rows: SourceR
   const shownQuery = byPnr ? maskPersonalNumber(query) : query.trim();
   const all = [...personMatches.map((d) => explainPerson(d, persons, decisions.groups)), ...groupMatches.map((g) => explainGroup(g, unitCodes))];
   if (all.length === 0) {
-    return `Nothing matches "${shownQuery}" on ${decisions.syncDate}. Search by GUID, personnummer, or at least two letters of a name.`;
+    return printable(`Nothing matches "${shownQuery}" on ${decisions.syncDate}. Search by GUID, personnummer, or at least two letters of a name.`);
   }
   const lines = [`Sync date ${decisions.syncDate}: ${all.length} match${all.length === 1 ? '' : 'es'} for "${shownQuery}"`, ''];
   for (const block of all.slice(0, MAX_MATCHES)) lines.push(...block, '');
   if (all.length > MAX_MATCHES) lines.push(`… and ${all.length - MAX_MATCHES} more. Narrow the query, or search by GUID.`);
-  return lines.join('\n').trimEnd();
+  // Names and group names go to a terminal: escape sequences in them are shown, not run.
+  return lines.map(printable).join('\n').trimEnd();
 }

@@ -1,7 +1,10 @@
+import type { RuleConfig } from '../configure/config';
 import type { Decisions, RoleDecision } from '../decide/decide';
 import { REASONS, type Reason } from '../decide/reasons';
 import type { Roster } from '../decide/roster';
 import type { EmailStats } from '../enrich/email';
+import { printable } from '../printable';
+import { safe } from '../safe-text';
 import { table } from '../text-table';
 
 function countReasons<T>(items: readonly T[], reasonOf: (item: T) => Reason | undefined): [Reason, number][] {
@@ -40,8 +43,13 @@ export interface SummaryWords {
   /** The text after each reason code. */
   readonly reasons: Readonly<Record<Reason, string>>;
   readonly email: (fromProCapita: number, fromMapping: number, none: number, invalidInProCapita: number) => string;
+  /** Shown when export.allowPersonalNumberInEmail is on. */
+  readonly personalNumberInEmail: string;
   readonly warnings: string;
 }
+
+/** The line of the summary, and of the log, while export.allowPersonalNumberInEmail is on. */
+export const PERSONAL_NUMBER_IN_EMAIL = safe`Personnummer are allowed in e-mail addresses (local part): export.allowPersonalNumberInEmail is on.`;
 
 export const ENGLISH_SUMMARY: SummaryWords = {
   syncDate: (date: string) => `Sync date ${date}`,
@@ -53,6 +61,7 @@ export const ENGLISH_SUMMARY: SummaryWords = {
   reasons: REASONS,
   email: (fromProCapita: number, fromMapping: number, none: number, invalid: number) =>
     `E-mail: ${fromProCapita} from ProCapita, ${fromMapping} from the mapping table, ${none} without an address${invalid > 0 ? ` (${invalid} held an invalid address in ProCapita)` : ''}`,
+  personalNumberInEmail: PERSONAL_NUMBER_IN_EMAIL,
   warnings: 'Warnings',
 };
 
@@ -60,7 +69,13 @@ export const ENGLISH_SUMMARY: SummaryWords = {
  * The text printed after a run: what went out per school, and how many were
  * left out and why. Counts only: no names, no ids.
  */
-export function formatSummary(decisions: Decisions, roster: Roster, email: EmailStats, words: SummaryWords = ENGLISH_SUMMARY): string {
+export function formatSummary(
+  decisions: Decisions,
+  roster: Roster,
+  email: EmailStats,
+  words: SummaryWords = ENGLISH_SUMMARY,
+  rules: Pick<RuleConfig, 'allowPersonalNumberInEmail'> = { allowPersonalNumberInEmail: false },
+): string {
   const lines: string[] = [];
   const c = words.column;
   const header = [c.schoolUnit, c.forms, c.students, c.staff, c.classes, c.teachingGroups];
@@ -110,10 +125,12 @@ export function formatSummary(decisions: Decisions, roster: Roster, email: Email
   }
 
   lines.push(words.email(email.fromProCapita, email.fromMapping, email.none, email.invalidInProCapita));
+  if (rules.allowPersonalNumberInEmail) lines.push(words.personalNumberInEmail);
 
   if (decisions.warnings.length > 0) {
     lines.push('', words.warnings);
     for (const w of decisions.warnings) lines.push(`  ! ${w}`);
   }
-  return lines.join('\n');
+  // School names and the warnings' labels come from ProCapita.
+  return lines.map(printable).join('\n');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli } from '../support/cli';
+import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, writeSetup } from '../support/cli';
 
 const explain = (query: string, date = DEMO_DATE) => runCli(['explain', query, '--config', DEMO_CONFIG, '--date', date]);
 
@@ -98,5 +98,31 @@ describe('explain', () => {
     const before = await explain('Hanna Slut', '2026-06-12');
     expect(before.stdout).toContain('Sync date 2026-06-12: 1 match');
     expect(before.stdout).toContain('    ✓ placement in 9C at BJSK is active (2023-08-17 – 2026-06-12), in an included class\n  student in classes: 9C\n');
+  });
+});
+
+describe('explain of names holding control characters', () => {
+  const fixture = demoFixture();
+  const hugo = fixture.person!.find((p) => p.given_name === 'Hugo')!;
+  hugo.given_name = 'Hugo\u001b[31m';
+  hugo.family_name = '\u001b]0;owned\u0007Da\rhl\u202e';
+  fixture.school_class!.find((c) => c.name === '7A')!.name = '7A\u001b[2J\u2066';
+  const { configPath } = writeSetup(fixture);
+  const run = (query: string) => runCli(['explain', query, '--config', configPath, '--date', DEMO_DATE]);
+
+  it('prints a person\'s name and their groups with the escapes shown, not run', async () => {
+    const r = await run(hugo.person_id as string);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(r.stdout).toContain(`person ${hugo.person_id} Hugo\\x1b[31m \\x1b]0;owned\\x07Da\\x0dhl\\u{202e}\n`);
+    expect(r.stdout).toContain('  student in classes: 7A\\x1b[2J\\u{2066}\n');
+  });
+
+  it('prints a group\'s name with the escapes shown, and the query too', async () => {
+    const r = await run('7A\u001b[2J');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('for "7A\\x1b[2J"');
+    expect(r.stdout).toMatch(/^class 7A\\x1b\[2J\\u\{2066\} \(/m);
   });
 });

@@ -17,7 +17,7 @@ const validate = ajv.compile(schema);
 
 function medium(exportPersonalNumber = false): Roster {
   const { fixture, schools, syncDate } = generateMunicipality('medium');
-  const rules: RuleConfig = { schools, leadDays: { staff: 14, students: 1 }, teachingGroups: { select: 'notesMarker' }, exportPersonalNumber, requireEmail: false };
+  const rules: RuleConfig = { schools, leadDays: { staff: 14, students: 1 }, teachingGroups: { select: 'notesMarker' }, exportPersonalNumber, allowPersonalNumberInEmail: false, requireEmail: false };
   const rows = fixtureToRows(fixture, ours('medium'));
   return buildRoster(decide(rows, rules, syncDate), rows, rules);
 }

@@ -37,6 +37,7 @@ const rulesFor = (m: Municipality): RuleConfig => ({
   leadDays: { staff: 14, students: 1 },
   teachingGroups: { select: 'notesMarker' },
   exportPersonalNumber: false,
+  allowPersonalNumberInEmail: false,
   requireEmail: false,
 });
 

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
-import { parseMappingTable } from '../../src/enrich/mapping-table';
+import { formatMappingTable, parseMappingTable, writeMappingTable } from '../../src/enrich/mapping-table';
 import { DEMO_DATE, demoFixture, runCli, snapshotText, tempDir, writeSetup } from '../support/cli';
 
 const TODAY = '2026-09-01';
@@ -50,6 +50,44 @@ describe('mapping table CSV', () => {
 
   it('refuses a file without the key,email header', () => {
     expect(problem('guid,mail\nx,y\n').message).toBe('E-mail mapping map.csv: the first line must be the header key,email.');
+  });
+});
+
+describe('mapping table for Excel: no cell runs as a formula', () => {
+  it('prefixes every cell that starts with = + - @ TAB or CR with \', keys included, and quotes what needs it', () => {
+    const text = formatMappingTable([
+      { key: '=HYPERLINK("http://x")', email: '+46701234567@x.se' },
+      { key: '-1', email: '@SUM(A1)' },
+      { key: '\tkey', email: '\rmail' },
+      { key: "'=already", email: "'plain" },
+      { key: GUID, email: 'anna@skola.se' },
+    ]);
+    expect(text.split('\n')).toEqual([
+      'key,email',
+      `"'=HYPERLINK(""http://x"")",'+46701234567@x.se`,
+      "'-1,'@SUM(A1)",
+      "'\tkey,\"'\rmail\"",
+      "''=already,'plain",
+      `${GUID},anna@skola.se`,
+      '',
+    ]);
+  });
+
+  it('reads back exactly what was written: the prefix is stripped once, other apostrophes stay', async () => {
+    const entries = [
+      { key: GUID.toLowerCase(), email: '=1+2@x.se' },
+      { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3302', email: '+cmd@x.se' },
+      { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3303', email: '-2+3@x.se' },
+      { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3304', email: "'=x@x.se" },
+      { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3305', email: "''+x@x.se" },
+      { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3306', email: "'plain@x.se" },
+      { key: '201302010044', email: "o'brien@x.se" },
+    ];
+    const file = join(tempDir(), 'map.csv');
+    await writeMappingTable(file, entries);
+    expect(readFileSync(file, 'utf8')).toContain(`\n${GUID.toLowerCase()},'=1+2@x.se\n`);
+    const table = parseMappingTable(readFileSync(file, 'utf8'), file, TODAY);
+    expect([...table.byGuid, ...table.byPersonalNumber]).toEqual(entries.map((e) => [e.key, e.email]));
   });
 });
 

@@ -210,3 +210,25 @@ describe('the review file of a held run', () => {
     );
   });
 });
+
+describe('the review file shows control characters in names escaped', () => {
+  const hostile = '\u001b[31mRöd\u001b[0m \u001b]0;titel\u0007\u202eEk\r\n';
+  const rowsWithEscapes = { ...rows, persons: rows.persons.map((p) => (p.person_id === anna ? { ...p, given_name: hostile, family_name: 'Ek\u0085\u2066' } : p)) };
+  const baselineWithEscapes = {
+    ...baseline,
+    schools: baseline.schools.map((s) => (s.id === U1 ? { ...s, name: `Krok\u001b[2Jslätt` } : s)),
+    groups: baseline.groups.map((g) => (g.id === SV2 ? { ...g, name: `Sv2\u009b31m \u200fåk 7\u0000` } : g)),
+  };
+  const text = formatReview(verdict, held, baselineWithEscapes, rowsWithEscapes);
+
+  it('holds no raw control, escape or bidi character but the line breaks', () => {
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).not.toContain('\u001b');
+  });
+
+  it('shows them as visible escapes, where they were', () => {
+    expect(text).toContain(`  student  ${anna}  \\x1b[31mRöd\\x1b[0m \\x1b]0;titel\\x07\\u{202e}Ek\\x0d\\x0a Ek\\x85\\u{2066}`);
+    expect(text).toContain(`  Sv2\\x9b31m \\u{200f}åk 7\\x00 (${SV2}): student ${anna}  \\x1b[31mRöd`);
+    expect(text).toContain(`  teaching  ${SV2}  Sv2 åk 7  (Krok\\x1b[2Jslätt (KRSK))`);
+  });
+});

@@ -66,6 +66,7 @@ describe('FixtureBuilder', () => {
       leadDays: { staff: 14, students: 1 },
       teachingGroups: { select: 'notesMarker' },
       exportPersonalNumber: false,
+      allowPersonalNumberInEmail: false,
       requireEmail: false,
     });
     expect(rules({ exportPersonalNumber: true }).exportPersonalNumber).toBe(true);

@@ -299,6 +299,7 @@ export function rules(overrides: Partial<RuleConfig> = {}): RuleConfig {
     leadDays: { staff: 14, students: 1 },
     teachingGroups: { select: 'notesMarker' },
     exportPersonalNumber: false,
+    allowPersonalNumberInEmail: false,
     requireEmail: false,
     ...overrides,
   };

@@ -130,6 +130,19 @@ describe('2. Schools', () => {
     expect(out()).toContain('✓ 2 school forms chosen, 19 students today.');
   });
 
+  it('shows control characters in school names and codes escaped, in the list and the answered line', async () => {
+    const hostile: SourceRows = {
+      ...rows,
+      schoolUnits: rows.schoolUnits.map((u) => (u.unit_code === 'BJSK' ? { ...u, name: 'Björk\u001b[2J\u001b]0;x\u0007skolan\u202e' } : u)),
+    };
+    const pick = (text: string) => (shown: readonly { name: string; value: unknown }[]) => shown.find((c) => c.name.includes(text))!.value;
+    const { ctx, prompts, out } = stepContext({ rows: hostile, script: [pick('BJSK GR'), pick('Done')] });
+    await schoolsStep(ctx);
+    const seen = [...prompts.screen, out()].join('\n');
+    expect(seen).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(prompts.screen).toContain('  [ ] BJSK GR  Björk\\x1b[2J\\x1b]0;x\\x07skolan\\u{202e}  (15 students) — school unit 1998-08-01 – no end date; school form 1998-08-01 – no end date');
+  });
+
   it('filters by what is typed: code, name or form, every word', async () => {
     const { ctx } = stepContext({ rows });
     let source: ((term: string) => readonly { name: string }[]) | undefined;

@@ -215,6 +215,7 @@ export const sv: Messages = {
     },
     email: (fromProCapita: number, fromMapping: number, none: number, invalid: number) =>
       `E-post: ${fromProCapita} från ProCapita, ${fromMapping} från mappningstabellen, ${none} utan adress${invalid > 0 ? ` (${invalid} hade en ogiltig adress i ProCapita)` : ''}`,
+    personalNumberInEmail: 'Personnummer tillåts i e-postadresser (lokala delen): export.allowPersonalNumberInEmail är på.',
     warnings: 'Varningar',
   },
   previewPersons: (shown: number, total: number) => `De första ${shown} av ${antal(total, 'person', 'personer')}:`,

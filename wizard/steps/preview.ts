@@ -32,7 +32,7 @@ export async function previewStep(ctx: Context): Promise<PreviewChoice> {
     }
     const { decisions, roster, email } = await prepare(config, ctx.syncDate, { credentials: wizardCredentials(ctx), log: () => undefined });
     say(ctx);
-    say(ctx, formatSummary(decisions, roster, email, m.summary).replace(/^(?=.)/gm, '  '));
+    say(ctx, formatSummary(decisions, roster, email, m.summary, config.rules).replace(/^(?=.)/gm, '  '));
     const schools = new Map(roster.schools.map((s) => [s.id, s.code]));
     say(ctx);
     say(ctx, m.previewPersons(Math.min(SHOWN, roster.persons.length), roster.persons.length));

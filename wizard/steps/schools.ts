@@ -13,6 +13,7 @@
 import { formatRange } from '../../src/decide/dates';
 import { AppError } from '../../src/errors';
 import { schoolOverview, type SchoolFormOverview } from '../../src/report/overview';
+import { printable } from '../../src/printable';
 import type { School } from '../answers';
 import { ask, say, type Context } from '../context';
 import type { Choice } from '../prompts';
@@ -23,7 +24,7 @@ const keyOf = (s: { unitCode: string; schoolForm: string }) => `${s.unitCode.tri
 
 export function schoolLabel(ctx: Pick<Context, 'm'>, s: SchoolFormOverview, picked: boolean): string {
   const students = ctx.m.students(s.students);
-  return `${picked ? '[x]' : '[ ]'} ${s.unitCode} ${s.schoolForm}  ${s.name}  (${s.active ? students : `${students}, ${ctx.m.notActive}`})`;
+  return printable(`${picked ? '[x]' : '[ ]'} ${s.unitCode} ${s.schoolForm}  ${s.name}  (${s.active ? students : `${students}, ${ctx.m.notActive}`})`);
 }
 
 const DONE = '\u0000done';
@@ -74,7 +75,7 @@ async function pick(ctx: Context, overview: readonly SchoolFormOverview[]): Prom
           ...matches.map((s) => ({
             name: schoolLabel(ctx, s, picked.has(keyOf(s))),
             // What the answered line shows: what Enter did.
-            short: (picked.has(keyOf(s)) ? m.schoolUnticked : m.schoolTicked)(`${s.unitCode} ${s.schoolForm} ${s.name}`),
+            short: printable((picked.has(keyOf(s)) ? m.schoolUnticked : m.schoolTicked)(`${s.unitCode} ${s.schoolForm} ${s.name}`)),
             value: keyOf(s),
             description: m.schoolDates(formatRange(s.unitStart, s.unitEnd), formatRange(s.formStart, s.formEnd)),
           })),

@@ -17,6 +17,7 @@ export function countSelected(ctx: Pick<Context, 'rows' | 'draft' | 'syncDate'>,
     leadDays: { staff: 14, students: 1, ...(ctx.draft.leadDays as object | undefined) },
     teachingGroups: selection,
     exportPersonalNumber: false,
+    allowPersonalNumberInEmail: false,
     requireEmail: false,
   };
   const decisions = decide(ctx.rows!, rules, ctx.syncDate);
