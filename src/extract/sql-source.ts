@@ -12,6 +12,7 @@ import { AppError, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
 import { toContractRow } from './rows';
+import { checkTds8Certificates } from './tds8-certificate';
 
 /** Rows that ended before this many days ahead of the sync date cannot pass a rule; the default queries leave them out. */
 export const HISTORY_DAYS = 365;
@@ -109,6 +110,8 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: string, ori
 }
 
 function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): sql.config {
+  // TDS 7 encryption: tedious passes rejectUnauthorized: !trustServerCertificate itself. TDS 8 needs this.
+  checkTds8Certificates();
   return {
     server: cfg.host,
     ...(cfg.instanceName ? {} : { port: cfg.port ?? 1433 }),

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openFixtureDatabase } from '../tds/database';
 import { startTdsServer, type TdsServer, type TdsServerOptions } from '../tds/server';
 import { generateMunicipality } from '../demo/generate';
-import { DEMO_DATE, ROOT, demoFixture, runCli, snapshotText, tempDir, writeSetup } from '../support/cli';
+import { DEMO_DATE, ROOT, TLS_CHECKS_OFF, demoFixture, runCli, snapshotText, tempDir, withTlsChecksOff, writeSetup } from '../support/cli';
 
 const certs = join(ROOT, 'test/certs');
 const tls = { key: readFileSync(join(certs, 'server.key')), cert: readFileSync(join(certs, 'server.crt')) };
@@ -153,6 +153,19 @@ describe('SQL source: failures say what to check, write nothing, and leak no sec
     expect(r.stderr).toBe(
       `error: The TLS certificate of SQL Server at 127.0.0.1:${server.port} is not trusted: it is self-signed. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.\n`,
     );
+    expect(r.roster).toBeNull();
+  });
+
+  it.each([true, 'strict'] as const)('encrypt %s with NODE_TLS_REJECT_UNAUTHORIZED=0: the untrusted certificate is still refused before the login, and the run warns', async (encrypt) => {
+    const { server } = await serve({ tls: untrusted });
+    const r = await withTlsChecksOff(() => run(sqlSource(server.port, { encrypt }), { ...env, ...TLS_CHECKS_OFF }));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(
+      'warning: The environment variable NODE_TLS_REJECT_UNAUTHORIZED is 0, which asks for TLS certificates not to be checked. procapita-sync ignores it and checks every certificate. Remove it from the environment of the account that runs procapita-sync (and from the system\'s environment variables).\n' +
+        `error: The TLS certificate of SQL Server at 127.0.0.1:${server.port} is not trusted: it is self-signed. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.\n`,
+    );
+    // No login reached the server: the password never crossed the unverified connection.
+    expect(server.sessions).toEqual([]);
     expect(r.roster).toBeNull();
   });
 
