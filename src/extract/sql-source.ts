@@ -9,8 +9,10 @@ import type { SqlSourceConfig } from '../configure/config';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { addDays } from '../decide/dates';
 import { AppError, errorChain } from '../errors';
+import { given, ours, safe } from '../safe-text';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
+import { checkReadOnlyQuery } from './read-only-query';
 import { toContractRow } from './rows';
 import { checkTds8Certificates } from './tds8-certificate';
 
@@ -52,11 +54,21 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
       const file = custom[name];
       // A plain path, not a file: URL: the packed binary's embedded files answer only to paths.
       const path = file ?? fileURLToPath(new URL(`../../assets/queries/${name}.sql`, import.meta.url));
+      let text: string;
       try {
-        return { name, text: await readFile(path, 'utf8'), ...(file ? { file } : {}) };
+        text = await readFile(path, 'utf8');
       } catch (err) {
         throw new AppError('config', `Query ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check source.queries.${name} in the configuration.`);
       }
+      // Before any connection: run, doctor and the wizard all refuse a file that would do more than read.
+      const verdict = checkReadOnlyQuery(text);
+      if (!verdict.ok) {
+        throw new AppError(
+          'config',
+          safe`Query ${ours(name)} (${given(path)}), line ${verdict.line}: the file ${verdict.problem}. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see docs/procapita-schema.md). Check source.queries.${ours(name)} in the configuration.`,
+        );
+      }
+      return { name, text: verdict.statement, ...(file ? { file } : {}) };
     }),
   );
 }
@@ -235,7 +247,6 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   // A pool error after a failed request is already reported through the request.
   pool.on('error', () => undefined);
   let tx: sql.Transaction | undefined;
-  let finished = false;
   try {
     await pool.connect().catch((err: unknown) => {
       throw explainSqlError(err, cfg, 'connect', origin);
@@ -266,14 +277,13 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
       rows[q.name] = list;
       if (PERSON_LINKS.includes(q.name)) for (const r of list) referenced.add(r.person_id as string);
     }
-    finished = true;
-    await tx.commit().catch(() => undefined); // read-only: nothing to lose if the commit fails
     const seconds = (Date.now() - started) / 1000;
     log(`Read ${total} rows from ProCapita in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} rows/s).`);
     return rows as unknown as SourceRows;
   } finally {
-    // The pool waits for the transaction's connection; hand it back even when the connection is gone.
-    if (tx && !finished) await tx.rollback().catch(() => undefined);
+    // Never a commit: whatever a query might have changed is undone. The pool also waits for the
+    // transaction's connection; this hands it back even when the connection is gone.
+    if (tx) await tx.rollback().catch(() => undefined);
     await pool.close().catch(() => undefined);
   }
 }
