@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
+import { tlsOverrideWarning } from '../tls-trust';
 import { checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
 import type { Io } from './io';
 import { credentialsFor } from './run';
@@ -26,6 +27,10 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
     results.push(r);
     io.stdout(`${formatCheck(r)}\n`);
   };
+
+  // A warning, not a failed check: the variable changes nothing, but whoever set it meant something.
+  const tls = tlsOverrideWarning(io.env);
+  if (tls) io.stdout(`! ${tls}\n`);
 
   let config: Config | undefined;
   const configLabel = `Configuration ${configPath}`;

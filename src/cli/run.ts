@@ -25,6 +25,7 @@ import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../r
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
 import { formatSummary, PERSONAL_NUMBER_IN_EMAIL } from '../report/summary';
 import { acquireRunLock, type RunLock } from '../run-lock';
+import { tlsOverrideWarning } from '../tls-trust';
 import type { Io } from './io';
 import { given, joined, ours, safe, type SafeText } from '../safe-text';
 
@@ -70,6 +71,8 @@ async function build(config: Config, o: RunOptions, io: Io, log: RunLog): Promis
 /** `run --out DIR`: the snapshot for a person to look at. Not a delivery: no lock, no baseline, no report. */
 async function preview(config: Config, o: RunOptions & { out: string }, io: Io): Promise<void> {
   const log = terminalLog((line) => io.stderr(`${line}\n`));
+  const tls = tlsOverrideWarning(io.env);
+  if (tls) log.warn(tls);
   const { snapshot, rows } = await build(config, o, io, log);
   const baseline = await readBaseline(config.stateDir).catch(() => undefined);
   const verdict = checkRemovals(snapshot, baseline ?? null, config.guard.limits, config.rules.schools);
@@ -228,6 +231,12 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
     if (lock.tookOver) {
       const t = lock.tookOver;
       log.warn(safe`Took over the run lock of process ${t.pid}, started ${given(t.startedAt)}, which is no longer running.`, { staleLock: { pid: t.pid, host: given(t.host), startedAt: given(t.startedAt) } });
+    }
+    // A scheduled task discards stderr: the log file and last-run.json keep the warning.
+    const tls = tlsOverrideWarning(io.env);
+    if (tls) {
+      log.warn(tls);
+      p.warnings.push(tls);
     }
     await deliver(p, config, o, io, log);
   } catch (err) {

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
-import { trustedCas, untrustedBecause } from '../tls-trust';
+import { CHECK_CERTIFICATES, trustedCas, untrustedBecause } from '../tls-trust';
 import type { Snapshot } from './snapshot';
 import { given, ours, safe, type SafeText } from '../safe-text';
 
@@ -58,7 +58,7 @@ export async function dispatcherFor(target: HttpsTarget, io: Pick<UploadIo, 'env
   // keepAlive false: no TCP keep-alive probes. A delivery is a few short exchanges, and undici would
   // switch them on before the socket connects, which fails where the TCP_KEEPALIVE option is missing
   // (Wine runs the exe's smoke test; every connection failed with "connect UNKNOWN").
-  const connect = { ca, timeout: connectTimeoutMs, keepAlive: false };
+  const connect = { ...CHECK_CERTIFICATES, ca, timeout: connectTimeoutMs, keepAlive: false };
   if (target.proxy) {
     let token: string | undefined;
     if (target.proxy.user) {

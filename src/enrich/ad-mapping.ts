@@ -16,7 +16,7 @@ import { AppError, errorChain } from '../errors';
 import type { CalendarDate, PersonRow } from '../extract/contract';
 import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
 import { printable } from '../printable';
-import { trustedCas } from '../tls-trust';
+import { CHECK_CERTIFICATES, trustedCas } from '../tls-trust';
 import { isValidEmail } from './email-address';
 import type { MappingEntry } from './mapping-table';
 import { count, given, ours, safe, type SafeText } from '../safe-text';
@@ -307,7 +307,7 @@ async function openSession(ad: AdConfig, password: string, at: { phase: Phase },
   const endpoint = checkSettings(ad, password);
   const ca = await trustedCas(ad.caFile, safe`email.ad.caFile`);
   const ms = ad.timeoutSeconds * 1000;
-  const tlsOptions: tls.ConnectionOptions = { minVersion: 'TLSv1.2', ca };
+  const tlsOptions: tls.ConnectionOptions = { ...CHECK_CERTIFICATES, minVersion: 'TLSv1.2', ca };
   // ldapts opens a TLS connection straight away whenever tlsOptions are given, even for ldap://:
   // with StartTLS they go to startTLS() instead.
   const client = new Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });

@@ -11,8 +11,10 @@ import { addDays } from '../decide/dates';
 import { AppError, errnoOf, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
+import { checkReadOnlyQuery } from './read-only-query';
 import { toContractRow } from './rows';
 import { given, ours, safe, type SafeText } from '../safe-text';
+import { checkTds8Certificates } from './tds8-certificate';
 
 /** Rows that ended before this many days ahead of the sync date cannot pass a rule; the default queries leave them out. */
 export const HISTORY_DAYS = 365;
@@ -52,11 +54,21 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
       const file = custom[name];
       // A plain path, not a file: URL: the packed binary's embedded files answer only to paths.
       const path = file ?? fileURLToPath(new URL(`../../assets/queries/${name}.sql`, import.meta.url));
+      let text: string;
       try {
-        return { name, text: await readFile(path, 'utf8'), ...(file ? { file } : {}) };
+        text = await readFile(path, 'utf8');
       } catch (err) {
         throw new AppError('config', safe`Query ${name}: cannot read ${given(path)} (${errnoOf(err)}). Check source.queries.${name} in the configuration.`);
       }
+      // Before any connection: run, doctor and the wizard all refuse a file that would do more than read.
+      const verdict = checkReadOnlyQuery(text);
+      if (!verdict.ok) {
+        throw new AppError(
+          'config',
+          safe`Query ${ours(name)} (${given(path)}), line ${verdict.line}: the file ${verdict.problem}. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see docs/procapita-schema.md). Check source.queries.${ours(name)} in the configuration.`,
+        );
+      }
+      return { name, text: verdict.statement, ...(file ? { file } : {}) };
     }),
   );
 }
@@ -114,6 +126,8 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: SafeText, o
 }
 
 function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): sql.config {
+  // TDS 7 encryption: tedious passes rejectUnauthorized: !trustServerCertificate itself. TDS 8 needs this.
+  checkTds8Certificates();
   return {
     server: cfg.host,
     ...(cfg.instanceName ? {} : { port: cfg.port ?? 1433 }),
@@ -245,7 +259,6 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   // A pool error after a failed request is already reported through the request.
   pool.on('error', () => undefined);
   let tx: sql.Transaction | undefined;
-  let finished = false;
   try {
     await pool.connect().catch((err: unknown) => {
       throw explainSqlError(err, cfg, safe`connect`, origin);
@@ -276,14 +289,13 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
       rows[q.name] = list;
       if (PERSON_LINKS.includes(q.name)) for (const r of list) referenced.add(r.person_id as string);
     }
-    finished = true;
-    await tx.commit().catch(() => undefined); // read-only: nothing to lose if the commit fails
     const seconds = (Date.now() - started) / 1000;
     log(safe`Read ${total} rows from ProCapita in ${seconds.toFixed(1) as `${number}`} s (${Math.round(total / Math.max(seconds, 0.001))} rows/s).`);
     return rows as unknown as SourceRows;
   } finally {
-    // The pool waits for the transaction's connection; hand it back even when the connection is gone.
-    if (tx && !finished) await tx.rollback().catch(() => undefined);
+    // Never a commit: whatever a query might have changed is undone. The pool also waits for the
+    // transaction's connection; this hands it back even when the connection is gone.
+    if (tx) await tx.rollback().catch(() => undefined);
     await pool.close().catch(() => undefined);
   }
 }

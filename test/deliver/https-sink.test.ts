@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startConnectProxy, type Proxy } from '../receiver/proxy';
 import { startReceiver, type Fault, type Receiver } from '../receiver/receiver';
-import { DEMO_DATE, ROOT, demoFixture, runCli, writeSetup } from '../support/cli';
+import { DEMO_DATE, ROOT, TLS_CHECKS_OFF, demoFixture, runCli, spawnCli, writeSetup } from '../support/cli';
 
 const certs = join(ROOT, 'test/certs');
 const KEY = 'test-api-key-1234';
@@ -151,6 +151,24 @@ describe('TLS is always verified', () => {
     expect(r.code).toBe(9);
     expect(r.stderr).toMatch(/^error: The TLS certificate presented for localhost:\d+ is not trusted: it is self-signed\. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target\.caFile\./);
     expect(rec.imports).toHaveLength(0);
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 changes nothing (a real process, as the scheduled task starts it): exit 9, no upload, no heartbeat, and the warning is in the log file', async () => {
+    const rec = await receiver({ tls: { key: readFileSync(join(certs, 'untrusted.key')), cert: readFileSync(join(certs, 'untrusted.crt')) } });
+    const { configPath, dir } = writeSetup(demoFixture(), { target: target(rec) });
+    const r = await spawnCli(['run', '--config', configPath, '--date', DEMO_DATE], { env: { ...env, ...TLS_CHECKS_OFF } });
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/^error: The TLS certificate presented for localhost:\d+ is not trusted: it is self-signed\. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target\.caFile\. Certificates are always checked\.$/m);
+    expect(rec.attempts).toEqual([]);
+    expect(rec.imports).toEqual([]);
+    expect(rec.heartbeats).toEqual([]);
+    const warning = 'The environment variable NODE_TLS_REJECT_UNAUTHORIZED is 0, which asks for TLS certificates not to be checked. procapita-sync ignores it and checks every certificate.';
+    expect(r.stderr).toContain(`warning: ${warning}`);
+    const logs = readdirSync(join(dir, 'logs')).map((f) => readFileSync(join(dir, 'logs', f), 'utf8')).join('');
+    expect(logs).toContain(warning);
+    const lastRun = JSON.parse(readFileSync(join(dir, 'state', 'last-run.json'), 'utf8')) as { exitName: string; heartbeat: string; warnings: string[] };
+    expect(lastRun).toMatchObject({ exitName: 'uploadFailed', heartbeat: expect.stringMatching(/^failed /) });
+    expect(lastRun.warnings.join('\n')).toContain(warning);
   });
 
   it('the same kind of receiver passes once its CA is configured', async () => {

@@ -17,7 +17,7 @@ import { describeLastResult, type Command } from '../../src/schedule/task';
 import { startSlapd, stopDirectories, type Directory } from '../ldap/directories';
 import { startConnectProxy } from '../receiver/proxy';
 import { startReceiver } from '../receiver/receiver';
-import { demoFixture, tempDir } from '../support/cli';
+import { demoFixture, tempDir, withTlsChecksOff } from '../support/cli';
 import { API_KEY, cli, closeAll, httpsTarget, memoryStore, receiver, site, SQL_PASSWORD, sqlSource, tdsServer, CERTS } from './support';
 
 let slapd: Directory;
@@ -81,13 +81,17 @@ describe('checkTarget: GET /v1/ping the way an upload goes', () => {
     expect(r!.detail).toBe("The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality's key.");
   });
 
-  it('a certificate no trusted CA signed: exit 9 with the sink\'s TLS message', async () => {
+  it.each([
+    ['', async <T>(body: () => Promise<T>) => body()],
+    [', also with NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment', withTlsChecksOff],
+  ])("a certificate no trusted CA signed%s: exit 9 with the sink's TLS message, and the key never sent", async (_, environment) => {
     const rec = await startReceiver({ apiKeys: [API_KEY], tls: { key: readFileSync(join(CERTS, 'untrusted.key')), cert: readFileSync(join(CERTS, 'untrusted.crt')) } });
     closers.push(rec);
     const c = config({ target: httpsTarget(rec.url) });
-    const r = await checkTarget(c, envCredentials(c, { PROCAPITA_API_KEY: API_KEY }), {});
+    const r = await environment(() => checkTarget(c, envCredentials(c, { PROCAPITA_API_KEY: API_KEY }), {}));
     expect(r).toMatchObject({ ok: false, code: 'uploadFailed' });
     expect(r!.detail).toMatch(/^The TLS certificate presented for localhost:\d+ is not trusted: it is self-signed\. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target\.caFile\./);
+    expect(rec.attempts).toEqual([]);
   });
 
   it('a directory target, or none: nothing to check', async () => {

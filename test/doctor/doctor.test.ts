@@ -8,7 +8,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSlapd, stopDirectories, type Directory } from '../ldap/directories';
-import { API_KEY, cli, closeAll, deadPort, memoryStore, receiver, site, SQL_PASSWORD, tdsServer, type Site } from './support';
+import { startReceiver } from '../receiver/receiver';
+import { TLS_CHECKS_OFF, withTlsChecksOff } from '../support/cli';
+import { adSettings, API_KEY, CERTS, cli, closeAll, deadPort, memoryStore, receiver, site, SQL_PASSWORD, sqlSource, tdsServer, type Site } from './support';
 
 let slapd: Directory;
 beforeAll(async () => {
@@ -256,5 +258,31 @@ describe('doctor', () => {
       expect.stringMatching(/^✗ Directory ldaps:\/\/127\.0\.0\.1:3636: email\.ad\.baseDn ou=nowhere,dc=test,dc=local does not exist in the directory at 127\.0\.0\.1:3636 \(LDAP result code 32/),
     ]);
     expect(r.code).toBe(11);
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0: doctor says it is ignored, and SQL Server (TDS 8), the directory and the upload service with untrusted certificates still fail', async () => {
+    const untrusted = { key: readFileSync(join(CERTS, 'untrusted.key')), cert: readFileSync(join(CERTS, 'untrusted.crt')) };
+    const sql = await tdsServer(undefined, { tls: untrusted });
+    const rec = await startReceiver({ apiKeys: [API_KEY], tls: untrusted });
+    try {
+      // slapd's certificate is signed by the test CA, which nothing trusts without email.ad.caFile.
+      const { caFile: _, ...adWithoutCa } = adSettings(slapd);
+      const s = site({ sqlPort: sql.port, receiverUrl: rec.url, directory: slapd }, { source: { ...sqlSource(sql.port), encrypt: 'strict' }, email: { ad: adWithoutCa } });
+      const r = await withTlsChecksOff(() => doctor(s, { ...s.env, ...TLS_CHECKS_OFF }));
+      const out = lines(r.stdout);
+      expect(out[0]).toBe(
+        "! The environment variable NODE_TLS_REJECT_UNAUTHORIZED is 0, which asks for TLS certificates not to be checked. procapita-sync ignores it and checks every certificate. Remove it from the environment of the account that runs procapita-sync (and from the system's environment variables).",
+      );
+      expect(out.filter((l) => l.startsWith('✗'))).toEqual([
+        expect.stringMatching(new RegExp(`^✗ SQL Server 127\\.0\\.0\\.1:${sql.port}, database ProCapita: The TLS certificate of SQL Server at 127\\.0\\.0\\.1:${sql.port} is not trusted: it is self-signed\\.`)),
+        expect.stringMatching(/^✗ Directory ldaps:\/\/127\.0\.0\.1:3636: The TLS certificate of the directory at 127\.0\.0\.1:3636 is not trusted: /),
+        expect.stringMatching(/^✗ Upload service https:\/\/localhost:\d+\/v1\/ping: The TLS certificate presented for localhost:\d+ is not trusted: it is self-signed\./),
+      ]);
+      expect(r.code).toBe(4);
+      expect(sql.sessions).toEqual([]);
+      expect(rec.attempts).toEqual([]);
+    } finally {
+      await rec.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ import { buildMapping, formatQualityReport, readAdEntries, type AdEntry } from '
 import { AppError } from '../../src/errors';
 import type { PersonRow } from '../../src/extract/contract';
 import { seedUsers, startSamba, startSlapd, stopDirectories, type Directory, type SeedUser } from '../ldap/directories';
+import { withTlsChecksOff } from '../support/cli';
 import { buildAdTestData, guid, personalNumber, TODAY, type AdTestData } from './ad-test-data';
 import { PROXY_CA_FILE, startLdapsProxy } from './ldaps-proxy';
 
@@ -258,6 +259,30 @@ describe('AD mapping: slapd with AD-like size limits, and broken searches', () =
       expect(err.code).toBe('emailMapping');
       expect(err.message).toContain('does not name 127.0.0.1');
       expect(err.message).toContain('email.ad.caFile');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment: a certificate no configured CA signed is still refused, over LDAPS and over StartTLS', async () => {
+    for (const [url, startTls, where] of [
+      [slapd.ldapsUrl, false, '127.0.0.1:3636'],
+      [slapd.ldapUrl, true, '127.0.0.1:3389'],
+    ] as const) {
+      const { caFile: _, ...withoutCa } = config({ url, startTls });
+      const err = await withTlsChecksOff(() => appErrorOf(readAdEntries(withoutCa, slapd.bindPassword, io)));
+      expect(err.code).toBe('emailMapping');
+      expect(err.message).toContain(`The TLS certificate of the directory at ${where} is not trusted`);
+      expect(err.message).toContain('email.ad.caFile');
+    }
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment: a certificate for another host name is still refused', async () => {
+    const proxy = await startLdapsProxy({ host: '127.0.0.1', port: Number(new URL(slapd.ldapsUrl).port), ca: slapd.ca }, { wrongHostCertificate: true });
+    try {
+      const err = await withTlsChecksOff(() => appErrorOf(readAdEntries(config({ url: proxy.url, caFile: PROXY_CA_FILE }), slapd.bindPassword, io)));
+      expect(err.code).toBe('emailMapping');
+      expect(err.message).toContain('does not name 127.0.0.1');
     } finally {
       await proxy.close();
     }

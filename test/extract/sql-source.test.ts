@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openFixtureDatabase } from '../tds/database';
 import { startTdsServer, type TdsServer, type TdsServerOptions } from '../tds/server';
 import { generateMunicipality } from '../demo/generate';
-import { DEMO_DATE, ROOT, demoFixture, runCli, snapshotText, tempDir, writeSetup } from '../support/cli';
+import { DEMO_DATE, ROOT, TLS_CHECKS_OFF, demoFixture, runCli, snapshotText, tempDir, withTlsChecksOff, writeSetup } from '../support/cli';
 
 const certs = join(ROOT, 'test/certs');
 const tls = { key: readFileSync(join(certs, 'server.key')), cert: readFileSync(join(certs, 'server.crt')) };
@@ -62,6 +62,8 @@ describe.each([false, true, 'strict'] as const)('SQL source with encrypt: %s', (
     expect(session!.strict).toBe(encrypt === 'strict');
     expect(session!.readOnlyIntent).toBe(true);
     expect(session!.isolationLevels).toEqual([5]);
+    // The read transaction ends in a rollback, never a commit.
+    expect(session!.transactionEnds).toEqual(['ROLLBACK']);
     const writes = session!.statements.filter((s) => !/^\s*(--[^\n]*\n\s*)*(SELECT|set )/i.test(s));
     expect(writes).toEqual([]);
   });
@@ -107,10 +109,33 @@ describe('SQL source: isolation, custom queries', () => {
     expect(ok.code).toBe(0);
     expect(ok.roster).toBe(await fixtureRoster());
 
+    // One statement may end in a semicolon and comments: the schema check wraps the query without them.
+    writeFileSync(file, 'SELECT person_id, given_name, family_name, personal_number, epost AS email, protected_identity, deregistered, deceased\nFROM person;\n-- end\n');
+    const semicolon = await run(sqlSource(server.port, { queries: { persons: file } }));
+    expect(semicolon.code).toBe(0);
+    expect(semicolon.roster).toBe(ok.roster);
+
     writeFileSync(file, 'SELECT person_id, given_name, family_name, personal_number, epost AS email, protected_identity, deregistered\nFROM person\n');
     const bad = await run(sqlSource(server.port, { queries: { persons: file } }));
     expect(bad.code).toBe(5);
     expect(bad.stderr).toBe(`error: Query persons (${file}) returns no column deceased: each query must return the columns of the column contract (see docs/procapita-schema.md)\n`);
+  });
+
+  it('a query file with a second statement behind the schema-check wrapper: run and doctor refuse it with exit 3, naming the file, before connecting', async () => {
+    const { server } = await serve();
+    const file = join(tempDir(), 'persons.sql');
+    writeFileSync(file, 'SELECT person_id, given_name, family_name, personal_number, email, protected_identity, deregistered, deceased FROM person\n) AS x; DELETE FROM person; SELECT * FROM (\nSELECT person_id FROM person\n');
+    const message = `Query persons (${file}), line 2: the file holds a second statement after a semicolon. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see docs/procapita-schema.md). Check source.queries.persons in the configuration.`;
+    const r = await run(sqlSource(server.port, { queries: { persons: file } }));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: ${message}\n`);
+    expect(r.roster).toBeNull();
+
+    const { configPath } = writeSetup(demoFixture(), { source: sqlSource(server.port, { queries: { persons: file } }) });
+    const doctor = await runCli(['doctor', '--config', configPath], undefined, env);
+    expect(doctor.code).toBe(3);
+    expect(doctor.stdout).toContain(`✗ SQL Server 127.0.0.1:${server.port}, database ProCapita: ${message}\n`);
+    expect(server.sessions).toEqual([]);
   });
 });
 
@@ -153,6 +178,19 @@ describe('SQL source: failures say what to check, write nothing, and leak no sec
     expect(r.stderr).toBe(
       `error: The TLS certificate of SQL Server at 127.0.0.1:${server.port} is not trusted: it is self-signed. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.\n`,
     );
+    expect(r.roster).toBeNull();
+  });
+
+  it.each([true, 'strict'] as const)('encrypt %s with NODE_TLS_REJECT_UNAUTHORIZED=0: the untrusted certificate is still refused before the login, and the run warns', async (encrypt) => {
+    const { server } = await serve({ tls: untrusted });
+    const r = await withTlsChecksOff(() => run(sqlSource(server.port, { encrypt }), { ...env, ...TLS_CHECKS_OFF }));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(
+      'warning: The environment variable NODE_TLS_REJECT_UNAUTHORIZED is 0, which asks for TLS certificates not to be checked. procapita-sync ignores it and checks every certificate. Remove it from the environment of the account that runs procapita-sync (and from the system\'s environment variables).\n' +
+        `error: The TLS certificate of SQL Server at 127.0.0.1:${server.port} is not trusted: it is self-signed. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.\n`,
+    );
+    // No login reached the server: the password never crossed the unverified connection.
+    expect(server.sessions).toEqual([]);
     expect(r.roster).toBeNull();
   });
 

@@ -131,3 +131,21 @@ export function snapshotText(dir: string): string | null {
 export function demoRules(): RuleConfig {
   return parseConfig(JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')), DEMO_CONFIG).rules;
 }
+
+/** NODE_TLS_REJECT_UNAUTHORIZED=0, as an admin or an installer might leave it in the environment. */
+export const TLS_CHECKS_OFF = { NODE_TLS_REJECT_UNAUTHORIZED: '0' } as const;
+
+/**
+ * Runs `body` with TLS_CHECKS_OFF in process.env, where Node's TLS default reads it (runCli's
+ * `env` is only what procapita-sync's own code sees), and puts the environment back after.
+ */
+export async function withTlsChecksOff<T>(body: () => Promise<T>): Promise<T> {
+  const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = TLS_CHECKS_OFF.NODE_TLS_REJECT_UNAUTHORIZED;
+  try {
+    return await body();
+  } finally {
+    if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+  }
+}

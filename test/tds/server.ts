@@ -29,7 +29,11 @@ export interface TdsServerOptions {
   overstateRowCount?: number;
   stall?: 'prelogin' | 'query';
 }
-export interface SessionInfo { encrypted: boolean; strict: boolean; readOnlyIntent: boolean; user: string; database: string; isolationLevels: number[]; statements: string[] }
+export interface SessionInfo {
+  encrypted: boolean; strict: boolean; readOnlyIntent: boolean; user: string; database: string; isolationLevels: number[]; statements: string[];
+  /** How each transaction ended, in order. */
+  transactionEnds: ('COMMIT' | 'ROLLBACK')[];
+}
 export interface TdsServer { port: number; sessions: SessionInfo[]; close(): Promise<void> }
 
 interface Shared {
@@ -328,7 +332,7 @@ class Session {
     const password = Buffer.from(field(44).map((b) => ((b ^ 0xa5) >> 4) | (((b ^ 0xa5) << 4) & 0xf0))).toString('utf16le');
     const user = field(40).toString('utf16le');
     const database = field(68).toString('utf16le') || o.database;
-    const info: SessionInfo = { encrypted: this.secure, strict: this.strict, readOnlyIntent: (p[26]! & 0x20) !== 0, user, database, isolationLevels: [], statements: [] };
+    const info: SessionInfo = { encrypted: this.secure, strict: this.strict, readOnlyIntent: (p[26]! & 0x20) !== 0, user, database, isolationLevels: [], statements: [], transactionEnds: [] };
     this.s.sessions.push((this.info = info));
 
     const loginFailed = new SqlError(18456, 14, `Login failed for user '${user}'.`);
@@ -459,6 +463,7 @@ class Session {
     if (!this.tx) throw new SqlError(request === TM.COMMIT ? 3902 : 3903, 16, `The ${verb} TRANSACTION request has no corresponding BEGIN TRANSACTION.`);
     const env = envChange(request === TM.COMMIT ? 9 : 10, bVarByte(Buffer.alloc(0)), bVarByte(this.tx.descriptor));
     this.tx = undefined;
+    this.info!.transactionEnds.push(verb);
     this.reply(env, done(DONE.FINAL));
   }
 }
