@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import { checkFolderAccess } from './folder-access';
 import type { Io } from './io';
 import { credentialsFor } from './run';
 
@@ -60,6 +61,7 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
 
   show(await checkTask(io, configPath));
   (await checkFolders(config)).forEach(show);
+  show(await checkFolderAccess(config, io));
   return results;
 }
 
