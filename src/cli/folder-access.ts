@@ -164,7 +164,12 @@ export interface FolderAccess {
 }
 
 /** ConvertTo-Json writes a one-element array as the element itself, and an empty one as null. */
-const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : x === null || x === undefined ? [] : [x]);
+const list = (x: unknown): unknown[] => {
+  // Windows PowerShell 5.1 may also write a wrapped array as {"value": [...], "Count": n}.
+  const wrapped = x !== null && typeof x === 'object' && !Array.isArray(x) && Array.isArray((x as { value?: unknown }).value);
+  const y = wrapped ? (x as { value: unknown[] }).value : x;
+  return Array.isArray(y) ? y : y === null || y === undefined ? [] : [y];
+};
 
 /** Reads folderAccessCommand's output. Throws when it cannot be read. */
 export function parseFolderAccess(stdout: string): FolderAccess[] {
@@ -196,11 +201,13 @@ const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, '0');
  * others have a bit), a file in it (or the listed files) readable by group
  * or others, or anything owned by another user. Empty when all is well, or
  * when the folder does not exist yet (the first run makes it 0700).
+ * A symbolic link is judged as a link (lstat), never followed.
  */
 export async function modeProblems(folder: PrivateFolder, uid: number): Promise<SafeText[]> {
   const problems: SafeText[] = [];
   const stat = await lstat(folder.dir).catch(() => undefined);
-  if (!stat) return problems;
+  // Missing, or a file in the way: the folder check says so.
+  if (!stat?.isDirectory()) return problems;
   const look = (path: string, s: { mode: number; uid: number }, want: string, mask: number) => {
     if ((s.mode & mask) !== 0) problems.push(safe`${given(path)} is ${ours(octal(s.mode))}, not ${ours(want)} (chmod ${ours(want.slice(1))} ${given(path)})`);
     if (s.uid !== uid) problems.push(safe`${given(path)} belongs to user ${s.uid}, not to the account running this (${uid})`);
@@ -247,7 +254,10 @@ export async function checkFolderAccess(config: Pick<Config, 'stateDir' | 'logDi
   let access: FolderAccess[];
   try {
     const result = await (io.exec ?? execCommand)(folderAccessCommand(folders.map((f) => f.dir)));
-    if (result.code !== 0) throw new AppError('internal', safe`PowerShell could not read the folders' access (exit code ${result.code}).`);
+    if (result.code !== 0) {
+      const said = given(result.stderr.trim().replace(/\s+/g, ' ').slice(0, 300));
+      throw new AppError('internal', safe`PowerShell could not read the folders' access (exit code ${result.code}${said ? safe`: ${said}` : ''}).`);
+    }
     access = parseFolderAccess(result.stdout);
   } catch (err) {
     return { ok: false, label, detail: err instanceof AppError ? err.message : safe`PowerShell could not be run.`, code: 'internal' };

@@ -134,6 +134,12 @@ function windowsIo(task: unknown, batch: { code: number; stdout: string } | Erro
         return { ...batch, stderr: '' };
       }
       if (/Get-ScheduledTask/.test(script)) return { code: 0, stdout: `${JSON.stringify(task)}\r\n`, stderr: '' };
+      if (/Get-Acl/.test(script)) {
+        // Every folder restricted as the setup wizard leaves it (test/privacy/windows-folder-access.test.ts has the rest).
+        const folders = (JSON.parse(command.stdin!) as { folders: string[] }).folders;
+        const rules = ['S-1-5-32-544', 'S-1-5-18', BATCH.sid].map((sid) => ({ sid, allow: true, inherited: false }));
+        return { code: 0, stdout: JSON.stringify({ me: BATCH.sid, folders: folders.map((folder) => ({ folder, exists: true, protected: true, rules })) }), stderr: '' };
+      }
       throw new Error(`unexpected command ${script}`);
     },
   };
@@ -241,7 +247,8 @@ describe('doctor on Windows (recorded PowerShell): the task line sits between th
       `✓ Log folder ${join(s.dir, 'logs')} writable`,
       `✓ State folder ${join(s.dir, 'state')} writable`,
       `✓ Snapshot folder ${join(s.dir, 'out')} writable`,
-      'All 6 checks passed.',
+      '✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders',
+      'All 7 checks passed.',
       '',
     ]);
     expect(r.code).toBe(0);
