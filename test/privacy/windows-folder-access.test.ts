@@ -20,6 +20,7 @@ import { SCRIPT_OUTPUT, type Command } from '../../src/schedule/task';
 import { NO_ANSWERS } from '../../wizard/answers';
 import { writeStep } from '../../wizard/steps/write';
 import { demoFixture, runCli, tempDir, writeSetup } from '../support/cli';
+import { BATCH, TASK, windowsIo } from '../doctor/support';
 import { stepContext } from '../wizard/support';
 
 const ACCOUNT = 'KOMMUN\\svc-procapita';
@@ -146,32 +147,8 @@ describe('parseFolderAccess', () => {
 
 // ---- doctor on "Windows" --------------------------------------------------------------
 
-const TASK = {
-  registered: true,
-  state: 'Ready',
-  userId: ACCOUNT,
-  logonType: 'Password',
-  lastRunTime: '2026-08-31T18:30:02.0000000+02:00',
-  lastTaskResult: 0,
-  nextRunTime: '2026-09-01T18:30:00+02:00',
-  numberOfMissedRuns: 0,
-  execute: 'C:\\Program Files\\procapita-sync\\procapita-sync.exe',
-  arguments: 'run --config C:\\ProgramData\\procapita-sync\\config.json',
-};
-
-/** PowerShell as recorded: the task, no user rights (not elevated), and the folders' ACLs from `acl`. */
-function recorded(acl: (folders: string[]) => string) {
-  const commands: Command[] = [];
-  const exec = async (c: Command) => {
-    commands.push(c);
-    const script = c.args.join(' ');
-    if (/Get-Acl/.test(script)) return { code: 0, stdout: `${acl((JSON.parse(c.stdin!) as { folders: string[] }).folders)}\r\n`, stderr: '' };
-    if (/SeBatchLogonRight/.test(script)) return { code: 0, stdout: JSON.stringify({ exported: false, granted: [], sid: ME, groups: null }), stderr: '' };
-    if (/Get-ScheduledTask/.test(script)) return { code: 0, stdout: JSON.stringify(TASK), stderr: '' };
-    throw new Error(`unexpected command ${script}`);
-  };
-  return { commands, exec };
-}
+/** PowerShell as recorded (test/doctor/support.ts): the task fine, the user rights unreadable (not elevated), the folders' ACLs from `acl`. */
+const recorded = (acl: (folders: string[]) => string) => windowsIo(TASK, { code: 0, stdout: JSON.stringify({ ...BATCH, exported: false }) }, ENV, acl);
 
 describe('doctor on Windows (recorded PowerShell)', () => {
   const doctorSite = () => writeSetup(demoFixture(), { target: { type: 'directory', path: 'out' } });
@@ -209,8 +186,7 @@ describe('doctor on Windows (recorded PowerShell)', () => {
   it('PowerShell cannot read an ACL: ✗ with its words, exit 1', async () => {
     const s = doctorSite();
     const ps = recorded(() => '');
-    const exec = async (c: Command) =>
-      /Get-Acl/.test(c.args.join(' ')) ? { code: 1, stdout: '', stderr: 'Attempted to perform an unauthorized operation.\r\n' } : ps.exec(c);
+    const exec = async (c: Command) => (/Get-Acl/.test(c.args.join(' ')) ? { code: 1, stdout: '', stderr: 'Attempted to perform an unauthorized operation.\r\n' } : ps.exec!(c));
     const r = await runCli(['doctor', '--config', s.configPath], undefined, ENV, { platform: 'win32', exec });
     expect(r.stdout.split('\n').at(-2)).toBe("✗ Access to the log, state and snapshot folders: PowerShell could not read the folders' access (exit code 1: Attempted to perform an unauthorized operation.).");
     expect(r.code).toBe(1);
