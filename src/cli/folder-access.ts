@@ -52,8 +52,6 @@ export interface PrivateFolder {
   /** "State folder", as doctor's label says it. */
   readonly what: string;
   readonly dir: string;
-  /** The configuration key that names it. */
-  readonly setting: string;
   /** The files in it to check on Linux: all of them, or only these (the mapping table, in a folder that may hold the admin's other files). */
   readonly files: 'all' | readonly string[];
 }
@@ -61,12 +59,12 @@ export interface PrivateFolder {
 /** The folders that hold personal data for this configuration, each once. */
 export function privateFolders(config: Pick<Config, 'stateDir' | 'logDir' | 'target' | 'email'>): PrivateFolder[] {
   const all: PrivateFolder[] = [
-    { what: 'Log folder', dir: config.logDir, setting: 'logDir', files: 'all' },
-    { what: 'State folder', dir: config.stateDir, setting: 'stateDir', files: 'all' },
+    { what: 'Log folder', dir: config.logDir, files: 'all' },
+    { what: 'State folder', dir: config.stateDir, files: 'all' },
   ];
-  if (config.target?.type === 'directory') all.push({ what: 'Snapshot folder', dir: config.target.path, setting: 'target.path', files: 'all' });
+  if (config.target?.type === 'directory') all.push({ what: 'Snapshot folder', dir: config.target.path, files: 'all' });
   const mapping = config.email.mappingFile;
-  if (mapping) all.push({ what: 'Mapping table folder', dir: dirname(mapping), setting: 'email.mappingFile', files: [mapping] });
+  if (mapping) all.push({ what: 'Mapping table folder', dir: dirname(mapping), files: [mapping] });
   return all.filter((f, i) => all.findIndex((g) => g.dir === f.dir) === i);
 }
 
