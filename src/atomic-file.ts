@@ -1,7 +1,8 @@
 /**
- * Every file procapita-sync writes may hold personal data (snapshots, the
- * review file, the mapping table, logs, state), so every one is private:
- * files 0600 and the folders we create 0700, whatever the umask. mkdir and
+ * The files procapita-sync keeps hold personal data (snapshots, the review
+ * file, the mapping table, logs, state) or point to it (the configuration),
+ * so every one is private: files 0600 and the folders we create 0700,
+ * whatever the umask. mkdir and
  * open take the mode through the umask, which can only take bits away; the
  * chmod after makes the mode exact. A folder that already exists is left as
  * it is: the admin may have made it, and doctor says when it is not private.
