@@ -1,14 +1,58 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+/**
+ * The files procapita-sync keeps hold personal data (snapshots, the review
+ * file, the mapping table, logs, state) or point to it (the configuration),
+ * so every one is private: files 0600 and the folders we create 0700,
+ * whatever the umask. mkdir and
+ * open take the mode through the umask, which can only take bits away; the
+ * chmod after makes the mode exact. A folder that already exists is left as
+ * it is: the admin may have made it, and doctor says when it is not private.
+ * On Windows the modes mean nothing; the setup wizard restricts the folders
+ * with icacls instead (src/cli/folder-access.ts).
+ */
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { errnoOf } from './errors';
 import { safe, type SafeText } from './safe-text';
 
-/** Writes a file through a temporary one and a rename: a reader sees the old file or the whole new one, never part of one. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_FOLDER_MODE = 0o700;
+
+/** Makes a folder and its missing parents, each 0700; folders that exist are not touched. */
+export async function makePrivateFolder(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  if (first === undefined) return;
+  const top = resolve(first);
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    await chmod(d, PRIVATE_FOLDER_MODE);
+    if (d === top || dirname(d) === d) return;
+  }
+}
+
+/**
+ * Writes a file only its owner can read (0600), in a folder that exists.
+ * `exclusive`: fail with EEXIST when the file is there (the run lock). A file
+ * that was there keeps its inode, so it is chmod-ed through the open handle.
+ */
+export async function writePrivateFile(file: string, text: string, o: { exclusive?: boolean } = {}): Promise<void> {
+  const handle = await open(file, o.exclusive ? 'wx' : 'w', PRIVATE_FILE_MODE);
+  try {
+    await handle.chmod(PRIVATE_FILE_MODE);
+    await handle.writeFile(text, 'utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes a private file through a temporary one and a rename: a reader sees
+ * the old file or the whole new one, never part of one. The new file is 0600
+ * whatever the old one was; its folder is made (0700) when missing.
+ */
 export async function writeFileAtomically(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(temp, text, 'utf8');
+    await makePrivateFolder(dirname(file));
+    await writePrivateFile(temp, text);
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true }).catch(() => undefined);

@@ -3,10 +3,10 @@
  * host and the start time. A lock whose process is gone (killed, power cut)
  * is taken over; the caller logs that.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileErrorReason } from './atomic-file';
+import { fileErrorReason, makePrivateFolder, writeFileAtomically, writePrivateFile } from './atomic-file';
 import { AppError } from './errors';
 import { given, safe } from './safe-text';
 
@@ -60,7 +60,7 @@ async function takeOver(file: string, stale: LockHolder, me: LockHolder, release
   const mutex = `${file}.takeover`;
   const busy = () => new AppError('alreadyRunning', safe`Another run is starting at the same moment and taking over the stale lock ${given(file)}; this one did nothing.`);
   try {
-    await writeFile(mutex, JSON.stringify(me), { flag: 'wx' });
+    await writePrivateFile(mutex, JSON.stringify(me), { exclusive: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0);
@@ -70,9 +70,7 @@ async function takeOver(file: string, stale: LockHolder, me: LockHolder, release
   try {
     const still = await readHolder(file);
     if (!still || !same(still, stale)) throw busy();
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(me));
-    await rename(temp, file);
+    await writeFileAtomically(file, JSON.stringify(me));
     return { tookOver: stale, release: releaseMine };
   } finally {
     await rm(mutex, { force: true });
@@ -85,13 +83,13 @@ export async function acquireRunLock(stateDir: string, startedAt: Date, alive = 
   const cannot = (err: unknown) =>
     new AppError('outputFailed', safe`Cannot create the run lock in the state folder ${given(stateDir)}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
   try {
-    await mkdir(stateDir, { recursive: true });
+    await makePrivateFolder(stateDir);
   } catch (err) {
     throw cannot(err);
   }
   try {
     // 'wx': only one process can create the file.
-    await writeFile(file, JSON.stringify(me), { flag: 'wx' });
+    await writePrivateFile(file, JSON.stringify(me), { exclusive: true });
     return { release: release(file, me) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(err);

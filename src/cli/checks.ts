@@ -6,10 +6,10 @@
  * it does not, what to do. A check never throws; its text never holds a
  * secret or a stack.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { fileErrorReason } from '../atomic-file';
+import { fileErrorReason, makePrivateFolder, writePrivateFile } from '../atomic-file';
 import type { Config, HttpsTargetConfig } from '../configure/config';
 import { credentialsFrom, describeSecret, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
 import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
@@ -216,8 +216,8 @@ async function checkFolder(what: string, dir: string, setting: string): Promise<
   const label = `${what} ${dir}`;
   const probe = join(dir, `.procapita-sync-doctor-${process.pid}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(probe, 'procapita-sync doctor\n');
+    await makePrivateFolder(dir);
+    await writePrivateFile(probe, 'procapita-sync doctor\n');
     await rm(probe);
     return passed(`${label} writable`);
   } catch (err) {

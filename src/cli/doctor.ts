@@ -10,6 +10,7 @@ import { describeSecret, keytarStore, type SecretName } from '../configure/crede
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
 import { checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import { checkFolderAccess } from './folder-access';
 import type { Io } from './io';
 import { credentialsFor } from './run';
 import { ours, safe, type SafeText } from '../safe-text';
@@ -66,6 +67,7 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
 
   show(await checkTask(io, configPath));
   (await checkFolders(config)).forEach(show);
+  show(await checkFolderAccess(config, io));
   return results;
 }
 

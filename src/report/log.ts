@@ -4,12 +4,13 @@
  * is messages written for the admin and counts: never a secret, a
  * personnummer or a name (test/privacy checks the files after full runs).
  */
+import { fchmodSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pinoRoll from 'pino-roll';
 import type SonicBoom from 'sonic-boom';
-import { fileErrorReason } from '../atomic-file';
+import { fileErrorReason, makePrivateFolder, PRIVATE_FILE_MODE } from '../atomic-file';
 import { AppError } from '../errors';
 import { given, safe, type SafeText } from '../safe-text';
 
@@ -60,14 +61,28 @@ export async function pruneLogs(dir: string, keep: number): Promise<string[]> {
 export async function openRunLog(dir: string, o: { terminal: (line: string) => void; now: () => Date; keep: number; bindings?: Fields }): Promise<RunLog> {
   let stream: SonicBoom;
   try {
+    await makePrivateFolder(dir);
     // sync: each line is on disk before the run goes on, so a killed run still leaves its log.
     stream = await pinoRoll({
       file: join(dir, LOG_BASENAME),
       frequency: 'daily',
       dateFormat: 'yyyy-MM-dd',
-      mkdir: true,
+      mode: PRIVATE_FILE_MODE,
       sync: true,
       limit: { count: o.keep - 1, removeOtherLogFiles: true },
+    });
+    // The mode above goes through the umask and does nothing to today's file when it is there
+    // already: chmod the open file, now and whenever pino-roll opens the next one at midnight.
+    const restrict = (s: SonicBoom) => fchmodSync((s as SonicBoom & { fd: number }).fd, PRIVATE_FILE_MODE);
+    restrict(stream);
+    const rolled = stream;
+    // fchmod on our own open file does not fail; if it ever did, the run must not die of it at midnight.
+    rolled.on('ready', () => {
+      try {
+        restrict(rolled);
+      } catch {
+        /* doctor reports a log file that is not private */
+      }
     });
     await pruneLogs(dir, o.keep);
   } catch (err) {

@@ -7,6 +7,8 @@ declare module 'pino-roll' {
     dateFormat?: string;
     extension?: string;
     mkdir?: boolean;
+    /** The new file's mode (sonic-boom's option, passed to fs.open). */
+    mode?: number;
     sync?: boolean;
     limit?: { count?: number; removeOtherLogFiles?: boolean };
   }

@@ -9,16 +9,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchLogonCommand, parseBatchLogon } from '../../src/cli/batch-logon';
 import { checkSql, checkTarget, checkTask, formatCheck, pingUrl } from '../../src/cli/checks';
-import type { Io } from '../../src/cli/io';
 import { parseConfig, type Config } from '../../src/configure/config';
 import { credentialsFrom } from '../../src/configure/credentials';
 import { probeSqlSource } from '../../src/extract/sql-source';
-import { describeLastResult, type Command } from '../../src/schedule/task';
+import { describeLastResult } from '../../src/schedule/task';
 import { startSlapd, stopDirectories, type Directory } from '../ldap/directories';
 import { startConnectProxy } from '../receiver/proxy';
 import { startReceiver } from '../receiver/receiver';
 import { demoFixture, tempDir, withTlsChecksOff } from '../support/cli';
-import { API_KEY, cli, closeAll, httpsTarget, memoryStore, receiver, site, SQL_PASSWORD, sqlSource, tdsServer, CERTS } from './support';
+import { ACCOUNT, API_KEY, BATCH, cli, closeAll, httpsTarget, memoryStore, receiver, site, SQL_PASSWORD, sqlSource, TASK, tdsServer, CERTS, windowsIo, WINDOWS_ENV } from './support';
 
 let slapd: Directory;
 beforeAll(async () => {
@@ -102,46 +101,6 @@ describe('checkTarget: GET /v1/ping the way an upload goes', () => {
 
 // ---- The scheduled task, with recorded PowerShell answers ------------------------------
 
-const ACCOUNT = 'KOMMUN\\svc-procapita';
-const WINDOWS_ENV = { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' };
-const TASK = {
-  registered: true,
-  state: 'Ready',
-  userId: ACCOUNT,
-  logonType: 'Password',
-  lastRunTime: '2026-08-31T18:30:02.0000000+02:00',
-  lastTaskResult: 0,
-  nextRunTime: '2026-09-01T18:30:00+02:00',
-  numberOfMissedRuns: 0,
-  execute: 'C:\\Program Files\\procapita-sync\\procapita-sync.exe',
-  arguments: 'run --config C:\\ProgramData\\procapita-sync\\config.json',
-};
-const BATCH = { exported: true, granted: ['S-1-5-32-544', 'S-1-5-21-1-2-3-1107'], sid: 'S-1-5-21-1-2-3-1107', groups: ['S-1-5-21-1-2-3-513'] };
-
-/** An Io on "Windows" whose PowerShell answers the task query and the batch-right script from the test. */
-function windowsIo(task: unknown, batch: { code: number; stdout: string } | Error, env: NodeJS.ProcessEnv = WINDOWS_ENV): Io & { commands: Command[] } {
-  const commands: Command[] = [];
-  return {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    now: () => new Date('2026-09-01T10:00:00Z'),
-    env,
-    sleep: async () => undefined,
-    random: () => 0.5,
-    platform: 'win32',
-    commands,
-    exec: async (command) => {
-      commands.push(command);
-      const script = command.args.join(' ');
-      if (/SeBatchLogonRight/.test(script)) {
-        if (batch instanceof Error) throw batch;
-        return { ...batch, stderr: '' };
-      }
-      if (/Get-ScheduledTask/.test(script)) return { code: 0, stdout: `${JSON.stringify(task)}\r\n`, stderr: '' };
-      throw new Error(`unexpected command ${script}`);
-    },
-  };
-}
 const ok = (x: unknown) => ({ code: 0, stdout: JSON.stringify(x) });
 
 describe('checkTask', () => {
@@ -245,7 +204,8 @@ describe('doctor on Windows (recorded PowerShell): the task line sits between th
       `✓ Log folder ${join(s.dir, 'logs')} writable`,
       `✓ State folder ${join(s.dir, 'state')} writable`,
       `✓ Snapshot folder ${join(s.dir, 'out')} writable`,
-      'All 6 checks passed.',
+      '✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders',
+      'All 7 checks passed.',
       '',
     ]);
     expect(r.code).toBe(0);

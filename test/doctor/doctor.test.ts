@@ -32,6 +32,7 @@ function healthyLines(s: Site, sqlPort: number, receiverUrl: string): string[] {
     '✓ Scheduled task: not applicable here (Windows Task Scheduler)',
     `✓ Log folder ${join(s.dir, 'logs')} writable`,
     `✓ State folder ${join(s.dir, 'state')} writable`,
+    '✓ Only this account can read the log and state folders (folders 0700, files 0600)',
   ];
 }
 
@@ -56,7 +57,7 @@ describe('doctor', () => {
   it('all checks pass: one ✓ line each, exit 0; it reads nothing, writes nothing but its probe files, and pings once', async () => {
     const { sql, rec, s, expected } = await healthySite();
     const r = await doctor(s);
-    expect(lines(r.stdout)).toEqual([...expected, 'All 10 checks passed.']);
+    expect(lines(r.stdout)).toEqual([...expected, 'All 11 checks passed.']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expectNoSecrets(r.stdout + r.stderr);
@@ -91,7 +92,7 @@ describe('doctor', () => {
       ),
       ...expected.slice(5),
     ]);
-    expect(r.stderr).toBe('error: 1 of 10 checks failed. Exit code 8 is the first one\'s: access denied: a secret is missing, a login or API key was refused, or the account may not read a table.\n');
+    expect(r.stderr).toBe('error: 1 of 11 checks failed. Exit code 8 is the first one\'s: access denied: a secret is missing, a login or API key was refused, or the account may not read a table.\n');
     expect(r.code).toBe(8);
     expectNoSecrets(r.stdout + r.stderr, 'fel-lösenord-123');
   });
@@ -154,6 +155,7 @@ describe('doctor', () => {
     expect(lines(r.stdout)).toEqual([
       ...expected.slice(0, 9),
       `✗ State folder ${join(s.dir, 'state')}: Cannot write in ${join(s.dir, 'state')}: a file is in the way of the folder. Give the account that runs procapita-sync write access to the folder, or set stateDir in the configuration.`,
+      expected[10],
     ]);
     expect(r.code).toBe(6);
   });
@@ -163,7 +165,7 @@ describe('doctor', () => {
     writeFileSync(join(s.dir, 'logs'), '');
     const r = await doctor(s, { ...s.env, PROCAPITA_SQL_PASSWORD: 'wrong' });
     expect(lines(r.stdout).filter((l) => l.startsWith('✗')).map((l) => l.split(':')[0])).toEqual([`✗ SQL Server 127.0.0.1`, `✗ Log folder ${join(s.dir, 'logs')}`]);
-    expect(r.stderr).toMatch(/^error: 2 of 10 checks failed\. Exit code 8 is the first one's/);
+    expect(r.stderr).toMatch(/^error: 2 of 11 checks failed\. Exit code 8 is the first one's/);
     expect(r.code).toBe(8);
   });
 
@@ -222,7 +224,7 @@ describe('doctor', () => {
       `✓ Directory (LDAP) bind password readable from ${from('ldapPassword')}`,
       `✓ API key readable from ${from('apiKey')}`,
       ...healthyLines(s, sql.port, rec.url).slice(4),
-      'All 10 checks passed.',
+      'All 11 checks passed.',
     ]);
     expect(r.code).toBe(0);
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Io } from '../../src/cli/program';
+import type { Command } from '../../src/schedule/task';
 import type { SecretStore } from '../../src/configure/credentials';
 import { startReceiver, type Receiver } from '../receiver/receiver';
 import type { Directory } from '../ldap/directories';
@@ -94,4 +95,64 @@ import { memoryStore, runCli } from '../support/cli';
 export async function cli(args: readonly string[], env: NodeJS.ProcessEnv, secrets: SecretStore = memoryStore(), more: Partial<Io> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await runCli(args, undefined, env, { secrets, sleep: async () => undefined, ...more });
   return { code, stdout, stderr };
+}
+
+// ---- Windows, with recorded PowerShell answers ------------------------------------------
+
+export const ACCOUNT = 'KOMMUN\\svc-procapita';
+export const WINDOWS_ENV = { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' };
+/** The task as the recorded PowerShell reports it: registered, ready, last run fine. */
+export const TASK = {
+  registered: true,
+  state: 'Ready',
+  userId: ACCOUNT,
+  logonType: 'Password',
+  lastRunTime: '2026-08-31T18:30:02.0000000+02:00',
+  lastTaskResult: 0,
+  nextRunTime: '2026-09-01T18:30:00+02:00',
+  numberOfMissedRuns: 0,
+  execute: 'C:\\Program Files\\procapita-sync\\procapita-sync.exe',
+  arguments: 'run --config C:\\ProgramData\\procapita-sync\\config.json',
+};
+export const BATCH = { exported: true, granted: ['S-1-5-32-544', 'S-1-5-21-1-2-3-1107'], sid: 'S-1-5-21-1-2-3-1107', groups: ['S-1-5-21-1-2-3-513'] };
+
+/** Each folder as the setup wizard leaves it: inheritance off, only Administrators, SYSTEM and the account. */
+export const restrictedFolders = (folders: readonly string[]): string => {
+  const rules = ['S-1-5-32-544', 'S-1-5-18', BATCH.sid].map((sid) => ({ sid, allow: true, inherited: false }));
+  return JSON.stringify({ me: BATCH.sid, folders: folders.map((folder) => ({ folder, exists: true, protected: true, rules })) });
+};
+
+/**
+ * An Io on "Windows" whose PowerShell answers the task query, the
+ * batch-right script and the folders' access (`acl`, from the folders asked
+ * about) from the test.
+ */
+export function windowsIo(
+  task: unknown,
+  batch: { code: number; stdout: string } | Error,
+  env: NodeJS.ProcessEnv = WINDOWS_ENV,
+  acl: (folders: string[]) => string = restrictedFolders,
+): Io & { commands: Command[] } {
+  const commands: Command[] = [];
+  return {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    now: () => new Date('2026-09-01T10:00:00Z'),
+    env,
+    sleep: async () => undefined,
+    random: () => 0.5,
+    platform: 'win32',
+    commands,
+    exec: async (command) => {
+      commands.push(command);
+      const script = command.args.join(' ');
+      if (/SeBatchLogonRight/.test(script)) {
+        if (batch instanceof Error) throw batch;
+        return { ...batch, stderr: '' };
+      }
+      if (/Get-ScheduledTask/.test(script)) return { code: 0, stdout: `${JSON.stringify(task)}\r\n`, stderr: '' };
+      if (/Get-Acl/.test(script)) return { code: 0, stdout: `${acl((JSON.parse(command.stdin!) as { folders: string[] }).folders)}\r\n`, stderr: '' };
+      throw new Error(`unexpected command ${script}`);
+    },
+  };
 }

@@ -13,7 +13,7 @@ import { ROOT, tempDir } from '../support/cli';
  * test put other runs exactly between one run's reading of the lock and its
  * moving it. Without a hook it is the real rename. Likewise the exclusive
  * create of a lock file, which can pause between creating the file and
- * writing it, as Node's own writeFile does between open and write.
+ * writing it (src/atomic-file.ts writePrivateFile opens, then writes).
  */
 const around: { before?: () => Promise<void>; after?: () => Promise<void>; write?: () => Promise<void>; writeOnly?: string } = {};
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -28,18 +28,14 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       await actual.rename(from, to);
       await after?.();
     },
-    writeFile: async (file: string, data: string, options?: { flag?: string }) => {
+    open: async (file: string, flags: string, mode?: number) => {
       const pause = around.write;
-      if (!pause || options?.flag !== 'wx' || (around.writeOnly && !file.endsWith(around.writeOnly))) return actual.writeFile(file, data, options);
+      if (!pause || flags !== 'wx' || (around.writeOnly && !file.endsWith(around.writeOnly))) return actual.open(file, flags, mode);
       delete around.write;
       delete around.writeOnly;
-      const handle = await actual.open(file, 'wx');
-      try {
-        await pause();
-        await handle.writeFile(data);
-      } finally {
-        await handle.close();
-      }
+      const handle = await actual.open(file, flags, mode);
+      await pause();
+      return handle;
     },
   };
 });

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { restrictFolderCommand } from '../../src/cli/folder-access';
 import { taskXml, type Command } from '../../src/schedule/task';
 import { currentRuntime, programFor } from '../../src/schedule/windows';
 import { API_KEY, CA_FILE, cli, closeAll, folder, memoryStore, receiver, SQL_PASSWORD, tdsServer } from './support';
@@ -225,7 +226,7 @@ describe('setup --non-interactive --answers', () => {
     const commands: Command[] = [];
     const exec = async (c: Command) => {
       commands.push(c);
-      return { code: 0, stdout: 'registered\n', stderr: '' };
+      return { code: 0, stdout: /icacls/.test(c.args.join(' ')) ? 'restricted\n' : 'registered\n', stderr: '' };
     };
     const env = { ...ENV, USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita', WIN_PW: 'Vinter-2026!' };
     const r = await cli(setup(f, '--lang', 'en'), env, store, { platform: 'win32', exec });
@@ -234,8 +235,11 @@ describe('setup --non-interactive --answers', () => {
     expect(r.stdout).toContain("Credential Manager, which is per user: the task can read them only when it runs as the account that stored them, KOMMUN\\svc-procapita");
     expect(r.stdout).toContain('✓ SQL password stored in Windows Credential Manager (service procapita-sync, account sqlPassword)');
     expect(r.stdout).toContain('✓ Scheduled task procapita-sync registered: every day at 19:05, as KOMMUN\\svc-procapita with its password stored');
-    expect(commands).toHaveLength(1);
-    const [command] = commands;
+    // First the folders with personal data, by default under %ProgramData%, restricted to the task's account; then the task.
+    expect(commands.slice(0, 2)).toEqual(['C:\\ProgramData\\procapita-sync\\logs', 'C:\\ProgramData\\procapita-sync\\state'].map((d) => restrictFolderCommand(d, 'KOMMUN\\svc-procapita')));
+    expect(r.stdout).toContain('✓ Access to C:\\ProgramData\\procapita-sync\\state: only KOMMUN\\svc-procapita, Administrators and SYSTEM');
+    expect(commands).toHaveLength(3);
+    const command = commands[2];
     expect(command!.args.join(' ')).not.toContain('Vinter-2026!');
     const sent = JSON.parse(command!.stdin!) as { account: string; password: string; xml: string };
     expect(sent.account).toBe('KOMMUN\\svc-procapita');

@@ -1,11 +1,14 @@
 /**
- * Step 9, write: the secrets to the credential store, the mapping table,
- * the configuration (atomically: a reader sees the old file or the whole new
- * one), then the scheduled task. It prints what went where, never a value.
+ * Step 9, write: the secrets to the credential store; on Windows the folders
+ * with personal data restricted to the task's account, Administrators and
+ * SYSTEM (icacls); the mapping table, the configuration (atomically: a
+ * reader sees the old file or the whole new one, and both are 0600), then
+ * the scheduled task. It prints what went where, never a value.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomically } from '../../src/atomic-file';
-import { parseConfig } from '../../src/configure/config';
+import { icaclsLine, privateFolders, restrictFolder } from '../../src/cli/folder-access';
+import { defaultDirs, parseConfig } from '../../src/configure/config';
 import { checkSecretValue, type SecretName } from '../../src/configure/credentials';
 import { writeMappingTable } from '../../src/enrich/mapping-table';
 import { AppError, errnoOf } from '../../src/errors';
@@ -13,6 +16,7 @@ import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
 import { registerTask } from '../../src/schedule/windows';
 import { say, storeEntry, storeName, type Context } from '../context';
 import { isCancel } from '../prompts';
+import { wizardAccount } from './schedule';
 import { cancelled, heading } from './shared';
 import { given, safe } from '../../src/safe-text';
 
@@ -38,23 +42,30 @@ export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<
   const secrets = parts.secrets ? (Object.entries(ctx.secrets) as [SecretName, string][]) : [];
   const changed = parts.config && configChanged(ctx);
   const task = parts.task ? ctx.schedule : undefined;
+  // Checked before anything is written: a configuration a run would refuse is never half written.
+  // On Windows its folders with personal data are restricted whenever it is written or confirmed.
+  const config = parts.config ? parseConfig(ctx.draft, ctx.configPath, defaultDirs(ctx.platform, ctx.io.env)) : undefined;
+  const restrict = config && ctx.platform === 'win32' ? privateFolders(config).map((f) => f.dir) : [];
+  const account = ctx.schedule?.account ?? wizardAccount(ctx);
 
   say(ctx, m.writePlan);
   if (parts.config) say(ctx, `  ${changed ? m.planConfig(ctx.configPath) : m.planConfigUnchanged(ctx.configPath)}`);
   if (secrets.length > 0) say(ctx, `  ${m.planSecrets(secrets.map(([name]) => m.secretName[name]).join(', '), storeName(ctx))}`);
   if (parts.config && ctx.mapping) say(ctx, `  ${m.planMapping(ctx.mapping.table.length, ctx.mapping.file)}`);
+  if (restrict.length > 0) say(ctx, `  ${m.planRestrict(restrict.join(', '), account)}`);
   if (task?.register) say(ctx, `  ${m.planTask(task.time, task.account)}`);
   else if (task) say(ctx, `  ${ctx.platform === 'win32' ? m.planNoTask : m.planTimer(task.time)}`);
   if (!ctx.answers.nonInteractive && !(await ctx.prompts.confirm({ message: m.writeConfirm, default: true }))) throw cancelled(ctx);
 
-  // Checked before anything is written: a configuration a run would refuse, or a secret the store would refuse, is never half written.
-  if (parts.config) parseConfig(ctx.draft, ctx.configPath);
+  // Checked before anything is written: a secret the store would refuse is never half written.
   for (const [name, value] of secrets) checkSecretValue(name, value);
 
   for (const [name, value] of secrets) {
     await ctx.store.set(name, value);
     say(ctx, `✓ ${m.storedSecret(m.secretName[name], storeEntry(ctx, name))}`);
   }
+  // Before the mapping table goes into its folder: it is never readable by everyone, not even for a moment.
+  const unrestricted = await restrictFolders(ctx, restrict, account);
   if (parts.config && ctx.mapping) {
     await writeMappingTable(ctx.mapping.file, ctx.mapping.table);
     say(ctx, `✓ ${m.wroteMapping(ctx.mapping.table.length, ctx.mapping.file)}`);
@@ -69,8 +80,23 @@ export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<
   } else if (parts.config) say(ctx, `  ${m.configUnchanged(ctx.configPath)}`);
 
   if (task) await scheduleTask(ctx, task);
+  if (unrestricted > 0 && ctx.answers.nonInteractive) throw new AppError('accessDenied', given(m.foldersNotRestricted(unrestricted)));
   say(ctx);
   say(ctx, m.done(ctx.configPath));
+}
+
+/** Windows: each folder made and restricted with icacls (src/cli/folder-access.ts); how many could not be. */
+async function restrictFolders(ctx: Context, dirs: readonly string[], account: string): Promise<number> {
+  let failed = 0;
+  for (const dir of dirs) {
+    const why = await restrictFolder(dir, account, ctx.io);
+    if (why === undefined) say(ctx, `✓ ${ctx.m.restrictedFolder(dir, account)}`);
+    else {
+      failed++;
+      say(ctx, `✗ ${ctx.m.folderNotRestricted(dir, why, icaclsLine(dir, account))}`);
+    }
+  }
+  return failed;
 }
 
 async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>): Promise<void> {
