@@ -1,7 +1,7 @@
 import type { Check, Decisions, GroupDecision, PersonDecision, RoleDecision } from '../decide/decide';
 import { REASONS } from '../decide/reasons';
 import type { SourceRows } from '../extract/contract';
-import { comparableDigits, looksLikePersonalNumber, maskPersonalNumber } from '../personal-number';
+import { comparableDigits, looksLikePersonalNumber } from '../personal-number';
 import { printable } from '../printable';
 
 const MAX_MATCHES = 20;
@@ -26,8 +26,6 @@ function memberships(personId: string, groups: readonly GroupDecision[]): string
 }
 
 function explainPerson(d: PersonDecision, rows: Map<string, SourceRows['persons'][number]>, groups: readonly GroupDecision[]): string[] {
-  // A protected person is shown by GUID and verdict only: no name, no other data.
-  if (d.protected) return [`person ${d.personId}`, '  excluded: protected identity'];
   const p = rows.get(d.personId)!;
   const lines = [`person ${d.personId} ${p.given_name ?? ''} ${p.family_name ?? ''}`.trimEnd()];
   lines.push(`  verdict: ${d.included ? 'included' : 'excluded'}`);
@@ -49,8 +47,10 @@ function explainGroup(g: GroupDecision, unitCodes: Map<string, string>): string[
 
 /**
  * Answers "why is (or isn't) this person or group in the roster?".
- * QUERY is a GUID, a personnummer or a name fragment. A name never finds a
- * protected person; their GUID or personnummer finds only "protected identity".
+ * QUERY is a GUID, a personnummer or a name fragment. Nothing finds a
+ * person with a protected (or unknown) identity level, and the answer is the
+ * same as for someone not in ProCapita at all, so that explain cannot tell
+ * who is protected. The query itself is never repeated: it may be their GUID.
  */
 export function formatExplain(query: string, decisions: Decisions, rows: SourceRows): string {
   const q = query.trim().toLowerCase();
@@ -60,20 +60,20 @@ export function formatExplain(query: string, decisions: Decisions, rows: SourceR
   const digits = comparableDigits(q);
 
   const personMatches = decisions.persons.filter((d) => {
+    if (d.protected) return false;
     const p = persons.get(d.personId)!;
     if (d.personId === q) return true;
     if (byPnr) return p.personal_number !== null && comparableDigits(p.personal_number) === digits;
-    if (d.protected || q.length < 2) return false;
+    if (q.length < 2) return false;
     return `${p.given_name ?? ''} ${p.family_name ?? ''}`.toLowerCase().includes(q);
   });
   const groupMatches = byPnr ? [] : decisions.groups.filter((g) => g.id === q || (q.length >= 2 && g.name.toLowerCase().includes(q)));
 
-  const shownQuery = byPnr ? maskPersonalNumber(query) : query.trim();
   const all = [...personMatches.map((d) => explainPerson(d, persons, decisions.groups)), ...groupMatches.map((g) => explainGroup(g, unitCodes))];
   if (all.length === 0) {
-    return printable(`Nothing matches "${shownQuery}" on ${decisions.syncDate}. Search by GUID, personnummer, or at least two letters of a name.`);
+    return `Nothing that may be shown matches on ${decisions.syncDate}. Search by GUID, personnummer, or at least two letters of a name. A person with a protected identity is never shown, whatever the search: ask the school's registrar.`;
   }
-  const lines = [`Sync date ${decisions.syncDate}: ${all.length} match${all.length === 1 ? '' : 'es'} for "${shownQuery}"`, ''];
+  const lines = [`Sync date ${decisions.syncDate}: ${all.length} match${all.length === 1 ? '' : 'es'}`, ''];
   for (const block of all.slice(0, MAX_MATCHES)) lines.push(...block, '');
   if (all.length > MAX_MATCHES) lines.push(`… and ${all.length - MAX_MATCHES} more. Narrow the query, or search by GUID.`);
   // Names and group names go to a terminal: escape sequences in them are shown, not run.

@@ -83,9 +83,9 @@ async function explainAstrid(configPath: string, env: NodeJS.ProcessEnv = {}) {
 
 function expectExplainProtected({ byName, byId }: Awaited<ReturnType<typeof explainAstrid>>, warning: string) {
   expect(byName.code).toBe(0);
-  expect(byName.stdout).toBe(`Nothing matches "Astrid" on ${DEMO_DATE}. Search by GUID, personnummer, or at least two letters of a name.\n`);
+  expect(byName.stdout).toMatch(/^Nothing that may be shown matches on /);
   expect(byId.code).toBe(0);
-  expect(byId.stdout.split('\n').slice(2).join('\n')).toBe(`person ${ASTRID.id}\n  excluded: protected identity\n`);
+  expect(byId.stdout).toBe(byName.stdout);
   for (const r of [byName, byId]) {
     expect(r.stderr).toContain(warning);
     expectNoAstrid(r.stderr, 'stderr');
