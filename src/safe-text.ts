@@ -38,5 +38,10 @@ export const given = (setting: string): SafeText => setting as SafeText;
 /** Safe parts joined, e.g. a list of table names. */
 export const joined = (parts: readonly (SafeText | number)[], separator: string): SafeText => parts.join(separator) as SafeText;
 
-/** n and the noun in singular or plural: "1 row", "3 rows". */
-export const count = (n: number, one: string, many = `${one}s`): SafeText => `${n} ${n === 1 ? one : many}` as SafeText;
+/** A string literal written in our code; a wide `string` is refused. */
+type Literal<T extends string> = string extends T ? never : T;
+
+/** n and the noun in singular or plural: "1 row", "3 rows". The nouns are our own words. */
+export function count<const One extends string, const Many extends string>(n: number, one: Literal<One>, many?: Literal<Many>): SafeText {
+  return `${n} ${n === 1 ? one : (many ?? `${one}s`)}` as SafeText;
+}
