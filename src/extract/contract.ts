@@ -5,6 +5,8 @@
  * docs/procapita-schema.md documents the same table; a test keeps the two in step.
  */
 
+import { given, safe, type SafeText } from '../safe-text';
+
 /** `?` marks a column that may be NULL. */
 export type ColumnType = 'id' | 'text' | 'text?' | 'date?' | 'int?' | 'bit';
 
@@ -89,6 +91,10 @@ export const CONTRACT = {
 
 export type QueryName = keyof typeof CONTRACT;
 export const QUERY_NAMES = Object.keys(CONTRACT) as QueryName[];
+
+/** Where a query's rows come from, for messages: the site's own query file, or the table our default query reads. */
+export const queryPlace = (query: QueryName, file: string | undefined): SafeText =>
+  file ? safe`Query ${query} (${given(file)})` : safe`ProCapita table ${CONTRACT[query].table}`;
 
 /** A calendar date, `YYYY-MM-DD`. Plain strings compare in date order. */
 export type CalendarDate = string;

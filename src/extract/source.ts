@@ -1,7 +1,7 @@
 import type { Config } from '../configure/config';
 import type { Credentials } from '../configure/credentials';
-import { given, ours, safe, type SafeText } from '../safe-text';
-import { CONTRACT, type CalendarDate, type QueryName } from './contract';
+import { given, safe, type SafeText } from '../safe-text';
+import { CONTRACT, queryPlace, type CalendarDate, type QueryName } from './contract';
 import { resolveDuplicates, type Resolved } from './duplicates';
 import { readFixture } from './fixture-source';
 import { readSqlSource } from './sql-source';
@@ -15,10 +15,7 @@ export interface SourceContext {
 
 /** A query's origin in messages: the site's query file, the ProCapita table, or the fixture's table. */
 function origin(source: Config['source'], query: QueryName): SafeText {
-  const table = ours(CONTRACT[query].table);
-  if (source.type === 'fixture') return safe`Fixture ${given(source.path)} table ${table}`;
-  const file = source.queries[query];
-  return file ? safe`Query ${ours(query)} (${given(file)})` : safe`ProCapita table ${table}`;
+  return source.type === 'fixture' ? safe`Fixture ${given(source.path)} table ${CONTRACT[query].table}` : queryPlace(query, source.queries[query]);
 }
 
 /**

@@ -10,7 +10,7 @@ import { secretOrigin, type Credentials } from '../configure/credentials';
 import { addDays } from '../decide/dates';
 import { AppError, errnoOf, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
-import { CONTRACT, type CalendarDate, type QueryName, type SourceRows } from './contract';
+import { CONTRACT, queryPlace, type CalendarDate, type QueryName, type SourceRows } from './contract';
 import { checkReadOnlyQuery } from './read-only-query';
 import { toContractRow } from './rows';
 import { given, ours, safe, type SafeText } from '../safe-text';
@@ -181,8 +181,6 @@ function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate
   });
 }
 
-/** Where a query's rows come from, for messages: the site's file, or our default query's table. */
-const placeOf = (q: Query): SafeText => (q.file ? safe`Query ${q.name} (${given(q.file)})` : safe`ProCapita table ${CONTRACT[q.name].table}`);
 
 /** The line of the query SQL Server named, when it did. */
 const lineOf = (err: unknown): SafeText => {
@@ -199,7 +197,7 @@ const missingObject = (message: string) => /Invalid object name '([^']+)'/.exec(
  */
 async function checkSchema(tx: sql.Transaction, queries: readonly Query[], historyFrom: CalendarDate): Promise<void> {
   for (const q of queries) {
-    const source = placeOf(q);
+    const source = queryPlace(q.name, q.file);
     let columns: sql.IColumnMetadata;
     try {
       // Zero rows, full column metadata; both SQL Server and the test engine run it the same.
@@ -273,7 +271,7 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
     for (const q of queries) {
       const keep = keepFilter(q.name, rows, referenced);
       const list: AnyRow[] = [];
-      const where = placeOf(q);
+      const where = queryPlace(q.name, q.file);
       let index = 0;
       const { reported } = await streamRows(tx, q.text, historyFrom, (raw) => {
         const row = toContractRow(q.name, raw, index++, where);
