@@ -41,6 +41,8 @@ const result = await esbuild.build({
   format: 'cjs',
   // keytar loads its .node file from a path next to itself: it stays a real package beside the bundle.
   external: ['@github/keytar'],
+  // jsonc-parser's "main" is a UMD build whose require()s of its own parts esbuild cannot follow; its ES build can be bundled.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // import.meta.url is empty in CommonJS; build/import-meta-url.js stands in for it.
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: ['build/import-meta-url.js'],
