@@ -459,7 +459,9 @@ export function buildMapping(entries: readonly AdEntry[], persons: readonly Pers
   for (const { key, accounts } of accountsByKey.values()) {
     const named = personsByKey.get(key.normalized) ?? [];
     const kept = accounts.length === 1 ? accounts[0]! : [...accounts].sort(keepOrder)[0]!;
-    if (accounts.length > 1 && named.every((p) => p.protected_identity === 0)) {
+    // Listed only when the key is a ProCapita person who is not protected: a key that matches no one read could be a
+    // protected person's whom tonight's rows did not include.
+    if (accounts.length > 1 && named.length > 0 && named.every((p) => p.protected_identity === 0)) {
       report.duplicateKeys.push({
         key: key.kind === 'pnr' ? maskPersonalNumber(key.normalized) : key.normalized,
         accounts: accounts.map((a) => a.dn).sort(byText),
