@@ -25,9 +25,9 @@ function memberships(personId: string, groups: readonly GroupDecision[]): string
   return lists.filter(([, list]) => list.length > 0).map(([label, list]) => `  ${label}: ${list.join(', ')}`);
 }
 
-function explainPerson(d: PersonDecision, rows: Map<string, SourceRows['persons'][number]>, groups: readonly GroupDecision[]): string[] {
-  // A protected person is shown by GUID and verdict only: no name, no other data.
-  if (d.protected) return [`person ${d.personId}`, '  excluded: protected identity'];
+function explainPerson(d: PersonDecision, rows: Map<string, SourceRows['persons'][number]>, groups: readonly GroupDecision[], shownQuery: string): string[] {
+  // A protected person is shown by the query and the verdict only: no name, and no GUID the user did not type.
+  if (d.protected) return [`person ${d.personId === shownQuery.toLowerCase() ? d.personId : shownQuery}`, '  excluded: protected identity'];
   const p = rows.get(d.personId)!;
   const lines = [`person ${d.personId} ${p.given_name ?? ''} ${p.family_name ?? ''}`.trimEnd()];
   lines.push(`  verdict: ${d.included ? 'included' : 'excluded'}`);
@@ -50,7 +50,8 @@ function explainGroup(g: GroupDecision, unitCodes: Map<string, string>): string[
 /**
  * Answers "why is (or isn't) this person or group in the roster?".
  * QUERY is a GUID, a personnummer or a name fragment. A name never finds a
- * protected person; their GUID or personnummer finds only "protected identity".
+ * protected person; their GUID or personnummer finds only "protected identity",
+ * shown under the query (the personnummer masked), never under a GUID the user did not type.
  */
 export function formatExplain(query: string, decisions: Decisions, rows: SourceRows): string {
   const q = query.trim().toLowerCase();
@@ -69,7 +70,7 @@ export function formatExplain(query: string, decisions: Decisions, rows: SourceR
   const groupMatches = byPnr ? [] : decisions.groups.filter((g) => g.id === q || (q.length >= 2 && g.name.toLowerCase().includes(q)));
 
   const shownQuery = byPnr ? maskPersonalNumber(query) : query.trim();
-  const all = [...personMatches.map((d) => explainPerson(d, persons, decisions.groups)), ...groupMatches.map((g) => explainGroup(g, unitCodes))];
+  const all = [...personMatches.map((d) => explainPerson(d, persons, decisions.groups, shownQuery)), ...groupMatches.map((g) => explainGroup(g, unitCodes))];
   if (all.length === 0) {
     return printable(`Nothing matches "${shownQuery}" on ${decisions.syncDate}. Search by GUID, personnummer, or at least two letters of a name.`);
   }

@@ -62,13 +62,19 @@ describe('explain', () => {
     expect(fy.stdout).toContain('    ✗ notes do not contain the word PORTAL');
   });
 
-  it('for a protected person prints only the GUID and "excluded: protected identity"', async () => {
+  it('for a protected person prints only the query (the personnummer masked, never a GUID not typed) and "excluded: protected identity"', async () => {
     const vera = person('Vera');
-    for (const query of [vera.person_id as string, (vera.person_id as string).toUpperCase(), vera.personal_number as string]) {
-      const r = await explain(query);
+    const pnr = vera.personal_number as string;
+    for (const [query, shown] of [
+      [vera.person_id as string, vera.person_id as string],
+      [(vera.person_id as string).toUpperCase(), vera.person_id as string],
+      [pnr, `${pnr.slice(0, 8)}-****`],
+    ]) {
+      const r = await explain(query!);
       expect(r.code).toBe(0);
       const body = r.stdout.split('\n').slice(2).join('\n');
-      expect(body).toBe(`person ${vera.person_id}\n  excluded: protected identity\n`);
+      expect(body).toBe(`person ${shown}\n  excluded: protected identity\n`);
+      if (query === pnr) expect(r.stdout).not.toContain(vera.person_id as string);
       expect(r.stdout).not.toMatch(/Vera|Skydd|7B|201308080314/);
     }
   });

@@ -77,14 +77,14 @@ describe('a protected person never appears in any output', () => {
     for (const p of hidden) for (const n of needles(p)) expect(seen, `${n} leaked`).not.toContain(n);
   });
 
-  it('explain by GUID or personnummer prints the GUID and the verdict, nothing else', async () => {
+  it('explain by GUID or personnummer prints the query (the personnummer masked) and the verdict, nothing else', async () => {
     const { configPath } = writeSetup(fixture);
     for (const p of hidden) {
-      for (const q of [p.id, p.pnr]) {
+      for (const [q, shown] of [[p.id, p.id], [p.pnr, `${p.pnr.slice(0, 8)}-****`]] as const) {
         const r = await runCli(['explain', q, '--config', configPath, '--date', DEMO_DATE]);
         const body = r.stdout.split('\n').slice(2).join('\n');
-        expect(body).toBe(`person ${p.id}\n  excluded: protected identity\n`);
-        for (const n of needles(p).filter((x) => x.toLowerCase() !== p.id)) expect(r.stdout).not.toContain(n);
+        expect(body).toBe(`person ${shown}\n  excluded: protected identity\n`);
+        for (const n of needles(p).filter((x) => q === p.pnr || x.toLowerCase() !== p.id)) expect(r.stdout).not.toContain(n);
       }
     }
   });
