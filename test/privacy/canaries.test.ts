@@ -16,6 +16,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Decisions, PersonDecision } from '../../src/decide/decide';
 import { ExitCode, type ExitCodeName } from '../../src/errors';
 import type { Receiver } from '../receiver/receiver';
 import { seedUsers, startSlapd, stopDirectories, type Directory, type SeedUser } from '../ldap/directories';
@@ -254,18 +255,55 @@ describe('a personnummer in any writing in an exported text, with export.persona
   });
 });
 
+describe('the guard stops a rules bug that lets the canaries through, and names none of them', () => {
+  /** A rules bug: every protected person decided a student of an included class. */
+  const includeProtected = (d: Decisions): Decisions => {
+    const ids = new Set(ALL_PROTECTED.map((p) => p.id));
+    const cls = d.groups.find((g) => g.kind === 'class' && g.included)!;
+    const persons = d.persons.map((p): PersonDecision => {
+      if (!ids.has(p.personId)) return p;
+      const { reason: _, ...rest } = p;
+      return { ...rest, included: true, student: { included: true, checks: [], unitIds: [cls.unitId] } };
+    });
+    return { ...d, persons, groups: d.groups.map((g) => (g === cls ? { ...g, studentIds: [...g.studentIds, ...ids].sort() } : g)) };
+  };
+  /** A rules bug: a member no one read, in a group. */
+  const strayMember = (d: Decisions): Decisions => {
+    const cls = d.groups.find((g) => g.kind === 'class' && g.included)!;
+    return { ...d, groups: d.groups.map((g) => (g === cls ? { ...g, studentIds: [...g.studentIds, BROKEN.guid, PROTECTED[0]!.id].sort() } : g)) };
+  };
+  it.each([
+    ['protected persons decided included (export.personalNumber false)', includeProtected, {}, 'privacyGate'],
+    ['protected persons decided included (export.personalNumber true)', includeProtected, { export: { personalNumber: true } }, 'privacyGate'],
+    ['group members that are not in the snapshot', strayMember, {}, 'consistencyGate'],
+  ] as const)('%s', async (_, bug, config, exit) => {
+    const s = site(canaryFixture(), config);
+    const heartbeats = rec.heartbeats.length;
+    const imports = rec.imports.length;
+    const r = await s.run({ hooks: { afterDecide: (d) => bug(d) } });
+    expectExit(r, exit);
+    expect(rec.imports.length).toBe(imports);
+    expectNoCanary([...commandOutputs('run', r), ...heartbeatOutputs('run', rec, heartbeats), ...fileOutputs(s.dir, [s.logDir, s.stateDir])]);
+  });
+});
+
 // ---- Deliver: a service that echoes --------------------------------------------------
 
-describe('the upload service answers 400 or 422 with an error body that echoes personal data: exit 10, not repeated', () => {
+describe('the upload service answers an error whose body echoes personal data: the run fails, and repeats none of it', () => {
   const echo = `${PROTECTED[0]!.given} ${PROTECTED[0]!.family} ${PROTECTED[1]!.id} ${writings(PROTECTED[2]!.pnr)[1]} ${PROTECTED[3]!.email} ${BROKEN.name} ${GATE_PNR}`;
-  it.each([400, 422] as const)('%i', async (status) => {
+  it.each([
+    [400, 'uploadRejected'],
+    [422, 'uploadRejected'],
+    [401, 'accessDenied'],
+    [403, 'accessDenied'],
+  ] as const)('%i', async (status, exit) => {
     const s = site();
     rec.script({
       status,
-      body: { error: status === 400 ? 'bad-request' : 'schema-validation', message: `Rejected ${echo}`, details: [{ path: `/persons/${PROTECTED[1]!.id}/givenName`, message: `must not be "${echo}"` }] },
+      body: { error: { 400: 'bad-request', 422: 'schema-validation', 401: 'unauthorized', 403: 'forbidden' }[status], message: `Rejected ${echo}`, details: [{ path: `/persons/${PROTECTED[1]!.id}/givenName`, message: `must not be "${echo}"` }] },
     });
     const { r, outputs } = await command(s, 'run');
-    expectExit(r, 'uploadRejected');
+    expectExit(r, exit);
     expectNoCanary(outputs);
   });
 });
@@ -302,6 +340,16 @@ describe('over SQL (TDS test server): wrong-typed columns and duplicate rows fro
     const s = sqlSite({ [name]: query(name, text) });
     const { r, outputs } = await command(s, 'run');
     expectExit(r, 'schemaMismatch');
+    expectNoCanary(outputs);
+  });
+
+  it('a query file with a second statement, names and a personnummer in it: refused, the file not quoted', async () => {
+    const s = sqlSite({
+      persons: query('persons', `SELECT ${COLUMNS} FROM person AS p WHERE p.given_name <> N'${PROTECTED[0]!.given}'; DELETE FROM person WHERE personal_number = '${writings(PROTECTED[1]!.pnr)[2]}' -- ${BROKEN.name}`),
+    });
+    const { r, outputs } = await command(s, 'run');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/persons\.sql/);
     expectNoCanary(outputs);
   });
 
