@@ -343,6 +343,21 @@ describe('over SQL (TDS test server): wrong-typed columns and duplicate rows fro
     expectNoCanary(outputs);
   });
 
+  it("SQL Server's own conversion errors quote the cell (a personnummer in a date column, a name in a uniqueidentifier): the run fails (exit 4) and repeats neither", async () => {
+    const broken = await tdsServer(canaryFixture());
+    broken.db.pragma('foreign_keys = OFF');
+    broken.db.prepare('UPDATE class_placement SET start_date = ? WHERE person_id = ?').run(writings(PROTECTED[0]!.pnr)[5], PROTECTED[0]!.id.toUpperCase());
+    broken.db.prepare('UPDATE class_staff SET class_id = ? WHERE person_id = ?').run(BROKEN.name, PROTECTED_TEACHER.id.toUpperCase());
+    for (const table of ['class_placement', 'class_staff']) {
+      const only = Object.fromEntries(['class_placement', 'class_staff'].filter((t) => t !== table).map((t) => [t === 'class_placement' ? 'classPlacements' : 'classStaff', query(t, `SELECT * FROM ${t} WHERE 1 = 0`)]));
+      const s = site(canaryFixture(), { source: sqlSource(broken.port, { queries: only }) });
+      const { r, outputs } = await command(s, `run (${table})`);
+      expectExit(r, 'sourceUnavailable');
+      expect(r.stderr).toContain(`reading ${table}`);
+      expectNoCanary(outputs);
+    }
+  });
+
   it('a query file with a second statement, names and a personnummer in it: refused, the file not quoted', async () => {
     const s = sqlSite({
       persons: query('persons', `SELECT ${COLUMNS} FROM person AS p WHERE p.given_name <> N'${PROTECTED[0]!.given}'; DELETE FROM person WHERE personal_number = '${writings(PROTECTED[1]!.pnr)[2]}' -- ${BROKEN.name}`),
@@ -443,19 +458,19 @@ describe('ad-mapping build against slapd with canaries in the directory', () => 
 // ---- The wizard and doctor ------------------------------------------------------------
 
 describe('the wizard (setup --non-interactive) and doctor, with the canaries', () => {
-  const answers = (email: Record<string, unknown>) => ({
-    sql: { host: '127.0.0.1', port: sql.port, database: 'ProCapita', user: 'procapita_reader', password: { fromEnv: 'PROCAPITA_SQL_PASSWORD' }, caFile: CA_FILE },
+  const answers = (email: Record<string, unknown>, port = sql.port) => ({
+    sql: { host: '127.0.0.1', port, database: 'ProCapita', user: 'procapita_reader', password: { fromEnv: 'PROCAPITA_SQL_PASSWORD' }, caFile: CA_FILE },
     schools: ['BJSK/GR', 'EKGY/GY'],
     privacy: { requireEmail: false },
     email,
     target: { url: rec.url, apiKey: { fromEnv: 'PROCAPITA_API_KEY' }, caFile: CA_FILE },
     schedule: { time: '19:05' },
   });
-  const setup = async (email: Record<string, unknown>) => {
+  const setup = async (email: Record<string, unknown>, port?: number) => {
     const dir = tempDir();
     const answersPath = join(dir, 'answers.json');
     const configPath = join(dir, 'config.json');
-    writeFileSync(answersPath, JSON.stringify(answers(email)));
+    writeFileSync(answersPath, JSON.stringify(answers(email, port)));
     const r = await runCli(['setup', '--non-interactive', '--answers', answersPath, '--config', configPath, '--lang', 'en'], undefined, { ...ENV, [LDAP_PASSWORD_ENV]: slapd.bindPassword }, { secrets: memoryStore(), platform: 'linux' });
     return { r, outputs: [...commandOutputs('setup', r), ...fileOutputs(dir, [dir]).filter((o) => o.name !== 'answers.json')] };
   };
@@ -483,6 +498,19 @@ describe('the wizard (setup --non-interactive) and doctor, with the canaries', (
     expectExit(r, 'emailMapping');
     expect(r.stdout).toContain('✗ E-mail mapping');
     expectNoCanary(outputs);
+  });
+
+  it('setup and doctor against a database whose cells SQL Server cannot convert (a personnummer in a date column): they fail and repeat nothing', async () => {
+    const broken = await tdsServer(canaryFixture());
+    broken.db.prepare('UPDATE class_placement SET start_date = ? WHERE person_id = ?').run(writings(PROTECTED[1]!.pnr)[3], PROTECTED[1]!.id.toUpperCase());
+    const { r, outputs } = await setup({ source: 'procapita' }, broken.port);
+    expect(r.code).not.toBe(0);
+    expectExit(r, 'sourceUnavailable');
+    expect(r.stdout).toContain('✗ SQL Server at 127.0.0.1');
+    const s = site(canaryFixture(), { source: sqlSource(broken.port) });
+    const d = await runCli(['doctor', '--config', s.configPath], undefined, ENV, { secrets: memoryStore(), platform: 'linux' });
+    expect(d.stdout).toContain('login and schema check passed');
+    expectNoCanary([...outputs, ...commandOutputs('doctor', d), ...fileOutputs(s.dir, [s.logDir, s.stateDir])]);
   });
 
   it('doctor over the canary register, with a wrong-typed custom query, a broken mapping table and the canary directory', async () => {
