@@ -13,9 +13,12 @@ export type SafeText = string & { readonly [brand]: 'safe' };
 /**
  * What `safe` accepts between its words: safe text, numbers, booleans, and
  * string literals written in our own code. A wide `string` (a cell, a name,
- * an e-mail address, a library's message) is refused by the compiler.
+ * an e-mail address, a library's message) is refused by the compiler, and so
+ * is a template literal with a string inside (`${cell}!`): its type is a
+ * pattern, which a record of it shows (an index signature, not a key).
+ * Only the number pattern (`${n}` of a number n) passes.
  */
-type Part<T> = T extends SafeText | number | boolean | null | undefined ? T : T extends string ? (string extends T ? never : T) : never;
+type Part<T> = T extends SafeText | number | boolean | null | undefined ? T : T extends string ? (string extends T ? never : {} extends Record<T, 1> ? (T extends `${number}` ? T : never) : T) : never;
 
 export function safe<const P extends readonly unknown[]>(words: TemplateStringsArray, ...parts: P & { readonly [K in keyof P]: Part<P[K]> }): SafeText {
   let text = words[0]!;

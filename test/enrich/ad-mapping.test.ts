@@ -393,8 +393,8 @@ describe('buildMapping and formatQualityReport (pure)', () => {
       const key = guid('b', i);
       entries.push(entry(`CN=a${i}`, key), entry(`CN=b${i}`, key));
     }
-    entries.push(entry('CN=p1', '201001010006'), entry('CN=p2', '1001010006'), entry('CN=x1', guid('d', 1)), entry('CN=x2', guid('d', 1)));
-    // Listed only for keys of ProCapita persons who are not protected: guid('d', 1) matches no one read.
+    entries.push(entry('CN=p1', '201001010006'), entry('CN=p2', '1001010006'), entry('CN=x1', guid('c', 999)), entry('CN=x2', guid('c', 999)));
+    // Listed only for keys of ProCapita persons who are not protected: guid('c', 999) matches no one read.
     const persons = [...Array.from({ length: 30 }, (_, i) => ({ ...person(i, null), person_id: guid('b', i) })), person(100, '201001010006')];
     const { report } = buildMapping(entries, persons, TODAY);
     expect(report.duplicateKeys[0]).toEqual({ key: '20100101-****', accounts: ['CN=p1', 'CN=p2'], kept: 'CN=p1' });

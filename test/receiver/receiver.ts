@@ -21,7 +21,8 @@ import { contentHash, type Snapshot } from '../../src/deliver/snapshot';
 
 export type Fault =
   | { status: 503 | 429 | 500 | 502 | 504; retryAfter?: number /* seconds */ }
-  | { status: 401 | 403 | 400 | 413 | 422 }
+  /** `body`: what a misbehaving service answers instead, e.g. an error that echoes what it was sent. */
+  | { status: 401 | 403 | 400 | 413 | 422; body?: unknown }
   | { status: 409; stillProcessing: true; retryAfter?: number }
   /** 415 when the request is gzip-encoded; an identity body passes and leaves the fault queued for the next attempt. */
   | { kind: 'reject-gzip' }
@@ -310,7 +311,8 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     }
     const error = STATUS_ERRORS[fault.status]!;
     const body =
-      fault.status === 413 ? { error, limit: maxBytes }
+      'body' in fault && fault.body !== undefined ? fault.body
+      : fault.status === 413 ? { error, limit: maxBytes }
       : fault.status === 422 ? { error, details: [] }
       : fault.status === 400 ? { error, message: 'Scripted fault.' }
       : { error };
