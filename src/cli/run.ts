@@ -24,7 +24,7 @@ import { eventCreateCommand, runEventCommand } from '../report/event-log';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
 import { formatSummary, PERSONAL_NUMBER_IN_EMAIL } from '../report/summary';
-import { acquireRunLock, type RunLock } from '../run-lock';
+import { acquireRunLock, takeoverMessage, type RunLock } from '../run-lock';
 import { tlsOverrideWarning } from '../tls-trust';
 import type { Io } from './io';
 import { given, joined, ours, safe, type SafeText } from '../safe-text';
@@ -229,8 +229,8 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
     log = await openRunLog(config.logDir, { terminal: (line) => io.stderr(`${line}\n`), now: io.now, keep: LOG_FILES_KEPT, bindings: { syncDate: given(o.syncDate) } });
     log.record('info', safe`Run started: procapita-sync ${ours(o.version)}, sync date ${given(o.syncDate)}.`, { version: ours(o.version), target: config.target.type === 'https' ? safe`https` : safe`directory` });
     if (lock.tookOver) {
-      const t = lock.tookOver;
-      log.warn(safe`Took over the run lock of process ${t.pid}, started ${given(t.startedAt)}, which is no longer running.`, { staleLock: { pid: t.pid, host: given(t.host), startedAt: given(t.startedAt) } });
+      const h = lock.tookOver.holder;
+      log.warn(takeoverMessage(lock.tookOver), { staleLock: h ? { pid: h.pid, host: given(h.host), startedAt: given(h.startedAt) } : null, lockAgeSeconds: Math.round(lock.tookOver.ageMs / 1000) });
     }
     // A scheduled task discards stderr: the log file and last-run.json keep the warning.
     const tls = tlsOverrideWarning(io.env);
