@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
-import { fileErrorReason, makePrivateFolder, writeFileAtomically, writePrivateFile } from './atomic-file';
+import { fileErrorAdvice, fileErrorReason, makePrivateFolder, writeFileAtomically, writePrivateFile } from './atomic-file';
 import { AppError } from './errors';
 import { given, ours, safe, type SafeText } from './safe-text';
 
@@ -244,7 +244,7 @@ export async function acquireRunLock(stateDir: string, startedAt: Date, alive = 
   const file = join(stateDir, 'run.lock');
   const me = ownHolder(startedAt);
   const cannot = (err: unknown) =>
-    new AppError('outputFailed', safe`Cannot create the run lock in the state folder ${given(stateDir)}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
+    new AppError('outputFailed', safe`Cannot create the run lock in the state folder ${given(stateDir)}: ${fileErrorReason(err)}. ${fileErrorAdvice(err, safe`stateDir`)}.`);
   try {
     await makePrivateFolder(stateDir);
   } catch (err) {

@@ -241,24 +241,53 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
     await deliver(p, config, o, io, log);
   } catch (err) {
     failure = err;
-    throw err;
-  } finally {
-    if (o.out === undefined) await finish(p, o, io, log, lock, startedAt, failure);
   }
+  if (o.out === undefined) failure = await finish(p, o, io, log, lock, startedAt, failure);
+  if (failure !== undefined) throw failure;
 }
 
-/** Never throws: whatever goes wrong here is logged, and the run's own outcome stands. */
-async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: RunLock | undefined, startedAt: Date, failure: unknown): Promise<void> {
-  const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
-  const message = failure instanceof AppError ? failure.message : failure === undefined ? safe`` : internalError(failure);
-  if (failure !== undefined) log.record('error', message, { exitCode: ExitCode[exitName], exitName: ours(exitName) });
+const messageOf = (failure: unknown): SafeText => (failure instanceof AppError ? failure.message : failure === undefined ? safe`` : internalError(failure));
+
+/**
+ * A run that kept going without its log file, or without last-run.json, did
+ * not end well: an otherwise good run ends with outputFailed. A worse outcome
+ * stands, with the failure among its warnings.
+ */
+function keptFiles(failure: unknown, lost: SafeText, p: Progress): unknown {
+  if (failure !== undefined) {
+    p.warnings.push(lost);
+    return failure;
+  }
+  return new AppError('outputFailed', safe`${lost} The run itself went on to its end.`);
+}
+
+/**
+ * Never throws: whatever goes wrong here is logged, the lock is released, and
+ * the run's outcome stands, except that a good run whose log or last-run.json
+ * could not be written ends with outputFailed. Returns the run's failure.
+ */
+async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: RunLock | undefined, startedAt: Date, failure: unknown): Promise<unknown> {
+  const logLost = log.failure();
+  if (logLost) failure = keptFiles(failure, logLost, p);
+  const recordFailure = () => {
+    const name = exitNameOf(failure);
+    log.record('error', messageOf(failure), { exitCode: ExitCode[name], exitName: ours(name) });
+  };
+  if (failure !== undefined) recordFailure();
   if (lock && p.config) {
     try {
       await report(p, p.config, o, io, log, startedAt, failure);
     } catch (err) {
-      log.warn(safe`last-run.json was not written: ${err instanceof AppError ? err.message : internalError(err)}`);
+      const lost = safe`last-run.json was not written: ${err instanceof AppError ? err.message : internalError(err)}`;
+      log.warn(lost);
+      if (failure === undefined) {
+        failure = keptFiles(failure, lost, p);
+        recordFailure();
+      }
     }
   }
+  const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
+  const message = messageOf(failure);
   const eventLog = io.eventLog ?? (process.platform === 'win32' ? runEventCommand : undefined);
   if (exitName !== 'ok' && eventLog) {
     const details = p.config ? join(p.config.stateDir, STATE_FILES.lastRun) : o.configPath;
@@ -268,4 +297,5 @@ async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: Run
   log.record('info', safe`Run ended: ${outcomeOf(exitName)}, exit code ${ExitCode[exitName]} (${exitName}).`, { exitCode: ExitCode[exitName], exitName: ours(exitName), outcome: ours(outcomeOf(exitName)) });
   await lock?.release().catch(() => undefined);
   await log.close();
+  return failure;
 }
