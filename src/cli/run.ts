@@ -160,8 +160,8 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   await removeStateFiles(config.stateDir, STATE_FILES.approval, STATE_FILES.held, STATE_FILES.review);
 }
 
-/** The end of every run that got the lock: heartbeat, then last-run.json. */
-async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, startedAt: Date, failure: unknown): Promise<void> {
+/** The end of every run that got the lock: heartbeat, then last-run.json (only with the lock: another run may own the state). */
+async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, startedAt: Date, failure: unknown, withLock = true): Promise<void> {
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
   const outcome = outcomeOf(exitName);
   const endedAt = io.now();
@@ -184,6 +184,7 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
     if (why && failure === undefined) log.warn(safe`The heartbeat to the service failed (${why}); the run's outcome stands.`);
     else if (why) log.record('warn', safe`The heartbeat to the service failed (${why}).`);
   }
+  if (!withLock) return;
   const v = p.verdict;
   const r: RunReport = {
     formatVersion: 1,
@@ -285,6 +286,9 @@ async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: Run
         recordFailure();
       }
     }
+  } else if (p.config && exitNameOf(failure) === 'outputFailed') {
+    // The lock itself could not be written (a full state disk): no last-run.json, but the service still hears of the night.
+    await report(p, p.config, o, io, log, startedAt, failure, false).catch(() => undefined);
   }
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
   const message = messageOf(failure);

@@ -153,19 +153,22 @@ describe.skipIf(!mountable)('a full disk', () => {
     expect(existsSync(join(state, 'run.lock'))).toBe(false);
   });
 
-  it('the state folder, full before the run starts: exit 6 naming it, and no empty lock left behind to block the next night', async () => {
+  it('the state folder, full before the run starts: exit 6 naming it, the heartbeat goes out, and no empty lock is left behind to block the next night', async () => {
     const site = new Site(demoFixture());
     const state = join(smallDisk(), 'state');
     mkdirSync(state);
     fill(state);
     site.configure({ stateDir: state });
-    await site.deliverTo();
+    const rec = await site.deliverTo();
 
     for (const night of [1, 2]) {
       const r = await site.run();
       expectOutputFailed(site, r, state);
       expect(r.stderr, `night ${night}`).toContain(`error: Cannot create the run lock in the state folder ${state}: the disk is full.`);
+      expect(rec.heartbeats).toHaveLength(night);
+      expect(rec.heartbeats[night - 1]!.body).toMatchObject({ outcome: 'failed', exitCode: 6, exitName: 'outputFailed' });
     }
+    expect(rec.imports).toEqual([]);
   });
 
   it('the output folder of a directory target, on the same full disk as the log: exit 6 naming the output folder; last-run.json has it, no lock', async () => {
