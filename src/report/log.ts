@@ -131,8 +131,8 @@ export async function openRunLog(dir: string, o: { terminal: (line: string) => v
     close: () =>
       new Promise<void>((done) => {
         stream.once('close', () => done());
-        // A last write that fails leaves the file open: close it anyway.
-        stream.once('error', () => stream.destroy());
+        // A last write that fails leaves the file open: close it anyway. An error from closing itself ends it.
+        stream.once('error', () => ((stream as SonicBoom & { destroyed?: boolean }).destroyed ? done() : stream.destroy()));
         try {
           stream.end();
         } catch {
