@@ -5,7 +5,7 @@
  * the lock is released and, for an https target, the heartbeat goes out.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeMappingTable } from '../../src/enrich/mapping-table';
@@ -190,11 +190,13 @@ describe.skipIf(!mountable)('a full disk', () => {
     const disk = smallDisk();
     const file = join(disk, 'email-mapping.csv');
     await writeMappingTable(file, [{ key: '3e04762b-2519-5477-b507-4bf812f714c6', email: 'a@skola.se' }]);
+    const before = readFileSync(file, 'utf8');
     fill(disk);
     const err = await writeMappingTable(file, Array.from({ length: 2000 }, (_, i) => ({ key: `3e04762b-2519-5477-b507-${String(i).padStart(12, '0')}`, email: `elev${i}@skola.se` }))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('outputFailed');
     expect((err as AppError).message).toContain(file);
     expect((err as AppError).message).toContain('the disk is full');
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });
