@@ -36,10 +36,16 @@ export async function makePrivateFolder(dir: string): Promise<void> {
 export async function writePrivateFile(file: string, text: string, o: { exclusive?: boolean } = {}): Promise<void> {
   const handle = await open(file, o.exclusive ? 'wx' : 'w', PRIVATE_FILE_MODE);
   try {
-    await handle.chmod(PRIVATE_FILE_MODE);
-    await handle.writeFile(text, 'utf8');
-  } finally {
-    await handle.close();
+    try {
+      await handle.chmod(PRIVATE_FILE_MODE);
+      await handle.writeFile(text, 'utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    // A file this call created and could not fill (a full disk) is not left behind: an empty run lock would block the next run.
+    if (o.exclusive) await rm(file, { force: true }).catch(() => undefined);
+    throw err;
   }
 }
 
@@ -60,11 +66,21 @@ export async function writeFileAtomically(file: string, text: string): Promise<v
   }
 }
 
+/** A full disk or quota: what helps is space, not permissions. */
+export const diskFull = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes(errnoOf(err));
+
+/** What to do about it: a full disk needs space, anything else the folder's permissions (the setting that names it). */
+export function fileErrorAdvice(err: unknown, setting: SafeText): SafeText {
+  return diskFull(err) ? safe`Free space on that disk, or set ${setting} to a folder on another` : safe`Check the folder's permissions (${setting})`;
+}
+
 /** Why a file or folder could not be written, in words for the admin. */
 export function fileErrorReason(err: unknown): SafeText {
   const code = errnoOf(err);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return safe`permission denied`;
   if (code === 'ENOSPC') return safe`the disk is full`;
+  if (code === 'EDQUOT') return safe`the disk quota is used up`;
+  if (code === 'EIO') return safe`the disk reported an input/output error (EIO)`;
   if (code === 'ENOTDIR' || code === 'EEXIST') return safe`a file is in the way of the folder`;
   return code;
 }

@@ -11,7 +11,7 @@ import { prepare } from '../pipeline';
 import { formatExplain } from '../report/explain';
 import { formatStatus, type RunReport } from '../report/last-run';
 import { openRunLog } from '../report/log';
-import { currentRun } from '../run-lock';
+import { describeLock, inspectRunLock } from '../run-lock';
 import { credentialsCommand } from './credentials';
 import { currentAccount } from '../configure/credentials';
 import { dateOption, syncDate } from './date-option';
@@ -63,18 +63,20 @@ export function buildProgram(io: Io): Command {
 
   program
     .command('status')
-    .description('show what the last run did, and whether a run is going on')
+    .description('show what the last run did, and the run lock, if there is one')
     .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
     .action(async (opts: { config: string }) => {
       const config = await loadConfig(opts.config);
-      const running = await currentRun(config.stateDir);
-      const runningText = running ? `process ${running.pid} on ${running.host}, started ${running.startedAt}` : undefined;
+      // The lock's age is the file's, on the real clock.
+      const now = Date.now();
+      const found = await inspectRunLock(config.stateDir, undefined, now);
+      const lock = found ? describeLock(found, now) : undefined;
       const last = await readStateFile<RunReport>(config.stateDir, STATE_FILES.lastRun, safe`the last run`, (x) => (x as RunReport | null)?.formatVersion === 1);
       if (!last) {
-        io.stdout(`No run has finished yet (nothing in ${config.stateDir}).${runningText ? ` A run is going on now: ${runningText}.` : ''}\n`);
+        io.stdout(`No run has finished yet (nothing in ${config.stateDir}).${lock ? ` ${lock}` : ''}\n`);
         return;
       }
-      io.stdout(`${formatStatus(last, { ...(runningText ? { running: runningText } : {}), heldFile: join(config.stateDir, STATE_FILES.review), configPath: opts.config })}\n`);
+      io.stdout(`${formatStatus(last, { ...(lock ? { lock } : {}), heldFile: join(config.stateDir, STATE_FILES.review), configPath: opts.config })}\n`);
     });
 
   program

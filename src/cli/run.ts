@@ -24,7 +24,7 @@ import { eventCreateCommand, runEventCommand } from '../report/event-log';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
 import { formatSummary, PERSONAL_NUMBER_IN_EMAIL } from '../report/summary';
-import { acquireRunLock, type RunLock } from '../run-lock';
+import { acquireRunLock, takeoverMessage, type RunLock } from '../run-lock';
 import { tlsOverrideWarning } from '../tls-trust';
 import type { Io } from './io';
 import { given, joined, ours, safe, type SafeText } from '../safe-text';
@@ -160,8 +160,8 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   await removeStateFiles(config.stateDir, STATE_FILES.approval, STATE_FILES.held, STATE_FILES.review);
 }
 
-/** The end of every run that got the lock: heartbeat, then last-run.json. */
-async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, startedAt: Date, failure: unknown): Promise<void> {
+/** The end of every run that got the lock: heartbeat, then last-run.json (only with the lock: another run may own the state). */
+async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, startedAt: Date, failure: unknown, withLock = true): Promise<void> {
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
   const outcome = outcomeOf(exitName);
   const endedAt = io.now();
@@ -184,6 +184,7 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
     if (why && failure === undefined) log.warn(safe`The heartbeat to the service failed (${why}); the run's outcome stands.`);
     else if (why) log.record('warn', safe`The heartbeat to the service failed (${why}).`);
   }
+  if (!withLock) return;
   const v = p.verdict;
   const r: RunReport = {
     formatVersion: 1,
@@ -229,8 +230,8 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
     log = await openRunLog(config.logDir, { terminal: (line) => io.stderr(`${line}\n`), now: io.now, keep: LOG_FILES_KEPT, bindings: { syncDate: given(o.syncDate) } });
     log.record('info', safe`Run started: procapita-sync ${ours(o.version)}, sync date ${given(o.syncDate)}.`, { version: ours(o.version), target: config.target.type === 'https' ? safe`https` : safe`directory` });
     if (lock.tookOver) {
-      const t = lock.tookOver;
-      log.warn(safe`Took over the run lock of process ${t.pid}, started ${given(t.startedAt)}, which is no longer running.`, { staleLock: { pid: t.pid, host: given(t.host), startedAt: given(t.startedAt) } });
+      const h = lock.tookOver.holder;
+      log.warn(takeoverMessage(lock.tookOver), { staleLock: h ? { pid: h.pid, host: given(h.host), startedAt: given(h.startedAt) } : null, lockAgeSeconds: Math.round(lock.tookOver.ageMs / 1000) });
     }
     // A scheduled task discards stderr: the log file and last-run.json keep the warning.
     const tls = tlsOverrideWarning(io.env);
@@ -241,24 +242,56 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
     await deliver(p, config, o, io, log);
   } catch (err) {
     failure = err;
-    throw err;
-  } finally {
-    if (o.out === undefined) await finish(p, o, io, log, lock, startedAt, failure);
   }
+  if (o.out === undefined) failure = await finish(p, o, io, log, lock, startedAt, failure);
+  if (failure !== undefined) throw failure;
 }
 
-/** Never throws: whatever goes wrong here is logged, and the run's own outcome stands. */
-async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: RunLock | undefined, startedAt: Date, failure: unknown): Promise<void> {
-  const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
-  const message = failure instanceof AppError ? failure.message : failure === undefined ? safe`` : internalError(failure);
-  if (failure !== undefined) log.record('error', message, { exitCode: ExitCode[exitName], exitName: ours(exitName) });
+const messageOf = (failure: unknown): SafeText => (failure instanceof AppError ? failure.message : failure === undefined ? safe`` : internalError(failure));
+
+/**
+ * A run that kept going without its log file, or without last-run.json, did
+ * not end well: an otherwise good run ends with outputFailed. A worse outcome
+ * stands, with the failure among its warnings.
+ */
+function keptFiles(failure: unknown, lost: SafeText, p: Progress): unknown {
+  if (failure !== undefined) {
+    p.warnings.push(lost);
+    return failure;
+  }
+  return new AppError('outputFailed', safe`${lost} The run itself went on to its end.`);
+}
+
+/**
+ * Never throws: whatever goes wrong here is logged, the lock is released, and
+ * the run's outcome stands, except that a good run whose log or last-run.json
+ * could not be written ends with outputFailed. Returns the run's failure.
+ */
+async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: RunLock | undefined, startedAt: Date, failure: unknown): Promise<unknown> {
+  const logLost = log.failure();
+  if (logLost) failure = keptFiles(failure, logLost, p);
+  const recordFailure = () => {
+    const name = exitNameOf(failure);
+    log.record('error', messageOf(failure), { exitCode: ExitCode[name], exitName: ours(name) });
+  };
+  if (failure !== undefined) recordFailure();
   if (lock && p.config) {
     try {
       await report(p, p.config, o, io, log, startedAt, failure);
     } catch (err) {
-      log.warn(safe`last-run.json was not written: ${err instanceof AppError ? err.message : internalError(err)}`);
+      const lost = safe`last-run.json was not written: ${err instanceof AppError ? err.message : internalError(err)}`;
+      log.warn(lost);
+      if (failure === undefined) {
+        failure = keptFiles(failure, lost, p);
+        recordFailure();
+      }
     }
+  } else if (p.config && exitNameOf(failure) === 'outputFailed') {
+    // The lock itself could not be written (a full state disk): no last-run.json, but the service still hears of the night.
+    await report(p, p.config, o, io, log, startedAt, failure, false).catch(() => undefined);
   }
+  const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
+  const message = messageOf(failure);
   const eventLog = io.eventLog ?? (process.platform === 'win32' ? runEventCommand : undefined);
   if (exitName !== 'ok' && eventLog) {
     const details = p.config ? join(p.config.stateDir, STATE_FILES.lastRun) : o.configPath;
@@ -268,4 +301,5 @@ async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: Run
   log.record('info', safe`Run ended: ${outcomeOf(exitName)}, exit code ${ExitCode[exitName]} (${exitName}).`, { exitCode: ExitCode[exitName], exitName: ours(exitName), outcome: ours(outcomeOf(exitName)) });
   await lock?.release().catch(() => undefined);
   await log.close();
+  return failure;
 }

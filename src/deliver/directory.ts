@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fileErrorReason, writeFileAtomically } from '../atomic-file';
+import { diskFull, fileErrorReason, writeFileAtomically } from '../atomic-file';
 import { AppError } from '../errors';
 import type { Snapshot } from './snapshot';
 import { given, safe } from '../safe-text';
@@ -16,7 +16,8 @@ export async function writeSnapshotToDirectory(snapshot: Snapshot, dir: string):
   try {
     await writeFileAtomically(target, JSON.stringify(snapshot));
   } catch (err) {
-    throw new AppError('outputFailed', safe`Cannot write the snapshot to ${given(dir)}: ${fileErrorReason(err)}. Choose another folder or check its permissions.`);
+    const advice = diskFull(err) ? safe`Free space on that disk, or choose a folder on another.` : safe`Choose another folder or check its permissions.`;
+    throw new AppError('outputFailed', safe`Cannot write the snapshot to ${given(dir)}: ${fileErrorReason(err)}. ${advice}`);
   }
   return target;
 }

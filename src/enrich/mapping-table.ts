@@ -122,6 +122,6 @@ export async function writeMappingTable(file: string, entries: readonly MappingE
   try {
     await writeFileAtomically(file, text);
   } catch (err) {
-    throw new AppError('emailMapping', safe`Cannot write the e-mail mapping ${given(file)}: ${fileErrorReason(err)}. Check the folder's permissions.`);
+    throw new AppError('outputFailed', safe`Cannot write the e-mail mapping ${given(file)}: ${fileErrorReason(err)}. Free space on that disk, or check the folder's permissions.`);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileErrorReason, writeFileAtomically } from '../atomic-file';
+import { fileErrorAdvice, fileErrorReason, writeFileAtomically } from '../atomic-file';
 import { AppError } from '../errors';
 import { parseJson } from '../json-file';
 import type { Manifest } from './baseline';
@@ -61,7 +61,7 @@ export async function writeStateFile(stateDir: string, name: string, text: strin
   try {
     await writeFileAtomically(join(stateDir, name), text);
   } catch (err) {
-    throw new AppError('outputFailed', safe`Cannot write ${ours(name)} in the state folder ${given(stateDir)}: ${fileErrorReason(err)}. Check the folder's permissions (stateDir).`);
+    throw new AppError('outputFailed', safe`Cannot write ${ours(name)} in the state folder ${given(stateDir)}: ${fileErrorReason(err)}. ${fileErrorAdvice(err, safe`stateDir`)}.`);
   }
 }
 

@@ -66,14 +66,15 @@ const when = (iso: string) => new Date(iso).toLocaleString('sv-SE', { timeZone: 
 const KIND_LABELS: Record<RemovalKind, string> = { students: 'students', staff: 'staff', classes: 'classes', teachingGroups: 'teaching groups', memberships: 'memberships' };
 
 /** The report as `status` prints it. */
-export function formatStatus(r: RunReport, extra: { running?: string; heldFile?: string; configPath: string }): string {
+export function formatStatus(r: RunReport, extra: { lock?: string; heldFile?: string; configPath: string }): string {
   const seconds = Math.round((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
   const outcome = { delivered: 'delivered', held: 'HELD by the deletion guard', failed: 'FAILED' }[r.outcome];
   const lines = [
     `Last run: ${outcome} (exit code ${r.exitCode}, ${EXIT_CODE_MEANINGS[r.exitName] ?? r.exitName})`,
     `  Started ${when(r.startedAt)}, took ${seconds} s; sync date ${r.syncDate}; procapita-sync ${r.agentVersion}.`,
   ];
-  if (extra.running) lines.push(`  A run is going on now: ${extra.running}.`);
+  // The run lock, if there is one: who holds it, its age, and whether a run would take it over.
+  if (extra.lock) lines.push(`  ${extra.lock}`);
   // A held run's reasons are listed under the guard below.
   if (r.error && r.outcome !== 'held') lines.push(`  Error: ${r.error.message}`);
   if (r.counts) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pinoRoll from 'pino-roll';
 import type SonicBoom from 'sonic-boom';
-import { fileErrorReason, makePrivateFolder, PRIVATE_FILE_MODE } from '../atomic-file';
+import { fileErrorAdvice, fileErrorReason, makePrivateFolder, PRIVATE_FILE_MODE } from '../atomic-file';
 import { AppError } from '../errors';
 import { given, safe, type SafeText } from '../safe-text';
 
@@ -30,6 +30,8 @@ export interface RunLog {
   warn(message: SafeText, fields?: Fields): void;
   /** To the file only: the terminal has already shown it another way. */
   record(level: 'info' | 'warn' | 'error', message: SafeText, fields?: Fields): void;
+  /** Why the log file could not be written, once a write has failed (a full disk): the run goes on and says so at its end. */
+  failure(): SafeText | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export function terminalLog(terminal: (line: string) => void): RunLog {
     info: (m) => terminal(m),
     warn: (m) => terminal(`warning: ${m}`),
     record: () => undefined,
+    failure: () => undefined,
     close: async () => undefined,
   };
 }
@@ -91,6 +94,14 @@ export async function openRunLog(dir: string, o: { terminal: (line: string) => v
       safe`Cannot write the log in ${given(dir)}: ${fileErrorReason(err)}. Nothing was read or delivered. Give the account that runs procapita-sync write access to the folder, or set logDir in the configuration.`,
     );
   }
+  // A write that fails (ENOSPC, EIO) comes as an 'error' event, which would throw from the logging call itself:
+  // the first one is kept and said once on the terminal, and the run goes on without its file.
+  let failure: SafeText | undefined;
+  stream.on('error', (err: unknown) => {
+    if (failure) return;
+    failure = safe`The log in ${given(dir)} could not be written: ${fileErrorReason(err)}. ${fileErrorAdvice(err, safe`logDir`)}.`;
+    o.terminal(`warning: ${failure}`);
+  });
   const logger: Logger = pino(
     {
       base: { pid: process.pid, ...o.bindings },
@@ -99,21 +110,34 @@ export async function openRunLog(dir: string, o: { terminal: (line: string) => v
     },
     stream,
   );
+  const write = (level: 'info' | 'warn' | 'error', message: SafeText, fields?: Fields) => {
+    try {
+      logger[level](fields ?? {}, message);
+    } catch (err) {
+      stream.emit('error', err);
+    }
+  };
   return {
     info: (message, fields) => {
-      logger.info(fields ?? {}, message);
+      write('info', message, fields);
       o.terminal(message);
     },
     warn: (message, fields) => {
-      logger.warn(fields ?? {}, message);
+      write('warn', message, fields);
       o.terminal(`warning: ${message}`);
     },
-    record: (level, message, fields) => logger[level](fields ?? {}, message),
+    record: write,
+    failure: () => failure,
     close: () =>
       new Promise<void>((done) => {
         stream.once('close', () => done());
-        stream.once('error', () => done());
-        stream.end();
+        // A last write that fails leaves the file open: close it anyway. An error from closing itself ends it.
+        stream.once('error', () => ((stream as SonicBoom & { destroyed?: boolean }).destroyed ? done() : stream.destroy()));
+        try {
+          stream.end();
+        } catch {
+          done();
+        }
       }),
   };
 }

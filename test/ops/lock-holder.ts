@@ -23,7 +23,7 @@ for await (const command of createInterface({ input: process.stdin })) {
   if (command === 'go') {
     try {
       lock = await acquireRunLock(stateDir, new Date());
-      say(`OK${lock.tookOver ? ` took over ${lock.tookOver.pid}` : ''}`);
+      say(`OK${lock.tookOver ? ` took over ${lock.tookOver.holder?.pid}` : ''}`);
     } catch (err) {
       say(err instanceof AppError ? String(err.exitCode) : `unexpected: ${(err as Error).message}`);
     }

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/errors';
-import { acquireRunLock, currentRun, type LockHolder, type RunLock } from '../../src/run-lock';
+import { acquireRunLock, currentRun, describeLock, inspectRunLock, judgeLock, ownHolder, procStartOf, thisMachine, type LockHolder, type RunLock } from '../../src/run-lock';
 import { ROOT, tempDir } from '../support/cli';
 
 /**
@@ -47,6 +47,16 @@ const stale = (host = hostname()): LockHolder => ({ pid: DEAD, host, startedAt: 
 /** Every process is alive but DEAD. */
 const alive = (pid: number) => pid !== DEAD;
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A lock's age in seconds depends on how fast the test ran: N. */
+const secondsOld = (text: string) => text.replace(/ is \d+ s old/, ' is N s old');
+const statMs = (file: string) => statSync(file).mtimeMs;
+/** Sets a file's mtime this many minutes back. */
+function age(file: string, minutes: number) {
+  const then = new Date(Date.now() - minutes * 60_000);
+  utimesSync(file, then, then);
+}
+
 function setup(holder?: LockHolder | string) {
   const state = join(tempDir(), 'state');
   const file = join(state, 'run.lock');
@@ -71,8 +81,8 @@ describe('the run lock', () => {
     const { state, file, read } = setup();
     const lock = await acquireRunLock(state, STARTED);
     expect(lock.tookOver).toBeUndefined();
-    expect(read()).toEqual(me());
-    expect(await currentRun(state)).toEqual(me());
+    expect(read()).toMatchObject(me());
+    expect(await currentRun(state)).toMatchObject(me());
     await lock.release();
     expect(existsSync(file)).toBe(false);
     expect(await currentRun(state)).toBeUndefined();
@@ -91,7 +101,7 @@ describe('the run lock', () => {
     expect(err.message).toBe(
       `Another run is in progress (process ${process.pid} on ${hostname()}, started 2026-09-01T02:00:00.000Z); this one did nothing. If no run is going on, delete ${file}.`,
     );
-    expect(read()).toEqual(me());
+    expect(read()).toMatchObject(me());
     await lock.release();
     expect(existsSync(file)).toBe(false);
   });
@@ -101,24 +111,32 @@ describe('the run lock', () => {
     const asked: number[] = [];
     const lock = await acquireRunLock(state, STARTED, (pid) => (asked.push(pid), alive(pid)));
     expect(asked).toEqual([DEAD]);
-    expect(lock.tookOver).toEqual(stale());
-    expect(read()).toEqual(me());
+    expect(lock.tookOver).toMatchObject({ holder: stale(), verdict: { kind: 'gone' } });
+    expect(read()).toMatchObject(me());
     expect(readdirSync(state)).toEqual(['run.lock']);
-    expect(await currentRun(state, alive)).toEqual(me());
+    expect(await currentRun(state, alive)).toMatchObject(me());
     await lock.release();
     expect(readdirSync(state)).toEqual([]);
   });
 
-  it('a lock from another host is never taken over, even when no process there has its PID here', async () => {
+  it('a lock from another host is not taken over until it is 6 hours old: it cannot be checked from here', async () => {
     const other = stale('skolserver-02');
     const { state, file, read } = setup(other);
     const err = await refusal(acquireRunLock(state, STARTED, () => false));
     expect(err.code).toBe('alreadyRunning');
-    expect(err.message).toBe(`Another run is in progress (process ${DEAD} on skolserver-02, started 2026-08-31T02:00:00.000Z); this one did nothing. If no run is going on, delete ${file}.`);
+    expect(err.message).toMatch(
+      new RegExp(
+        `^Another run may be in progress \\(process ${DEAD} on skolserver-02, started 2026-08-31T02:00:00.000Z: it is on another computer, where this run cannot check it\\); this one did nothing. The lock is \\d+ s old; a run takes it over from \\S+Z \\(when it is 6 h old\\). If no run is going on, delete ${escape(file)}.$`,
+      ),
+    );
     expect(read()).toEqual(other);
     expect(readdirSync(state)).toEqual(['run.lock']);
     // status says so too: it cannot tell whether that run is alive.
     expect(await currentRun(state, () => false)).toEqual(other);
+    age(file, 6 * 60 + 1);
+    const lock = await acquireRunLock(state, STARTED, () => false);
+    expect(lock.tookOver).toMatchObject({ holder: other, verdict: { kind: 'unproven' } });
+    await lock.release();
   });
 
   it('a stale lock of this host is not shown as a run going on', async () => {
@@ -129,7 +147,7 @@ describe('the run lock', () => {
   it('a lock file still being written (empty) counts as held', async () => {
     const { state, file } = setup('');
     const err = await refusal(acquireRunLock(state, STARTED, () => false));
-    expect(err.message).toBe(`Another run is in progress (another process); this one did nothing. If no run is going on, delete ${file}.`);
+    expect(err.message).toMatch(/^Another run may be in progress \(another process: the lock file cannot be read \(empty or damaged\)\); this one did nothing\. The lock is \d+ s old; a run takes it over from \S+Z \(when it is 10 min old\)\./);
     expect(readFileSync(file, 'utf8')).toBe('');
   });
 
@@ -158,6 +176,100 @@ describe('the run lock', () => {
     expect(err.code).toBe('outputFailed');
     expect(err.exitCode).toBe(6);
     expect(err.message).toBe(`Cannot create the run lock in the state folder ${join(dir, 'state')}: a file is in the way of the folder. Check the folder's permissions (stateDir).`);
+  });
+});
+
+describe('who owns a lock: judged from facts gathered at the edge', () => {
+  const here = { host: 'SKOLSYNC01', bootId: 'boot-b', bootedAt: Date.parse('2026-09-01T00:00:00Z') };
+  const holder = (x: Partial<LockHolder> = {}): LockHolder => ({ pid: 4812, host: 'SKOLSYNC01', startedAt: '2026-09-01T02:00:00.000Z', ...x });
+  it.each([
+    ['unreadable (empty, cut short, not JSON)', undefined, { alive: false }, 'unproven', 10 * 60_000],
+    ['another host', holder({ host: 'SKOLSYNC02', bootId: 'boot-b', procStart: '100' }), { alive: true, procStart: '100' }, 'unproven', 6 * 3_600_000],
+    ['its process is gone', holder({ bootId: 'boot-b', procStart: '100' }), { alive: false }, 'gone', undefined],
+    ['Linux: the same boot and process start: a live run', holder({ bootId: 'boot-b', procStart: '100' }), { alive: true, procStart: '100' }, 'running', undefined],
+    ['Linux: the PID now belongs to a process started later', holder({ bootId: 'boot-b', procStart: '100' }), { alive: true, procStart: '9000' }, 'gone', undefined],
+    ['Linux: written before a restart', holder({ bootId: 'boot-a', procStart: '100' }), { alive: true, procStart: '100' }, 'gone', undefined],
+    ['no /proc: booted an hour earlier, so written before a restart', holder({ bootedAt: here.bootedAt - 3_600_000 }), { alive: true }, 'gone', undefined],
+    ['no /proc: the same boot, within the clock\'s drift: cannot be shown', holder({ bootedAt: here.bootedAt + 2_000 }), { alive: true }, 'unproven', 6 * 3_600_000],
+    ['a lock of an older version (PID only), its PID alive', holder(), { alive: true, procStart: '100' }, 'unproven', 6 * 3_600_000],
+  ] as const)('%s: %s', (_, h, owner, kind, afterMs) => {
+    const v = judgeLock(h, here, owner);
+    expect(v.kind).toBe(kind);
+    expect(v.kind === 'unproven' ? v.afterMs : undefined).toBe(afterMs);
+  });
+
+  it('this process, as its own lock names it, is judged a live run', () => {
+    const me = ownHolder(STARTED);
+    expect(judgeLock(me, thisMachine(), { alive: true, ...(procStartOf(process.pid) ? { procStart: procStartOf(process.pid)! } : {}) })).toEqual({ kind: 'running' });
+  });
+});
+
+/** A live process that is not procapita-sync, whose PID a lock can name. */
+function sleeper(): { pid: number; stop(): void } {
+  const child = spawn('sleep', ['600']);
+  return { pid: child.pid!, stop: () => void child.kill() };
+}
+
+describe('a damaged lock, or one whose PID now belongs to another process', () => {
+  const sleeping = sleeper();
+  afterAll(() => sleeping.stop());
+  const mine = ownHolder(STARTED);
+  /** A lock of this version naming the sleeping process, with the start it would have had: its PID was reused. */
+  const reused = (): LockHolder => ({ ...mine, pid: sleeping.pid, startedAt: '2026-08-31T02:00:00.000Z', ...(mine.procStart ? { procStart: '1' } : { bootedAt: mine.bootedAt! - 86_400_000 }) });
+
+  it.each([
+    ['zero-byte', '', 10, 'the lock file cannot be read (empty or damaged)', 'another process'],
+    ['truncated', JSON.stringify(mine).slice(0, 20), 10, 'the lock file cannot be read (empty or damaged)', 'another process'],
+    ['garbage', '\u0000\u0000\u0000 not a lock', 10, 'the lock file cannot be read (empty or damaged)', 'another process'],
+    ['JSON, but not a lock', '{"pid":"x"}', 10, 'the lock file cannot be read (empty or damaged)', 'another process'],
+  ])('%s: refused (exit 13) until it is %i minutes old, saying when; then taken over', async (_, text, minutes, why, who) => {
+    const { state, file, read } = setup(text);
+    const err = await refusal(acquireRunLock(state, STARTED));
+    expect(err.exitCode).toBe(13);
+    const from = new Date(statMs(file) + minutes * 60_000).toISOString();
+    expect(secondsOld(err.message)).toBe(
+      `Another run may be in progress (${who}: ${why}); this one did nothing. The lock is N s old; a run takes it over from ${from} (when it is ${minutes} min old). If no run is going on, delete ${file}.`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    const l = (await inspectRunLock(state))!;
+    expect(secondsOld(describeLock(l, Date.now()))).toBe(`A run lock is in the way: the lock ${file}; ${why}. It is N s old, and a run takes it over from ${from} (when it is ${minutes} min old).`);
+
+    age(file, minutes - 1);
+    expect((await refusal(acquireRunLock(state, STARTED))).code).toBe('alreadyRunning');
+    age(file, minutes + 1);
+    const later = (await inspectRunLock(state))!;
+    expect(describeLock(later, Date.now())).toBe(`A run lock is in the way: the lock ${file}; ${why}. It is ${minutes + 1} min old, and the next run takes it over.`);
+    const lock = await acquireRunLock(state, STARTED);
+    expect(lock.tookOver).toMatchObject({ file, verdict: { kind: 'unproven' } });
+    expect(read()).toMatchObject(me());
+    await lock.release();
+    expect(readdirSync(state)).toEqual([]);
+  });
+
+  it('a lock of this version whose PID now belongs to a live, unrelated process: taken over at once', async () => {
+    const { state, read } = setup(reused());
+    const lock = await acquireRunLock(state, STARTED);
+    const why = mine.procStart ? 'its process id now belongs to another process' : 'the computer has restarted since';
+    expect(lock.tookOver).toMatchObject({ holder: reused(), verdict: { kind: 'gone', why } });
+    expect(read()).toMatchObject(me());
+    await lock.release();
+  });
+
+  it('a lock of an older version (PID, host, start only) naming a live, unrelated process: refused until it is 6 hours old, then taken over', async () => {
+    const old: LockHolder = { pid: sleeping.pid, host: hostname(), startedAt: '2026-08-31T02:00:00.000Z' };
+    const { state, file } = setup(old);
+    const err = await refusal(acquireRunLock(state, STARTED));
+    expect(err.exitCode).toBe(13);
+    const from = new Date(statMs(file) + 6 * 3_600_000).toISOString();
+    expect(secondsOld(err.message)).toBe(
+      `Another run may be in progress (process ${sleeping.pid} on ${hostname()}, started 2026-08-31T02:00:00.000Z: a process ${sleeping.pid} is running, but it cannot be shown to be that run); this one did nothing. The lock is N s old; a run takes it over from ${from} (when it is 6 h old). If no run is going on, delete ${file}.`,
+    );
+    age(file, 5 * 60 + 59);
+    expect((await refusal(acquireRunLock(state, STARTED))).code).toBe('alreadyRunning');
+    age(file, 6 * 60 + 1);
+    const lock = await acquireRunLock(state, STARTED);
+    expect(lock.tookOver).toMatchObject({ holder: old, verdict: { kind: 'unproven' } });
+    await lock.release();
   });
 });
 
@@ -225,7 +337,7 @@ describe('two runs taking over one stale lock at once', () => {
     expect((await refusal(acquireRunLock(state, STARTED, alive))).code).toBe('alreadyRunning');
     expect(existsSync(mutex)).toBe(false);
     const lock = await acquireRunLock(state, STARTED, alive);
-    expect(lock.tookOver?.pid).toBe(DEAD);
+    expect(lock.tookOver?.holder?.pid).toBe(DEAD);
     await lock.release();
   });
 });

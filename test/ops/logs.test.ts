@@ -140,7 +140,9 @@ describe('why a folder cannot be written, in words', () => {
     ['ENOSPC', 'the disk is full'],
     ['ENOTDIR', 'a file is in the way of the folder'],
     ['EEXIST', 'a file is in the way of the folder'],
-    ['EIO', 'EIO'],
+    ['EIO', 'the disk reported an input/output error (EIO)'],
+    ['EDQUOT', 'the disk quota is used up'],
+    ['ESOMETHING', 'ESOMETHING'],
   ])('%s → %s', (code, words) => {
     expect(fileErrorReason(Object.assign(new Error('x'), { code }))).toBe(words);
   });

@@ -1,7 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ownHolder } from '../../src/run-lock';
 import { DEMO_DATE, demoFixture, runCli, writeSetup } from '../support/cli';
 
 /**
@@ -10,6 +12,9 @@ import { DEMO_DATE, demoFixture, runCli, writeSetup } from '../support/cli';
  */
 
 type Fixture = ReturnType<typeof demoFixture>;
+
+/** A lock's age in seconds depends on how fast the test ran: N. */
+const secondsOld = (text: string) => text.replace(/ is \d+ s old/, ' is N s old');
 
 function setup() {
   const fixture = demoFixture();
@@ -68,9 +73,56 @@ describe('status', () => {
   it('while a run holds the lock: says that a run is going on', async () => {
     const { state, status } = setup();
     mkdirSync(state, { recursive: true });
-    writeFileSync(join(state, 'run.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-09-01T01:59:00.000Z' }));
+    writeFileSync(join(state, 'run.lock'), JSON.stringify(ownHolder(new Date('2026-09-01T01:59:00.000Z'))));
     const r = await status();
-    expect(r.stdout).toBe(`No run has finished yet (nothing in ${state}). A run is going on now: process ${process.pid} on ${hostname()}, started 2026-09-01T01:59:00.000Z.\n`);
+    expect(secondsOld(r.stdout)).toBe(
+      `No run has finished yet (nothing in ${state}). A run is going on now: process ${process.pid} on ${hostname()}, started 2026-09-01T01:59:00.000Z; its lock is N s old, and is not taken over while that process runs.\n`,
+    );
+  });
+
+  describe('a lock that no live run can be shown to hold: the run says when it takes it over, status shows it, and after that age a run takes it over and delivers', () => {
+    const sleeping = spawn('sleep', ['600']);
+    afterAll(() => void sleeping.kill());
+    const cases: [string, () => string, number, string][] = [
+      ['zero-byte', () => '', 10, 'the lock file cannot be read (empty or damaged)'],
+      ['truncated', () => JSON.stringify(ownHolder(new Date())).slice(0, 25), 10, 'the lock file cannot be read (empty or damaged)'],
+      ['garbage', () => 'ÿþ{{{ not a lock', 10, 'the lock file cannot be read (empty or damaged)'],
+      ['a PID now held by an unrelated live process (a lock without its start)', () => JSON.stringify({ pid: sleeping.pid, host: hostname(), startedAt: '2026-08-31T02:00:00.000Z' }), 360, `a process ${sleeping.pid} is running, but it cannot be shown to be that run`],
+    ];
+    it.each(cases)('%s', async (_, text, minutes, why) => {
+      const { dir, state, status, run } = setup();
+      mkdirSync(state, { recursive: true });
+      const file = join(state, 'run.lock');
+      writeFileSync(file, text());
+      const owner = minutes !== 10 ? `process ${sleeping.pid} on ${hostname()}, started 2026-08-31T02:00:00.000Z` : undefined;
+      const limit = minutes === 10 ? '10 min' : '6 h';
+      const from = () => new Date(statSync(file).mtimeMs + minutes * 60_000).toISOString();
+
+      const refused = await run();
+      expect(refused.code).toBe(13);
+      expect(secondsOld(refused.stderr)).toBe(
+        `error: Another run may be in progress (${owner ?? 'another process'}: ${why}); this one did nothing. The lock is N s old; a run takes it over from ${from()} (when it is ${limit} old). If no run is going on, delete ${file}.\n`,
+      );
+      const before = await status();
+      expect(secondsOld(before.stdout)).toBe(`No run has finished yet (nothing in ${state}). A run lock is in the way: ${owner ?? `the lock ${file}`}; ${why}. It is N s old, and a run takes it over from ${from()} (when it is ${limit} old).\n`);
+
+      const then = new Date(Date.now() - (minutes + 1) * 60_000);
+      utimesSync(file, then, then);
+      const after = await status();
+      expect(after.stdout).toBe(`No run has finished yet (nothing in ${state}). A run lock is in the way: ${owner ?? `the lock ${file}`}; ${why}. It is ${minutes === 10 ? '11 min' : '6 h 1 min'} old, and the next run takes it over.\n`);
+
+      const r = await run();
+      const took = `warning: Took over ${owner ? `the run lock of ${owner}` : `the run lock ${file}`}: ${why}, and the lock was ${minutes === 10 ? '11 min' : '6 h 1 min'} old.`;
+      expect(r.stderr).toContain(took);
+      expect(r.code).toBe(0);
+      expect(readdirSync(join(dir, 'out'))).toHaveLength(1);
+      expect(existsSync(file)).toBe(false);
+      const log = readdirSync(join(dir, 'logs')).map((f) => readFileSync(join(dir, 'logs', f), 'utf8')).join('');
+      expect(log).toContain(took.slice('warning: '.length));
+      const s = await status();
+      expect(s.stdout).toMatch(/^Last run: delivered /);
+      expect(s.stdout).not.toContain('lock');
+    });
   });
 
   it('after a delivered run: the outcome, the counts, the guard and where the snapshot went', async () => {

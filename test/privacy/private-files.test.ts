@@ -107,7 +107,7 @@ describe('under umask 000, on Linux', () => {
 
     writeFileSync(join(state, 'run.lock'), JSON.stringify({ pid: 4_000_001, host: hostname(), startedAt: '2026-08-31T02:00:00.000Z' }), { mode: 0o644 });
     const taken = await acquireRunLock(state, new Date('2026-09-01T02:00:00Z'), (pid) => pid !== 4_000_001);
-    expect(taken.tookOver?.pid).toBe(4_000_001);
+    expect(taken.tookOver?.holder?.pid).toBe(4_000_001);
     expect(octal(join(state, 'run.lock'))).toBe('0600');
     await taken.release();
   });
