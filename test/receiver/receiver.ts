@@ -32,10 +32,10 @@ export type Fault =
   | { kind: 'slow-headers'; ms: number }
   /**
    * A confused service: runs the contract's checks, stores nothing, and answers 200 duplicate as if the snapshot
-   * were another import. Each member given replaces the true answer's (another import's id, contentHash or counts);
-   * null leaves it out of the answer.
+   * were another import. Each member given replaces the true answer's (another import's id, contentHash or counts,
+   * or whatever a misbehaving service sends there; counts member by member); null leaves it out of the answer.
    */
-  | { kind: 'confirm-other'; importId?: string; contentHash?: string | null; counts?: Partial<Counts> | null };
+  | { kind: 'confirm-other'; importId?: string; contentHash?: unknown; counts?: Record<string, unknown> | null };
 
 /** What a success answer counts: the lengths of the stored snapshot's arrays (docs/upload-api.md, "The confirmation"). */
 export interface Counts { schools: number; persons: number; groups: number }
