@@ -37,7 +37,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   privacyGate: 'privacy gate: the outgoing roster broke a privacy rule; nothing was written',
   accessDenied: 'access denied: a secret is missing, a login or API key was refused, or the account may not read a table',
   uploadFailed: 'upload failed: the service could not be reached in time, or its certificate is not trusted; retried until the deadline',
-  uploadRejected: 'upload rejected: the service refused the snapshot (400, 409, 413, 422); not retried',
+  uploadRejected: 'upload rejected: the service refused the snapshot (400, 409, 413, 422), or its answer confirmed another snapshot or other counts; not retried',
   emailMapping: 'e-mail mapping: the mapping table is missing or broken, or building it from Active Directory failed',
   heldByGuard: 'held by the deletion guard: too much would be removed; nothing was delivered (see the review file, then `approve`)',
   alreadyRunning: 'already running: another run holds the lock; this one did nothing',

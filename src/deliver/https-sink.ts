@@ -9,7 +9,7 @@ import { secretOrigin, type Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import { CHECK_CERTIFICATES, trustedCas, untrustedBecause } from '../tls-trust';
 import type { Snapshot } from './snapshot';
-import { given, ours, safe, type SafeText } from '../safe-text';
+import { given, joined, ours, safe, type SafeText } from '../safe-text';
 
 export interface HttpsTarget {
   readonly url: string;
@@ -29,10 +29,44 @@ export interface HttpsTarget {
  */
 const token = (x: unknown): SafeText | undefined => (typeof x === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(x) ? ours(x) : undefined);
 
+/** The counts the service confirms in its success answer: the lengths of the snapshot's three arrays (docs/upload-api.md, "The confirmation"). */
+export interface UploadCounts {
+  readonly schools: number;
+  readonly persons: number;
+  readonly groups: number;
+}
+
+export const COUNT_KINDS = ['schools', 'persons', 'groups'] as const satisfies readonly (keyof UploadCounts)[];
+
+export function uploadCounts(s: Pick<Snapshot, 'schools' | 'persons' | 'groups'>): UploadCounts {
+  return { schools: s.schools.length, persons: s.persons.length, groups: s.groups.length };
+}
+
+/**
+ * Why a success answer does not confirm this snapshot, or undefined when it does: its contentHash must be the
+ * snapshot's and its counts what was sent. A service that confirms another import, or confirms nothing, is not
+ * believed. Only our own hash and numbers are named: the service's values are never repeated.
+ */
+export function unconfirmed(answer: Record<string, unknown>, snapshot: Snapshot): SafeText | undefined {
+  const problems: SafeText[] = [];
+  if (answer.contentHash === undefined || answer.contentHash === null) problems.push(safe`did not say which snapshot it holds (its answer has no contentHash)`);
+  else if (answer.contentHash !== snapshot.contentHash) problems.push(safe`confirmed another snapshot (the contentHash in its answer is not this snapshot's)`);
+  const theirs = answer.counts;
+  if (!theirs || typeof theirs !== 'object') problems.push(safe`did not confirm the counts (its answer has none)`);
+  else {
+    const sent = uploadCounts(snapshot);
+    const differ = COUNT_KINDS.filter((kind) => (theirs as Record<string, unknown>)[kind] !== sent[kind]);
+    if (differ.length > 0) problems.push(safe`counted other numbers of ${joined(differ.map((kind) => safe`${ours(kind)} (we sent ${sent[kind]})`), ', ')}`);
+  }
+  if (problems.length === 0) return undefined;
+  return joined(problems, ', and ');
+}
+
 export interface UploadResult {
   readonly importId: SafeText;
   readonly status: SafeText;
-  readonly counts?: Readonly<Record<string, number>>;
+  /** The counts the service confirmed, which are the snapshot's. */
+  readonly counts: UploadCounts;
   readonly attempts: number;
 }
 
@@ -127,7 +161,7 @@ export function keyRefused(status: 401 | 403, target: Pick<HttpsTarget, 'apiKeyE
     : new AppError('accessDenied', safe`The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality's key.`);
 }
 
-async function attempt(url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo): Promise<Outcome> {
+async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo): Promise<Outcome> {
   const host = new URL(url).host;
   let res: Dispatcher.ResponseData;
   try {
@@ -160,8 +194,19 @@ async function attempt(url: string, dispatcher: Dispatcher, headers: Record<stri
   if (status >= 200 && status < 300) {
     const importId = token(json.importId);
     if (!importId) return { kind: 'fail', error: new AppError('uploadFailed', safe`The upload service answered ${status} without a valid import id. Check target.url: it should be the service's snapshot endpoint (docs/upload-api.md).`) };
-    const counts = json.counts && typeof json.counts === 'object' ? (json.counts as Record<string, number>) : undefined;
-    return { kind: 'done', result: { importId, status: token(json.status) ?? safe`accepted`, ...(counts ? { counts } : {}) } };
+    const answered = token(json.status) ?? safe`accepted`;
+    const why = unconfirmed(json, snapshot);
+    if (why) {
+      // Not retried: the next run sends the same snapshot under the same key anyway, and the baseline waits for a confirmed one.
+      return {
+        kind: 'fail',
+        error: new AppError(
+          'uploadRejected',
+          safe`The upload service answered ${status} ${answered} for import ${importId}, but it ${why}. The delivery does not count: the baseline is kept, and the next run sends snapshot ${ours(snapshot.contentHash)} again. Report it to the service with the run's date.`,
+        ),
+      };
+    }
+    return { kind: 'done', result: { importId, status: answered, counts: uploadCounts(snapshot) } };
   }
   if (status === 415 && gzip) return { kind: 'identity' };
   if (RETRY_STATUS.has(status)) return { kind: 'retry', why: safe`HTTP ${status}`, ...(wait !== undefined ? { waitMs: wait } : {}) };
@@ -204,7 +249,7 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
   try {
     for (;;) {
       attempts++;
-      const outcome = await attempt(target.url, dispatcher, headers, gzip ? compressed : json, target, gzip, io);
+      const outcome = await attempt(snapshot, target.url, dispatcher, headers, gzip ? compressed : json, target, gzip, io);
       if (outcome.kind === 'done') return { ...outcome.result, attempts };
       if (outcome.kind === 'fail') throw outcome.error;
       if (outcome.kind === 'identity') {

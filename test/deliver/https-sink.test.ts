@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startConnectProxy, type Proxy } from '../receiver/proxy';
 import { startReceiver, type Fault, type Receiver } from '../receiver/receiver';
+import { tinySnapshot } from '../receiver/support';
+import { unconfirmed, uploadCounts } from '../../src/deliver/https-sink';
 import { DEMO_DATE, ROOT, TLS_CHECKS_OFF, demoFixture, runCli, spawnCli, writeSetup } from '../support/cli';
 
 const certs = join(ROOT, 'test/certs');
@@ -128,6 +130,17 @@ describe('never retried: one attempt, its own message and exit code, nothing imp
     expect(rec.imports).toHaveLength(0);
   });
 
+  it('200 duplicate for another import → exit 10: the service confirmed another snapshot, so the run fails rather than believe it', async () => {
+    const rec = await receiver();
+    rec.script({ kind: 'confirm-other', importId: 'imp_other', contentHash: `sha256:${'f'.repeat(64)}`, counts: { persons: 1 } });
+    const r = await run(target(rec));
+    expect(r.code).toBe(10);
+    expect(r.stderr).toMatch(/^error: The upload service answered 200 duplicate for import imp_other, but it confirmed another snapshot \(the contentHash in its answer is not this snapshot's\), and counted other numbers of persons \(we sent 21\)\. The delivery does not count/m);
+    expect(r.stdout).not.toContain('Uploaded snapshot');
+    expect(rec.attempts).toHaveLength(1);
+    expect(rec.imports).toHaveLength(0);
+  });
+
   it('a wrong key, for real: 401 from the receiver itself, the key not echoed', async () => {
     const rec = await receiver();
     const r = await run(target(rec), { PROCAPITA_API_KEY: 'wrong-key-5678' });
@@ -141,6 +154,38 @@ describe('never retried: one attempt, its own message and exit code, nothing imp
     expect(r.code).toBe(8);
     expect(r.stderr).toMatch(/^error: The API key is not set: the configuration names environment variable PROCAPITA_API_KEY, which is empty\./);
     expect(rec.attempts).toHaveLength(0);
+  });
+});
+
+describe("the confirmation: a success answer counts only with this snapshot's contentHash and counts", () => {
+  const snapshot = tinySnapshot();
+  const confirmed = { importId: 'imp_1', status: 'accepted', contentHash: snapshot.contentHash, counts: uploadCounts(snapshot) };
+
+  it('believes an answer that confirms both, and ignores count kinds it does not know', () => {
+    expect(uploadCounts(snapshot)).toEqual({ schools: 1, persons: 3, groups: 1 });
+    expect(unconfirmed(confirmed, snapshot)).toBeUndefined();
+    expect(unconfirmed({ ...confirmed, counts: { ...confirmed.counts, memberships: 99 } }, snapshot)).toBeUndefined();
+  });
+
+  it.each([
+    ['another hash', { contentHash: `sha256:${'0'.repeat(64)}` }, "confirmed another snapshot (the contentHash in its answer is not this snapshot's)"],
+    ['a hash that is not a string', { contentHash: 7 }, "confirmed another snapshot (the contentHash in its answer is not this snapshot's)"],
+    ['no hash', { contentHash: undefined }, 'did not say which snapshot it holds (its answer has no contentHash)'],
+    ['a null hash', { contentHash: null }, 'did not say which snapshot it holds (its answer has no contentHash)'],
+    ['no counts', { counts: undefined }, 'did not confirm the counts (its answer has none)'],
+    ['counts that are not an object', { counts: 5 }, 'did not confirm the counts (its answer has none)'],
+    ['a count as a string', { counts: { schools: 1, persons: '3', groups: 1 } }, 'counted other numbers of persons (we sent 3)'],
+    ['a count left out', { counts: { schools: 1, persons: 3 } }, 'counted other numbers of groups (we sent 1)'],
+    ['two counts off', { counts: { schools: 2, persons: 3, groups: 0 } }, 'counted other numbers of schools (we sent 1), groups (we sent 1)'],
+    ['both', { contentHash: null, counts: null }, 'did not say which snapshot it holds (its answer has no contentHash), and did not confirm the counts (its answer has none)'],
+  ])('%s', (_name, change, why) => {
+    expect(unconfirmed({ ...confirmed, ...change }, snapshot)).toBe(why);
+  });
+
+  it("never repeats the service's values, only our own numbers", () => {
+    const echo = 'Åsa Öberg 19900101-1234';
+    const why = unconfirmed({ ...confirmed, contentHash: echo, counts: { schools: echo, persons: 199001011234, groups: 1, [echo]: 1 } }, snapshot)!;
+    expect(why).toBe("confirmed another snapshot (the contentHash in its answer is not this snapshot's), and counted other numbers of schools (we sent 1), persons (we sent 3)");
   });
 });
 

@@ -56,6 +56,56 @@ describe('upload faults', () => {
   });
 });
 
+describe('the service does not confirm this snapshot (200 duplicate for another import, other counts, no contentHash): exit 10, the baseline stays', () => {
+  const other = `sha256:${'0123'.repeat(16)}`;
+  const sent = (kinds: string) => kinds.split(' ').map((k) => `${k} \\(we sent \\d+\\)`).join(', ');
+  it.each([
+    [
+      "another import's id, hash and counts",
+      { kind: 'confirm-other', importId: 'imp_of-another-site', contentHash: other, counts: { schools: 9, persons: 999, groups: 99 } },
+      `for import imp_of-another-site, but it confirmed another snapshot \\(the contentHash in its answer is not this snapshot's\\), and counted other numbers of ${sent('schools persons groups')}`,
+    ],
+    ['the right hash, other counts', { kind: 'confirm-other', counts: { persons: 3 } }, `for import imp_[0-9a-f-]+, but it counted other numbers of ${sent('persons')}`],
+    ['no contentHash', { kind: 'confirm-other', contentHash: null }, 'for import imp_[0-9a-f-]+, but it did not say which snapshot it holds \\(its answer has no contentHash\\)'],
+    ['no counts', { kind: 'confirm-other', counts: null }, 'for import imp_[0-9a-f-]+, but it did not confirm the counts \\(its answer has none\\)'],
+  ] as [string, Fault, string][])('%s', async (_name, fault, why) => {
+    const site = new Site(demoFixture());
+    const before = await site.baseline();
+    const f = demoFixture();
+    site.fixture({ ...f, class_placement: f.class_placement!.slice(1) });
+    const rec = await site.deliverTo();
+    rec.script(fault);
+
+    const r = await site.run();
+    expectStopped(
+      site,
+      rec,
+      r,
+      'uploadRejected',
+      before,
+      new RegExp(`^error: The upload service answered 200 duplicate ${why}\\. The delivery does not count: the baseline is kept, and the next run sends snapshot sha256:[0-9a-f]{64} again\\. Report it to the service with the run's date\\.$`),
+    );
+    expect(rec.attempts).toHaveLength(1);
+    const key = rec.attempts[0]!.idempotencyKey!;
+    expect(r.stderr).toContain(`sends snapshot ${key} again`);
+    expect(r.stderr).not.toContain(other);
+    expect(r.stdout).not.toMatch(/Uploaded snapshot/);
+    expect(site.lastRun()).toMatchObject({ outcome: 'failed', exitName: 'uploadRejected', exitCode: 10, delivery: null, contentHash: key });
+    expect(rec.heartbeats[0]!.body).toMatchObject({ outcome: 'failed', exitCode: 10, contentHash: key, importId: null });
+  });
+
+  it('the numbers named are the ones sent', async () => {
+    const site = new Site(demoFixture());
+    const rec = await site.deliverTo();
+    rec.script({ kind: 'confirm-other', counts: { schools: 0, persons: 0, groups: 0 } });
+    const r = await site.run();
+    expect(r.code).toBe(10);
+    expect(r.stderr).toMatch(/counted other numbers of schools \(we sent 2\), persons \(we sent 21\), groups \(we sent 10\)\./);
+    expect(site.state('baseline.json')).toBeNull();
+    expect(site.lastRun()).toMatchObject({ outcome: 'failed', counts: { schools: 2 } });
+  });
+});
+
 describe('the heartbeat fails', () => {
   it.each([
     ['503', { status: 503 } as const, 'HTTP 503'],

@@ -304,6 +304,16 @@ describe('the upload service answers an error whose body echoes personal data: t
     expectExit(r, exit);
     expectNoCanary(outputs);
   });
+
+  it('200 duplicate for another snapshot, its contentHash and counts echoing: exit 10, and our counts only', async () => {
+    const s = site();
+    const imports = rec.imports.length;
+    rec.script({ kind: 'confirm-other', importId: 'imp_other', contentHash: echo, counts: { persons: echo, [echo]: 1 } });
+    const { r, outputs } = await command(s, 'run');
+    expectExit(r, 'uploadRejected');
+    expect(rec.imports.length).toBe(imports);
+    expectNoCanary(outputs);
+  });
 });
 
 // ---- Over SQL: odd data from a site's own query ---------------------------------------

@@ -135,7 +135,7 @@ describe('reference receiver: scripted faults, one per POST attempt, in order', 
     expect(receiver.imports).toHaveLength(1);
 
     const again = await upload(receiver.url, snapshot, { dispatcher: agent });
-    expect(again.json).toEqual({ importId: receiver.imports[0]!.importId, status: 'duplicate', counts: { schools: 1, persons: 3, groups: 1 } });
+    expect(again.json).toEqual({ importId: receiver.imports[0]!.importId, status: 'duplicate', contentHash: snapshot.contentHash, counts: { schools: 1, persons: 3, groups: 1 } });
     expect(receiver.attempts.map((x) => x.status)).toEqual([202, 200]);
   });
 
@@ -143,6 +143,30 @@ describe('reference receiver: scripted faults, one per POST attempt, in order', 
     const { receiver, agent } = await setup();
     receiver.script({ kind: 'slow-headers', ms: 50 });
     expect((await upload(receiver.url, tinySnapshot(), { dispatcher: agent })).status).toBe(202);
+  });
+
+  it('confirm-other: 200 duplicate for another import, stores nothing; members replaced, counts member by member, null leaves one out', async () => {
+    const { receiver, agent } = await setup();
+    const snapshot = tinySnapshot();
+    const other = `sha256:${'a'.repeat(64)}`;
+    receiver.script(
+      { kind: 'confirm-other', importId: 'imp_other', contentHash: other, counts: { schools: 7, persons: 70, groups: 9 } },
+      { kind: 'confirm-other', counts: { persons: 2 } },
+      { kind: 'confirm-other', contentHash: null },
+      { kind: 'confirm-other', counts: null },
+    );
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await upload(receiver.url, snapshot, { dispatcher: agent }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(answers[0]!.json).toEqual({ importId: 'imp_other', status: 'duplicate', contentHash: other, counts: { schools: 7, persons: 70, groups: 9 } });
+    expect(answers[1]!.json).toEqual({ importId: expect.stringMatching(/^imp_/), status: 'duplicate', contentHash: snapshot.contentHash, counts: { schools: 1, persons: 2, groups: 1 } });
+    expect(answers[2]!.json).toEqual({ importId: expect.stringMatching(/^imp_/), status: 'duplicate', counts: { schools: 1, persons: 3, groups: 1 } });
+    expect(answers[3]!.json).toEqual({ importId: expect.stringMatching(/^imp_/), status: 'duplicate', contentHash: snapshot.contentHash });
+    expect(receiver.imports).toEqual([]);
+    // It runs the contract's checks first: a wrong key is still 401.
+    receiver.script({ kind: 'confirm-other' });
+    expect((await upload(receiver.url, snapshot, { dispatcher: agent, apiKey: 'wrong' })).status).toBe(401);
+    expect((await upload(receiver.url, snapshot, { dispatcher: agent })).status).toBe(202);
   });
 
   it('faults are for uploads only: ping and other requests do not consume them', async () => {

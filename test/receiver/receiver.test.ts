@@ -18,19 +18,19 @@ async function setup(o: Partial<ReceiverOptions> = {}): Promise<{ receiver: Rece
 }
 
 describe('reference receiver: the upload contract', () => {
-  it('accepts a gzip snapshot with 202 and its counts, stores it once, and answers a repeat with 200 duplicate', async () => {
+  it('accepts a gzip snapshot with 202 and the confirmation (its contentHash and counts), stores it once, and answers a repeat with 200 duplicate', async () => {
     const { receiver, agent } = await setup();
     const snapshot = tinySnapshot();
 
     const first = await upload(receiver.url, snapshot, { dispatcher: agent });
     expect(first.status).toBe(202);
     expect(first.headers['content-type']).toMatch(/^application\/json/);
-    expect(first.json).toEqual({ importId: expect.stringMatching(/^imp_/), status: 'accepted', counts: { schools: 1, persons: 3, groups: 1 } });
+    expect(first.json).toEqual({ importId: expect.stringMatching(/^imp_/), status: 'accepted', contentHash: snapshot.contentHash, counts: { schools: 1, persons: 3, groups: 1 } });
     expect(receiver.imports).toEqual([{ importId: first.json.importId, key: snapshot.contentHash, snapshot: JSON.parse(JSON.stringify(snapshot)) }]);
 
     const again = await upload(receiver.url, snapshot, { dispatcher: agent });
     expect(again.status).toBe(200);
-    expect(again.json).toEqual({ importId: first.json.importId, status: 'duplicate', counts: { schools: 1, persons: 3, groups: 1 } });
+    expect(again.json).toEqual({ importId: first.json.importId, status: 'duplicate', contentHash: snapshot.contentHash, counts: { schools: 1, persons: 3, groups: 1 } });
     expect(receiver.imports).toHaveLength(1);
 
     expect(receiver.attempts).toEqual([

@@ -29,7 +29,16 @@ export type Fault =
   /** Reads the first chunk of the request body, then destroys the socket without answering. */
   | { kind: 'reset-mid-body' }
   /** Handles the request as usual (an import is stored), then waits ms before sending the response headers. */
-  | { kind: 'slow-headers'; ms: number };
+  | { kind: 'slow-headers'; ms: number }
+  /**
+   * A confused service: runs the contract's checks, stores nothing, and answers 200 duplicate as if the snapshot
+   * were another import. Each member given replaces the true answer's (another import's id, contentHash or counts,
+   * or whatever a misbehaving service sends there; counts member by member); null leaves it out of the answer.
+   */
+  | { kind: 'confirm-other'; importId?: string; contentHash?: unknown; counts?: Record<string, unknown> | null };
+
+/** What a success answer counts: the lengths of the stored snapshot's arrays (docs/upload-api.md, "The confirmation"). */
+export interface Counts { schools: number; persons: number; groups: number }
 
 export interface Attempt {
   method: string;
@@ -178,13 +187,11 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   const heartbeats: HeartbeatRecord[] = [];
   const heartbeatFaults: HeartbeatFault[] = [];
   const imports: StoredImport[] = [];
-  const byKey = new Map<string, StoredImport & { counts: Counts }>();
+  const byKey = new Map<string, StoredImport & { contentHash: string; counts: Counts }>();
   /** The import id a key was given when the service "started processing" it (a scripted 409), reused when it is stored. */
   const pendingIds = new Map<string, string>();
   const faults: Fault[] = [];
   const timers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
-
-  type Counts = { schools: number; persons: number; groups: number };
 
   function authorize(req: IncomingMessage): Reply | undefined {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header(req, 'authorization') ?? '');
@@ -323,7 +330,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   }
 
   /** Everything after the faults: the contract itself. */
-  async function importSnapshot(req: IncomingMessage, res: ServerResponse, attempt: Attempt): Promise<Reply | undefined> {
+  async function importSnapshot(req: IncomingMessage, res: ServerResponse, attempt: Attempt, other?: Extract<Fault, { kind: 'confirm-other' }>): Promise<Reply | undefined> {
     const denied = authorize(req);
     if (denied) return (await drain(req, attempt)) ? denied : undefined;
 
@@ -363,14 +370,21 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
       return { status: 409, body: { error: 'idempotency-key-mismatch', message } };
     }
 
+    // The confirmation: the hash and counts of what is stored under the key, so the client can check it is its snapshot.
     const counts: Counts = { schools: snapshot.schools.length, persons: snapshot.persons.length, groups: snapshot.groups.length };
+    if (other) {
+      const answer: Record<string, unknown> = { importId: other.importId ?? `imp_${randomUUID()}`, status: 'duplicate' };
+      if (other.contentHash !== null) answer.contentHash = other.contentHash ?? hash;
+      if (other.counts !== null) answer.counts = { ...counts, ...other.counts };
+      return { status: 200, body: answer };
+    }
     const known = byKey.get(key);
-    if (known) return { status: 200, body: { importId: known.importId, status: 'duplicate', counts: known.counts } };
+    if (known) return { status: 200, body: { importId: known.importId, status: 'duplicate', contentHash: known.contentHash, counts: known.counts } };
     const stored = { importId: pendingIds.get(key) ?? `imp_${randomUUID()}`, key, snapshot: body };
     pendingIds.delete(key);
     imports.push(stored);
-    byKey.set(key, { ...stored, counts });
-    return { status: 202, body: { importId: stored.importId, status: 'accepted', counts } };
+    byKey.set(key, { ...stored, contentHash: hash, counts });
+    return { status: 202, body: { importId: stored.importId, status: 'accepted', contentHash: hash, counts } };
   }
 
   /**
@@ -449,9 +463,13 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     if (req.method !== 'POST') return void ((await drain(req, attempt)) && send(res, attempt, { status: 405, body: { error: 'method-not-allowed' }, headers: { allow: 'POST' } }));
 
     let delay = 0;
+    let other: Extract<Fault, { kind: 'confirm-other' }> | undefined;
     const fault = faults[0];
     if (fault && 'kind' in fault) {
-      if (fault.kind === 'reject-gzip') {
+      if (fault.kind === 'confirm-other') {
+        faults.shift();
+        other = fault;
+      } else if (fault.kind === 'reject-gzip') {
         if ((attempt.contentEncoding ?? '').trim().toLowerCase() === 'gzip') {
           faults.shift();
           if (await drain(req, attempt)) send(res, attempt, { status: 415, body: { error: 'unsupported-encoding', message: 'Send the body without Content-Encoding.' }, headers: { 'accept-encoding': 'identity' } });
@@ -480,7 +498,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
       return;
     }
 
-    const reply = await importSnapshot(req, res, attempt);
+    const reply = await importSnapshot(req, res, attempt, other);
     if (!reply) return;
     if (delay > 0) {
       attempt.status = reply.status;
