@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { QUERY_NAMES, SCHOOL_FORMS, type QueryName } from '../extract/contract';
 import { readJsonFile } from '../json-file';
 import { count, given, safe, type SafeText } from '../safe-text';
+import { schoolKey } from './unit-code';
 
 const leadDay = z.number().int().min(0).max(365);
 
@@ -181,8 +182,9 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
   const c = result.data;
   const seen = new Set<string>();
   for (const s of c.schools) {
-    const key = `${s.unitCode}/${s.schoolForm}`;
-    if (seen.has(key)) throw new AppError('config', safe`Configuration ${given(file)}: schools lists ${given(key)} twice. Remove one.`);
+    // Unit codes compare as the rules match them: "krsk" and "KRSK" are one school.
+    const key = schoolKey(s.unitCode, s.schoolForm);
+    if (seen.has(key)) throw new AppError('config', safe`Configuration ${given(file)}: schools lists ${given(`${s.unitCode}/${s.schoolForm}`)} twice. Remove one.`);
     seen.add(key);
   }
   const here = (path: string) => resolve(dirname(file), path);

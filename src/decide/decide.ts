@@ -16,7 +16,7 @@ import type {
   PersonRow,
   SourceRows,
 } from '../extract/contract';
-import { unitCodeKey } from '../extract/duplicates';
+import { unitCodeKey } from '../configure/unit-code';
 import { addDays } from '../calendar-date';
 import { formatRange } from './dates';
 import { procapitaAddress, type AddressOf } from '../enrich/email';

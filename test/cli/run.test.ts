@@ -112,6 +112,8 @@ describe('expected failures: one clear line and a documented exit code', () => {
     [{ schools: [{ unitCode: 'BJSK', schoolForm: 'XX' }] }, /schools\[0\]\.schoolForm: Invalid option: expected one of "PC"\|"FS"/],
     [{ schools: [] }, /schools: list at least one school unit and school form/],
     [{ schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }, { unitCode: 'BJSK', schoolForm: 'GR' }] }, /schools lists BJSK\/GR twice\. Remove one\./],
+    // Unit codes compare as the rules match them: trimmed, any case.
+    [{ schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }, { unitCode: ' bjsk', schoolForm: 'GR' }] }, /schools lists bjsk\/GR twice\. Remove one\./],
     [{ leadDays: { staff: -1, students: 1 } }, /leadDays\.staff: Too small/],
     [{ teachingGroups: { select: 'nameSuffix' } }, /teachingGroups\.suffix: Invalid input/],
     [{ scools: [] }, /Unrecognized key: "scools"/],
