@@ -54,7 +54,7 @@ const schema = z.strictObject({
           })
           .optional(),
         /** Default: the snapshot URL with its last segment replaced by `heartbeat` (…/v1/snapshots → …/v1/heartbeat). */
-        heartbeatUrl: z.url({ protocol: /^https$/ }).optional(),
+        heartbeatUrl: z.url({ protocol: /^https$/, error: 'give the heartbeat endpoint as an https:// URL' }).optional(),
         deadlineSeconds: z.number().positive().max(86_400).default(600),
         connectTimeoutSeconds: z.number().positive().max(600).default(30),
         headersTimeoutSeconds: z.number().positive().max(3600).default(120),

@@ -115,6 +115,8 @@ describe('expected failures: one clear line and a documented exit code', () => {
     // Unit codes compare as the rules match them: trimmed, any case.
     [{ schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }, { unitCode: ' bjsk', schoolForm: 'GR' }] }, /schools lists bjsk\/GR twice\. Remove one\./],
     [{ leadDays: { staff: -1, students: 1 } }, /leadDays\.staff: Too small/],
+    [{ target: { type: 'https', url: 'http://upload.example.com/v1/snapshots' } }, /target\.url: give the upload endpoint as an https:\/\/ URL\. See/],
+    [{ target: { type: 'https', url: 'https://upload.example.com/v1/snapshots', heartbeatUrl: 'http://upload.example.com/v1/heartbeat' } }, /target\.heartbeatUrl: give the heartbeat endpoint as an https:\/\/ URL\. See/],
     [{ teachingGroups: { select: 'nameSuffix' } }, /teachingGroups\.suffix: Invalid input/],
     [{ scools: [] }, /Unrecognized key: "scools"/],
     [{ source: { type: 'oracle' } }, /source\.type: Invalid discriminator value\. Expected 'fixture' \| 'sql'/],
