@@ -227,6 +227,6 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
 }
 
 export async function loadConfig(file: string): Promise<Config> {
-  const data = await readJsonFile(file, safe`Configuration ${given(file)}`, { read: 'config', parse: 'config' }, safe`Give the path of the configuration file with --config.`);
+  const data = await readJsonFile(file, safe`Configuration ${given(file)}`, { read: 'config', parse: 'config' }, safe`Give the path of the configuration file with --config.`, { duplicateKeys: 'name' });
   return parseConfig(data, file);
 }

@@ -108,6 +108,63 @@ describe('expected failures: one clear line and a documented exit code', () => {
     expect(r.stderr).toBe(`error: Configuration ${file} is not valid JSON: a missing comma at line 4, column 5.\n`);
   });
 
+  it('a key given twice in the config is refused by its path, exit 3: JSON would silently take the last', async () => {
+    const { configPath, dir } = writeSetup(demoFixture());
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    // The second "personalNumber" would win: the admin's "true" would silently be lost.
+    const text = JSON.stringify({ ...config, export: { personalNumber: true, allowPersonalNumberInEmail: false } }, null, 2).replace('"allowPersonalNumberInEmail": false', '"allowPersonalNumberInEmail": false,\n    "personalNumber": false');
+    writeFileSync(configPath, text);
+    const lines = text.split('\n');
+    const [first, second] = lines.flatMap((l, i) => (l.includes('"personalNumber"') ? [i + 1] : []));
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: Configuration ${configPath}: the key export.personalNumber appears twice (lines ${first} and ${second}). JSON would silently take the last one; remove one.\n`);
+    expect(snapshotText(join(dir, 'out'))).toBeNull();
+  });
+
+  it('a key given twice in a fixture row is refused by its line only (a key there could be data), exit 5', async () => {
+    const fixture = demoFixture();
+    const { configPath, dir } = writeSetup(fixture);
+    const text = JSON.stringify(fixture, null, 1).replace(/"given_name": "Hugo",/, '"given_name": "Hugo",\n  "given_name": "Anna 201003151234",');
+    writeFileSync(join(dir, 'municipality.json'), text);
+    const line = text.split('\n').findIndex((l) => l.includes('Anna 201003151234')) + 1;
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`error: Fixture ${join(dir, 'municipality.json')}: a key appears twice in one object (lines ${line - 1} and ${line}). JSON would silently take the last one; remove one.\n`);
+  });
+
+  /** Text as Notepad saves "Unicode": UTF-16 with a byte-order mark, little-endian unless said. */
+  const utf16 = (text: string, o: { bigEndian?: boolean; bom?: boolean } = {}) => {
+    const body = Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le');
+    if (o.bigEndian) body.swap16();
+    return o.bom === false ? body : Buffer.concat([Buffer.from(o.bigEndian ? [0xfe, 0xff] : [0xff, 0xfe]), body]);
+  };
+
+  it.each([
+    ['UTF-16 LE (Notepad\'s "Unicode")', {}],
+    ['UTF-16 BE (Notepad\'s "Unicode big endian")', { bigEndian: true }],
+  ])('a config and a fixture saved as %s are read by their byte-order mark: the roster of the UTF-8 files', async (_, o) => {
+    const { configPath, dir } = writeSetup(demoFixture());
+    const expected = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'utf8')]);
+    expect(expected.code).toBe(0);
+    // Swedish letters in the config too: a school's code is left as it is, a path gets å.
+    writeFileSync(join(dir, 'skolår.json'), utf16(readFileSync(join(dir, 'municipality.json'), 'utf8'), o));
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configPath, utf16(JSON.stringify({ ...config, source: { type: 'fixture', path: 'skolår.json' } }, null, 2), o));
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'utf16')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(snapshotText(join(dir, 'utf16'))).toBe(snapshotText(join(dir, 'utf8')));
+  });
+
+  it('a config in UTF-16 without a byte-order mark: exit 3, save it as UTF-8', async () => {
+    const { configPath, dir } = writeSetup(demoFixture());
+    writeFileSync(configPath, utf16(readFileSync(configPath, 'utf8'), { bom: false }));
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: Configuration ${configPath} looks like UTF-16 text without a byte-order mark. Save it as UTF-8 (in Notepad: Save as, Encoding UTF-8).\n`);
+  });
+
   it.each([
     [{ schools: [{ unitCode: 'BJSK', schoolForm: 'XX' }] }, /schools\[0\]\.schoolForm: Invalid option: expected one of "PC"\|"FS"/],
     [{ schools: [] }, /schools: list at least one school unit and school form/],

@@ -144,6 +144,20 @@ describe('parseJson', () => {
     expect(err2.exitCode).toBe(5);
   });
 
+  it('refuses a key twice in one object, naming its path (config) or only the lines (fixture); the same key in two objects is fine', () => {
+    const text = '{\n "schools": [\n  {"unitCode": "A", "schoolForm": "GR"},\n  {"unitCode": "B",\n   "unitCode": "Anna 201003151234"}\n ],\n "a b": {"x": 1, "x": 2}\n}';
+    const named = failure(() => parseJson(text, ours('Configuration c.json'), 'config', { duplicateKeys: 'name' }));
+    expect(named.exitCode).toBe(3);
+    expect(named.message).toBe('Configuration c.json: the key schools[1].unitCode appears twice (lines 4 and 5). JSON would silently take the last one; remove one.');
+    const lined = failure(() => parseJson(text, ours('Fixture f.json'), 'schemaMismatch', { duplicateKeys: 'line' }));
+    expect(lined.exitCode).toBe(5);
+    expect(lined.message).toBe('Fixture f.json: a key appears twice in one object (lines 4 and 5). JSON would silently take the last one; remove one.');
+    expect(failure(() => parseJson('{"a b": {"x": 1, "x": 2}}', ours('c'), 'config', { duplicateKeys: 'name' })).message).toMatch(/the key \["a b"\]\.x appears twice \(lines 1 and 1\)/);
+    expect(parseJson('[{"x": 1}, {"x": 2, "y": {"x": 3}}]', ours('c'), 'config', { duplicateKeys: 'name' })).toEqual([{ x: 1 }, { x: 2, y: { x: 3 } }]);
+    // Without the option (state files: written by this program), the last one wins as in JSON.parse.
+    expect(parseJson('{"x": 1, "x": 2}', ours('s'), 'outputFailed')).toEqual({ x: 2 });
+  });
+
   it('accepts a byte-order mark', () => {
     expect(parseJson('\uFEFF{"a":1}', ours('x'), 'config')).toEqual({ a: 1 });
   });
