@@ -139,6 +139,42 @@ describe('e-mail addresses end to end', () => {
     expect(maja.stdout).toContain('    ✓ has an e-mail address from the mapping table');
   });
 
+  /** The table as Windows saves "Unicode" text: UTF-16 with a byte-order mark (little-endian unless said), CRLF. */
+  const utf16 = (text: string, o: { bigEndian?: boolean; bom?: boolean } = {}) => {
+    const body = Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le');
+    if (o.bigEndian) body.swap16();
+    return o.bom === false ? body : Buffer.concat([Buffer.from(o.bigEndian ? [0xfe, 0xff] : [0xff, 0xfe]), body]);
+  };
+
+  it.each([
+    ["Excel's \"Unicode text\" (UTF-16 LE with BOM, TAB-separated)", utf16(table.replace(/;/g, '\t'))],
+    ['UTF-16 BE with BOM, commas', utf16(table.replace(/;/g, ','), { bigEndian: true })],
+    ['UTF-8 with BOM, TAB-separated', Buffer.from(`\uFEFF${table.replace(/;/g, '\t')}`)],
+  ])('a table saved as %s gives the addresses the UTF-8 one gives', async (_, bytes) => {
+    const { configPath, dir } = writeSetup(fixture, { email: { mappingFile: 'map.csv' } });
+    writeFileSync(join(dir, 'map.csv'), bytes);
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'out')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('E-mail: 16 from ProCapita, 4 from the mapping table, 1 without an address (1 held an invalid address in ProCapita)');
+  });
+
+  it.each([
+    ['UTF-16 without a byte-order mark', utf16(table, { bom: false }), / looks like UTF-16 text without a byte-order mark\. Save it as UTF-8 \(in Notepad: Save as, Encoding UTF-8\), or as Excel's "CSV UTF-8"\.\n$/],
+    ['an empty file', Buffer.from(''), / is empty\. It needs the header key,email and a line per person; rebuild it with "ad-mapping build", or check email\.mappingFile in the configuration\. Nothing was delivered\.\n$/],
+    ['a file of blank lines and a BOM', Buffer.from('\uFEFF\r\n\r\n'), / is empty\. It needs the header key,email/],
+    ['only the header', Buffer.from('key;email\r\n'), / has no entries, only the first line\. It needs the header key,email and a line per person/],
+    ['only the header, in UTF-16', utf16('key\temail\n'), / has no entries, only the first line\./],
+  ])('%s: exit 11 before anything is written, naming the file', async (_, bytes, message) => {
+    const { configPath, dir } = writeSetup(fixture, { email: { mappingFile: 'map.csv' } });
+    writeFileSync(join(dir, 'map.csv'), bytes);
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(11);
+    expect(r.stderr).toContain(`error: E-mail mapping ${join(dir, 'map.csv')}`);
+    expect(r.stderr).toMatch(message);
+    expect(snapshotText(join(dir, 'out'))).toBeNull();
+  });
+
   it('a broken table stops the run before anything is written: exit 11', async () => {
     const { configPath, dir } = writeSetup(fixture, { email: { mappingFile: 'map.csv' } });
     writeFileSync(join(dir, 'map.csv'), 'key,email\nnonsense,x\n');
