@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { todayInStockholm } from '../../src/cli/program';
-import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, snapshotText, spawnCli, tempDir, writeSetup } from '../support/cli';
+import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, snapshotText, spawnCli, tempDir, utf16, writeSetup } from '../support/cli';
 
 describe('run on the demo municipality', () => {
   it('writes the snapshot under its hash and prints the summary per school with reason counts', async () => {
@@ -132,13 +132,6 @@ describe('expected failures: one clear line and a documented exit code', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toBe(`error: Fixture ${join(dir, 'municipality.json')}: a key appears twice in one object (lines ${line - 1} and ${line}). JSON would silently take the last one; remove one.\n`);
   });
-
-  /** Text as Notepad saves "Unicode": UTF-16 with a byte-order mark, little-endian unless said. */
-  const utf16 = (text: string, o: { bigEndian?: boolean; bom?: boolean } = {}) => {
-    const body = Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le');
-    if (o.bigEndian) body.swap16();
-    return o.bom === false ? body : Buffer.concat([Buffer.from(o.bigEndian ? [0xfe, 0xff] : [0xff, 0xfe]), body]);
-  };
 
   it.each([
     ['UTF-16 LE (Notepad\'s "Unicode")', {}],

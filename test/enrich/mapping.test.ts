@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
 import { formatMappingTable, parseMappingTable, writeMappingTable } from '../../src/enrich/mapping-table';
-import { DEMO_DATE, demoFixture, runCli, snapshotText, tempDir, writeSetup } from '../support/cli';
+import { DEMO_DATE, demoFixture, runCli, snapshotText, tempDir, utf16, writeSetup } from '../support/cli';
 
 const TODAY = '2026-09-01';
 const GUID = '3F2504E0-4F89-11D3-9A0C-0305E82C3301';
@@ -138,13 +138,6 @@ describe('e-mail addresses end to end', () => {
     const maja = await runCli(['explain', 'Maja', '--config', configPath, '--date', DEMO_DATE]);
     expect(maja.stdout).toContain('    ✓ has an e-mail address from the mapping table');
   });
-
-  /** The table as Windows saves "Unicode" text: UTF-16 with a byte-order mark (little-endian unless said), CRLF. */
-  const utf16 = (text: string, o: { bigEndian?: boolean; bom?: boolean } = {}) => {
-    const body = Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le');
-    if (o.bigEndian) body.swap16();
-    return o.bom === false ? body : Buffer.concat([Buffer.from(o.bigEndian ? [0xfe, 0xff] : [0xff, 0xfe]), body]);
-  };
 
   it.each([
     ["Excel's \"Unicode text\" (UTF-16 LE with BOM, TAB-separated)", utf16(table.replace(/;/g, '\t'))],
