@@ -4,7 +4,7 @@
  * and never logged in clear.
  */
 import type { CalendarDate } from './extract/contract';
-import { isCalendarDate } from './extract/rows';
+import { isCalendarDate } from './calendar-date';
 
 const SHAPE = /^(\d{2})?(\d{6})([-+]?)(\d{4})$/;
 

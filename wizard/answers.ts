@@ -276,7 +276,7 @@ const attributeOf = (key: AnswerKey) =>
 export async function loadAnswers(options: AnswerOptions): Promise<Answers> {
   let file: z.infer<typeof fileSchema> = {};
   if (options.answers) {
-    const data = await readJsonFile(options.answers, safe`Answers file ${given(options.answers)}`, { read: 'usage', parse: 'usage' }, safe`Give the answers file with --answers FILE.`);
+    const data = await readJsonFile(options.answers, safe`Answers file ${given(options.answers)}`, { read: 'usage', parse: 'usage' }, safe`Give the answers file with --answers FILE.`, { duplicateKeys: 'name' });
     const result = fileSchema.safeParse(data);
     if (!result.success) {
       const issue = result.error.issues[0]!;

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { AppError } from '../errors';
-import { isCalendarDate } from '../extract/rows';
+import { isCalendarDate } from '../calendar-date';
 import { todayInStockholm, type Io } from './io';
 import { given, safe } from '../safe-text';
 

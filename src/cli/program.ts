@@ -146,6 +146,11 @@ export function buildProgram(io: Io): Command {
         throw new AppError('emailMapping', safe`The directory search under ${given(ad.baseDn)} found no accounts. Check email.ad.baseDn and email.ad.filter; the existing table ${given(mappingFile)} was kept.`);
       }
       const { table, report } = buildMapping(entries, rows.persons, date);
+      if (table.length === 0) {
+        // A table that maps no one is refused by the run (exit 11): never replace a good one with it.
+        io.stdout(`${formatQualityReport(report)}\n\n`);
+        throw new AppError('emailMapping', safe`None of the ${entries.length} directory accounts gave a table entry (see the report above). Check email.ad.keyAttribute; the existing table ${given(mappingFile)} was kept.`);
+      }
       await writeMappingTable(mappingFile, table);
       const seconds = ((io.now().getTime() - started) / 1000).toFixed(1);
       io.stdout(`${formatQualityReport(report)}\n\nWrote ${table.length} rows to ${mappingFile} (${entries.length} directory accounts read in ${seconds} s).\n`);

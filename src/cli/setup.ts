@@ -4,11 +4,11 @@
  * file, and with --non-interactive nothing is asked at all.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { AppError, errnoOf } from '../errors';
 import { parseJson } from '../json-file';
+import { readTextFile, SAVE_AS_UTF8 } from '../text-file';
 import { addAnswerOptions, loadAnswers, type AnswerOptions } from '../../wizard/answers';
 import { createContext, defaultConfigPath, type Draft } from '../../wizard/context';
 import { DEFAULT_LANG, LANGS, messagesFor, type Lang } from '../../wizard/messages';
@@ -38,13 +38,15 @@ the configuration file never holds a secret. See docs/install-windows.md.`;
 
 async function readExisting(path: string): Promise<{ text: string; data: Draft } | undefined> {
   if (!existsSync(path)) return undefined;
-  let text: string;
+  let decoded;
   try {
-    text = await readFile(path, 'utf8');
+    decoded = await readTextFile(path);
   } catch (err) {
     throw new AppError('config', safe`Configuration ${given(path)} exists but cannot be read (${errnoOf(err)}).`);
   }
-  const data = parseJson(text, safe`Configuration ${given(path)}`, 'config');
+  if (!decoded.ok) throw new AppError('config', safe`Configuration ${given(path)} ${SAVE_AS_UTF8}.`);
+  const { text } = decoded;
+  const data = parseJson(text, safe`Configuration ${given(path)}`, 'config', { duplicateKeys: 'name' });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new AppError('config', safe`Configuration ${given(path)} is not a JSON object. Fix it, or give another path with --config.`);
   return { text, data: data as Draft };
 }

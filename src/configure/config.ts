@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { QUERY_NAMES, SCHOOL_FORMS, type QueryName } from '../extract/contract';
 import { readJsonFile } from '../json-file';
 import { count, given, safe, type SafeText } from '../safe-text';
+import { schoolKey } from './unit-code';
 
 const leadDay = z.number().int().min(0).max(365);
 
@@ -53,7 +54,7 @@ const schema = z.strictObject({
           })
           .optional(),
         /** Default: the snapshot URL with its last segment replaced by `heartbeat` (…/v1/snapshots → …/v1/heartbeat). */
-        heartbeatUrl: z.url({ protocol: /^https$/ }).optional(),
+        heartbeatUrl: z.url({ protocol: /^https$/, error: 'give the heartbeat endpoint as an https:// URL' }).optional(),
         deadlineSeconds: z.number().positive().max(86_400).default(600),
         connectTimeoutSeconds: z.number().positive().max(600).default(30),
         headersTimeoutSeconds: z.number().positive().max(3600).default(120),
@@ -181,8 +182,9 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
   const c = result.data;
   const seen = new Set<string>();
   for (const s of c.schools) {
-    const key = `${s.unitCode}/${s.schoolForm}`;
-    if (seen.has(key)) throw new AppError('config', safe`Configuration ${given(file)}: schools lists ${given(key)} twice. Remove one.`);
+    // Unit codes compare as the rules match them: "krsk" and "KRSK" are one school.
+    const key = schoolKey(s.unitCode, s.schoolForm);
+    if (seen.has(key)) throw new AppError('config', safe`Configuration ${given(file)}: schools lists ${given(`${s.unitCode}/${s.schoolForm}`)} twice. Remove one.`);
     seen.add(key);
   }
   const here = (path: string) => resolve(dirname(file), path);
@@ -225,6 +227,6 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
 }
 
 export async function loadConfig(file: string): Promise<Config> {
-  const data = await readJsonFile(file, safe`Configuration ${given(file)}`, { read: 'config', parse: 'config' }, safe`Give the path of the configuration file with --config.`);
+  const data = await readJsonFile(file, safe`Configuration ${given(file)}`, { read: 'config', parse: 'config' }, safe`Give the path of the configuration file with --config.`, { duplicateKeys: 'name' });
   return parseConfig(data, file);
 }

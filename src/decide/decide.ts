@@ -16,8 +16,9 @@ import type {
   PersonRow,
   SourceRows,
 } from '../extract/contract';
-import { unitCodeKey } from '../extract/duplicates';
-import { addDays, formatRange } from './dates';
+import { unitCodeKey } from '../configure/unit-code';
+import { addDays } from '../calendar-date';
+import { formatRange } from './dates';
 import { procapitaAddress, type AddressOf } from '../enrich/email';
 import type { Reason } from './reasons';
 import { given, safe, type SafeText } from '../safe-text';

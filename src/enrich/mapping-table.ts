@@ -1,13 +1,15 @@
 /**
  * The e-mail mapping table: a CSV file `key,email`, where the key is a
  * ProCapita GUID or a personnummer. Swedish Excel saves it with semicolons
- * and a byte-order mark; both are fine. It is read strictly: one bad line
- * stops the run, because a half-read table would silently lose addresses.
+ * and a byte-order mark, and as "Unicode text" in UTF-16 with tabs; all are
+ * fine. It is read strictly: one bad line stops the run, because a half-read
+ * table would silently lose addresses; so does a table with no entries, which
+ * would silently lose them all.
  */
-import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { fileErrorReason, writeFileAtomically } from '../atomic-file';
 import { AppError, errnoOf } from '../errors';
+import { readTextFile, SAVE_AS_UTF8 } from '../text-file';
 import type { CalendarDate } from '../extract/contract';
 import { parsePersonalNumber } from '../personal-number';
 import { isValidEmail } from './email-address';
@@ -43,13 +45,18 @@ const unguarded = (cell: string): string => (cell.startsWith("'") && FORMULA_STA
 export function parseMappingTable(text: string, file: string, today: CalendarDate): MappingTable {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, delimiter: [',', ';'], trim: true, columns: true, skip_empty_lines: true, info: true });
+    records = parse(text, { bom: true, delimiter: [',', ';', '\t'], trim: true, columns: true, skip_empty_lines: true, info: true });
   } catch (err) {
     const line = (err as { lines?: number }).lines;
     throw new AppError('emailMapping', safe`E-mail mapping ${given(file)} is not a readable CSV file${line ? safe` (line ${line})` : ''}: it needs the header key,email and two columns on every line.`);
   }
-  const header = records[0] ? Object.keys(records[0].record) : [];
-  if (records.length > 0 && (header.length !== 2 || !header.includes('key') || !header.includes('email'))) {
+  if (records.length === 0) {
+    // Mapping no one, it would leave every address out without a word: a file saved empty, or only the header.
+    const what = text.replace(/^\uFEFF/, '').trim() === '' ? safe`is empty` : safe`has no entries, only the first line`;
+    throw new AppError('emailMapping', safe`E-mail mapping ${given(file)} ${what}. It needs the header key,email and a line per person; rebuild it with "ad-mapping build", or check email.mappingFile in the configuration. Nothing was delivered.`);
+  }
+  const header = Object.keys(records[0]!.record);
+  if (header.length !== 2 || !header.includes('key') || !header.includes('email')) {
     throw new AppError('emailMapping', safe`E-mail mapping ${given(file)}: the first line must be the header key,email.`);
   }
   const problems: SafeText[] = [];
@@ -97,14 +104,15 @@ export function parseMappingTable(text: string, file: string, today: CalendarDat
 }
 
 export async function readMappingTable(file: string, today: CalendarDate): Promise<MappingTable> {
-  let text: string;
+  let decoded;
   try {
-    text = await readFile(file, 'utf8');
+    decoded = await readTextFile(file);
   } catch (err) {
     const code = errnoOf(err);
     throw new AppError('emailMapping', safe`E-mail mapping ${given(file)}: ${code === 'ENOENT' ? 'no such file' : safe`cannot be read (${code})`}. Check email.mappingFile in the configuration, or build it with "ad-mapping build".`);
   }
-  return parseMappingTable(text, file, today);
+  if (!decoded.ok) throw new AppError('emailMapping', safe`E-mail mapping ${given(file)} ${SAVE_AS_UTF8}, or as Excel's "CSV UTF-8".`);
+  return parseMappingTable(decoded.text, file, today);
 }
 
 /** The table as CSV text: every cell guarded against formulas, and quoted when it holds a quote, separator or line break. */

@@ -15,6 +15,7 @@
  * Every message counts and names columns, never a value.
  */
 import type { RuleConfig } from '../configure/config';
+import { unitCodeKey } from '../configure/unit-code';
 import { AppError } from '../errors';
 import { count, joined, ours, safe, type SafeText } from '../safe-text';
 import { CONTRACT, QUERY_NAMES, type PersonRow, type QueryName, type Row, type SourceRows } from './contract';
@@ -28,9 +29,6 @@ const OWN_ID: Partial<Record<QueryName, string>> = {
   employments: 'employment_id',
   activities: 'activity_id',
 };
-
-/** How the rules match a configured unitCode to a school unit. */
-export const unitCodeKey = (code: string): string => code.trim().toLowerCase();
 
 export interface Resolved {
   readonly rows: SourceRows;

@@ -33,6 +33,6 @@ export function fixtureToRows(fixture: unknown, name: SafeText): SourceRows {
 }
 
 export async function readFixture(path: string): Promise<SourceRows> {
-  const data = await readJsonFile(path, safe`Fixture ${given(path)}`, { read: 'sourceUnavailable', parse: 'schemaMismatch' }, safe`Check source.path in the configuration.`);
+  const data = await readJsonFile(path, safe`Fixture ${given(path)}`, { read: 'sourceUnavailable', parse: 'schemaMismatch' }, safe`Check source.path in the configuration.`, { duplicateKeys: 'line' });
   return fixtureToRows(data, safe`Fixture ${given(path)}`);
 }

@@ -1,17 +1,7 @@
 import { AppError } from '../errors';
 import { CONTRACT, type ColumnType, type QueryName, type Row } from './contract';
+import { parseCalendarDate } from '../calendar-date';
 import { joined, ours, safe, type SafeText } from '../safe-text';
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Checks a `YYYY-MM-DD` string names a real calendar day. */
-export function isCalendarDate(value: string): boolean {
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const t = new Date(Date.UTC(y, mo - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
-}
 
 /** A value in its contract form, or why it does not fit. Says what was expected and what kind of value came, never the value: it may be personal data. */
 type Coerced = { ok: true; value: unknown } | { ok: false; expected: SafeText; found?: SafeText };
@@ -34,11 +24,12 @@ function coerce(type: ColumnType, value: unknown): Coerced {
     case 'text':
     case 'text?':
       return typeof value === 'string' ? { ok: true, value } : { ok: false, expected: safe`text`, found: kindOf(value) };
-    case 'date?':
-      // mssql returns DATE columns as UTC-midnight Date objects.
-      if (value instanceof Date && !Number.isNaN(value.getTime())) return { ok: true, value: value.toISOString().slice(0, 10) };
-      if (typeof value === 'string' && isCalendarDate(value)) return { ok: true, value };
-      return { ok: false, expected: safe`a date YYYY-MM-DD`, found: typeof value === 'string' ? safe`text that is not a calendar date` : kindOf(value) };
+    case 'date?': {
+      // Text from a fixture, or the UTC-midnight Date objects mssql returns for DATE columns: one parser, one range.
+      const date = typeof value === 'string' || value instanceof Date ? parseCalendarDate(value) : undefined;
+      if (date !== undefined) return { ok: true, value: date };
+      return { ok: false, expected: safe`a date YYYY-MM-DD from 0001-01-01 to 9999-12-31`, found: typeof value === 'string' ? safe`text that is not a calendar date` : kindOf(value) };
+    }
     case 'int?':
       return typeof value === 'number' && Number.isInteger(value)
         ? { ok: true, value }

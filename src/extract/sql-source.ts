@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import sql from 'mssql';
 import type { SqlSourceConfig } from '../configure/config';
 import { secretOrigin, type Credentials } from '../configure/credentials';
-import { addDays } from '../decide/dates';
+import { addDays, utcMidnight } from '../calendar-date';
 import { AppError, errnoOf, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import { CONTRACT, queryPlace, type CalendarDate, type QueryName, type SourceRows } from './contract';
@@ -156,7 +156,7 @@ function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate
   return new Promise((resolve, reject) => {
     const request = new sql.Request(tx);
     request.stream = true;
-    request.input('history_from', sql.Date, new Date(`${historyFrom}T00:00:00Z`));
+    request.input('history_from', sql.Date, utcMidnight(historyFrom));
     let failure: unknown;
     let columns: sql.IColumnMetadata = {};
     let reported: number | undefined;

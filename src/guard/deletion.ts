@@ -8,6 +8,7 @@ import { REMOVAL_KINDS, type RemovalKind, type RemovalLimit, type RuleConfig } f
 import type { Snapshot } from '../deliver/snapshot';
 import { given, joined, safe, type SafeText } from '../safe-text';
 import type { Manifest } from './baseline';
+import { schoolKey } from '../configure/unit-code';
 
 export interface KindChange {
   /** In the baseline; null on the first run. */
@@ -113,7 +114,7 @@ function studentsPerSchool(c: Content | Manifest): Map<string, number> {
   const sets = new Map<string, Set<string>>();
   for (const g of c.groups as readonly Group[]) {
     if (g.kind !== 'class') continue;
-    const key = `${code.get(g.schoolId) ?? g.schoolId}/${g.schoolForm}`;
+    const key = schoolKey(code.get(g.schoolId) ?? g.schoolId, g.schoolForm);
     const set = sets.get(key) ?? new Set<string>();
     g.studentIds.forEach((id) => set.add(id));
     sets.set(key, set);
@@ -150,18 +151,19 @@ export function checkRemovals(
   const now = studentsPerSchool(next);
   const then = baseline ? studentsPerSchool(baseline) : null;
   const absent: SafeText[] = [];
-  const active = new Set(next.schools.flatMap((s) => s.schoolForms.map((f) => `${s.code}/${f}`)));
+  // Unit codes compare as the rules match them (a school configured as "krsk" is ProCapita's "KRSK"); messages show what the admin wrote.
+  const active = new Set(next.schools.flatMap((s) => s.schoolForms.map((f) => schoolKey(s.code, f))));
   for (const s of schools) {
-    const key = `${s.unitCode}/${s.schoolForm}`;
+    const key = schoolKey(s.unitCode, s.schoolForm);
+    const written = given(`${s.unitCode}/${s.schoolForm}`);
     if ((now.get(key) ?? 0) > 0) continue;
     // Closed, or unknown in ProCapita: the rules say why (explain); removals it causes are counted above.
     if (!active.has(key)) {
-      absent.push(given(key));
+      absent.push(written);
       continue;
     }
-    // The key is a school from the configuration: what the admin wrote.
-    if (then && (then.get(key) ?? 0) === 0) notes.push(safe`School ${given(key)} has no students, as in the last accepted snapshot.`);
-    else reasons.push(safe`configured school ${given(key)} has no students${then ? safe` (it had ${then.get(key) ?? 0})` : ''}`);
+    if (then && (then.get(key) ?? 0) === 0) notes.push(safe`School ${written} has no students, as in the last accepted snapshot.`);
+    else reasons.push(safe`configured school ${written} has no students${then ? safe` (it had ${then.get(key) ?? 0})` : ''}`);
   }
 
   if (absent.length > 0) {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { todayInStockholm } from '../../src/cli/program';
-import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, snapshotText, spawnCli, tempDir, writeSetup } from '../support/cli';
+import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, snapshotText, spawnCli, tempDir, utf16, writeSetup } from '../support/cli';
 
 describe('run on the demo municipality', () => {
   it('writes the snapshot under its hash and prints the summary per school with reason counts', async () => {
@@ -108,11 +108,65 @@ describe('expected failures: one clear line and a documented exit code', () => {
     expect(r.stderr).toBe(`error: Configuration ${file} is not valid JSON: a missing comma at line 4, column 5.\n`);
   });
 
+  it('a key given twice in the config is refused by its path, exit 3: JSON would silently take the last', async () => {
+    const { configPath, dir } = writeSetup(demoFixture());
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    // The second "personalNumber" would win: the admin's "true" would silently be lost.
+    const text = JSON.stringify({ ...config, export: { personalNumber: true, allowPersonalNumberInEmail: false } }, null, 2).replace('"allowPersonalNumberInEmail": false', '"allowPersonalNumberInEmail": false,\n    "personalNumber": false');
+    writeFileSync(configPath, text);
+    const lines = text.split('\n');
+    const [first, second] = lines.flatMap((l, i) => (l.includes('"personalNumber"') ? [i + 1] : []));
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: Configuration ${configPath}: the key export.personalNumber appears twice (lines ${first} and ${second}). JSON would silently take the last one; remove one.\n`);
+    expect(snapshotText(join(dir, 'out'))).toBeNull();
+  });
+
+  it('a key given twice in a fixture row is refused by its line only (a key there could be data), exit 5', async () => {
+    const fixture = demoFixture();
+    const { configPath, dir } = writeSetup(fixture);
+    const text = JSON.stringify(fixture, null, 1).replace(/"given_name": "Hugo",/, '"given_name": "Hugo",\n  "given_name": "Anna 201003151234",');
+    writeFileSync(join(dir, 'municipality.json'), text);
+    const line = text.split('\n').findIndex((l) => l.includes('Anna 201003151234')) + 1;
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`error: Fixture ${join(dir, 'municipality.json')}: a key appears twice in one object (lines ${line - 1} and ${line}). JSON would silently take the last one; remove one.\n`);
+  });
+
+  it.each([
+    ['UTF-16 LE (Notepad\'s "Unicode")', {}],
+    ['UTF-16 BE (Notepad\'s "Unicode big endian")', { bigEndian: true }],
+  ])('a config and a fixture saved as %s are read by their byte-order mark: the roster of the UTF-8 files', async (_, o) => {
+    const { configPath, dir } = writeSetup(demoFixture());
+    const expected = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'utf8')]);
+    expect(expected.code).toBe(0);
+    // Swedish letters in the config too: a school's code is left as it is, a path gets å.
+    writeFileSync(join(dir, 'skolår.json'), utf16(readFileSync(join(dir, 'municipality.json'), 'utf8'), o));
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configPath, utf16(JSON.stringify({ ...config, source: { type: 'fixture', path: 'skolår.json' } }, null, 2), o));
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'utf16')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(snapshotText(join(dir, 'utf16'))).toBe(snapshotText(join(dir, 'utf8')));
+  });
+
+  it('a config in UTF-16 without a byte-order mark: exit 3, save it as UTF-8', async () => {
+    const { configPath, dir } = writeSetup(demoFixture());
+    writeFileSync(configPath, utf16(readFileSync(configPath, 'utf8'), { bom: false }));
+    const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: Configuration ${configPath} looks like UTF-16 text without a byte-order mark. Save it as UTF-8 (in Notepad: Save as, Encoding UTF-8).\n`);
+  });
+
   it.each([
     [{ schools: [{ unitCode: 'BJSK', schoolForm: 'XX' }] }, /schools\[0\]\.schoolForm: Invalid option: expected one of "PC"\|"FS"/],
     [{ schools: [] }, /schools: list at least one school unit and school form/],
     [{ schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }, { unitCode: 'BJSK', schoolForm: 'GR' }] }, /schools lists BJSK\/GR twice\. Remove one\./],
+    // Unit codes compare as the rules match them: trimmed, any case.
+    [{ schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }, { unitCode: ' bjsk', schoolForm: 'GR' }] }, /schools lists bjsk\/GR twice\. Remove one\./],
     [{ leadDays: { staff: -1, students: 1 } }, /leadDays\.staff: Too small/],
+    [{ target: { type: 'https', url: 'http://upload.example.com/v1/snapshots' } }, /target\.url: give the upload endpoint as an https:\/\/ URL\. See/],
+    [{ target: { type: 'https', url: 'https://upload.example.com/v1/snapshots', heartbeatUrl: 'http://upload.example.com/v1/heartbeat' } }, /target\.heartbeatUrl: give the heartbeat endpoint as an https:\/\/ URL\. See/],
     [{ teachingGroups: { select: 'nameSuffix' } }, /teachingGroups\.suffix: Invalid input/],
     [{ scools: [] }, /Unrecognized key: "scools"/],
     [{ source: { type: 'oracle' } }, /source\.type: Invalid discriminator value\. Expected 'fixture' \| 'sql'/],

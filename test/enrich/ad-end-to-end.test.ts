@@ -72,4 +72,17 @@ describe('AD → mapping table → roster', () => {
     expect(r.stderr).toMatch(/found no accounts\. Check email\.ad\.baseDn and email\.ad\.filter; the existing table .*email-mapping\.csv was kept\./);
     expect(existsSync(join(dir, 'email-mapping.csv'))).toBe(true);
   });
+
+  it('accounts of which none gives an entry (a key attribute none of them has) keep the existing table: exit 11, since the run refuses a table with no entries', async () => {
+    const { configPath, dir } = writeSetup(fixture, {
+      email: { mappingFile: 'email-mapping.csv', ad: { url: samba.ldapsUrl, caFile: 'ca.pem', bindDn: samba.bindDn, passwordEnv: 'P', baseDn: OU, keyAttribute: 'department' } },
+    });
+    writeFileSync(join(dir, 'ca.pem'), samba.ca);
+    const good = `key,email\n${person('Sara').personal_number as string},sara.nystrom@skola.test.local\n`;
+    writeFileSync(join(dir, 'email-mapping.csv'), good);
+    const r = await runCli(['ad-mapping', 'build', '--config', configPath, '--date', DEMO_DATE], undefined, { P: samba.bindPassword });
+    expect(r.code).toBe(11);
+    expect(r.stderr).toMatch(/None of the 5 directory accounts gave a table entry \(see the report above\)\. Check email\.ad\.keyAttribute; the existing table .*email-mapping\.csv was kept\./);
+    expect(readFileSync(join(dir, 'email-mapping.csv'), 'utf8')).toBe(good);
+  });
 });

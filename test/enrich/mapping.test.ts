@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
 import { formatMappingTable, parseMappingTable, writeMappingTable } from '../../src/enrich/mapping-table';
-import { DEMO_DATE, demoFixture, runCli, snapshotText, tempDir, writeSetup } from '../support/cli';
+import { DEMO_DATE, demoFixture, runCli, snapshotText, tempDir, utf16, writeSetup } from '../support/cli';
 
 const TODAY = '2026-09-01';
 const GUID = '3F2504E0-4F89-11D3-9A0C-0305E82C3301';
@@ -137,6 +137,35 @@ describe('e-mail addresses end to end', () => {
     expect(ebba.stdout).toContain('    ✗ has no valid e-mail address in ProCapita or the mapping table, and requireEmail is on');
     const maja = await runCli(['explain', 'Maja', '--config', configPath, '--date', DEMO_DATE]);
     expect(maja.stdout).toContain('    ✓ has an e-mail address from the mapping table');
+  });
+
+  it.each([
+    ["Excel's \"Unicode text\" (UTF-16 LE with BOM, TAB-separated)", utf16(table.replace(/;/g, '\t'))],
+    ['UTF-16 BE with BOM, commas', utf16(table.replace(/;/g, ','), { bigEndian: true })],
+    ['UTF-8 with BOM, TAB-separated', Buffer.from(`\uFEFF${table.replace(/;/g, '\t')}`)],
+  ])('a table saved as %s gives the addresses the UTF-8 one gives', async (_, bytes) => {
+    const { configPath, dir } = writeSetup(fixture, { email: { mappingFile: 'map.csv' } });
+    writeFileSync(join(dir, 'map.csv'), bytes);
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'out')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('E-mail: 16 from ProCapita, 4 from the mapping table, 1 without an address (1 held an invalid address in ProCapita)');
+  });
+
+  it.each([
+    ['UTF-16 without a byte-order mark', utf16(table, { bom: false }), / looks like UTF-16 text without a byte-order mark\. Save it as UTF-8 \(in Notepad: Save as, Encoding UTF-8\), or as Excel's "CSV UTF-8"\.\n$/],
+    ['an empty file', Buffer.from(''), / is empty\. It needs the header key,email and a line per person; rebuild it with "ad-mapping build", or check email\.mappingFile in the configuration\. Nothing was delivered\.\n$/],
+    ['a file of blank lines and a BOM', Buffer.from('\uFEFF\r\n\r\n'), / is empty\. It needs the header key,email/],
+    ['only the header', Buffer.from('key;email\r\n'), / has no entries, only the first line\. It needs the header key,email and a line per person/],
+    ['only the header, in UTF-16', utf16('key\temail\n'), / has no entries, only the first line\./],
+  ])('%s: exit 11 before anything is written, naming the file', async (_, bytes, message) => {
+    const { configPath, dir } = writeSetup(fixture, { email: { mappingFile: 'map.csv' } });
+    writeFileSync(join(dir, 'map.csv'), bytes);
+    const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(11);
+    expect(r.stderr).toContain(`error: E-mail mapping ${join(dir, 'map.csv')}`);
+    expect(r.stderr).toMatch(message);
+    expect(snapshotText(join(dir, 'out'))).toBeNull();
   });
 
   it('a broken table stops the run before anything is written: exit 11', async () => {

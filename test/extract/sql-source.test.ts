@@ -89,6 +89,24 @@ describe('SQL source on a generated municipality with history', () => {
   });
 });
 
+describe('SQL source: dates mean what they mean in a fixture', () => {
+  it('a year 0050 date (SQL Server\'s date goes back to 0001-01-01): fixture and SQL both take it, and give the same roster', async () => {
+    const fixture = demoFixture();
+    const cls = fixture.school_class!.find((c) => c.end_date !== null && (c.start_date as string) < DEMO_DATE)!;
+    cls.start_date = '0050-08-17';
+    const { server } = await serve({}, fixture);
+    const { configPath: sqlConfig, dir } = writeSetup(fixture, { source: sqlSource(server.port) });
+    const { configPath: fixtureConfig } = writeSetup(fixture);
+    const viaSql = await runCli(['run', '--config', sqlConfig, '--date', DEMO_DATE, '--out', join(dir, 'sql')], undefined, env);
+    const viaFixture = await runCli(['run', '--config', fixtureConfig, '--date', DEMO_DATE, '--out', join(dir, 'fixture')]);
+    expect(viaFixture.stderr).toBe('');
+    expect([viaSql.code, viaFixture.code]).toEqual([0, 0]);
+    const read = (name: string) => snapshotText(join(dir, name))!;
+    expect(read('sql')).toContain('"0050-08-17"');
+    expect(read('sql')).toBe(read('fixture'));
+  });
+});
+
 describe('SQL source: isolation, custom queries', () => {
   it('falls back to READ COMMITTED where snapshot isolation is not allowed, and says so', async () => {
     const { server } = await serve({ snapshotIsolation: false });

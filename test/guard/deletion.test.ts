@@ -334,6 +334,23 @@ describe('configured schools', () => {
     expect(again.notes).toEqual(['School KRSK/F has no students, as in the last accepted snapshot.']);
   });
 
+  it("a school configured in another case than ProCapita's code is the same school: no false note, and its zero-student hold fires", () => {
+    const lower = [{ unitCode: 'krsk', schoolForm: 'GR' }];
+    // With students: nothing to say, and no "not in the snapshot" note.
+    const full = checkRemovals(school(100), baselineOf(school(100)), DEFAULT, lower);
+    expect(full.decision).toBe('pass');
+    expect(full.notes).toEqual([]);
+    // Without students: held, as for "KRSK", and named as the admin wrote it.
+    const v = checkRemovals(staffOnly, baselineOf(school(100)), NONE, [{ unitCode: 'Krsk', schoolForm: 'GR' }]);
+    expect(v.decision).toBe('hold');
+    expect(v.reasons).toEqual(['configured school Krsk/GR has no students (it had 100)']);
+    expect(v.notes).toEqual([]);
+    // The baseline's code in lower case (ProCapita renamed it): the count before is still found.
+    const renamed = { ...school(100), schools: [{ ...KRSK(), code: 'krsk' }] };
+    expect(checkRemovals(staffOnly, baselineOf(renamed), NONE, CONFIGURED).reasons).toEqual(['configured school KRSK/GR has no students (it had 100)']);
+    expect(checkRemovals(staffOnly, baselineOf(staffOnly), DEFAULT, lower).notes).toEqual(['School krsk/GR has no students, as in the last accepted snapshot.']);
+  });
+
   it('a configured school that is not in the snapshot gets only a note', () => {
     const configured = [...CONFIGURED, { unitCode: 'GMSK', schoolForm: 'GR' }, { unitCode: 'KRSK', schoolForm: 'GY' }];
     const first = checkRemovals(school(100), null, DEFAULT, configured);

@@ -13,7 +13,7 @@
  * Nothing is taken out before the scan: not even `explain` repeats the
  * query the user typed, which may be a protected person's GUID.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decisions, PersonDecision } from '../../src/decide/decide';
@@ -483,17 +483,29 @@ describe('the wizard (setup --non-interactive) and doctor, with the canaries', (
     return { r, outputs: [...commandOutputs('setup', r), ...fileOutputs(dir, [dir]).filter((o) => o.name !== 'answers.json')] };
   };
 
+  /** The e-mail answers for a mapping table built from the directory into `dir`. */
+  const fromDirectory = (dir: string, keyAttribute: string) => ({
+    source: 'ad',
+    mappingFile: join(dir, 'email-mapping.csv'),
+    ad: { url: slapd.ldapsUrl, caFile: CA_FILE, bindDn: slapd.bindDn, password: { fromEnv: LDAP_PASSWORD_ENV }, baseDn: AD_OU, filter: '(objectClass=user)', keyAttribute },
+  });
+
   it('setup over the canary register, with a mapping table built from the directory: the preview, the report and the written files hold no canary', async () => {
     const dir = tempDir();
-    const { r, outputs } = await setup({
-      source: 'ad',
-      mappingFile: join(dir, 'email-mapping.csv'),
-      ad: { url: slapd.ldapsUrl, caFile: CA_FILE, bindDn: slapd.bindDn, password: { fromEnv: LDAP_PASSWORD_ENV }, baseDn: AD_OU, filter: '(objectClass=user)', keyAttribute: 'employeeID' },
-    });
+    const { r, outputs } = await setup(fromDirectory(dir, 'employeeID'));
     expectExit(r, 'ok');
     expect(r.stdout).toContain('Active Directory: 10 accounts read.');
     // The scan can fail: the preview names unprotected persons of the same classes.
     expect(r.stdout).toMatch(/The first 5 of \d+ persons:\n  [A-ZÅÄÖ]/);
+    expectNoCanary([...outputs, ...fileOutputs(dir, [dir])]);
+  });
+
+  it('setup with a key attribute no account has: the table would map no one, so it is refused and not written, nothing repeated', async () => {
+    const dir = tempDir();
+    const { r, outputs } = await setup(fromDirectory(dir, 'departmentNumber'));
+    expectExit(r, 'emailMapping');
+    expect(r.stdout).toContain('None of the 10 accounts gave a table entry (see the report above). Check the key attribute.');
+    expect(existsSync(join(dir, 'email-mapping.csv'))).toBe(false);
     expectNoCanary([...outputs, ...fileOutputs(dir, [dir])]);
   });
 

@@ -108,6 +108,13 @@ export function demoFixture(): Record<string, Record<string, unknown>[]> {
   return JSON.parse(readFileSync(DEMO_FIXTURE, 'utf8')) as Record<string, Record<string, unknown>[]>;
 }
 
+/** Text as Windows saves "Unicode" (Notepad, Excel's "Unicode text"): UTF-16 with a byte-order mark, little-endian unless said, CRLF. */
+export function utf16(text: string, o: { bigEndian?: boolean; bom?: boolean } = {}): Buffer {
+  const body = Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf16le');
+  if (o.bigEndian) body.swap16();
+  return o.bom === false ? body : Buffer.concat([Buffer.from(o.bigEndian ? [0xfe, 0xff] : [0xff, 0xfe]), body]);
+}
+
 /** Writes a fixture and a configuration for it into a fresh folder; returns the config path. */
 export function writeSetup(fixture: unknown, config: Record<string, unknown> = {}): { dir: string; configPath: string } {
   const dir = tempDir();

@@ -3,11 +3,12 @@
  * TDS test server and the reference receiver, with an in-memory credential
  * store in Io.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { restrictFolderCommand } from '../../src/cli/folder-access';
 import { taskXml, type Command } from '../../src/schedule/task';
 import { currentRuntime, programFor } from '../../src/schedule/windows';
+import { utf16 } from '../support/cli';
 import { API_KEY, CA_FILE, cli, closeAll, folder, memoryStore, receiver, SQL_PASSWORD, tdsServer } from './support';
 
 afterEach(closeAll);
@@ -169,6 +170,20 @@ describe('setup --non-interactive --answers', () => {
     const r2 = await cli(setup(form), ENV, memoryStore());
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('schools[0]: "BJSK/XX" is not UNITCODE/FORM');
+  });
+
+  it('an answers file with a key given twice, or in UTF-16: the key is named (exit 2), the UTF-16 file is read', async () => {
+    const twice = folder();
+    writeFileSync(twice.answersPath, '{\n  "privacy": {\n    "requireEmail": true,\n    "requireEmail": false\n  }\n}\n');
+    const r = await cli(setup(twice), ENV, memoryStore());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: Answers file ${twice.answersPath}: the key privacy.requireEmail appears twice (lines 3 and 4). JSON would silently take the last one; remove one.\n`);
+    // In UTF-16 with a BOM the file is read: the answer in it is checked like any other.
+    const wide = folder();
+    writeFileSync(wide.answersPath, utf16(JSON.stringify({ sql: { hots: 'sql01' } })));
+    const w = await cli(setup(wide), ENV, memoryStore());
+    expect(w.code).toBe(2);
+    expect(w.stderr).toMatch(/Answers file .*answers\.json: sql: Unrecognized key: "hots"/);
   });
 
   it('a school ProCapita does not have is an error naming the answer', async () => {

@@ -143,6 +143,7 @@ export const en = {
     'email.ad.keyAttribute': 'key attribute',
   } as Record<string, string>,
   adNone: (baseDn: string) => `The search under ${baseDn} found no accounts. Check the search base and the filter.`,
+  adNoEntries: (accounts: number) => `None of the ${accounts} accounts gave a table entry (see the report above). Check the key attribute.`,
   quality: ENGLISH_QUALITY,
   adBuilt: (rows: number, file: string) => `the mapping table has ${plural(rows, 'row', 'rows')}; it is written to ${file} at the last step`,
 

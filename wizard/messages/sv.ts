@@ -141,6 +141,7 @@ export const sv: Messages = {
     'email.ad.keyAttribute': 'nyckelattribut',
   },
   adNone: (baseDn: string) => `Sökningen under ${baseDn} hittade inga konton. Kontrollera sökbasen och filtret.`,
+  adNoEntries: (accounts: number) => `Inget av de ${accounts} kontona gav en rad i tabellen (se rapporten ovan). Kontrollera nyckelattributet.`,
   quality: {
     accountsRead: (n: number) => `Active Directory: ${antal(n, 'konto', 'konton')} lästes.`,
     mapped: (n: number) => `${n} skrevs till mappningstabellen`,

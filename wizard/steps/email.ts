@@ -132,8 +132,10 @@ async function adStep(ctx: Context, rest: NonNullable<Context['draft']['email']>
         const entries = await readAdEntries(config, password, { log: () => undefined });
         if (entries.length === 0) throw new AppError('emailMapping', given(m.adNone(config.baseDn)));
         const { table, report } = buildMapping(entries, ctx.rows!.persons, ctx.syncDate);
-        ctx.mapping = { file: mappingFile, table };
         say(ctx, formatQualityReport(report, m.quality).replace(/^/gm, '    '));
+        // A table with no entries is refused by the run (exit 11): never write one.
+        if (table.length === 0) throw new AppError('emailMapping', given(m.adNoEntries(entries.length)));
+        ctx.mapping = { file: mappingFile, table };
         return { ok: true, label: m.adBuilt(table.length, mappingFile), detail: safe`` };
       } catch (err) {
         return failure(err);

@@ -10,6 +10,7 @@
  * would take two questions per search and lose the ticks of the rows the
  * filter hides from view.
  */
+import { schoolKey } from '../../src/configure/unit-code';
 import { formatRange } from '../../src/decide/dates';
 import { AppError } from '../../src/errors';
 import { schoolOverview, type SchoolFormOverview } from '../../src/report/overview';
@@ -20,7 +21,7 @@ import type { Choice } from '../prompts';
 import { heading } from './shared';
 import { given } from '../../src/safe-text';
 
-const keyOf = (s: { unitCode: string; schoolForm: string }) => `${s.unitCode.trim().toLowerCase()}/${s.schoolForm}`;
+const keyOf = (s: { unitCode: string; schoolForm: string }) => schoolKey(s.unitCode, s.schoolForm);
 
 export function schoolLabel(ctx: Pick<Context, 'm'>, s: SchoolFormOverview, picked: boolean): string {
   const students = ctx.m.students(s.students);
