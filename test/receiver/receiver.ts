@@ -29,7 +29,13 @@ export type Fault =
   /** Reads the first chunk of the request body, then destroys the socket without answering. */
   | { kind: 'reset-mid-body' }
   /** Handles the request as usual (an import is stored), then waits ms before sending the response headers. */
-  | { kind: 'slow-headers'; ms: number };
+  | { kind: 'slow-headers'; ms: number }
+  /**
+   * Handles the request as usual (an import is stored), sends the response headers, then one byte of body (a space,
+   * which JSON allows) every ms, and never ends it: a service or a proxy that trickles. undici's bodyTimeout is the
+   * idle time between two chunks, so this never trips it; only a deadline ends the wait.
+   */
+  | { kind: 'trickle'; ms: number };
 
 export interface Attempt {
   method: string;
@@ -449,6 +455,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     if (req.method !== 'POST') return void ((await drain(req, attempt)) && send(res, attempt, { status: 405, body: { error: 'method-not-allowed' }, headers: { allow: 'POST' } }));
 
     let delay = 0;
+    let trickle = 0;
     const fault = faults[0];
     if (fault && 'kind' in fault) {
       if (fault.kind === 'reject-gzip') {
@@ -470,6 +477,9 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
         });
         req.socket.destroy();
         return;
+      } else if (fault.kind === 'trickle') {
+        faults.shift();
+        trickle = fault.ms;
       } else {
         faults.shift();
         delay = fault.ms;
@@ -485,6 +495,14 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     if (delay > 0) {
       attempt.status = reply.status;
       await wait(delay);
+    }
+    if (trickle > 0) {
+      attempt.status = reply.status;
+      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      const timer = setInterval(() => res.write(' '), trickle);
+      // The client going away, or close() ending every connection, stops it.
+      res.on('close', () => clearInterval(timer));
+      return;
     }
     send(res, attempt, reply);
   }
