@@ -31,7 +31,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   internal: 'internal error: a bug; please report it',
   usage: 'usage: unknown command, missing option or invalid --date',
   config: 'configuration: the file is missing, not JSON, or invalid',
-  sourceUnavailable: 'source unavailable: the database or fixture cannot be reached or read',
+  sourceUnavailable: 'source unavailable: the database or fixture cannot be reached or read, or not before the run\'s deadline',
   schemaMismatch: 'schema mismatch: a table or column the queries need is missing or has the wrong type, or one id is on rows that differ',
   outputFailed: 'local files: the snapshot folder, the state folder or the log folder cannot be written',
   privacyGate: 'privacy gate: the outgoing roster broke a privacy rule; nothing was written',

@@ -11,8 +11,8 @@ export interface Io {
   readonly now: () => Date;
   /** Environment variables the configuration names for secrets (they win over the store); also HTTPS_PROXY and NO_PROXY. */
   readonly env: NodeJS.ProcessEnv;
-  /** Waiting between upload attempts; tests make it instant. */
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Waiting between upload attempts; rejects when the signal aborts (the deadline). Tests make it instant. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random: () => number;
   /** Writes an entry to the Windows event log; resolves with why it failed. Default: eventcreate on Windows, nothing elsewhere. */
   readonly eventLog?: (command: EventCommand) => Promise<SafeText | undefined>;

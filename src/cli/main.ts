@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
+import { setTimeout as wait } from 'node:timers/promises';
 import { DEFAULT_LANG, messagesFor } from '../../wizard/messages';
 import { main, startsWizard } from './program';
 
@@ -20,7 +21,7 @@ void main(argv, {
   stderr: (text) => process.stderr.write(text),
   now: () => new Date(),
   env,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) => wait(ms, undefined, signal ? { signal } : {}),
   random: Math.random,
   interactive,
 }).then(async (code) => {

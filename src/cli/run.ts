@@ -24,6 +24,7 @@ import { eventCreateCommand, runEventCommand } from '../report/event-log';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
 import { formatSummary, PERSONAL_NUMBER_IN_EMAIL } from '../report/summary';
+import { startRunDeadline, withinDeadline, type RunDeadline } from '../run-deadline';
 import { acquireRunLock, takeoverMessage, type RunLock } from '../run-lock';
 import { tlsOverrideWarning } from '../tls-trust';
 import type { Io } from './io';
@@ -58,9 +59,10 @@ const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => safe`${s.persons.le
 /** Our own content hash (sha256:…), safe to name anywhere. */
 const hashOf = (s: Pick<Snapshot, 'contentHash'>) => ours(s.contentHash);
 
-/** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. */
-async function build(config: Config, o: RunOptions, io: Io, log: RunLog): Promise<Prepared & { snapshot: Snapshot }> {
-  const prepared = await prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line) }, io.hooks);
+/** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. A run reads under its deadline; a preview has none. */
+async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Prepared & { snapshot: Snapshot }> {
+  const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), ...(signal ? { signal } : {}) }, io.hooks);
+  const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
   const snapshot = toSnapshot(prepared.roster, o.version, io.now());
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
@@ -85,9 +87,9 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
   io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n${guard}\n(--out is a preview, not a delivery: the baseline and approvals are left as they are.)\n`);
 }
 
-async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog): Promise<void> {
+async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, deadline: RunDeadline): Promise<void> {
   const target = config.target!;
-  const { snapshot, rows, decisions, extractWarnings } = await build(config, o, io, log);
+  const { snapshot, rows, decisions, extractWarnings } = await build(config, o, io, log, deadline);
   p.snapshot = snapshot;
   p.warnings.push(...extractWarnings, ...decisions.warnings);
   log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
@@ -135,14 +137,17 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
     p.delivery = { importId: null, status: safe`written to ${given(file)}`, attempts: 1 };
     io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n`);
   } else {
-    const result = await uploadSnapshot(snapshot, target, o.version, {
-      credentials: credentialsFor(config, io),
-      env: io.env,
-      log: (line) => log.info(line),
-      sleep: io.sleep,
-      now: () => io.now().getTime(),
-      random: io.random,
-    });
+    const result = await withinDeadline(deadline, 'uploading', (signal) =>
+      uploadSnapshot(snapshot, target, o.version, {
+        credentials: credentialsFor(config, io),
+        env: io.env,
+        log: (line) => log.info(line),
+        sleep: io.sleep,
+        now: () => io.now().getTime(),
+        random: io.random,
+        signal,
+      }),
+    );
     importId = result.importId;
     p.delivery = { importId: result.importId, status: result.status, attempts: result.attempts };
     const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
@@ -226,6 +231,7 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
     const config = (p.config = await loadConfig(o.configPath));
     if (o.out !== undefined) return await preview(config, { ...o, out: o.out }, io);
     if (!config.target) throw new AppError('usage', safe`Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).`);
+    const deadline = startRunDeadline(config.runDeadlineSeconds);
     lock = await acquireRunLock(config.stateDir, startedAt);
     log = await openRunLog(config.logDir, { terminal: (line) => io.stderr(`${line}\n`), now: io.now, keep: LOG_FILES_KEPT, bindings: { syncDate: given(o.syncDate) } });
     log.record('info', safe`Run started: procapita-sync ${ours(o.version)}, sync date ${given(o.syncDate)}.`, { version: ours(o.version), target: config.target.type === 'https' ? safe`https` : safe`directory` });
@@ -239,7 +245,7 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
       log.warn(tls);
       p.warnings.push(tls);
     }
-    await deliver(p, config, o, io, log);
+    await deliver(p, config, o, io, log, deadline);
   } catch (err) {
     failure = err;
   }

@@ -102,6 +102,7 @@ const schema = z.strictObject({
     .default({ personalNumber: false, allowPersonalNumberInEmail: false }),
   stateDir: z.string().min(1).optional(),
   logDir: z.string().min(1).optional(),
+  runDeadlineSeconds: z.number().positive().max(86_400).default(3600),
   guard: z
     .strictObject({
       maxRemovals: z.strictObject({ percent: percentLimit.default(DEFAULT_LIMIT.percent), count: countLimit.default(DEFAULT_LIMIT.count) }).default(DEFAULT_LIMIT),
@@ -153,6 +154,8 @@ export interface Config {
   /** The lock, the baseline, approvals, the review file and last-run.json. */
   readonly stateDir: string;
   readonly logDir: string;
+  /** Everything a run waits for, reading and upload alike, ends by then (src/run-deadline.ts). */
+  readonly runDeadlineSeconds: number;
   readonly guard: { readonly limits: Readonly<Record<RemovalKind, RemovalLimit>> };
 }
 
@@ -187,6 +190,9 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
     if (seen.has(key)) throw new AppError('config', safe`Configuration ${given(file)}: schools lists ${given(`${s.unitCode}/${s.schoolForm}`)} twice. Remove one.`);
     seen.add(key);
   }
+  if (c.target?.type === 'https' && c.target.deadlineSeconds > c.runDeadlineSeconds) {
+    throw new AppError('config', safe`Configuration ${given(file)}: target.deadlineSeconds (${c.target.deadlineSeconds} s) is longer than runDeadlineSeconds (${c.runDeadlineSeconds} s), which ends the whole run. Lower the one or raise the other. See docs/configuration.md.`);
+  }
   const here = (path: string) => resolve(dirname(file), path);
   const source: Config['source'] =
     c.source.type === 'fixture'
@@ -212,6 +218,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
     },
     stateDir: c.stateDir ? here(c.stateDir) : defaults.stateDir,
     logDir: c.logDir ? here(c.logDir) : defaults.logDir,
+    runDeadlineSeconds: c.runDeadlineSeconds,
     guard: {
       limits: Object.fromEntries(REMOVAL_KINDS.map((k) => [k, { ...c.guard.maxRemovals, ...c.guard.maxRemovalsByKind[k] }])) as Record<RemovalKind, RemovalLimit>,
     },

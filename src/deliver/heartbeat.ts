@@ -42,7 +42,8 @@ export async function sendHeartbeat(beat: Heartbeat, target: HttpsTarget & { hea
         body: JSON.stringify(beat),
         headersTimeout: TIMEOUT_MS,
         bodyTimeout: TIMEOUT_MS,
-        signal: AbortSignal.timeout(TIMEOUT_MS * 2),
+        // The whole heartbeat, answer included: it goes out after a run the deadline ended, too.
+        signal: AbortSignal.timeout(TIMEOUT_MS),
       });
       await res.body.dump();
       return res.statusCode >= 200 && res.statusCode < 300 ? undefined : safe`HTTP ${res.statusCode}`;

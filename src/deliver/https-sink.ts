@@ -76,9 +76,12 @@ export interface UploadIo {
   /** For HTTPS_PROXY and NO_PROXY. */
   readonly env: NodeJS.ProcessEnv;
   readonly log: (line: SafeText) => void;
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Waits between attempts; rejects when the signal aborts. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now: () => number;
   readonly random: () => number;
+  /** The run's deadline: the upload stops when it aborts, and the caller reports it. */
+  readonly signal?: AbortSignal;
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -161,7 +164,8 @@ export function keyRefused(status: 401 | 403, target: Pick<HttpsTarget, 'apiKeyE
     : new AppError('accessDenied', safe`The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality's key.`);
 }
 
-async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo): Promise<Outcome> {
+/** Throws when `signal` aborts, at any point up to the answer's last byte: bodyTimeout is idle time between chunks, so a trickle never trips it. */
+async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo, signal: AbortSignal): Promise<Outcome> {
   const host = new URL(url).host;
   let res: Dispatcher.ResponseData;
   try {
@@ -172,14 +176,17 @@ async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, 
       body,
       headersTimeout: target.headersTimeoutSeconds * 1000,
       bodyTimeout: target.bodyTimeoutSeconds * 1000,
+      signal,
     });
   } catch (err) {
+    signal.throwIfAborted();
     return networkOutcome(err, host);
   }
   let text = '';
   try {
     text = await res.body.text();
   } catch (err) {
+    signal.throwIfAborted();
     return networkOutcome(err, host);
   }
   const json = (() => {
@@ -242,14 +249,24 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
     'user-agent': `procapita-sync/${agentVersion}`,
   };
   const dispatcher = await dispatcherFor(target, io);
+  // target.deadlineSeconds bounds the whole upload, the service's answer included; the run's deadline bounds it too.
+  const own = AbortSignal.timeout(target.deadlineSeconds * 1000);
+  const signal = io.signal ? AbortSignal.any([io.signal, own]) : own;
   const started = io.now();
   let gzip = true;
   let attempts = 0;
   let failures = 0;
+  /** Why the last attempt failed, while waiting to try again. */
+  let waitingAfter: SafeText | undefined;
+  const giveUp = (why: SafeText) =>
+    new AppError(
+      'uploadFailed',
+      safe`The upload did not get through: ${attempts} attempt(s) in ${Math.round((io.now() - started) / 1000)} s, the last failed with ${why}. Nothing was imported twice: the next run sends the same snapshot under the same Idempotency-Key. Check the network, the proxy and the service's status; target.deadlineSeconds sets how long to keep trying.`,
+    );
   try {
     for (;;) {
       attempts++;
-      const outcome = await attempt(snapshot, target.url, dispatcher, headers, gzip ? compressed : json, target, gzip, io);
+      const outcome = await attempt(snapshot, target.url, dispatcher, headers, gzip ? compressed : json, target, gzip, io, signal);
       if (outcome.kind === 'done') return { ...outcome.result, attempts };
       if (outcome.kind === 'fail') throw outcome.error;
       if (outcome.kind === 'identity') {
@@ -261,17 +278,23 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
       // Full jitter: sites that failed together must not retry together.
       const backoff = io.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
       const wait = Math.max(outcome.waitMs ?? 0, backoff);
-      const elapsed = io.now() - started;
-      if (elapsed + wait > target.deadlineSeconds * 1000) {
-        throw new AppError(
-          'uploadFailed',
-          safe`The upload did not get through: ${attempts} attempt(s) in ${Math.round(elapsed / 1000)} s, the last failed with ${outcome.why}. Nothing was imported twice: the next run sends the same snapshot under the same Idempotency-Key. Check the network, the proxy and the service's status; target.deadlineSeconds sets how long to keep trying.`,
-        );
-      }
+      if (io.now() - started + wait > target.deadlineSeconds * 1000) throw giveUp(outcome.why);
       io.log(safe`Upload attempt ${attempts} failed (${outcome.why}); trying again in ${Math.ceil(wait / 1000)} s.`);
-      await io.sleep(wait);
+      waitingAfter = outcome.why;
+      await io.sleep(wait, signal);
+      signal.throwIfAborted();
+      waitingAfter = undefined;
     }
+  } catch (err) {
+    // The run's deadline is the caller's to report; the upload's own is reported here.
+    if (err instanceof AppError || !own.aborted || io.signal?.aborted) throw err;
+    if (waitingAfter) throw giveUp(waitingAfter);
+    throw new AppError(
+      'uploadFailed',
+      safe`The upload did not finish within target.deadlineSeconds (${target.deadlineSeconds} s): attempt ${attempts} was still waiting for the service's answer. The service may have the snapshot; the next run sends it again under the same Idempotency-Key, so it is never imported twice. Check the network, the proxy and the service's status; if the upload needs longer, raise target.deadlineSeconds.`,
+    );
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    // An aborted request may still hold its connection: close it rather than wait for it.
+    await (signal.aborted ? dispatcher.destroy() : dispatcher.close()).catch(() => undefined);
   }
 }

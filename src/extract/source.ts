@@ -11,6 +11,8 @@ export interface SourceContext {
   readonly syncDate: CalendarDate;
   /** Progress and facts worth keeping (which isolation level was used, rows per second). */
   readonly log: (line: SafeText) => void;
+  /** The run's deadline: the read stops, and its connection closes, when it aborts. */
+  readonly signal?: AbortSignal;
 }
 
 /** A query's origin in messages: the site's query file, the ProCapita table, or the fixture's table. */
@@ -25,6 +27,6 @@ function origin(source: Config['source'], query: QueryName): SafeText {
  */
 export async function readSource(config: Pick<Config, 'source'> & { readonly rules: Pick<Config['rules'], 'schools'> }, context: SourceContext): Promise<Resolved> {
   const { source } = config;
-  const rows = source.type === 'fixture' ? await readFixture(source.path) : await readSqlSource(source, context.credentials, context.syncDate, context.log);
+  const rows = source.type === 'fixture' ? await readFixture(source.path) : await readSqlSource(source, context.credentials, context.syncDate, context.log, context.signal);
   return resolveDuplicates(rows, config.rules.schools, (query) => origin(source, query));
 }

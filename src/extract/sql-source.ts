@@ -247,17 +247,25 @@ function keepFilter(name: QueryName, rows: Partial<Record<QueryName, AnyRow[]>>,
 
 const PERSON_LINKS: readonly QueryName[] = ['classPlacements', 'groupMemberships', 'employments', 'classStaff', 'activityStaff'];
 
-export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentials, syncDate: CalendarDate, log: Log): Promise<SourceRows> {
+type TediousConnection = Parameters<NonNullable<sql.config['beforeConnect']>>[0];
+
+/** `signal`: the run's deadline. When it aborts, every connection closes at once, whatever it was waiting for. */
+export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentials, syncDate: CalendarDate, log: Log, signal?: AbortSignal): Promise<SourceRows> {
   const queries = await loadQueries(cfg.queries);
   const password = await credentials.get('sqlPassword');
   const origin = credentials.origin?.('sqlPassword');
   const ca = cfg.caFile ? await trustedCas(cfg.caFile, safe`source.caFile`) : undefined;
   const historyFrom = addDays(syncDate, -HISTORY_DAYS);
-  const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
+  // A server that trickles rows is never cut off by requestTimeout (tedious stops it at the first packet): the deadline closes the connection.
+  const connections = new Set<TediousConnection>();
+  const pool = new sql.ConnectionPool({ ...connectionConfig(cfg, password, ca), beforeConnect: (c) => void connections.add(c) });
+  const closeConnections = () => connections.forEach((c) => c.close());
+  signal?.addEventListener('abort', closeConnections, { once: true });
   // A pool error after a failed request is already reported through the request.
   pool.on('error', () => undefined);
   let tx: sql.Transaction | undefined;
   try {
+    signal?.throwIfAborted();
     await pool.connect().catch((err: unknown) => {
       throw explainSqlError(err, cfg, safe`connect`, origin);
     });
@@ -293,6 +301,7 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   } finally {
     // Never a commit: whatever a query might have changed is undone. The pool also waits for the
     // transaction's connection; this hands it back even when the connection is gone.
+    signal?.removeEventListener('abort', closeConnections);
     if (tx) await tx.rollback().catch(() => undefined);
     await pool.close().catch(() => undefined);
   }

@@ -173,6 +173,8 @@ describe('expected failures: one clear line and a documented exit code', () => {
     [{ source: { type: 'sql' } }, /source\.host: Invalid input: expected string, received undefined \(and 2 more problems\)/],
     [{ source: { type: 'sql', host: 'db', database: 'PC', user: 'u', passwordEnv: 'secret123!' } }, /source\.passwordEnv: name an environment variable/],
     [{ source: { type: 'sql', host: 'db', database: 'PC', user: 'u', passwordEnv: 'P', password: 'x' } }, /source: Unrecognized key: "password"/],
+    [{ runDeadlineSeconds: 0 }, /runDeadlineSeconds: Too small/],
+    [{ runDeadlineSeconds: 300, target: { type: 'https', url: 'https://import.example.se/v1/snapshots' } }, /target\.deadlineSeconds \(600 s\) is longer than runDeadlineSeconds \(300 s\), which ends the whole run\. Lower the one or raise the other\./],
   ])('a config with %j is refused with exit code 3', async (patch, message) => {
     const { configPath, dir } = writeSetup(demoFixture(), patch);
     const r = await runCli(['run', '--config', configPath, '--out', dir]);

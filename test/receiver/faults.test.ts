@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { errors, type Agent } from 'undici';
+import { errors, request, type Agent } from 'undici';
 import { startReceiver, type Receiver } from './receiver';
 import { API_KEY, failure, ping, tinyRoster, tinySnapshot, trustingAgent, upload } from './support';
 
@@ -167,6 +167,26 @@ describe('reference receiver: scripted faults, one per POST attempt, in order', 
     receiver.script({ kind: 'confirm-other' });
     expect((await upload(receiver.url, snapshot, { dispatcher: agent, apiKey: 'wrong' })).status).toBe(401);
     expect((await upload(receiver.url, snapshot, { dispatcher: agent })).status).toBe(202);
+  });
+
+  it('trickle: the import is stored, the headers come at once, then the body a space at a time, never ending', async () => {
+    const { receiver, agent } = await setup();
+    receiver.script({ kind: 'trickle', ms: 20 });
+    const snapshot = tinySnapshot();
+    const res = await request(`${receiver.url}/v1/snapshots`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'idempotency-key': snapshot.contentHash },
+      body: JSON.stringify(snapshot),
+    });
+    expect(res.statusCode).toBe(202);
+    expect(receiver.imports).toHaveLength(1);
+    let body = '';
+    for await (const chunk of res.body) {
+      body += String(chunk);
+      if (body.length >= 3) break;
+    }
+    expect(body).toMatch(/^ {3,}$/);
   });
 
   it('faults are for uploads only: ping and other requests do not consume them', async () => {

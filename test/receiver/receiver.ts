@@ -35,7 +35,13 @@ export type Fault =
    * were another import. Each member given replaces the true answer's (another import's id, contentHash or counts,
    * or whatever a misbehaving service sends there; counts member by member); null leaves it out of the answer.
    */
-  | { kind: 'confirm-other'; importId?: string; contentHash?: unknown; counts?: Record<string, unknown> | null };
+  | { kind: 'confirm-other'; importId?: string; contentHash?: unknown; counts?: Record<string, unknown> | null }
+  /**
+   * Handles the request as usual (an import is stored), sends the response headers, then one byte of body (a space,
+   * which JSON allows) every ms, and never ends it: a service or a proxy that trickles. undici's bodyTimeout is the
+   * idle time between two chunks, so this never trips it; only a deadline ends the wait.
+   */
+  | { kind: 'trickle'; ms: number };
 
 /** What a success answer counts: the lengths of the stored snapshot's arrays (docs/upload-api.md, "The confirmation"). */
 export interface Counts { schools: number; persons: number; groups: number }
@@ -464,6 +470,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
 
     let delay = 0;
     let other: Extract<Fault, { kind: 'confirm-other' }> | undefined;
+    let trickle = 0;
     const fault = faults[0];
     if (fault && 'kind' in fault) {
       if (fault.kind === 'confirm-other') {
@@ -488,6 +495,9 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
         });
         req.socket.destroy();
         return;
+      } else if (fault.kind === 'trickle') {
+        faults.shift();
+        trickle = fault.ms;
       } else {
         faults.shift();
         delay = fault.ms;
@@ -503,6 +513,14 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     if (delay > 0) {
       attempt.status = reply.status;
       await wait(delay);
+    }
+    if (trickle > 0) {
+      attempt.status = reply.status;
+      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      const timer = setInterval(() => res.write(' '), trickle);
+      // The client going away, or close() ending every connection, stops it.
+      res.on('close', () => clearInterval(timer));
+      return;
     }
     send(res, attempt, reply);
   }

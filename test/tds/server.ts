@@ -28,13 +28,24 @@ export interface TdsServerOptions {
   /** Fault: the DONE token of each result claims this many rows more than were sent. */
   overstateRowCount?: number;
   stall?: 'prelogin' | 'query';
+  /**
+   * Fault: every row of a result goes out in a packet of its own, this many ms after the one before: a server, or a
+   * network, that trickles. tedious stops its request timer at a reply's first packet, so only a deadline ends the wait.
+   */
+  rowDelayMs?: number;
 }
 export interface SessionInfo {
   encrypted: boolean; strict: boolean; readOnlyIntent: boolean; user: string; database: string; isolationLevels: number[]; statements: string[];
   /** How each transaction ended, in order. */
   transactionEnds: ('COMMIT' | 'ROLLBACK')[];
 }
-export interface TdsServer { port: number; sessions: SessionInfo[]; close(): Promise<void> }
+export interface TdsServer {
+  port: number;
+  sessions: SessionInfo[];
+  /** Client connections open now. */
+  readonly open: number;
+  close(): Promise<void>;
+}
 
 interface Shared {
   readonly o: TdsServerOptions & { database: string };
@@ -77,6 +88,9 @@ export async function startTdsServer(o: TdsServerOptions): Promise<TdsServer> {
   return {
     port: (server.address() as net.AddressInfo).port,
     sessions: shared.sessions,
+    get open() {
+      return sockets.size;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -256,6 +270,17 @@ class Session {
     return !this.socket.destroyed;
   }
 
+  /** Sends what is buffered as a packet that does not end the message, then waits ms; false once the connection is gone. */
+  private async trickle(ms: number): Promise<boolean> {
+    const all = Buffer.concat(this.out.splice(0));
+    this.outSize = 0;
+    this.send(PACKET.REPLY, all, this.io, false);
+    const stop = new AbortController();
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, ms)), once(this.socket, 'close', { signal: stop.signal }).catch(() => undefined)]);
+    stop.abort();
+    return !this.socket.destroyed;
+  }
+
   private onMessage(type: number, payload: Buffer) {
     if (type === PACKET.ATTENTION) {
       // Out of band: the request it cancels may be streaming right now, and acknowledges it when it stops.
@@ -424,6 +449,7 @@ class Session {
       let count = 0;
       for (; !next.done; next = rows.next()) {
         this.add(row(columns, next.value));
+        if (this.s.o.rowDelayMs !== undefined && !(await this.trickle(this.s.o.rowDelayMs))) return;
         if (++this.s.rowsSent === this.s.o.dropAfterRows) {
           this.flush(false); // fault: rows so far, then the connection drops
           return void this.socket.destroy();
