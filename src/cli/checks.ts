@@ -8,7 +8,6 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { fileErrorReason, makePrivateFolder, writePrivateFile } from '../atomic-file';
 import type { Config, HttpsTargetConfig } from '../configure/config';
 import { credentialsFrom, describeSecret, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
@@ -178,6 +177,7 @@ export async function checkTarget(config: Config, credentials: Credentials, env:
 }
 
 async function ping(target: HttpsTargetConfig, url: string, apiKey: string | undefined, credentials: Credentials, env: NodeJS.ProcessEnv): Promise<number> {
+  const { request } = await import('undici');
   const dispatcher = await dispatcherFor(target, { env, credentials });
   try {
     const res = await request(url, {

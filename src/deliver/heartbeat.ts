@@ -4,7 +4,6 @@
  * site goes quiet. No personal data, no error text. Sent once with a short
  * timeout and never retried; its failure never changes the run's outcome.
  */
-import { request } from 'undici';
 import type { Credentials } from '../configure/credentials';
 import { AppError, errorChain, type ExitCodeName } from '../errors';
 import { ours, safe, type SafeText } from '../safe-text';
@@ -33,6 +32,7 @@ export function heartbeatUrl(target: { url: string; heartbeatUrl?: string }): st
 export async function sendHeartbeat(beat: Heartbeat, target: HttpsTarget & { heartbeatUrl?: string }, io: { credentials: Credentials; env: NodeJS.ProcessEnv }): Promise<SafeText | undefined> {
   try {
     const apiKey = await io.credentials.get('apiKey');
+    const { request } = await import('undici');
     const dispatcher = await dispatcherFor(target, io, TIMEOUT_MS);
     try {
       const res = await request(heartbeatUrl(target), {

@@ -4,7 +4,7 @@
  * if there is one, with TLS always verified. The contract is docs/upload-api.md.
  */
 import { gzipSync } from 'node:zlib';
-import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import { CHECK_CERTIFICATES, trustedCas, untrustedBecause } from '../tls-trust';
@@ -90,6 +90,8 @@ const BACKOFF_CAP_MS = 60_000;
 
 /** The way to the service: direct, through the configured proxy, or through HTTPS_PROXY; TLS always verified. */
 export async function dispatcherFor(target: HttpsTarget, io: Pick<UploadIo, 'env' | 'credentials'>, connectTimeoutMs = target.connectTimeoutSeconds * 1000): Promise<Dispatcher> {
+  // undici is loaded by the commands that go online, not at every start.
+  const { Agent, EnvHttpProxyAgent, ProxyAgent } = await import('undici');
   const env = io.env;
   const ca = await trustedCas(target.caFile, safe`target.caFile`);
   // keepAlive false: no TCP keep-alive probes. A delivery is a few short exchanges, and undici would
@@ -166,6 +168,7 @@ export function keyRefused(status: 401 | 403, target: Pick<HttpsTarget, 'apiKeyE
 
 /** Throws when `signal` aborts, at any point up to the answer's last byte: bodyTimeout is idle time between chunks, so a trickle never trips it. */
 async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, headers: Record<string, string>, body: Buffer, target: HttpsTarget, gzip: boolean, io: UploadIo, signal: AbortSignal): Promise<Outcome> {
+  const { request } = await import('undici');
   const host = new URL(url).host;
   let res: Dispatcher.ResponseData;
   try {

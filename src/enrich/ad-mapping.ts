@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
-import { Client, FilterParser, PagedResultsControl, ResultCodeError, SearchResponse, type Entry } from 'ldapts';
+import type { Client, Entry, PagedResultsControl } from 'ldapts';
 import type { AdConfig } from '../configure/config';
 import { secretOrigin } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
@@ -91,7 +91,7 @@ function endpointOf(ad: AdConfig): Endpoint {
 }
 
 /** Checks everything that can be checked before a connection is opened. */
-function checkSettings(ad: AdConfig, password: string): Endpoint {
+function checkSettings(ad: AdConfig, password: string, { FilterParser }: Ldapts): Endpoint {
   const endpoint = endpointOf(ad);
   if (!endpoint.secure && !ad.startTls) {
     throw new AppError(
@@ -134,6 +134,9 @@ function adBindReason(message: string): SafeText | undefined {
   return data ? reasons[data] : undefined;
 }
 
+/** ldapts is loaded by the commands that read the directory, not at every start. */
+type Ldapts = typeof import('ldapts');
+
 type Phase = 'connect' | 'starttls' | 'bind' | 'search';
 const PHASE_WORDS: Record<Phase, SafeText> = { connect: safe`connection`, starttls: safe`StartTLS request`, bind: safe`bind`, search: safe`search` };
 
@@ -141,7 +144,7 @@ const PHASE_WORDS: Record<Phase, SafeText> = { connect: safe`connection`, startt
  * Turns ldapts's and Node's errors into messages that say what to check. Never includes the password, nor the
  * directory's own diagnostic text, which can quote a DN: only result codes, error codes and the settings.
  */
-function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase: Phase, read: number): AppError {
+function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase: Phase, read: number, { ResultCodeError }: Ldapts): AppError {
   if (err instanceof AppError) return err;
   const { where } = endpoint;
   const { codes, messages } = errorChain(err);
@@ -265,12 +268,12 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
  * not hand out, so such a search is refused rather than silently cut short.
  * This listens on the client's message parser, which ldapts keeps private.
  */
-function watchForEmptyPagesWithCookie(client: Client): () => boolean {
+function watchForEmptyPagesWithCookie(client: Client, ldapts: Ldapts): () => boolean {
   const parser = (client as unknown as { messageParser?: { on(event: 'message', listener: (message: unknown) => void): void } }).messageParser;
   let seen = false;
   parser?.on('message', (message) => {
-    if (!(message instanceof SearchResponse) || message.searchEntries.length > 0 || message.searchReferences.length > 0) return;
-    const paged = message.controls?.find((c): c is PagedResultsControl => c instanceof PagedResultsControl);
+    if (!(message instanceof ldapts.SearchResponse) || message.searchEntries.length > 0 || message.searchReferences.length > 0) return;
+    const paged = message.controls?.find((c): c is PagedResultsControl => c instanceof ldapts.PagedResultsControl);
     if (paged?.value?.cookie?.length) seen = true;
   });
   return () => seen;
@@ -304,13 +307,14 @@ function toAdEntry(entry: Entry, keyAttribute: string): AdEntry {
  * explained by where it happened. The caller searches, then unbinds.
  */
 async function openSession(ad: AdConfig, password: string, at: { phase: Phase }, log?: (line: SafeText) => void) {
-  const endpoint = checkSettings(ad, password);
+  const ldapts = await import('ldapts');
+  const endpoint = checkSettings(ad, password, ldapts);
   const ca = await trustedCas(ad.caFile, safe`email.ad.caFile`);
   const ms = ad.timeoutSeconds * 1000;
   const tlsOptions: tls.ConnectionOptions = { ...CHECK_CERTIFICATES, minVersion: 'TLSv1.2', ca };
   // ldapts opens a TLS connection straight away whenever tlsOptions are given, even for ldap://:
   // with StartTLS they go to startTLS() instead.
-  const client = new Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });
+  const client = new ldapts.Client({ url: ad.url, timeout: ms, connectTimeout: ms, ...(endpoint.secure ? { tlsOptions } : {}) });
   const bind = async () => {
     if (!endpoint.secure) {
       at.phase = 'starttls';
@@ -321,7 +325,7 @@ async function openSession(ad: AdConfig, password: string, at: { phase: Phase },
     log?.(safe`Binding to ${endpoint.where} as ${given(ad.bindDn)} (${endpoint.secure ? 'LDAPS' : 'StartTLS'})...`);
     await client.bind(ad.bindDn, password);
   };
-  return { client, endpoint, bind, unbind: () => within(client.unbind(), 5000, 'unbind').catch(() => undefined) };
+  return { ldapts, client, endpoint, bind, unbind: () => within(client.unbind(), 5000, 'unbind').catch(() => undefined) };
 }
 
 /**
@@ -332,8 +336,8 @@ async function openSession(ad: AdConfig, password: string, at: { phase: Phase },
  */
 export async function readAdEntries(ad: AdConfig, password: string, io: Log): Promise<AdEntry[]> {
   const at: { phase: Phase } = { phase: 'connect' };
-  const { client, endpoint, bind, unbind } = await openSession(ad, password, at, (line) => io.log(line));
-  const emptyPageWithCookie = watchForEmptyPagesWithCookie(client);
+  const { ldapts, client, endpoint, bind, unbind } = await openSession(ad, password, at, (line) => io.log(line));
+  const emptyPageWithCookie = watchForEmptyPagesWithCookie(client, ldapts);
   const entries: AdEntry[] = [];
   try {
     await bind();
@@ -360,7 +364,7 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
     io.log(safe`Read ${entries.length} accounts in ${count(page, 'page')}.`);
     return entries;
   } catch (err) {
-    throw explainLdapError(err, ad, endpoint, at.phase, entries.length);
+    throw explainLdapError(err, ad, endpoint, at.phase, entries.length, ldapts);
   } finally {
     await unbind();
   }
@@ -373,13 +377,13 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
  */
 export async function probeDirectory(ad: AdConfig, password: string): Promise<void> {
   const at: { phase: Phase } = { phase: 'connect' };
-  const { client, endpoint, bind, unbind } = await openSession(ad, password, at);
+  const { ldapts, client, endpoint, bind, unbind } = await openSession(ad, password, at);
   try {
     await bind();
     at.phase = 'search';
     await client.search(ad.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
   } catch (err) {
-    throw explainLdapError(err, ad, endpoint, at.phase, 0);
+    throw explainLdapError(err, ad, endpoint, at.phase, 0, ldapts);
   } finally {
     await unbind();
   }

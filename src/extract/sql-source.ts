@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import sql from 'mssql';
+import type * as Mssql from 'mssql';
 import type { SqlSourceConfig } from '../configure/config';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { addDays, utcMidnight } from '../calendar-date';
@@ -18,6 +18,9 @@ import { checkTds8Certificates } from './tds8-certificate';
 
 /** Rows that ended before this many days ahead of the sync date cannot pass a rule; the default queries leave them out. */
 export const HISTORY_DAYS = 365;
+
+/** mssql (and tedious under it) takes long to load: only the commands that talk to SQL Server load it. */
+const loadMssql = async () => (await import('mssql')).default;
 
 /**
  * Reading order. Parents come before the links that point at them, so that a
@@ -125,9 +128,9 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: SafeText, o
   return new AppError('sourceUnavailable', safe`SQL Server at ${where} failed while ${during}${number}. Nothing was written; check the SQL Server log for this error, or run doctor.`);
 }
 
-function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): sql.config {
+async function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): Promise<Mssql.config> {
   // TDS 7 encryption: tedious passes rejectUnauthorized: !trustServerCertificate itself. TDS 8 needs this.
-  checkTds8Certificates();
+  await checkTds8Certificates();
   return {
     server: cfg.host,
     ...(cfg.instanceName ? {} : { port: cfg.port ?? 1433 }),
@@ -152,15 +155,16 @@ function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] |
  * Runs one query and hands each row on as it arrives; nothing is collected here.
  * Resolves with the columns and the row count the server reported (none under SET NOCOUNT ON).
  */
-function streamRows(tx: sql.Transaction, text: string, historyFrom: CalendarDate, onRow: (row: Record<string, unknown>) => void): Promise<{ columns: sql.IColumnMetadata; reported?: number }> {
+async function streamRows(tx: Mssql.Transaction, text: string, historyFrom: CalendarDate, onRow: (row: Record<string, unknown>) => void): Promise<{ columns: Mssql.IColumnMetadata; reported?: number }> {
+  const sql = await loadMssql();
   return new Promise((resolve, reject) => {
     const request = new sql.Request(tx);
     request.stream = true;
     request.input('history_from', sql.Date, utcMidnight(historyFrom));
     let failure: unknown;
-    let columns: sql.IColumnMetadata = {};
+    let columns: Mssql.IColumnMetadata = {};
     let reported: number | undefined;
-    request.on('recordset', (c: sql.IColumnMetadata) => (columns = c));
+    request.on('recordset', (c: Mssql.IColumnMetadata) => (columns = c));
     request.on('rowsaffected', (n: number) => (reported = (reported ?? 0) + n));
     request.on('row', (row: Record<string, unknown>) => {
       if (failure) return;
@@ -195,10 +199,10 @@ const missingObject = (message: string) => /Invalid object name '([^']+)'/.exec(
  * Checks, before any row is read, that every query runs and returns every
  * contract column. A changed vendor schema must never look like "no students".
  */
-async function checkSchema(tx: sql.Transaction, queries: readonly Query[], historyFrom: CalendarDate): Promise<void> {
+async function checkSchema(tx: Mssql.Transaction, queries: readonly Query[], historyFrom: CalendarDate): Promise<void> {
   for (const q of queries) {
     const source = queryPlace(q.name, q.file);
-    let columns: sql.IColumnMetadata;
+    let columns: Mssql.IColumnMetadata;
     try {
       // Zero rows, full column metadata; both SQL Server and the test engine run it the same.
       ({ columns } = await streamRows(tx, `SELECT * FROM (\n${q.text}\n) AS q WHERE 1 = 0`, historyFrom, () => undefined));
@@ -247,7 +251,7 @@ function keepFilter(name: QueryName, rows: Partial<Record<QueryName, AnyRow[]>>,
 
 const PERSON_LINKS: readonly QueryName[] = ['classPlacements', 'groupMemberships', 'employments', 'classStaff', 'activityStaff'];
 
-type TediousConnection = Parameters<NonNullable<sql.config['beforeConnect']>>[0];
+type TediousConnection = Parameters<NonNullable<Mssql.config['beforeConnect']>>[0];
 
 /** `signal`: the run's deadline. When it aborts, every connection closes at once, whatever it was waiting for. */
 export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentials, syncDate: CalendarDate, log: Log, signal?: AbortSignal): Promise<SourceRows> {
@@ -258,12 +262,13 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
   const historyFrom = addDays(syncDate, -HISTORY_DAYS);
   // A server that trickles rows is never cut off by requestTimeout (tedious stops it at the first packet): the deadline closes the connection.
   const connections = new Set<TediousConnection>();
-  const pool = new sql.ConnectionPool({ ...connectionConfig(cfg, password, ca), beforeConnect: (c) => void connections.add(c) });
+  const sql = await loadMssql();
+  const pool = new sql.ConnectionPool({ ...(await connectionConfig(cfg, password, ca)), beforeConnect: (c) => void connections.add(c) });
   const closeConnections = () => connections.forEach((c) => c.close());
   signal?.addEventListener('abort', closeConnections, { once: true });
   // A pool error after a failed request is already reported through the request.
   pool.on('error', () => undefined);
-  let tx: sql.Transaction | undefined;
+  let tx: Mssql.Transaction | undefined;
   try {
     signal?.throwIfAborted();
     await pool.connect().catch((err: unknown) => {
@@ -311,7 +316,8 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
  * One transaction for every query, so the rows agree with each other:
  * SNAPSHOT where the database allows it (error 3952 says it doesn't), else READ COMMITTED.
  */
-async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly Query[], historyFrom: CalendarDate, log: Log): Promise<sql.Transaction> {
+async function beginReadTransaction(pool: Mssql.ConnectionPool, queries: readonly Query[], historyFrom: CalendarDate, log: Log): Promise<Mssql.Transaction> {
+  const sql = await loadMssql();
   const snapshot = new sql.Transaction(pool);
   await snapshot.begin(sql.ISOLATION_LEVEL.SNAPSHOT);
   try {
@@ -337,7 +343,8 @@ async function beginReadTransaction(pool: sql.ConnectionPool, queries: readonly 
 export async function probeSqlSource(cfg: SqlSourceConfig, password: string, log: Log = () => undefined, origin?: SafeText): Promise<'SNAPSHOT' | 'READ COMMITTED'> {
   const queries = await loadQueries(cfg.queries);
   const ca = cfg.caFile ? await trustedCas(cfg.caFile, safe`source.caFile`) : undefined;
-  const pool = new sql.ConnectionPool(connectionConfig(cfg, password, ca));
+  const sql = await loadMssql();
+  const pool = new sql.ConnectionPool(await connectionConfig(cfg, password, ca));
   pool.on('error', () => undefined);
   try {
     await pool.connect().catch((err: unknown) => {

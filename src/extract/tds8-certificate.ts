@@ -12,17 +12,18 @@
  * a certificate Node did not verify ends the connection.
  */
 import type { TLSSocket } from 'node:tls';
-import { Connection } from 'tedious';
 
 let installed = false;
 
 /** Idempotent. Throws when tedious no longer has the step this relies on, rather than connect unchecked. */
-export function checkTds8Certificates(): void {
+export async function checkTds8Certificates(): Promise<void> {
+  // tedious is loaded only by the commands that connect to SQL Server.
+  const { Connection } = await import('tedious');
   if (installed) return;
   const prototype = Connection.prototype;
   const wrapWithTls = prototype.wrapWithTls as typeof prototype.wrapWithTls | undefined;
   if (typeof wrapWithTls !== 'function') throw new Error('tedious has no wrapWithTls: the TDS 8 certificate check cannot be installed (see src/extract/tds8-certificate.ts)');
-  prototype.wrapWithTls = async function (this: Connection, ...args: Parameters<typeof wrapWithTls>): Promise<TLSSocket> {
+  prototype.wrapWithTls = async function (this: InstanceType<typeof Connection>, ...args: Parameters<typeof wrapWithTls>): Promise<TLSSocket> {
     const secured = await wrapWithTls.apply(this, args);
     if (!secured.authorized) {
       const why = String(secured.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');

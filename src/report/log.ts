@@ -7,8 +7,7 @@
 import { fchmodSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
-import pinoRoll from 'pino-roll';
+import type { Logger } from 'pino';
 import type SonicBoom from 'sonic-boom';
 import { fileErrorAdvice, fileErrorReason, makePrivateFolder, PRIVATE_FILE_MODE } from '../atomic-file';
 import { AppError } from '../errors';
@@ -63,6 +62,8 @@ export async function pruneLogs(dir: string, keep: number): Promise<string[]> {
 
 export async function openRunLog(dir: string, o: { terminal: (line: string) => void; now: () => Date; keep: number; bindings?: Fields }): Promise<RunLog> {
   let stream: SonicBoom;
+  // pino and pino-roll are loaded by the commands that keep a log, not at every start (--version, the wizard).
+  const [{ default: pino }, { default: pinoRoll }] = await Promise.all([import('pino'), import('pino-roll')]);
   try {
     await makePrivateFolder(dir);
     // sync: each line is on disk before the run goes on, so a killed run still leaves its log.
