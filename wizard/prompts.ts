@@ -37,28 +37,27 @@ export interface PromptWords {
   readonly keyActions: Readonly<Record<string, string>>;
 }
 
-/** inquirer is loaded when the first question is asked, not at every start. */
-const inquirer = () => import('@inquirer/prompts');
-
 /** The real prompts, in the terminal, in the catalogue's language where inquirer lets us. */
-export function inquirerPrompts(words?: PromptWords): Prompts {
+export async function inquirerPrompts(words?: PromptWords): Promise<Prompts> {
+  // inquirer is loaded when the wizard starts, not at every start of the program.
+  const { checkbox, confirm, input, password, search, select } = await import('@inquirer/prompts');
   const keysHelpTip = words
     ? (keys: [string, string][]) => keys.map(([key, action]) => `${styleText('bold', key)} ${styleText('dim', words.keyActions[action] ?? action)}`).join(styleText('dim', ' • '))
     : undefined;
   const listTheme = keysHelpTip ? { style: { keysHelpTip } } : undefined;
   const confirmTheme = words ? { keywords: { yes: words.yes, no: words.no, error: (k: { yes: string; no: string }) => words.yesNoError(k.yes, k.no) } } : undefined;
   return {
-    input: async (q) => (await inquirer()).input(strip({ message: q.message, default: q.default, validate: q.validate })),
-    password: async (q) => (await inquirer()).password(strip({ message: q.message, mask: '*', validate: q.validate, theme: listTheme })),
-    confirm: async (q) => (await inquirer()).confirm(strip({ message: q.message, default: q.default, theme: confirmTheme })),
-    select: async <T>(q: { message: string; choices: readonly Choice<T>[]; default?: T }) =>
-      (await inquirer()).select<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), default: q.default, pageSize: 12, loop: false, theme: listTheme })),
-    search: async <T>(q: { message: string; source: (term: string) => readonly Choice<T>[]; default?: T; initialValue?: string; pageSize?: number }) =>
-      (await inquirer()).search<T>(
+    input: (q) => input(strip({ message: q.message, default: q.default, validate: q.validate })),
+    password: (q) => password(strip({ message: q.message, mask: '*', validate: q.validate, theme: listTheme })),
+    confirm: (q) => confirm(strip({ message: q.message, default: q.default, theme: confirmTheme })),
+    select: <T>(q: { message: string; choices: readonly Choice<T>[]; default?: T }) =>
+      select<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), default: q.default, pageSize: 12, loop: false, theme: listTheme })),
+    search: <T>(q: { message: string; source: (term: string) => readonly Choice<T>[]; default?: T; initialValue?: string; pageSize?: number }) =>
+      search<T>(
         strip({ message: q.message, source: (term: string | undefined) => q.source(term ?? '').map((c) => strip({ ...c })), default: q.default, initialValue: q.initialValue, pageSize: q.pageSize ?? 15, theme: listTheme }),
       ),
-    checkbox: async <T>(q: { message: string; choices: readonly (Choice<T> & { checked?: boolean })[]; pageSize?: number }) =>
-      (await inquirer()).checkbox<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), pageSize: q.pageSize ?? 15, loop: false, theme: listTheme })),
+    checkbox: <T>(q: { message: string; choices: readonly (Choice<T> & { checked?: boolean })[]; pageSize?: number }) =>
+      checkbox<T>(strip({ message: q.message, choices: q.choices.map((c) => strip({ ...c })), pageSize: q.pageSize ?? 15, loop: false, theme: listTheme })),
   };
 }
 

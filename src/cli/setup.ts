@@ -75,7 +75,7 @@ export function registerSetup(program: Command, io: Io): void {
       io,
       lang: opts.lang,
       m,
-      prompts: inquirerPrompts(m),
+      prompts: await inquirerPrompts(m),
       answers,
       configPath,
       syncDate: syncDate(opts.date, io),

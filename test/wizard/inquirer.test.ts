@@ -25,15 +25,15 @@ async function until(text: string): Promise<void> {
 }
 
 /** A step context with the real prompts. */
-function real(o: Parameters<typeof stepContext>[0] = {}) {
+async function real(o: Parameters<typeof stepContext>[0] = {}) {
   const made = stepContext(o);
-  made.ctx = { ...made.ctx, prompts: inquirerPrompts(made.ctx.m) };
+  made.ctx = { ...made.ctx, prompts: await inquirerPrompts(made.ctx.m) };
   return made;
 }
 
 describe('the real prompts', () => {
   it('privacy: yes/no questions with their defaults, in Swedish', async () => {
-    const { ctx } = real({ lang: 'sv' });
+    const { ctx } = await real({ lang: 'sv' });
     const done = privacyStep(ctx);
     expect(screen.getScreen()).toBe('? Exportera personnummer? (j/N)');
     screen.keypress('enter');
@@ -46,7 +46,7 @@ describe('the real prompts', () => {
   });
 
   it('schools: type to search, Enter ticks, the search text stays, "Done" ends', async () => {
-    const { ctx } = real({ rows });
+    const { ctx } = await real({ rows });
     const done = schoolsStep(ctx);
     await until('Done (0 selected)'); // the list, once the source has answered
     expect(screen.getScreen()).toBe(
@@ -81,7 +81,7 @@ describe('the real prompts', () => {
   });
 
   it('the Windows password is masked', async () => {
-    const { ctx } = real({ platform: 'win32', env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc' } });
+    const { ctx } = await real({ platform: 'win32', env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc' } });
     const done = scheduleStep(ctx);
     screen.keypress('enter'); // 18:30
     await screen.next();
