@@ -19,7 +19,7 @@ import type {
 import { unitCodeKey } from '../configure/unit-code';
 import { addDays } from '../calendar-date';
 import { formatRange } from './dates';
-import { procapitaAddress, type AddressOf } from '../enrich/email';
+import { procapitaAddress, type AddressOf } from './address';
 import type { Reason } from './reasons';
 import { given, safe, type SafeText } from '../safe-text';
 
