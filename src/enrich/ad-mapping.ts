@@ -17,7 +17,7 @@ import type { CalendarDate, PersonRow } from '../extract/contract';
 import { maskPersonalNumber, parsePersonalNumber } from '../personal-number';
 import { printable } from '../printable';
 import { CHECK_CERTIFICATES, trustedCas } from '../tls-trust';
-import { isValidEmail } from './email-address';
+import { isValidEmail } from '../email-address';
 import type { MappingEntry } from './mapping-table';
 import { count, given, ours, safe, type SafeText } from '../safe-text';
 

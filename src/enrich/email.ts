@@ -1,21 +1,17 @@
 import type { Roster } from '../decide/roster';
 import type { CalendarDate, PersonRow } from '../extract/contract';
 import { parsePersonalNumber } from '../personal-number';
-import { isValidEmail } from './email-address';
+import { procapitaAddress, type AddressOf } from '../decide/address';
+import { isValidEmail } from '../email-address';
 import type { MappingTable } from './mapping-table';
 
-export interface Address {
-  readonly email: string;
-  readonly source: 'ProCapita' | 'the mapping table';
-}
+export { procapitaAddress, type Address, type AddressOf } from '../decide/address';
 
 /** A person's address, in this order: ProCapita's (when valid), the mapping table (by GUID, then personnummer), none. */
-export type AddressOf = (person: PersonRow) => Address | null;
-
 export function emailResolver(mapping: MappingTable | undefined, today: CalendarDate): AddressOf {
   return (person) => {
-    const own = person.email?.trim() ?? '';
-    if (own !== '' && isValidEmail(own)) return { email: own, source: 'ProCapita' };
+    const own = procapitaAddress(person);
+    if (own) return own;
     if (!mapping) return null;
     const byGuid = mapping.byGuid.get(person.person_id);
     if (byGuid) return { email: byGuid, source: 'the mapping table' };
@@ -24,9 +20,6 @@ export function emailResolver(mapping: MappingTable | undefined, today: Calendar
     return byPnr ? { email: byPnr, source: 'the mapping table' } : null;
   };
 }
-
-/** ProCapita only: what applies when no mapping table is configured. */
-export const procapitaAddress: AddressOf = emailResolver(undefined, '1970-01-01');
 
 export interface EmailStats {
   readonly fromProCapita: number;

@@ -12,7 +12,7 @@ import { AppError, errnoOf } from '../errors';
 import { readTextFile, SAVE_AS_UTF8 } from '../text-file';
 import type { CalendarDate } from '../extract/contract';
 import { parsePersonalNumber } from '../personal-number';
-import { isValidEmail } from './email-address';
+import { isValidEmail } from '../email-address';
 import { count, given, joined, safe, type SafeText } from '../safe-text';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidEmail } from '../../src/enrich/email-address';
+import { isValidEmail } from '../../src/email-address';
 
 const long = (n: number) => 'a'.repeat(n);
 
