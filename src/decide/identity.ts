@@ -11,6 +11,7 @@ import type { AddressOf } from './address';
 import { fail, pass, type Check } from './checks';
 import type { PersonDecision, RoleDecision } from './decisions';
 import type { Reason } from './reasons';
+import { sortedIds } from './rows-index';
 
 /** Levels 1, 2 and 3 exclude; a NULL or unknown level also excludes, to be safe. */
 function identityReason(p: PersonRow): Reason | undefined {
@@ -23,6 +24,13 @@ export interface RoleStart {
   readonly person: PersonRow;
   readonly checks: Check[];
   readonly reason?: Reason;
+}
+
+/** Records one role's verdict: an included person is exported, at the units of the rows that made them eligible. */
+export function recordRole(into: Map<string, RoleDecision>, exported: Set<string>, personId: string, reason: Reason | undefined, checks: Check[], unitIds: readonly string[]): void {
+  const included = reason === undefined;
+  if (included) exported.add(personId);
+  into.set(personId, { included, ...(reason ? { reason } : {}), checks, unitIds: included ? sortedIds(unitIds) : [] });
 }
 
 export interface Identities {

@@ -9,7 +9,7 @@ import type { EmploymentRow, SourceRows } from '../extract/contract';
 import { fail, pass, type Check, type Dates } from './checks';
 import { formatRange } from './dates';
 import type { RoleDecision } from './decisions';
-import type { Identities } from './identity';
+import { recordRole, type Identities } from './identity';
 import { groupBy, sortedIds } from './rows-index';
 import type { IncludedSchools } from './school-units';
 
@@ -46,14 +46,7 @@ export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSch
       // employment-school-not-included only when every employment is at a unit that is not included.
       reason ??= employments.some((e) => unitIncluded(e.unit_id)) ? 'no-active-employment' : 'employment-school-not-included';
     }
-    const included = reason === undefined;
-    if (included) exported.add(personId);
-    decisions.set(personId, {
-      included,
-      ...(reason ? { reason } : {}),
-      checks,
-      unitIds: included ? sortedIds(active.map((x) => x.e.unit_id)) : [],
-    });
+    recordRole(decisions, exported, personId, reason, checks, active.map((x) => x.e.unit_id));
   }
   return { decisions, exported };
 }

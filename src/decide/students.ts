@@ -9,8 +9,8 @@ import type { ClassPlacementRow, SourceRows } from '../extract/contract';
 import { fail, pass, studentPeriodCheck, type Check, type Dates } from './checks';
 import type { ClassVerdict } from './classes';
 import type { RoleDecision } from './decisions';
-import type { Identities } from './identity';
-import { groupBy, sortedIds } from './rows-index';
+import { recordRole, type Identities } from './identity';
+import { groupBy } from './rows-index';
 import type { IncludedSchools } from './school-units';
 
 export interface StudentDecisions {
@@ -69,14 +69,7 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
       // placement-school-not-included when every active placement is at a school that is not included.
       reason ??= active.length === 0 ? 'no-active-placement' : active.some((r) => r.schoolIncluded) ? 'placement-class-not-included' : 'placement-school-not-included';
     }
-    const included = reason === undefined;
-    if (included) exported.add(personId);
-    decisions.set(personId, {
-      included,
-      ...(reason ? { reason } : {}),
-      checks,
-      unitIds: included ? sortedIds(good.map((r) => r.unitId!)) : [],
-    });
+    recordRole(decisions, exported, personId, reason, checks, good.map((r) => r.unitId!));
   }
 
   // A student who is left out never appears in any group.
