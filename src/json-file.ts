@@ -1,7 +1,7 @@
 import { parse as locate, printParseErrorCode, visit, type JSONPath, type ParseError } from 'jsonc-parser';
-import { AppError, errnoOf, type ExitCodeName } from './errors';
+import { AppError, type ExitCodeName } from './errors';
 import { given, safe, type SafeText } from './safe-text';
-import { readTextFile, SAVE_AS_UTF8 } from './text-file';
+import { readErrorReason, readTextFile, SAVE_AS_UTF8 } from './text-file';
 
 /** jsonc-parser's error codes, in words for the admin. */
 const FAULTS: Record<string, SafeText> = {
@@ -110,9 +110,7 @@ export async function readJsonFile(path: string, what: SafeText, codes: { read: 
   try {
     decoded = await readTextFile(path);
   } catch (err) {
-    const code = errnoOf(err);
-    const why = code === 'ENOENT' ? safe`no such file` : code === 'EACCES' || code === 'EPERM' ? safe`permission denied` : code === 'EISDIR' ? safe`it is a folder` : safe`cannot be read (${code})`;
-    throw new AppError(codes.read, safe`${what}: ${why}. ${hint}`);
+    throw new AppError(codes.read, safe`${what}: ${readErrorReason(err)}. ${hint}`);
   }
   if (!decoded.ok) throw new AppError(codes.parse, safe`${what} ${SAVE_AS_UTF8}.`);
   return parseJson(decoded.text, what, codes.parse, options);

@@ -6,7 +6,8 @@
  * BOM the text is UTF-8.
  */
 import { readFile } from 'node:fs/promises';
-import { safe } from './safe-text';
+import { errnoOf } from './errors';
+import { safe, type SafeText } from './safe-text';
 
 export type Decoded = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: 'utf16WithoutBom' };
 
@@ -49,7 +50,16 @@ export function decodeText(bytes: Buffer): Decoded {
   return { ok: true, text: bytes.toString('utf8') };
 }
 
-/** Reads and decodes a text file. A read error is thrown as it comes (the caller names the file and the remedy). */
+/** Why a file could not be read, in words for the admin (the caller names the file and the remedy). */
+export function readErrorReason(err: unknown): SafeText {
+  const code = errnoOf(err);
+  if (code === 'ENOENT') return safe`no such file`;
+  if (code === 'EACCES' || code === 'EPERM') return safe`permission denied`;
+  if (code === 'EISDIR') return safe`it is a folder`;
+  return safe`cannot be read (${code})`;
+}
+
+/** Reads and decodes a text file. A read error is thrown as it comes; readErrorReason puts it in words. */
 export async function readTextFile(path: string): Promise<Decoded> {
   return decodeText(await readFile(path));
 }

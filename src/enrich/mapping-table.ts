@@ -8,8 +8,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { fileErrorReason, writeFileAtomically } from '../atomic-file';
-import { AppError, errnoOf } from '../errors';
-import { readTextFile, SAVE_AS_UTF8 } from '../text-file';
+import { AppError } from '../errors';
+import { readErrorReason, readTextFile, SAVE_AS_UTF8 } from '../text-file';
 import type { CalendarDate } from '../extract/contract';
 import { parsePersonalNumber } from '../personal-number';
 import { isValidEmail } from '../email-address';
@@ -108,8 +108,7 @@ export async function readMappingTable(file: string, today: CalendarDate): Promi
   try {
     decoded = await readTextFile(file);
   } catch (err) {
-    const code = errnoOf(err);
-    throw new AppError('emailMapping', safe`E-mail mapping ${given(file)}: ${code === 'ENOENT' ? 'no such file' : safe`cannot be read (${code})`}. Check email.mappingFile in the configuration, or build it with "ad-mapping build".`);
+    throw new AppError('emailMapping', safe`E-mail mapping ${given(file)}: ${readErrorReason(err)}. Check email.mappingFile in the configuration, or build it with "ad-mapping build".`);
   }
   if (!decoded.ok) throw new AppError('emailMapping', safe`E-mail mapping ${given(file)} ${SAVE_AS_UTF8}, or as Excel's "CSV UTF-8".`);
   return parseMappingTable(decoded.text, file, today);
