@@ -23,7 +23,7 @@ export interface Io {
   readonly stderr: (text: string) => void;
 }
 
-const USAGE = 'usage: npm run generate -- --size small|medium|large [--seed N] --out FILE.json|FILE.sqlite|FILE.db';
+const USAGE = 'usage: npm run generate -- --size small|medium|large|xlarge [--seed N] --out FILE.json|FILE.sqlite|FILE.db';
 
 class UsageError extends Error {}
 
@@ -48,8 +48,8 @@ export function parseCliArgs(argv: readonly string[]): Args | 'help' {
     throw new UsageError(`${(err as Error).message.split('\n')[0]!.replace(/\.$/, '')}. ${USAGE}`);
   }
   if (values.help) return 'help';
-  if (values.size === undefined) throw new UsageError(`--size is required: small, medium or large. ${USAGE}`);
-  if (!SIZES.includes(values.size as Size)) throw new UsageError(`--size must be small, medium or large, not "${values.size}"`);
+  if (values.size === undefined) throw new UsageError(`--size is required: small, medium, large or xlarge. ${USAGE}`);
+  if (!SIZES.includes(values.size as Size)) throw new UsageError(`--size must be small, medium, large or xlarge, not "${values.size}"`);
   let seed = 1;
   if (values.seed !== undefined) {
     if (!/^\d{1,15}$/.test(values.seed)) throw new UsageError(`--seed must be a whole number 0 or more, not "${values.seed}"`);

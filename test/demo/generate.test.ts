@@ -468,7 +468,7 @@ describe('npm run generate (generate-cli.ts)', () => {
 
   it.each([
     [[], /--size is required/],
-    [['--size', 'huge', '--out', 'x.json'], /--size must be small, medium or large/],
+    [['--size', 'huge', '--out', 'x.json'], /--size must be small, medium, large or xlarge/],
     [['--size', 'small'], /--out FILE is required/],
     [['--size', 'small', '--out', 'x.csv'], /must end in \.json .* or \.sqlite\/\.db/],
     [['--size', 'small', '--seed', 'one', '--out', 'x.json'], /--seed must be a whole number/],

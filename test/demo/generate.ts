@@ -48,8 +48,8 @@ import {
 } from './names';
 import { Rng, streamSeed } from './random';
 
-export type Size = 'small' | 'medium' | 'large';
-export const SIZES: readonly Size[] = ['small', 'medium', 'large'];
+export type Size = 'small' | 'medium' | 'large' | 'xlarge';
+export const SIZES: readonly Size[] = ['small', 'medium', 'large', 'xlarge'];
 
 /** The sync date D every generated municipality is made for. */
 export const SYNC_DATE = '2026-09-01';
@@ -240,6 +240,8 @@ const TUNING: Readonly<Record<Size, Tuning>> = {
   small: { gr: 18, gy: 24, fs: 16, vux: 12, admin: 2, ratio: 11, others: 0.45 },
   medium: { gr: 23, gy: 28, fs: 17, vux: 18, admin: 12, ratio: 10.5, others: 0.5 },
   large: { gr: 27, gy: 30, fs: 18, vux: 22, admin: 90, ratio: 9.5, others: 0.6 },
+  // Twice large (test/bench): the same classes, twice the units.
+  xlarge: { gr: 27, gy: 30, fs: 18, vux: 22, admin: 90, ratio: 9.5, others: 0.6 },
 };
 
 function repeat(n: number, make: (i: number) => UnitSpec): UnitSpec[] {
@@ -298,6 +300,9 @@ function plan(size: Size, rng: Rng): UnitSpec[] {
       ] satisfies UnitSpec[];
       return units;
     }
+    case 'xlarge':
+      // Twice large: the largest municipalities in 2026 reach about 110,000 pupils, so this is headroom (test/bench).
+      return [...plan('large', rng), ...plan('large', rng)];
   }
 }
 
@@ -1305,10 +1310,11 @@ function dedupe<T>(rows: readonly T[], key: (row: T) => string): T[] {
  * A fake municipality of the given size. small: 2 configured schools (plus a
  * closed one in the configuration), about 300 pupils; medium: about 20
  * configured schools, about 5,000 pupils exported; large: 350 school units,
- * about 120,000 pupils, 20,000 staff, 5,000 classes and 60,000 activities.
+ * about 120,000 pupils, 20,000 staff, 5,000 classes and 60,000 activities;
+ * xlarge: twice large (700 school units), for the benchmark.
  */
 export function generateMunicipality(size: Size, seed = 1): Municipality {
-  if (!SIZES.includes(size)) throw new Error(`unknown size ${String(size)}: use small, medium or large`);
+  if (!SIZES.includes(size)) throw new Error(`unknown size ${String(size)}: use small, medium, large or xlarge`);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`the seed must be a whole number 0 or more, not ${seed}`);
   const gen = new Generator(size, seed);
   const specs = plan(size, new Rng(streamSeed(seed, `plan-${size}`)));
