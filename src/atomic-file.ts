@@ -15,6 +15,9 @@ import { errnoOf } from './errors';
 import { safe, type SafeText } from './safe-text';
 
 export const PRIVATE_FILE_MODE = 0o600;
+
+/** A file's content: text, or bytes in pieces (a snapshot is written as it was serialised, without joining it first). */
+export type FileText = string | readonly Buffer[];
 export const PRIVATE_FOLDER_MODE = 0o700;
 
 /** Makes a folder and its missing parents, each 0700; folders that exist are not touched. */
@@ -33,12 +36,13 @@ export async function makePrivateFolder(dir: string): Promise<void> {
  * `exclusive`: fail with EEXIST when the file is there (the run lock). A file
  * that was there keeps its inode, so it is chmod-ed through the open handle.
  */
-export async function writePrivateFile(file: string, text: string, o: { exclusive?: boolean } = {}): Promise<void> {
+export async function writePrivateFile(file: string, text: FileText, o: { exclusive?: boolean } = {}): Promise<void> {
   const handle = await open(file, o.exclusive ? 'wx' : 'w', PRIVATE_FILE_MODE);
   try {
     try {
       await handle.chmod(PRIVATE_FILE_MODE);
-      await handle.writeFile(text, 'utf8');
+      // Each writeFile goes on from where the last ended, writing its piece whole.
+      for (const piece of typeof text === 'string' ? [text] : text) await handle.writeFile(piece, 'utf8');
     } finally {
       await handle.close();
     }
@@ -54,7 +58,7 @@ export async function writePrivateFile(file: string, text: string, o: { exclusiv
  * the old file or the whole new one, never part of one. The new file is 0600
  * whatever the old one was; its folder is made (0700) when missing.
  */
-export async function writeFileAtomically(file: string, text: string): Promise<void> {
+export async function writeFileAtomically(file: string, text: FileText): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     await makePrivateFolder(dirname(file));

@@ -11,7 +11,7 @@ import { credentialsFrom, keytarStore, secretEnvNames, type Credentials } from '
 import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
-import { toSnapshot, type Snapshot } from '../deliver/snapshot';
+import { encodeSnapshot, type EncodedSnapshot, type Snapshot } from '../deliver/snapshot';
 import { AppError, errnoOf, ExitCode, internalError } from '../errors';
 import { toManifest } from '../guard/baseline';
 import { checkConsistency } from '../guard/consistency';
@@ -60,14 +60,22 @@ const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => safe`${s.persons.le
 const hashOf = (s: Pick<Snapshot, 'contentHash'>) => ours(s.contentHash);
 
 /** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. A run reads under its deadline; a preview has none. */
-async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Prepared & { snapshot: Snapshot }> {
+async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Prepared & { encoded: EncodedSnapshot; snapshot: Snapshot }> {
   const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), ...(signal ? { signal } : {}) }, io.hooks);
   const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
-  const snapshot = toSnapshot(prepared.roster, o.version, io.now());
+  // Serialised once, in the form the target takes: the upload's gzip compresses while the guard stage runs.
+  const encoded = encodeSnapshot(prepared.roster, o.version, io.now(), config.target?.type === 'https' && o.out === undefined ? 'gzip' : 'json');
+  const { snapshot } = encoded;
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
   checkConsistency(snapshot, prepared.decisions, prepared.rows);
-  return { ...prepared, snapshot };
+  return { ...prepared, encoded, snapshot };
+}
+
+/** The snapshot's JSON, which build() makes for a folder. */
+function jsonOf({ body }: EncodedSnapshot): readonly Buffer[] {
+  if (body.kind !== 'json') throw new Error('the snapshot was encoded for an upload, not for a folder'); // a bug: build() chooses by the target
+  return body.pieces;
 }
 
 /** `run --out DIR`: the snapshot for a person to look at. Not a delivery: no lock, no baseline, no report. */
@@ -75,11 +83,11 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
   const log = terminalLog((line) => io.stderr(`${line}\n`));
   const tls = tlsOverrideWarning(io.env);
   if (tls) log.warn(tls);
-  const { snapshot, rows } = await build(config, o, io, log);
+  const { encoded, snapshot, rows } = await build(config, o, io, log);
   const baseline = await readBaseline(config.stateDir).catch(() => undefined);
   const verdict = checkRemovals(snapshot, baseline ?? null, config.guard.limits, config.rules.schools);
   checkPrivacy(snapshot, rows, config.rules);
-  const file = await writeSnapshotToDirectory(snapshot, o.out);
+  const file = await writeSnapshotToDirectory(snapshot, jsonOf(encoded), o.out);
   const guard =
     verdict.decision === 'pass'
       ? ['The deletion guard would pass it.', ...verdict.notes.map((n) => `  ${n}`)].join('\n')
@@ -89,7 +97,7 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
 
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, deadline: RunDeadline): Promise<void> {
   const target = config.target!;
-  const { snapshot, rows, decisions, extractWarnings } = await build(config, o, io, log, deadline);
+  const { encoded, snapshot, rows, decisions, extractWarnings } = await build(config, o, io, log, deadline);
   p.snapshot = snapshot;
   p.warnings.push(...extractWarnings, ...decisions.warnings);
   log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
@@ -133,12 +141,12 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
 
   let importId: string | null = null;
   if (target.type === 'directory') {
-    const file = await writeSnapshotToDirectory(snapshot, target.path);
+    const file = await writeSnapshotToDirectory(snapshot, jsonOf(encoded), target.path);
     p.delivery = { importId: null, status: safe`written to ${given(file)}`, attempts: 1 };
     io.stdout(`Snapshot ${snapshot.contentHash} written to ${file}: ${counted(snapshot)}.\n`);
   } else {
     const result = await withinDeadline(deadline, 'uploading', (signal) =>
-      uploadSnapshot(snapshot, target, o.version, {
+      uploadSnapshot(encoded, target, o.version, {
         credentials: credentialsFor(config, io),
         env: io.env,
         log: (line) => log.info(line),

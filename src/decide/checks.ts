@@ -48,6 +48,10 @@ export function activeOnCheck({ D }: Dates, what: string, start: CalendarDate | 
   return pass(`${what} is active on ${D} (${formatRange(start, end)})`);
 }
 
+/** A placement or membership is active when it starts by D + student lead and has not ended: studentPeriodCheck's verdict without its words. */
+export const studentPeriodActive = ({ D, studentFrom }: Dates, start: CalendarDate | null, end: CalendarDate | null): boolean =>
+  start !== null && start <= studentFrom && (end === null || end >= D);
+
 /** A placement or membership is active when it starts by D + student lead and has not ended. */
 export function studentPeriodCheck({ D, studentFrom, studentLead }: Dates, what: string, start: CalendarDate | null, end: CalendarDate | null): Check {
   if (start === null) return fail(`${what} has no start date`);

@@ -17,6 +17,7 @@ import { decideSchools } from './school-units';
 import { decideStaff } from './staff';
 import { decideStudents } from './students';
 import { decideTeachingGroups } from './teaching-groups';
+import { sortBy } from './rows-index';
 
 export type { Check, Decisions, GroupDecision, PersonDecision, Role, RoleDecision, SchoolDecision } from './decisions';
 export { hasPortalMarker } from './teaching-groups';
@@ -32,12 +33,11 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   const groups = [...classGroups(classes, dates, students.studentsOfClass), ...decideTeachingGroups(rows, rules, dates, schools, staff.exported, students)];
   const persons = decidePersons(rows, people.identity, students.decisions, staff.decisions);
 
-  const byId = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
   return {
     syncDate,
     schools: schools.schools,
-    persons: persons.persons.sort(byId((p) => p.personId)),
-    groups: groups.sort(byId((g) => `${g.kind}|${g.id}`)),
+    persons: sortBy(persons.persons, (p) => p.personId),
+    groups: sortBy(groups, (g) => `${g.kind}|${g.id}`),
     warnings: [...schools.warnings, ...persons.warnings],
   };
 }

@@ -5,8 +5,8 @@
  * student lead, end empty or ≥ D) in a class that is created at an included
  * school. Classes and teaching groups take their students from here.
  */
-import type { ClassPlacementRow, SourceRows } from '../extract/contract';
-import { fail, pass, studentPeriodCheck, type Check, type Dates } from './checks';
+import type { CalendarDate, ClassPlacementRow, SourceRows } from '../extract/contract';
+import { fail, pass, studentPeriodActive, studentPeriodCheck, type Check, type Dates } from './checks';
 import type { ClassVerdict } from './classes';
 import type { RoleDecision } from './decisions';
 import { recordRole, type Identities } from './identity';
@@ -75,11 +75,17 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
   // A student who is left out never appears in any group.
   const placementsByClass = groupBy(rows.classPlacements, (p) => p.class_id);
   const membershipsByGroup = groupBy(rows.groupMemberships, (m) => m.group_id);
-  return {
-    decisions,
-    studentsOfClass: (classId) =>
-      (placementsByClass.get(classId) ?? []).filter((p) => exported.has(p.person_id) && studentPeriodCheck(dates, '', p.start_date, p.end_date).ok).map((p) => p.person_id),
-    studentsOfGroup: (groupId) =>
-      (membershipsByGroup.get(groupId) ?? []).filter((m) => exported.has(m.person_id) && studentPeriodCheck(dates, '', m.start_date, m.end_date).ok).map((m) => m.person_id),
+  // Many teaching groups link the same class: each class's and group's students are worked out once.
+  const activeStudents = (links: Map<string, readonly { person_id: string; start_date: CalendarDate | null; end_date: CalendarDate | null }[]>) => {
+    const known = new Map<string, string[]>();
+    return (id: string): string[] => {
+      let ids = known.get(id);
+      if (!ids) {
+        ids = (links.get(id) ?? []).filter((p) => exported.has(p.person_id) && studentPeriodActive(dates, p.start_date, p.end_date)).map((p) => p.person_id);
+        known.set(id, ids);
+      }
+      return ids;
+    };
   };
+  return { decisions, studentsOfClass: activeStudents(placementsByClass), studentsOfGroup: activeStudents(membershipsByGroup) };
 }

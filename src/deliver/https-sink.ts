@@ -3,12 +3,12 @@
  * retried safely (the Idempotency-Key is the content hash), through a proxy
  * if there is one, with TLS always verified. The contract is docs/upload-api.md.
  */
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
 import { CHECK_CERTIFICATES, trustedCas, untrustedBecause } from '../tls-trust';
-import type { Snapshot } from './snapshot';
+import type { EncodedSnapshot, Snapshot } from './snapshot';
 import { given, joined, ours, safe, type SafeText } from '../safe-text';
 
 export interface HttpsTarget {
@@ -240,11 +240,15 @@ async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, 
   }
 }
 
-/** Uploads the snapshot. Resolves once the service has it; throws an AppError otherwise. Never a partial upload: the body is one buffer. */
-export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, agentVersion: string, io: UploadIo): Promise<UploadResult> {
+/**
+ * Uploads the snapshot, as encodeSnapshot made its bytes. Resolves once the service has it; throws an AppError
+ * otherwise. Never a partial upload: the body is one buffer.
+ */
+export async function uploadSnapshot({ snapshot, body }: EncodedSnapshot, target: HttpsTarget, agentVersion: string, io: UploadIo): Promise<UploadResult> {
   const apiKey = await io.credentials.get('apiKey');
-  const json = Buffer.from(JSON.stringify(snapshot), 'utf8');
-  const compressed = gzipSync(json);
+  const compressed = body.kind === 'gzip' ? await body.bytes : gzipSync(Buffer.concat(body.pieces));
+  // Only a service that refuses gzip (415) gets the plain JSON.
+  const plain = () => (body.kind === 'json' ? Buffer.concat(body.pieces) : gunzipSync(compressed));
   const headers = {
     authorization: `Bearer ${apiKey}`,
     'content-type': 'application/json',
@@ -257,6 +261,7 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
   const signal = io.signal ? AbortSignal.any([io.signal, own]) : own;
   const started = io.now();
   let gzip = true;
+  let json: Buffer | undefined;
   let attempts = 0;
   let failures = 0;
   /** Why the last attempt failed, while waiting to try again. */
@@ -269,7 +274,7 @@ export async function uploadSnapshot(snapshot: Snapshot, target: HttpsTarget, ag
   try {
     for (;;) {
       attempts++;
-      const outcome = await attempt(snapshot, target.url, dispatcher, headers, gzip ? compressed : json, target, gzip, io, signal);
+      const outcome = await attempt(snapshot, target.url, dispatcher, headers, gzip ? compressed : (json ??= plain()), target, gzip, io, signal);
       if (outcome.kind === 'done') return { ...outcome.result, attempts };
       if (outcome.kind === 'fail') throw outcome.error;
       if (outcome.kind === 'identity') {

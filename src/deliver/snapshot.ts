@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { createHash, type Hash } from 'node:crypto';
+import { createGzip } from 'node:zlib';
 import type { Roster } from '../decide/roster';
 
 export const FORMAT_VERSION = 1;
@@ -17,25 +17,122 @@ export interface Snapshot {
   readonly groups: Roster['groups'];
 }
 
+type Content = Pick<Roster, 'schools' | 'persons' | 'groups'>;
+
+/**
+ * RFC 8785 canonical JSON of a roster record: keys sorted by UTF-16 code
+ * units, undefined members left out, strings and integers as JSON.stringify
+ * writes them (RFC 8785 takes both from ECMAScript). Records hold nothing else.
+ */
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonical(value[i] ?? null);
+    return `${text}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let text = '{';
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined) continue;
+    text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonical(member)}`;
+  }
+  return `${text}}`;
+}
+
+/** The content's members in canonical (sorted) order: `"groups":[…],"persons":[…],"schools":[…]`, a record at a time. */
+function* contentPieces(content: Content): Generator<string> {
+  for (const key of ['groups', 'persons', 'schools'] as const) {
+    yield `${key === 'groups' ? '' : ','}"${key}":[`;
+    const list = content[key];
+    for (let i = 0; i < list.length; i++) yield (i === 0 ? '' : ',') + canonical(list[i]);
+    yield ']';
+  }
+}
+
+const CONTENT_HEAD = `{"formatVersion":${FORMAT_VERSION},`;
+const digest = (hash: Hash) => `sha256:${hash.digest('hex')}`;
+
 /**
  * sha256 over the RFC 8785 canonical JSON of the content. The sync date,
  * the clock and the agent's version are left out, so a re-run, or a later
  * night with nothing changed, gives the same hash and so the same import.
  */
-export function contentHash(roster: Pick<Roster, 'schools' | 'persons' | 'groups'>): string {
-  const canonical = canonicalize({ formatVersion: FORMAT_VERSION, schools: roster.schools, persons: roster.persons, groups: roster.groups });
-  return `sha256:${createHash('sha256').update(canonical!, 'utf8').digest('hex')}`;
+export function contentHash(content: Content): string {
+  const hash = createHash('sha256').update(CONTENT_HEAD);
+  for (const piece of contentPieces(content)) hash.update(piece);
+  return digest(hash.update('}'));
 }
 
 export function toSnapshot(roster: Roster, agentVersion: string, generatedAt: Date): Snapshot {
+  return snapshotOf(roster, agentVersion, generatedAt, contentHash(roster));
+}
+
+function snapshotOf(roster: Roster, agentVersion: string, generatedAt: Date, hash: string): Snapshot {
   return {
     formatVersion: FORMAT_VERSION,
     agent: { name: 'procapita-sync', version: agentVersion },
     syncDate: roster.syncDate,
     generatedAt: generatedAt.toISOString(),
-    contentHash: contentHash(roster),
+    contentHash: hash,
     schools: roster.schools,
     persons: roster.persons,
     groups: roster.groups,
   };
+}
+
+/** The snapshot file's bytes, made once: the JSON for a folder, or its gzip for the upload. */
+export type SnapshotBody = { readonly kind: 'json'; readonly pieces: readonly Buffer[] } | { readonly kind: 'gzip'; readonly bytes: Promise<Buffer> };
+
+export interface EncodedSnapshot {
+  readonly snapshot: Snapshot;
+  readonly body: SnapshotBody;
+}
+
+/** Pieces of about this size go to the file or to gzip: few enough calls, little memory at once. */
+const PIECE_BYTES = 1 << 20;
+
+/**
+ * Serialises the snapshot once, compact and never pretty-printed, and streams
+ * the text at the same time into the content hash and into the file's bytes
+ * or gzip (which compresses on libuv's thread pool while the run goes on).
+ * The content is written in its canonical form, so the hash is taken over the
+ * very bytes that are sent; contentHash comes last, as it is known only then.
+ */
+export function encodeSnapshot(roster: Roster, agentVersion: string, generatedAt: Date, into: SnapshotBody['kind']): EncodedSnapshot {
+  const hash = createHash('sha256').update(CONTENT_HEAD);
+  const pieces: Buffer[] = [];
+  const gzip = into === 'gzip' ? createGzip() : undefined;
+  const compressed: Buffer[] = [];
+  const bytes = gzip
+    ? new Promise<Buffer>((resolve, reject) => {
+        gzip.on('data', (chunk: Buffer) => compressed.push(chunk));
+        gzip.on('end', () => resolve(Buffer.concat(compressed)));
+        gzip.on('error', reject);
+      })
+    : undefined;
+  // Rejections are the reader's (uploadSnapshot awaits it); this only keeps an unread one from crashing the process.
+  bytes?.catch(() => undefined);
+  const emit = (text: string) => {
+    const buffer = Buffer.from(text, 'utf8');
+    if (gzip) gzip.write(buffer);
+    else pieces.push(buffer);
+  };
+
+  const agent = JSON.stringify({ name: 'procapita-sync', version: agentVersion });
+  let pending = `${CONTENT_HEAD}"agent":${agent},"syncDate":${JSON.stringify(roster.syncDate)},"generatedAt":${JSON.stringify(generatedAt.toISOString())},`;
+  for (const piece of contentPieces(roster)) {
+    hash.update(piece);
+    pending += piece;
+    if (pending.length >= PIECE_BYTES) {
+      emit(pending);
+      pending = '';
+    }
+  }
+  const contentHashValue = digest(hash.update('}'));
+  emit(`${pending},"contentHash":${JSON.stringify(contentHashValue)}}`);
+  gzip?.end();
+  const snapshot = snapshotOf(roster, agentVersion, generatedAt, contentHashValue);
+  return { snapshot, body: gzip ? { kind: 'gzip', bytes: bytes! } : { kind: 'json', pieces } };
 }

@@ -6,7 +6,10 @@ import type { RuleConfig } from '../../src/configure/config';
 import { decide } from '../../src/decide/decide';
 import { buildRoster, type Roster } from '../../src/decide/roster';
 import { fixtureToRows } from '../../src/extract/fixture-source';
-import { contentHash, toSnapshot } from '../../src/deliver/snapshot';
+import canonicalize from 'canonicalize';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { contentHash, encodeSnapshot, toSnapshot } from '../../src/deliver/snapshot';
 import { generateMunicipality } from '../demo/generate';
 import { ours } from '../../src/safe-text';
 
@@ -53,4 +56,23 @@ describe('snapshot format v1', () => {
     expect(contentHash(renamed)).not.toBe(snapshot.contentHash);
     expect(snapshot.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
+
+  it('is serialised once: the file is compact JSON whose content is the canonical text the hash is taken over, and the upload is its gzip', async () => {
+    const at = new Date('2026-09-01T16:30:00Z');
+    const json = encodeSnapshot(roster, '0.1.0', at, 'json');
+    const gzip = encodeSnapshot(roster, '0.1.0', at, 'gzip');
+    if (json.body.kind !== 'json' || gzip.body.kind !== 'gzip') throw new Error('wrong body kinds');
+    const file = Buffer.concat(json.body.pieces).toString('utf8');
+    expect(json.body.pieces.length).toBeGreaterThan(1);
+    expect(gunzipSync(await gzip.body.bytes).toString('utf8')).toBe(file);
+    // The library's RFC 8785 text, and its hash: the same as before the hand-written serialiser.
+    const canonical = canonicalize({ formatVersion: 1, schools: roster.schools, persons: roster.persons, groups: roster.groups })!;
+    const expected = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+    expect(json.snapshot.contentHash).toBe(expected);
+    expect(contentHash(roster)).toBe(expected);
+    expect(file).toBe(`{"formatVersion":1,"agent":{"name":"procapita-sync","version":"0.1.0"},"syncDate":"${roster.syncDate}","generatedAt":"2026-09-01T16:30:00.000Z",${canonical.slice('{"formatVersion":1,'.length, -1)},"contentHash":"${expected}"}`);
+    expect(JSON.parse(file)).toEqual(json.snapshot);
+    expect(json.snapshot).toEqual(snapshot);
+  });
 });
+
