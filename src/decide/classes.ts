@@ -26,7 +26,7 @@ export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedS
   const staffByClass = groupBy(rows.classStaff, (s) => s.class_id);
   const classes = new Map<string, ClassVerdict>();
   for (const c of rows.classes) {
-    const what = `class ${c.name}`;
+    const what = () => `class ${c.name}`;
     const checks: Check[] = [];
     let reason: Reason | undefined;
     // 1. It belongs to an included (unit, school form).

@@ -9,6 +9,12 @@ import type { PersonRow, SourceRows } from '../extract/contract';
 import { safe, type SafeText } from '../safe-text';
 import type { AddressOf } from './address';
 import { fail, pass, type Check } from './checks';
+
+// Shared by every person they hold for: the same words need no copy per person.
+const NOT_PROTECTED = pass('no protected identity (level 0)');
+const DECEASED = fail('marked as deceased');
+const NOT_DECEASED = pass('not marked as deceased');
+const NO_EMAIL = fail('has no valid e-mail address in ProCapita or the mapping table, and requireEmail is on');
 import type { PersonDecision, RoleDecision } from './decisions';
 import type { Reason } from './reasons';
 import { sortedIds } from './rows-index';
@@ -56,17 +62,19 @@ export function identities(rows: SourceRows, rules: RuleConfig, addressOf: Addre
       into.set(personId, { included: false, reason: idReason, checks: [], unitIds: [] });
       return undefined;
     }
-    const checks = [pass('no protected identity (level 0)')];
+    const checks = [NOT_PROTECTED];
     let reason: Reason | undefined;
     if (person.deceased) {
-      checks.push(fail('marked as deceased'));
+      checks.push(DECEASED);
       reason = 'deceased';
-    } else checks.push(pass('not marked as deceased'));
+    } else checks.push(NOT_DECEASED);
     if (rules.requireEmail) {
       const address = addressOf(person);
-      if (address) checks.push(pass(`has an e-mail address from ${address.source}`));
-      else {
-        checks.push(fail('has no valid e-mail address in ProCapita or the mapping table, and requireEmail is on'));
+      if (address) {
+        const { source } = address;
+        checks.push(pass(() => `has an e-mail address from ${source}`));
+      } else {
+        checks.push(NO_EMAIL);
         reason ??= 'no-email';
       }
     }

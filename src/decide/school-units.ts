@@ -21,7 +21,7 @@ export interface IncludedSchools {
   /** How checks name a unit: its code. */
   readonly unitLabel: (unitId: string) => string;
   /** "… belongs to KRSK GR, an included school", or why not. */
-  readonly schoolCheck: (what: string, unitId: string, form: string) => Check;
+  readonly schoolCheck: (what: () => string, unitId: string, form: string) => Check;
 }
 
 export function decideSchools(rows: SourceRows, rules: RuleConfig, dates: Dates): IncludedSchools {
@@ -55,7 +55,7 @@ export function decideSchools(rows: SourceRows, rules: RuleConfig, dates: Dates)
       const checks: Check[] = [pass(`${unit.unit_code} ${configured.schoolForm} is in the configured school list`)];
       let reason: Reason | undefined;
       // The unit is active on D (school-unit-inactive).
-      const unitCheck = activeOnCheck(dates, `school unit ${label}`, unit.start_date, unit.end_date);
+      const unitCheck = activeOnCheck(dates, () => `school unit ${label}`, unit.start_date, unit.end_date);
       checks.push(unitCheck);
       if (!unitCheck.ok) reason = 'school-unit-inactive';
       // The unit has that school form (school-form-missing), and the form is active on D (school-form-inactive).
@@ -64,7 +64,7 @@ export function decideSchools(rows: SourceRows, rules: RuleConfig, dates: Dates)
         checks.push(fail(`${label} has no school form ${configured.schoolForm} in ProCapita`));
         reason ??= 'school-form-missing';
       } else {
-        const formChecks = forms.map((f) => activeOnCheck(dates, `school form ${configured.schoolForm} at ${unit.unit_code}`, f.start_date, f.end_date));
+        const formChecks = forms.map((f) => activeOnCheck(dates, () => `school form ${configured.schoolForm} at ${unit.unit_code}`, f.start_date, f.end_date));
         const active = formChecks.find((c) => c.ok);
         checks.push(active ?? formChecks[0]!);
         if (!active) reason ??= 'school-form-inactive';
@@ -94,7 +94,7 @@ export function decideSchools(rows: SourceRows, rules: RuleConfig, dates: Dates)
     unitLabel,
     schoolCheck: (what, unitId, form) =>
       pairIncluded(unitId, form)
-        ? pass(`${what} belongs to ${unitLabel(unitId)} ${form}, an included school`)
-        : fail(`${what} belongs to ${unitLabel(unitId)} ${form}, which is not an included school (not configured, or not active on ${D})`),
+        ? pass(() => `${what()} belongs to ${unitLabel(unitId)} ${form}, an included school`)
+        : fail(() => `${what()} belongs to ${unitLabel(unitId)} ${form}, which is not an included school (not configured, or not active on ${D})`),
   };
 }

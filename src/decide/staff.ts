@@ -25,13 +25,13 @@ export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSch
   const exported = new Set<string>();
 
   const employmentCheck = (e: EmploymentRow): Check => {
-    const what = `employment at ${unitLabel(e.unit_id)}`;
-    if (!unitIncluded(e.unit_id)) return fail(`${what} (${formatRange(e.start_date, e.end_date)}): ${unitLabel(e.unit_id)} is not an included school`);
-    if (e.start_date === null) return fail(`${what} has no start date`);
-    if (e.start_date > staffFrom) return fail(`${what} starts ${e.start_date}, after ${staffFrom} (${staffLead})`);
-    if (e.end_date !== null && e.end_date < D) return fail(`${what} ended ${e.end_date} (before ${D})`);
-    if (e.start_date > D) return pass(`${what} starts ${e.start_date}, within the lead time (on or before ${staffFrom}, ${staffLead})`);
-    return pass(`${what} is active (${formatRange(e.start_date, e.end_date)})`);
+    const what = () => `employment at ${unitLabel(e.unit_id)}`;
+    if (!unitIncluded(e.unit_id)) return fail(() => `${what()} (${formatRange(e.start_date, e.end_date)}): ${unitLabel(e.unit_id)} is not an included school`);
+    if (e.start_date === null) return fail(() => `${what()} has no start date`);
+    if (e.start_date > staffFrom) return fail(() => `${what()} starts ${e.start_date}, after ${staffFrom} (${staffLead})`);
+    if (e.end_date !== null && e.end_date < D) return fail(() => `${what()} ended ${e.end_date} (before ${D})`);
+    if (e.start_date > D) return pass(() => `${what()} starts ${e.start_date}, within the lead time (on or before ${staffFrom}, ${staffLead})`);
+    return pass(() => `${what()} is active (${formatRange(e.start_date, e.end_date)})`);
   };
 
   for (const [personId, employments] of groupBy(rows.employments, (e) => e.person_id)) {
@@ -52,12 +52,15 @@ export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSch
 }
 
 /** "At least one exported staff member is linked to it": for classes and teaching groups. */
+const NO_STAFF = fail('no staff linked');
+
 export function teacherCheck(exported: ReadonlySet<string>, linked: readonly { person_id: string }[] | undefined): { check: Check; teacherIds: string[] } {
   const linkedIds = sortedIds((linked ?? []).map((l) => l.person_id));
   const teacherIds = linkedIds.filter((id) => exported.has(id));
-  if (teacherIds.length > 0) return { check: pass(`${teacherIds.length} exported staff linked`), teacherIds };
+  if (teacherIds.length > 0) return { check: pass(() => `${teacherIds.length} exported staff linked`), teacherIds };
+  const count = linkedIds.length;
   return {
-    check: fail(linkedIds.length === 0 ? 'no staff linked' : `${linkedIds.length} staff linked, none of them exported`),
+    check: count === 0 ? NO_STAFF : fail(() => `${count} staff linked, none of them exported`),
     teacherIds,
   };
 }

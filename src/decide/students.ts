@@ -7,6 +7,9 @@
  */
 import type { CalendarDate, ClassPlacementRow, SourceRows } from '../extract/contract';
 import { fail, pass, studentPeriodActive, studentPeriodCheck, type Check, type Dates } from './checks';
+
+const DEREGISTERED = fail('marked as deregistered');
+const NOT_DEREGISTERED = pass('not marked as deregistered');
 import type { ClassVerdict } from './classes';
 import type { RoleDecision } from './decisions';
 import { recordRole, type Identities } from './identity';
@@ -37,17 +40,18 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
 
   const placementCheck = (p: ClassPlacementRow): PlacementResult => {
     const cls = classesById.get(p.class_id);
-    const what = `placement in ${cls ? `${cls.name} at ${unitLabel(cls.unit_id)}` : `unknown class ${p.class_id}`}`;
+    const what = () => `placement in ${cls ? `${cls.name} at ${unitLabel(cls.unit_id)}` : `unknown class ${p.class_id}`}`;
     const period = studentPeriodCheck(dates, what, p.start_date, p.end_date);
-    if (!cls) return { check: fail(`${what}: the class is missing in ProCapita`), active: period.ok, classIncluded: false, schoolIncluded: false };
+    if (!cls) return { check: fail(() => `${what()}: the class is missing in ProCapita`), active: period.ok, classIncluded: false, schoolIncluded: false };
     const decision = classes.get(p.class_id)!;
     const schoolIncluded = pairIncluded(cls.unit_id, cls.school_form);
     if (!period.ok) return { check: period, active: false, classIncluded: false, schoolIncluded };
     if (decision.reason) {
-      const why = decision.checks.find((c) => !c.ok)?.text ?? decision.reason;
-      return { check: fail(`${period.text}, but class ${cls.name} is not created: ${why}`), active: true, classIncluded: false, schoolIncluded };
+      const { reason } = decision;
+      const failed = decision.checks.find((c) => !c.ok);
+      return { check: fail(() => `${period.text}, but class ${cls.name} is not created: ${failed?.text ?? reason}`), active: true, classIncluded: false, schoolIncluded };
     }
-    return { check: pass(`${period.text}, in an included class`), active: true, classIncluded: true, schoolIncluded, unitId: cls.unit_id };
+    return { check: pass(() => `${period.text}, in an included class`), active: true, classIncluded: true, schoolIncluded, unitId: cls.unit_id };
   };
 
   for (const [personId, placements] of groupBy(rows.classPlacements, (p) => p.person_id)) {
@@ -57,9 +61,9 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
     let reason = start.reason;
     // 4. Not deregistered.
     if (person.deregistered) {
-      checks.push(fail('marked as deregistered'));
+      checks.push(DEREGISTERED);
       reason ??= 'deregistered';
-    } else checks.push(pass('not marked as deregistered'));
+    } else checks.push(NOT_DEREGISTERED);
     // 5. An active class placement in an included class.
     const results = placements.map(placementCheck);
     checks.push(...results.map((r) => r.check));

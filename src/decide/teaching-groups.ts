@@ -23,19 +23,26 @@ export function hasPortalMarker(notes: string | null): boolean {
   return notes !== null && PORTAL.test(notes);
 }
 
+const MARKED = pass('notes contain the marker PORTAL');
+const NOT_MARKED = fail('notes do not contain the word PORTAL');
+const CANCELLED = fail('activity is cancelled');
+const NOT_CANCELLED = pass('activity is not cancelled');
+const NO_START = fail('activity has no start date');
+const NO_LINK = fail('no class or group linked');
+
 /** 1. It is selected: by the PORTAL marker in its notes, or by its name's prefix or suffix (case-insensitive). */
 function selectedCheck(selection: RuleConfig['teachingGroups'], a: ActivityRow): Check {
   switch (selection.select) {
     case 'notesMarker':
-      return hasPortalMarker(a.notes) ? pass('notes contain the marker PORTAL') : fail('notes do not contain the word PORTAL');
-    case 'namePrefix':
-      return a.name.toLowerCase().startsWith(selection.prefix.toLowerCase())
-        ? pass(`name starts with "${selection.prefix}"`)
-        : fail(`name "${a.name}" does not start with "${selection.prefix}"`);
-    case 'nameSuffix':
-      return a.name.toLowerCase().endsWith(selection.suffix.toLowerCase())
-        ? pass(`name ends with "${selection.suffix}"`)
-        : fail(`name "${a.name}" does not end with "${selection.suffix}"`);
+      return hasPortalMarker(a.notes) ? MARKED : NOT_MARKED;
+    case 'namePrefix': {
+      const { prefix } = selection;
+      return a.name.toLowerCase().startsWith(prefix.toLowerCase()) ? pass(() => `name starts with "${prefix}"`) : fail(() => `name "${a.name}" does not start with "${prefix}"`);
+    }
+    case 'nameSuffix': {
+      const { suffix } = selection;
+      return a.name.toLowerCase().endsWith(suffix.toLowerCase()) ? pass(() => `name ends with "${suffix}"`) : fail(() => `name "${a.name}" does not end with "${suffix}"`);
+    }
   }
 }
 
@@ -56,8 +63,8 @@ export function decideTeachingGroups(
 
   /** 6. A linked class or group is active in the window: both dates set, D ≥ start − staff lead, D ≤ end, at an included school. */
   const linkedCheck = (kind: 'class' | 'group', row: ClassRow | GroupRow | undefined, id: string): Check => {
-    if (!row) return fail(`linked ${kind} ${id} is missing in ProCapita`);
-    const what = `linked ${kind} ${row.name}`;
+    if (!row) return fail(() => `linked ${kind} ${id} is missing in ProCapita`);
+    const what = () => `linked ${kind} ${row.name}`;
     const school = schools.schoolCheck(what, row.unit_id, row.school_form);
     if (!school.ok) return school;
     return windowCheck(dates, what, row.start_date, row.end_date).check;
@@ -72,27 +79,27 @@ export function decideTeachingGroups(
     if (!selected.ok) reason = 'activity-not-selected';
     // 2. It is not cancelled.
     if (a.cancelled) {
-      checks.push(fail('activity is cancelled'));
+      checks.push(CANCELLED);
       reason ??= 'activity-cancelled';
-    } else checks.push(pass('activity is not cancelled'));
+    } else checks.push(NOT_CANCELLED);
 
     // 3. A start date, and D ≥ start − staff lead. 4. End empty or strictly later than D ("senare än dagens datum").
     const opens = a.start_date === null ? null : addDays(a.start_date, -leadDays.staff);
     if (a.start_date === null || opens === null) {
-      checks.push(fail('activity has no start date'));
+      checks.push(NO_START);
       reason ??= 'activity-start-missing';
     } else if (D < opens) {
-      checks.push(fail(`activity starts ${a.start_date}; it is created from ${opens} (start − ${leadDays.staff} days), after ${D}`));
+      checks.push(fail(() => `activity starts ${a.start_date}; it is created from ${opens} (start − ${leadDays.staff} days), after ${D}`));
       reason ??= 'activity-not-started';
     } else if (a.end_date !== null && a.end_date <= D) {
-      checks.push(fail(`activity ends ${a.end_date}, not later than ${D}`));
+      checks.push(fail(() => `activity ends ${a.end_date}, not later than ${D}`));
       reason ??= 'activity-ended';
     } else {
-      checks.push(pass(`activity is within its window on ${D}: from ${opens} (start ${a.start_date} − ${leadDays.staff} days), end ${a.end_date ?? 'open'}`));
+      checks.push(pass(() => `activity is within its window on ${D}: from ${opens} (start ${a.start_date} − ${leadDays.staff} days), end ${a.end_date ?? 'open'}`));
     }
 
     // 5. The activity belongs to an included school.
-    const school = schools.schoolCheck('activity', a.unit_id, a.school_form);
+    const school = schools.schoolCheck(() => 'activity', a.unit_id, a.school_form);
     checks.push(school);
     if (!school.ok) reason ??= 'activity-school-not-included';
 
@@ -102,7 +109,7 @@ export function decideTeachingGroups(
       ...(groupsByActivity.get(a.activity_id) ?? []).map((l) => ({ kind: 'group' as const, id: l.group_id, check: linkedCheck('group', groupsById.get(l.group_id), l.group_id) })),
     ];
     const activeLinks = linked.filter((l) => l.check.ok);
-    if (linked.length === 0) checks.push(fail('no class or group linked'));
+    if (linked.length === 0) checks.push(NO_LINK);
     else checks.push(...linked.map((l) => l.check));
     if (activeLinks.length === 0) reason ??= 'activity-no-active-class-or-group';
 

@@ -41,7 +41,7 @@ describe.each(roles)('protected identity of a $role', ({ role, add }) => {
     expect(p.reason).toBe(reason ?? undefined);
     expect(roleDecision.included).toBe(reason === null);
     expect(roleDecision.reason).toBe(reason ?? undefined);
-    if (reason === null) expect(roleDecision.checks[0]).toEqual({ ok: true, text: 'no protected identity (level 0)' });
+    if (reason === null) expect(roleDecision.checks[0]!.toJSON()).toEqual({ ok: true, text: 'no protected identity (level 0)' });
 
     if (reason === 'protected-identity-unknown') {
       expect(d.warnings).toHaveLength(1);
