@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 import { readJsonFile } from '../json-file';
 import { CONTRACT, QUERY_NAMES, type SourceRows } from './contract';
-import { toContractRows } from './rows';
+import { contractRowReader, toContractRows } from './rows';
 import { count, given, joined, ours, safe, type SafeText } from '../safe-text';
 
 const TABLES = new Set<string>(QUERY_NAMES.map((q) => CONTRACT[q].table));
@@ -21,13 +21,14 @@ export function fixtureToRows(fixture: unknown, name: SafeText): SourceRows {
     throw new AppError('schemaMismatch', safe`${name}: ${count(unknown.length, 'unknown table')} (the tables are ${joined([...TABLES].map(ours), ', ')})`);
   }
   const rows: Record<string, unknown> = {};
+  const toRow = contractRowReader();
   for (const query of QUERY_NAMES) {
     const table = CONTRACT[query].table;
     const raw = tables[table];
     if (!Array.isArray(raw)) {
       throw new AppError('schemaMismatch', safe`${name} lacks table ${table} (an array of rows; it may be empty): see docs/fixtures.md`);
     }
-    rows[query] = toContractRows(query, raw, safe`${name} table ${table}`);
+    rows[query] = toContractRows(query, raw, safe`${name} table ${table}`, toRow);
   }
   return rows as SourceRows;
 }

@@ -10,23 +10,44 @@ type Coerced = { ok: true; value: unknown } | { ok: false; expected: SafeText; f
 const kindOf = (value: unknown): SafeText =>
   typeof value === 'string' ? (value.trim() === '' ? safe`empty text` : safe`text`) : value instanceof Date ? safe`an invalid date` : Array.isArray(value) ? safe`a list` : ours(typeof value);
 
-function coerce(type: ColumnType, value: unknown): Coerced {
+/**
+ * One string per distinct id and date across all the rows of a read: a
+ * person's GUID recurs in many rows and the same few hundred dates in all of
+ * them, so at 500,000 rows sharing them saves memory and the collector's time.
+ */
+interface Shared {
+  readonly ids: Map<string | number, string>;
+  readonly dates: Map<string | number, string | undefined>;
+}
+
+function coerce(type: ColumnType, value: unknown, shared: Shared): Coerced {
   const nullable = type.endsWith('?');
   if (value === null || value === undefined) {
     return nullable ? { ok: true, value: null } : { ok: false, expected: safe`a value (NULL is not allowed)` };
   }
   switch (type) {
-    case 'id':
-      // SQL Server returns uniqueidentifiers in upper case; ids compare case-insensitively.
-      if (typeof value === 'string' && value.trim() !== '') return { ok: true, value: value.trim().toLowerCase() };
-      if (typeof value === 'number' && Number.isInteger(value)) return { ok: true, value: String(value) };
-      return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
+    case 'id': {
+      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
+      let id = shared.ids.get(value);
+      if (id === undefined) {
+        // SQL Server returns uniqueidentifiers in upper case; ids compare case-insensitively.
+        id = typeof value === 'number' ? String(value) : value.trim().toLowerCase();
+        if (id === '') return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
+        shared.ids.set(value, id);
+      }
+      return { ok: true, value: id };
+    }
     case 'text':
     case 'text?':
       return typeof value === 'string' ? { ok: true, value } : { ok: false, expected: safe`text`, found: kindOf(value) };
     case 'date?': {
       // Text from a fixture, or the UTC-midnight Date objects mssql returns for DATE columns: one parser, one range.
-      const date = typeof value === 'string' || value instanceof Date ? parseCalendarDate(value) : undefined;
+      const key = typeof value === 'string' ? value : value instanceof Date ? value.getTime() : undefined;
+      let date: string | undefined;
+      if (key !== undefined) {
+        if (shared.dates.has(key)) date = shared.dates.get(key);
+        else shared.dates.set(key, (date = parseCalendarDate(value as string | Date)));
+      }
       if (date !== undefined) return { ok: true, value: date };
       return { ok: false, expected: safe`a date YYYY-MM-DD from 0001-01-01 to 9999-12-31`, found: typeof value === 'string' ? safe`text that is not a calendar date` : kindOf(value) };
     }
@@ -41,33 +62,40 @@ function coerce(type: ColumnType, value: unknown): Coerced {
   }
 }
 
+const columnsOf = Object.fromEntries(Object.entries(CONTRACT).map(([query, c]) => [query, Object.entries(c.columns)])) as Record<QueryName, [SafeText, ColumnType][]>;
+
+export type ContractRowReader = <Q extends QueryName>(query: Q, item: unknown, index: number, where: SafeText) => Row<Q>;
+
 /**
- * Projects one raw row onto the contract columns of a query and checks the
- * types. `where` names the origin in messages, e.g. "fixture table person";
- * `index` counts from 0. A missing column stops the run: a changed schema
- * must never read as "no data".
+ * Projects raw rows onto the contract columns of their query and checks the
+ * types; one reader serves one read of the source. `where` names the origin
+ * in messages, e.g. "fixture table person"; `index` counts from 0. A missing
+ * column stops the run: a changed schema must never read as "no data".
  */
-export function toContractRow<Q extends QueryName>(query: Q, item: unknown, index: number, where: SafeText): Row<Q> {
-  const columns = Object.entries(CONTRACT[query].columns) as [SafeText, ColumnType][];
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-    throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}: expected an object with the columns ${joined(columns.map(([c]) => c), ', ')}`);
-  }
-  const record = item as Record<string, unknown>;
-  const row: Record<string, unknown> = {};
-  for (const [column, type] of columns) {
-    if (!(column in record)) {
-      throw new AppError('schemaMismatch', safe`${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
+export function contractRowReader(): ContractRowReader {
+  const shared: Shared = { ids: new Map(), dates: new Map() };
+  return <Q extends QueryName>(query: Q, item: unknown, index: number, where: SafeText): Row<Q> => {
+    const columns = columnsOf[query];
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}: expected an object with the columns ${joined(columns.map(([c]) => c), ', ')}`);
     }
-    const result = coerce(type, record[column]);
-    if (!result.ok) {
-      const found = result.found === undefined ? safe`` : safe` (found ${result.found})`;
-      throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}, column ${column}: expected ${result.expected}${found}`);
+    const record = item as Record<string, unknown>;
+    const row: Record<string, unknown> = {};
+    for (const [column, type] of columns) {
+      if (!(column in record)) {
+        throw new AppError('schemaMismatch', safe`${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
+      }
+      const result = coerce(type, record[column], shared);
+      if (!result.ok) {
+        const found = result.found === undefined ? safe`` : safe` (found ${result.found})`;
+        throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}, column ${column}: expected ${result.expected}${found}`);
+      }
+      row[column] = result.value;
     }
-    row[column] = result.value;
-  }
-  return row as Row<Q>;
+    return row as Row<Q>;
+  };
 }
 
-export function toContractRows<Q extends QueryName>(query: Q, raw: readonly unknown[], where: SafeText): Row<Q>[] {
-  return raw.map((item, index) => toContractRow(query, item, index, where));
+export function toContractRows<Q extends QueryName>(query: Q, raw: readonly unknown[], where: SafeText, toRow: ContractRowReader = contractRowReader()): Row<Q>[] {
+  return raw.map((item, index) => toRow(query, item, index, where));
 }

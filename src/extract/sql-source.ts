@@ -12,7 +12,7 @@ import { AppError, errnoOf, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
 import { CONTRACT, queryPlace, type CalendarDate, type QueryName, type SourceRows } from './contract';
 import { checkReadOnlyQuery } from './read-only-query';
-import { toContractRow } from './rows';
+import { contractRowReader } from './rows';
 import { given, ours, safe, type SafeText } from '../safe-text';
 import { checkTds8Certificates } from './tds8-certificate';
 
@@ -279,6 +279,7 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
     });
     const rows: Partial<Record<QueryName, AnyRow[]>> = {};
     const referenced = new Set<string>();
+    const toContractRow = contractRowReader();
     const started = Date.now();
     let total = 0;
     for (const q of queries) {
