@@ -36,7 +36,8 @@ export interface RoleStart {
 export function recordRole(into: Map<string, RoleDecision>, exported: Set<string>, personId: string, reason: Reason | undefined, checks: Check[], unitIds: readonly string[]): void {
   const included = reason === undefined;
   if (included) exported.add(personId);
-  into.set(personId, { included, ...(reason ? { reason } : {}), checks, unitIds: included ? sortedIds(unitIds) : [] });
+  // slice: an array filled by push has room to spare, and there are 100,000 of these.
+  into.set(personId, { included, ...(reason ? { reason } : {}), checks: checks.slice(), unitIds: included ? sortedIds(unitIds) : [] });
 }
 
 export interface Identities {

@@ -135,7 +135,7 @@ export function decideTeachingGroups(
       endDate: a.end_date,
       included: !reason,
       ...(reason ? { reason } : {}),
-      checks,
+      checks: checks.slice(),
       teacherIds: reason ? [] : teachers.teacherIds,
       studentIds,
       studentsFrom: from,
