@@ -32,8 +32,12 @@ function canonical(value: unknown): string {
     return `${text}]`;
   }
   const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  // Flat records (members are values or lists of values, as roster records are): JSON.stringify with the
+  // sorted keys as its list writes the same text natively, several times faster.
+  if (keys.every((key) => flat(record[key]))) return JSON.stringify(record, keys);
   let text = '{';
-  for (const key of Object.keys(record).sort()) {
+  for (const key of keys) {
     const member = record[key];
     if (member === undefined) continue;
     text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonical(member)}`;
@@ -41,13 +45,19 @@ function canonical(value: unknown): string {
   return `${text}}`;
 }
 
-/** The content's members in canonical (sorted) order: `"groups":[…],"persons":[…],"schools":[…]`, a record at a time. */
-function* contentPieces(content: Content): Generator<string> {
+const isValue = (x: unknown): boolean => x === null || typeof x !== 'object';
+const flat = (x: unknown): boolean => isValue(x) || (Array.isArray(x) && x.every(isValue));
+
+/** The content's members in canonical (sorted) order, `"groups":[…],"persons":[…],"schools":[…]`, a record at a time. */
+function writeContent(content: Content, write: (text: string) => void): void {
   for (const key of ['groups', 'persons', 'schools'] as const) {
-    yield `${key === 'groups' ? '' : ','}"${key}":[`;
+    write(`${key === 'groups' ? '' : ','}"${key}":[`);
     const list = content[key];
-    for (let i = 0; i < list.length; i++) yield (i === 0 ? '' : ',') + canonical(list[i]);
-    yield ']';
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) write(',');
+      write(canonical(list[i]));
+    }
+    write(']');
   }
 }
 
@@ -60,9 +70,9 @@ const digest = (hash: Hash) => `sha256:${hash.digest('hex')}`;
  * night with nothing changed, gives the same hash and so the same import.
  */
 export function contentHash(content: Content): string {
-  const hash = createHash('sha256').update(CONTENT_HEAD);
-  for (const piece of contentPieces(content)) hash.update(piece);
-  return digest(hash.update('}'));
+  let text = CONTENT_HEAD;
+  writeContent(content, (piece) => (text += piece));
+  return digest(createHash('sha256').update(`${text}}`));
 }
 
 export function toSnapshot(roster: Roster, agentVersion: string, generatedAt: Date): Snapshot {
@@ -114,24 +124,28 @@ export function encodeSnapshot(roster: Roster, agentVersion: string, generatedAt
     : undefined;
   // Rejections are the reader's (uploadSnapshot awaits it); this only keeps an unread one from crashing the process.
   bytes?.catch(() => undefined);
-  const emit = (text: string) => {
-    const buffer = Buffer.from(text, 'utf8');
-    if (gzip) gzip.write(buffer);
-    else pieces.push(buffer);
+  const emit = (bytes: Buffer) => {
+    if (gzip) gzip.write(bytes);
+    else pieces.push(bytes);
   };
 
   const agent = JSON.stringify({ name: 'procapita-sync', version: agentVersion });
-  let pending = `${CONTENT_HEAD}"agent":${agent},"syncDate":${JSON.stringify(roster.syncDate)},"generatedAt":${JSON.stringify(generatedAt.toISOString())},`;
-  for (const piece of contentPieces(roster)) {
-    hash.update(piece);
+  emit(Buffer.from(`${CONTENT_HEAD}"agent":${agent},"syncDate":${JSON.stringify(roster.syncDate)},"generatedAt":${JSON.stringify(generatedAt.toISOString())},`, 'utf8'));
+  // The content goes to the hash and out as the same bytes, encoded once.
+  let pending = '';
+  const flush = () => {
+    const bytes = Buffer.from(pending, 'utf8');
+    hash.update(bytes);
+    emit(bytes);
+    pending = '';
+  };
+  writeContent(roster, (piece) => {
     pending += piece;
-    if (pending.length >= PIECE_BYTES) {
-      emit(pending);
-      pending = '';
-    }
-  }
+    if (pending.length >= PIECE_BYTES) flush();
+  });
+  flush();
   const contentHashValue = digest(hash.update('}'));
-  emit(`${pending},"contentHash":${JSON.stringify(contentHashValue)}}`);
+  emit(Buffer.from(`,"contentHash":${JSON.stringify(contentHashValue)}}`, 'utf8'));
   gzip?.end();
   const snapshot = snapshotOf(roster, agentVersion, generatedAt, contentHashValue);
   return { snapshot, body: gzip ? { kind: 'gzip', bytes: bytes! } : { kind: 'json', pieces } };
