@@ -106,7 +106,8 @@ for platform in linux win; do
   step "pkg --sea $target"
   dir=$stage/$platform
   mkdir -p "$dir/dist" "$dir/assets" "$dir/node_modules/@github/keytar/prebuilds"
-  cp "$stage/procapita-sync.cjs" "$dir/dist/"
+  # The program and the packages only some commands load, beside it (build/bundle.mjs, DEFERRED).
+  cp -r "$stage/procapita-sync.cjs" "$stage/deferred" "$dir/dist/"
   cp -r assets/queries "$dir/assets/"
   keytar=node_modules/@github/keytar
   cp -r "$keytar/package.json" "$keytar/LICENSE.md" "$keytar/lib" "$dir/$keytar/"
@@ -117,7 +118,7 @@ for platform in linux win; do
   "version": "$version",
   "private": true,
   "bin": "dist/procapita-sync.cjs",
-  "pkg": { "assets": ["assets/queries/*.sql", "$keytar/prebuilds/$prebuild/keytar.node"] }
+  "pkg": { "assets": ["assets/queries/*.sql", "dist/deferred/*.cjs", "$keytar/prebuilds/$prebuild/keytar.node"] }
 }
 JSON
   (cd "$dir" && HOME=$pkg_home "$node22" "$pkg_cli" . --sea -t "$target" -o "$out")

@@ -3,6 +3,7 @@
 // CommonJS, because the embedded program of a Node single executable must be
 // CommonJS (and ESM output cannot require() Node's built-ins from bundled CJS code).
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -31,6 +32,60 @@ const buildInfo = {
   },
 };
 
+/**
+ * Packages only some commands load (src imports them with `await import()`),
+ * in groups that must share one copy (src/extract/tds8-certificate.ts patches
+ * the tedious that mssql uses). They stay out of the program's file: V8
+ * parses every function of a script at start, even those it never calls, and
+ * these are two thirds of the program (issue 15: start-up within 2× of node).
+ * So each group is bundled on its own into <outdir>/deferred/<group>.cjs,
+ * which build/deferred-module.cjs compiles the first time it is imported;
+ * build/build-exe.sh packs those files into the binaries beside the program.
+ */
+const DEFERRED = {
+  sql: ['mssql', 'tedious'],
+  https: ['undici'],
+  ldap: ['ldapts'],
+  prompts: ['@inquirer/prompts'],
+  log: ['pino', 'pino-roll'],
+};
+const groupOf = new Map(Object.entries(DEFERRED).flatMap(([group, names]) => names.map((name) => [name, group])));
+
+/** Bundles a group into <outdir>/deferred/<group>.cjs: CommonJS that needs only Node's built-in modules. */
+async function bundleGroup(group) {
+  const entry = `module.exports = { ${DEFERRED[group].map((name) => `${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(', ')} };`;
+  await esbuild.build({
+    absWorkingDir: root,
+    stdin: { contents: entry, resolveDir: root, loader: 'js', sourcefile: `deferred-${group}.js` },
+    outfile: join(dirname(outfile), 'deferred', `${group}.cjs`),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+const deferred = {
+  name: 'deferred',
+  setup(build) {
+    const filter = new RegExp(`^(${[...groupOf.keys()].map((n) => n.replace(/[/@-]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => (args.importer.includes('node_modules') ? undefined : { path: args.path, namespace: 'deferred' }));
+    build.onResolve({ filter: /^deferred-group:/ }, (args) => ({ path: args.path.slice('deferred-group:'.length), namespace: 'deferred-group' }));
+    // A package: its member of the group.
+    build.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
+      loader: 'js',
+      contents: `module.exports = require(${JSON.stringify(`deferred-group:${groupOf.get(args.path)}`)})[${JSON.stringify(args.path)}];`,
+    }));
+    // A group: bundled into its own file, loaded from there when first imported.
+    build.onLoad({ filter: /.*/, namespace: 'deferred-group' }, async (args) => {
+      await bundleGroup(args.path);
+      return { resolveDir: root, loader: 'js', contents: `module.exports = require('./build/deferred-module.cjs').load(${JSON.stringify(args.path)});` };
+    });
+  },
+};
+
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: ['src/cli/main.ts'],
@@ -49,7 +104,7 @@ const result = await esbuild.build({
   // Before any module runs: reading process.title on a Windows console under Wine trips a libuv
   // assertion, and a dependency of tedious reads it while loading. Setting it first avoids that.
   banner: { js: "process.title = 'procapita-sync';" },
-  plugins: [buildInfo],
+  plugins: [buildInfo, deferred],
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
