@@ -104,21 +104,26 @@ function stopServer(child: ChildProcess): Promise<void> {
 
 interface Measure { wallS: number; rssMb: number; rows: number }
 
+let measuredCount = 0;
+
 /** One process under /usr/bin/time -v: its wall time, its peak resident set and the rows it read. Fails unless it exits 0. */
 function measured(label: string, args: string[], rowsPattern: { stream: 'stdout' | 'stderr'; re: RegExp }): Promise<Measure> {
+  // time's report goes to a file of its own, so that the process's stderr stays its own.
+  const report = join(work, `time-${++measuredCount}.txt`);
   return new Promise((resolve, reject) => {
-    const child = start('/usr/bin/time', ['-v', process.execPath, ...args]);
+    const child = start('/usr/bin/time', ['-v', '-o', report, process.execPath, ...args]);
     const out = { stdout: '', stderr: '' };
     child.stdout!.on('data', (c: Buffer) => void (out.stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => void (out.stderr += c.toString()));
     child.once('error', reject);
     child.once('close', (code) => {
       if (code !== 0) return reject(new BenchError(`${label} exited with ${code}. The end of its stderr:\n${tail(out.stderr)}`));
+      const times = readFileSync(report, 'utf8');
       // "Elapsed (wall clock) time (h:mm:ss or m:ss): 1:02.34"
-      const wall = /Elapsed \(wall clock\) time \([^)]*\):\s*([\d:.]+)/.exec(out.stderr)?.[1];
-      const rssKb = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(out.stderr)?.[1];
+      const wall = /Elapsed \(wall clock\) time \([^)]*\):\s*([\d:.]+)/.exec(times)?.[1];
+      const rssKb = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(times)?.[1];
       const rows = rowsPattern.re.exec(out[rowsPattern.stream])?.[1];
-      if (!wall || !rssKb || !rows) return reject(new BenchError(`${label}: no wall time, peak memory or row count in its output:\n${tail(out.stdout)}\n${tail(out.stderr)}`));
+      if (!wall || !rssKb || !rows) return reject(new BenchError(`${label}: no wall time, peak memory or row count in its output:\n${tail(out.stdout)}\n${tail(out.stderr)}\n${times}`));
       const wallS = wall.split(':').reduce((s, part) => s * 60 + Number(part), 0);
       resolve({ wallS, rssMb: (Number(rssKb) * 1024) / 1e6, rows: Number(rows) });
     });
