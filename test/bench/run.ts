@@ -74,6 +74,7 @@ class BenchError extends Error {}
 const tail = (text: string, lines = 25) => text.trimEnd().split('\n').slice(-lines).join('\n');
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const thousands = (n: number) => Math.round(n).toLocaleString('en');
+const roundsText = `${rounds} round${rounds === 1 ? '' : 's'}`;
 
 /** Starts a long-lived helper in its own process and waits for the line that says it is listening. */
 async function startServer(name: string, args: string[], listening: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
@@ -210,7 +211,7 @@ const row = (widths: number[], ...cells: string[]) =>
   `  ${cells.map((c, i) => (widths[i]! < 0 ? c.padEnd(-widths[i]!) : c.padStart(widths[i]!))).join('  ')}`.trimEnd();
 
 function report(size: Size, r: Results): void {
-  console.log(`\n${size}: results of ${rounds} rounds (wall time from /usr/bin/time; MB = 10^6 bytes)`);
+  console.log(`\n${size}: results of ${roundsText} (wall time from /usr/bin/time; MB = 10^6 bytes)`);
   const each = (k: Kind) => r[k].map((m) => m.wallS.toFixed(2)).join(', ');
   const w = [-6, 11, -Math.max(...KINDS.map((k) => each(k).length), 8), 8, 9];
   console.log(row(w, 'kind', 'wall median', 'each (s)', 'peak RSS', 'rows/s'));
@@ -268,7 +269,7 @@ function startup(): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench ${sizes.join(' and ')}, ${rounds} rounds; node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`bench ${sizes.join(' and ')}, ${roundsText}; node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (!existsSync('/usr/bin/time')) execFileSync('bash', ['-c', 'apt-get update -q && apt-get install -y -q time'], { stdio: 'inherit' });
   await bundle();
   const receiver = await startServer('reference receiver', ['test/bench/receiver.ts'], /listening on (\S+)/);
