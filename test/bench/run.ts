@@ -59,6 +59,8 @@ process.on('exit', () => {
   }
   rmSync(work, { recursive: true, force: true });
 });
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 
 function start(command: string, args: string[]): ChildProcess {
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...SECRETS }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -66,8 +68,6 @@ function start(command: string, args: string[]): ChildProcess {
   child.once('exit', () => children.delete(child));
   return child;
 }
-process.once('SIGINT', () => process.exit(130));
-process.once('SIGTERM', () => process.exit(143));
 
 class BenchError extends Error {}
 
