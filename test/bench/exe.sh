@@ -4,7 +4,8 @@
 #   - the Linux binary,
 #   - the Windows exe under Wine (a fresh prefix; the first start, which also
 #     starts wineserver, is shown apart),
-#   - the source as `npm start` runs it (node with tsx), for comparison.
+#   - the source as `npm start` runs it (node with tsx), for comparison;
+#   - a bare `node -e 0`, and the Linux binary's mean over it (issue 15: at most 2×).
 #   npm run bench:exe [-- N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,13 +23,15 @@ export WINEPREFIX=$work/wine WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
 trap '/usr/lib/wine/wineserver -k 2>/dev/null || true; rm -rf "$work"' EXIT
 
 now() { date +%s%N; }
+# The line each command must print; empty for `node -e 0`, which prints nothing.
+expect='^procapita-sync '
 # Runs "$@" once with stdout to a file (Wine cannot write to a pipe); prints the milliseconds.
 once() {
   local start end
   start=$(now)
   "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
   end=$(now)
-  grep -q '^procapita-sync ' "$work/out" || { echo "no version line from: $*" >&2; cat "$work/out" "$work/err" >&2; return 1; }
+  [[ -z $expect ]] || grep -q "$expect" "$work/out" || { echo "no version line from: $*" >&2; cat "$work/out" "$work/err" >&2; return 1; }
   echo $(((end - start) / 1000000))
 }
 # Prints "mean ms (min–max), N runs".
@@ -47,10 +50,14 @@ echo
 "$linux" --version
 echo
 echo "Start to --version"
-echo "  Linux binary:                $(series "$linux" --version)"
+linux_series=$(series "$linux" --version)
+echo "  Linux binary:                $linux_series"
 "$wine" wineboot --init >/dev/null 2>&1
 "$wine" winecfg -v win10 >/dev/null 2>&1
 /usr/lib/wine/wineserver -k 2>/dev/null || true
 echo "  Windows exe, Wine, first:    $(once "$wine" "$exe" --version) ms (starts wineserver)"
 echo "  Windows exe under Wine:      $(series "$wine" "$exe" --version)"
 echo "  node + tsx (npm start):      $(series node --import tsx src/cli/main.ts --version)"
+node_series=$(expect='' series node -e 0)
+echo "  node -e 0 (bare Node.js):    $node_series"
+awk -v a="${linux_series%% ms*}" -v b="${node_series%% ms*}" 'BEGIN { r = a / b; printf "  Linux binary ÷ node -e 0:    %.2f (target ≤ 2: %s)\n", r, r <= 2 ? "met" : "NOT met" }'
