@@ -1067,7 +1067,14 @@ class Generator {
     const pool = rng.shuffle([...running]);
     const noTeacher = new Set<string>();
     const c = (rate: number) => Math.max(1, Math.round(rate * running.length));
-    for (let i = 0; i < c(0.003); i++) noTeacher.add(pool.pop()!.row.class_id);
+    // Never the only class of its school form at its unit: that school would export no students, and the deletion guard would hold every run.
+    const perForm = new Map<string, number>();
+    const formOf = (cls: ClassInfo) => `${cls.unit.row.unit_id}|${cls.row.school_form}`;
+    for (const cls of running) perForm.set(formOf(cls), (perForm.get(formOf(cls)) ?? 0) + 1);
+    for (let i = 0; i < c(0.003); i++) {
+      const at = pool.findLastIndex((cls) => perForm.get(formOf(cls))! > 1);
+      noTeacher.add(pool.splice(at, 1)[0]!.row.class_id);
+    }
     for (let i = 0; i < c(0.002); i++) pool.pop()!.row.end_date = null;
     const usable = pool; // classes that stay created
 

@@ -59,7 +59,7 @@ export interface GoldenCase {
 export const CASES: readonly GoldenCase[] = [
   { name: 'small', size: 'small', personStep: 5, groupStep: 3, keepExplain: true },
   { name: 'medium', size: 'medium', personStep: 50, groupStep: 20 },
-  // No large here: see LARGE below, which is run by hand.
+  // large: LARGE below, a case of its own in golden.test.ts.
   // The rule texts that depend on configuration: other lead days (0 days: "days"), the name
   // selections of teaching groups, requireEmail with addresses from a mapping table.
   {
@@ -82,8 +82,7 @@ export const CASES: readonly GoldenCase[] = [
 ];
 
 /**
- * Run by hand (`npx tsx test/rules/golden/record.ts large`), not by the test:
- * the rows go from the generator to the stages in memory, in prepare()'s order,
+ * The rows go from the generator to the stages in memory, in prepare()'s order,
  * with no fixture file. explain explains every match and scans every group
  * for each one, so on large a name query (thousands of matches) runs for
  * many minutes: large asks by GUID, personnummer and group id only, sparser.
