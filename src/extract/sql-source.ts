@@ -128,7 +128,8 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: SafeText, o
   return new AppError('sourceUnavailable', safe`SQL Server at ${where} failed while ${during}${number}. Nothing was written; check the SQL Server log for this error, or run doctor.`);
 }
 
-async function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): Promise<Mssql.config> {
+/** The connection every read uses (also test/bench/floor.ts, so that the benchmark's floor connects as a run does). */
+export async function connectionConfig(cfg: SqlSourceConfig, password: string, ca: string[] | undefined): Promise<Mssql.config> {
   // TDS 7 encryption: tedious passes rejectUnauthorized: !trustServerCertificate itself. TDS 8 needs this.
   await checkTds8Certificates();
   return {

@@ -9,47 +9,27 @@
  *   node dist/bench-floor.cjs CONFIG.json YYYY-MM-DD   (bundled by test/bench/run.ts)
  *
  * CONFIG.json is a run's configuration with a `sql` source; the password is
- * in the environment variable its passwordEnv names. The file is read as
- * plain JSON, without the product's validation: nothing here but reading.
+ * in the environment variable its passwordEnv names.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import sql from 'mssql';
 import { addDays, utcMidnight } from '../../src/calendar-date';
-import { HISTORY_DAYS, loadQueries } from '../../src/extract/sql-source';
-import { checkTds8Certificates } from '../../src/extract/tds8-certificate';
-import { ours } from '../../src/safe-text';
+import { loadConfig } from '../../src/configure/config';
+import { connectionConfig, HISTORY_DAYS, loadQueries } from '../../src/extract/sql-source';
+import { safe } from '../../src/safe-text';
 import { trustedCas } from '../../src/tls-trust';
-
-interface Source { host: string; port: number; database: string; user: string; passwordEnv: string; caFile: string }
 
 // A function, not top-level await: the bundle is CommonJS.
 async function main(configFile: string, syncDate: string): Promise<void> {
-  const source = (JSON.parse(readFileSync(configFile, 'utf8')) as { source: Source }).source;
-  const password = process.env[source.passwordEnv];
-  if (password === undefined) throw new Error(`${source.passwordEnv} is not set`);
+  const { source } = await loadConfig(configFile);
+  if (source.type !== 'sql') throw new Error('the floor reads a sql source');
+  const password = source.passwordEnv === undefined ? undefined : process.env[source.passwordEnv];
+  if (password === undefined) throw new Error('the password is not in the environment variable source.passwordEnv names');
 
   const queries = await loadQueries({});
   const historyFrom = utcMidnight(addDays(syncDate, -HISTORY_DAYS));
-  await checkTds8Certificates();
-  // The product's connectionConfig() with the configuration's defaults (src/configure/config.ts).
-  const pool = new sql.ConnectionPool({
-    server: source.host,
-    port: source.port,
-    database: source.database,
-    user: source.user,
-    password,
-    connectionTimeout: 15_000,
-    requestTimeout: 300_000,
-    pool: { min: 0, max: 1 },
-    options: {
-      encrypt: true,
-      trustServerCertificate: false,
-      readOnlyIntent: true,
-      appName: 'procapita-sync',
-      cryptoCredentialsDetails: { ca: await trustedCas(resolve(dirname(configFile), source.caFile), ours('source.caFile')) },
-    },
-  });
+  // The product's own connection options (and its TDS 8 certificate check).
+  const ca = source.caFile ? await trustedCas(source.caFile, safe`source.caFile`) : undefined;
+  const pool = new sql.ConnectionPool(await connectionConfig(source, password, ca));
   await pool.connect();
   const tx = new sql.Transaction(pool);
   await tx.begin(sql.ISOLATION_LEVEL.SNAPSHOT);

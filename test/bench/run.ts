@@ -256,16 +256,22 @@ function meanMs(n: number, command: string, args: string[]): number {
   return total / n;
 }
 
+/** The Node the binaries embed, where build:exe left it: the fair comparison, as the system's Node 20 starts slower. */
+const EMBEDDED_NODE = join(root, 'build/.cache/node/linux/bin/node');
+
 function startup(): void {
   const binary = join(root, 'dist/procapita-sync');
   if (!existsSync(binary)) return console.log('\nstart-up: not measured (npm run build:exe first)');
   const exe = meanMs(startupRuns, binary, ['--version']);
-  const node = meanMs(startupRuns, process.execPath, ['-e', '0']);
-  const ratio = exe / node;
+  const nodes: [string, string][] = [[`node -e 0 (${process.version}, this benchmark's)`, process.execPath]];
+  if (existsSync(EMBEDDED_NODE)) nodes.push([`node -e 0 (the binary's own Node)`, EMBEDDED_NODE]);
   console.log(`\nstart-up, mean of ${startupRuns} runs each:`);
-  console.log(`  dist/procapita-sync --version  ${exe.toFixed(0).padStart(5)} ms`);
-  console.log(`  node -e 0                      ${node.toFixed(0).padStart(5)} ms`);
-  console.log(`  ratio ${ratio.toFixed(2)} (target ≤ ${TARGETS.startup}): ${verdict(ratio <= TARGETS.startup)}`);
+  console.log(`  dist/procapita-sync --version                ${exe.toFixed(0).padStart(5)} ms`);
+  for (const [label, node] of nodes) {
+    const ms = meanMs(startupRuns, node, ['-e', '0']);
+    const ratio = exe / ms;
+    console.log(`  ${label.padEnd(44)} ${ms.toFixed(0).padStart(5)} ms: ratio ${ratio.toFixed(2)} (target ≤ ${TARGETS.startup}): ${verdict(ratio <= TARGETS.startup)}`);
+  }
 }
 
 async function main(): Promise<void> {

@@ -1071,11 +1071,9 @@ class Generator {
     const perForm = new Map<string, number>();
     const formOf = (cls: ClassInfo) => `${cls.unit.row.unit_id}|${cls.row.school_form}`;
     for (const cls of running) perForm.set(formOf(cls), (perForm.get(formOf(cls)) ?? 0) + 1);
-    for (let i = 0; i < c(0.003); i++) {
-      const at = pool.findLastIndex((cls) => perForm.get(formOf(cls))! > 1);
-      noTeacher.add(pool.splice(at, 1)[0]!.row.class_id);
-    }
-    for (let i = 0; i < c(0.002); i++) pool.pop()!.row.end_date = null;
+    const notSole = (): ClassInfo => pool.splice(pool.findLastIndex((cls) => perForm.get(formOf(cls))! > 1), 1)[0]!;
+    for (let i = 0; i < c(0.003); i++) noTeacher.add(notSole().row.class_id);
+    for (let i = 0; i < c(0.002); i++) notSole().row.end_date = null;
     const usable = pool; // classes that stay created
 
     // Pupils with an active placement in a created class.
