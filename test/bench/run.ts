@@ -146,6 +146,8 @@ async function bundle(): Promise<void> {
     format: 'cjs',
     define: { 'import.meta.url': 'importMetaUrl' },
     inject: ['build/import-meta-url.js'],
+    // As build/bundle.mjs: jsonc-parser's main is a UMD build that esbuild cannot follow (the configuration reader uses it).
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     legalComments: 'none',
     logLevel: 'warning',
   });
