@@ -16,8 +16,11 @@ const kindOf = (value: unknown): SafeText =>
  * them, so at 500,000 rows sharing them saves memory and the collector's time.
  */
 interface Shared {
-  readonly ids: Map<string | number, string>;
-  readonly dates: Map<string | number, string | undefined>;
+  /** By the value as it came (SQL Server's upper-case GUID), to the id in its contract form. */
+  readonly ids: Map<string, string>;
+  /** By the text, or by the time of mssql's Date; null for a value that is no calendar date. */
+  readonly datesByText: Map<string, string | null>;
+  readonly datesByTime: Map<number, string | null>;
 }
 
 function coerce(type: ColumnType, value: unknown, shared: Shared): Coerced {
@@ -27,11 +30,12 @@ function coerce(type: ColumnType, value: unknown, shared: Shared): Coerced {
   }
   switch (type) {
     case 'id': {
-      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
+      if (typeof value === 'number' && Number.isInteger(value)) return { ok: true, value: String(value) };
+      if (typeof value !== 'string') return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
       let id = shared.ids.get(value);
       if (id === undefined) {
         // SQL Server returns uniqueidentifiers in upper case; ids compare case-insensitively.
-        id = typeof value === 'number' ? String(value) : value.trim().toLowerCase();
+        id = value.trim().toLowerCase();
         if (id === '') return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
         shared.ids.set(value, id);
       }
@@ -42,13 +46,16 @@ function coerce(type: ColumnType, value: unknown, shared: Shared): Coerced {
       return typeof value === 'string' ? { ok: true, value } : { ok: false, expected: safe`text`, found: kindOf(value) };
     case 'date?': {
       // Text from a fixture, or the UTC-midnight Date objects mssql returns for DATE columns: one parser, one range.
-      const key = typeof value === 'string' ? value : value instanceof Date ? value.getTime() : undefined;
-      let date: string | undefined;
-      if (key !== undefined) {
-        if (shared.dates.has(key)) date = shared.dates.get(key);
-        else shared.dates.set(key, (date = parseCalendarDate(value as string | Date)));
+      let date: string | null | undefined;
+      if (value instanceof Date) {
+        const time = value.getTime();
+        date = shared.datesByTime.get(time);
+        if (date === undefined) shared.datesByTime.set(time, (date = parseCalendarDate(value) ?? null));
+      } else if (typeof value === 'string') {
+        date = shared.datesByText.get(value);
+        if (date === undefined) shared.datesByText.set(value, (date = parseCalendarDate(value) ?? null));
       }
-      if (date !== undefined) return { ok: true, value: date };
+      if (typeof date === 'string') return { ok: true, value: date };
       return { ok: false, expected: safe`a date YYYY-MM-DD from 0001-01-01 to 9999-12-31`, found: typeof value === 'string' ? safe`text that is not a calendar date` : kindOf(value) };
     }
     case 'int?':
@@ -73,7 +80,7 @@ export type ContractRowReader = <Q extends QueryName>(query: Q, item: unknown, i
  * column stops the run: a changed schema must never read as "no data".
  */
 export function contractRowReader(): ContractRowReader {
-  const shared: Shared = { ids: new Map(), dates: new Map() };
+  const shared: Shared = { ids: new Map(), datesByText: new Map(), datesByTime: new Map() };
   return <Q extends QueryName>(query: Q, item: unknown, index: number, where: SafeText): Row<Q> => {
     const columns = columnsOf[query];
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
