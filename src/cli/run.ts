@@ -13,7 +13,7 @@ import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
 import { encodeSnapshot, type EncodedSnapshot, type Snapshot } from '../deliver/snapshot';
 import { AppError, errnoOf, ExitCode, internalError } from '../errors';
-import { toManifest } from '../guard/baseline';
+import { manifestJson } from '../guard/baseline';
 import { checkConsistency } from '../guard/consistency';
 import { checkRemovals, type GuardVerdict } from '../guard/deletion';
 import { checkPrivacy } from '../guard/privacy';
@@ -163,7 +163,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   }
   log.record('info', safe`Delivered snapshot ${hashOf(snapshot)}.`, { contentHash: hashOf(snapshot), delivery: { importId: p.delivery!.importId, status: p.delivery!.status, attempts: p.delivery!.attempts }, ...(approval ? { approvedBy: given(approval.approvedBy) } : {}) });
   try {
-    await writeStateFile(config.stateDir, STATE_FILES.baseline, JSON.stringify(toManifest(snapshot, io.now(), importId)));
+    await writeStateFile(config.stateDir, STATE_FILES.baseline, manifestJson(snapshot, io.now(), importId));
   } catch (err) {
     throw new AppError(
       'outputFailed',

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import type { Roster } from '../decide/roster';
+import { pieceWriter, writeList, type PieceWriter } from '../json-pieces';
 
 export const FORMAT_VERSION = 1;
 
@@ -49,16 +50,12 @@ const isValue = (x: unknown): boolean => x === null || typeof x !== 'object';
 const flat = (x: unknown): boolean => isValue(x) || (Array.isArray(x) && x.every(isValue));
 
 /** The content's members in canonical (sorted) order, `"groups":[…],"persons":[…],"schools":[…]`, a record at a time. */
-function writeContent(content: Content, write: (text: string) => void): void {
-  for (const key of ['groups', 'persons', 'schools'] as const) {
-    write(`${key === 'groups' ? '' : ','}"${key}":[`);
-    const list = content[key];
-    for (let i = 0; i < list.length; i++) {
-      if (i > 0) write(',');
-      write(canonical(list[i]));
-    }
-    write(']');
-  }
+function writeContent(content: Content, out: PieceWriter): void {
+  writeList(out, 'groups', content.groups, canonical);
+  out.write(',');
+  writeList(out, 'persons', content.persons, canonical);
+  out.write(',');
+  writeList(out, 'schools', content.schools, canonical);
 }
 
 const CONTENT_HEAD = `{"formatVersion":${FORMAT_VERSION},`;
@@ -70,9 +67,11 @@ const digest = (hash: Hash) => `sha256:${hash.digest('hex')}`;
  * night with nothing changed, gives the same hash and so the same import.
  */
 export function contentHash(content: Content): string {
-  let text = CONTENT_HEAD;
-  writeContent(content, (piece) => (text += piece));
-  return digest(createHash('sha256').update(`${text}}`));
+  const hash = createHash('sha256').update(CONTENT_HEAD);
+  const out = pieceWriter((bytes) => hash.update(bytes));
+  writeContent(content, out);
+  out.flush();
+  return digest(hash.update('}'));
 }
 
 export function toSnapshot(roster: Roster, agentVersion: string, generatedAt: Date): Snapshot {
@@ -99,9 +98,6 @@ export interface EncodedSnapshot {
   readonly snapshot: Snapshot;
   readonly body: SnapshotBody;
 }
-
-/** Pieces of about this size go to the file or to gzip: few enough calls, little memory at once. */
-const PIECE_BYTES = 1 << 20;
 
 /**
  * Serialises the snapshot once, compact and never pretty-printed, and streams
@@ -132,18 +128,12 @@ export function encodeSnapshot(roster: Roster, agentVersion: string, generatedAt
   const agent = JSON.stringify({ name: 'procapita-sync', version: agentVersion });
   emit(Buffer.from(`${CONTENT_HEAD}"agent":${agent},"syncDate":${JSON.stringify(roster.syncDate)},"generatedAt":${JSON.stringify(generatedAt.toISOString())},`, 'utf8'));
   // The content goes to the hash and out as the same bytes, encoded once.
-  let pending = '';
-  const flush = () => {
-    const bytes = Buffer.from(pending, 'utf8');
+  const content = pieceWriter((bytes) => {
     hash.update(bytes);
     emit(bytes);
-    pending = '';
-  };
-  writeContent(roster, (piece) => {
-    pending += piece;
-    if (pending.length >= PIECE_BYTES) flush();
   });
-  flush();
+  writeContent(roster, content);
+  content.flush();
   const contentHashValue = digest(hash.update('}'));
   emit(Buffer.from(`,"contentHash":${JSON.stringify(contentHashValue)}}`, 'utf8'));
   gzip?.end();

@@ -1,4 +1,5 @@
 import type { Snapshot } from '../deliver/snapshot';
+import { pieceWriter, writeList } from '../json-pieces';
 
 /**
  * What the cloud last accepted, reduced to what the deletion guard compares:
@@ -24,6 +25,18 @@ export interface Manifest {
   }[];
 }
 
+const manifestSchool = ({ id, code, name }: Snapshot['schools'][number]): Manifest['schools'][number] => ({ id, code, name });
+const manifestPerson = ({ id, roles, schoolIds }: Snapshot['persons'][number]): Manifest['persons'][number] => ({ id, roles, schoolIds });
+const manifestGroup = ({ id, kind, name, schoolId, schoolForm, teacherIds, studentIds }: Snapshot['groups'][number]): Manifest['groups'][number] => ({
+  id,
+  kind,
+  name,
+  schoolId,
+  schoolForm,
+  teacherIds,
+  studentIds,
+});
+
 export function toManifest(snapshot: Snapshot, acceptedAt: Date, importId: string | null): Manifest {
   return {
     formatVersion: 1,
@@ -31,8 +44,24 @@ export function toManifest(snapshot: Snapshot, acceptedAt: Date, importId: strin
     syncDate: snapshot.syncDate,
     acceptedAt: acceptedAt.toISOString(),
     importId,
-    schools: snapshot.schools.map(({ id, code, name }) => ({ id, code, name })),
-    persons: snapshot.persons.map(({ id, roles, schoolIds }) => ({ id, roles, schoolIds })),
-    groups: snapshot.groups.map(({ id, kind, name, schoolId, schoolForm, teacherIds, studentIds }) => ({ id, kind, name, schoolId, schoolForm, teacherIds, studentIds })),
+    schools: snapshot.schools.map(manifestSchool),
+    persons: snapshot.persons.map(manifestPerson),
+    groups: snapshot.groups.map(manifestGroup),
   };
+}
+
+/** baseline.json: the JSON of toManifest(), a record at a time, in pieces (src/json-pieces.ts). */
+export function manifestJson(snapshot: Snapshot, acceptedAt: Date, importId: string | null): Buffer[] {
+  const pieces: Buffer[] = [];
+  const out = pieceWriter((bytes) => pieces.push(bytes));
+  const head = JSON.stringify({ formatVersion: 1, contentHash: snapshot.contentHash, syncDate: snapshot.syncDate, acceptedAt: acceptedAt.toISOString(), importId });
+  out.write(`${head.slice(0, -1)},`);
+  writeList(out, 'schools', snapshot.schools, (x) => JSON.stringify(manifestSchool(x)));
+  out.write(',');
+  writeList(out, 'persons', snapshot.persons, (x) => JSON.stringify(manifestPerson(x)));
+  out.write(',');
+  writeList(out, 'groups', snapshot.groups, (x) => JSON.stringify(manifestGroup(x)));
+  out.write('}');
+  out.flush();
+  return pieces;
 }

@@ -5,7 +5,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileErrorAdvice, fileErrorReason, writeFileAtomically } from '../atomic-file';
+import { fileErrorAdvice, fileErrorReason, writeFileAtomically, type FileText } from '../atomic-file';
 import { AppError } from '../errors';
 import { parseJson } from '../json-file';
 import type { Manifest } from './baseline';
@@ -57,7 +57,7 @@ export async function readStateFile<T>(stateDir: string, name: string, what: Saf
   return data as T;
 }
 
-export async function writeStateFile(stateDir: string, name: string, text: string): Promise<void> {
+export async function writeStateFile(stateDir: string, name: string, text: FileText): Promise<void> {
   try {
     await writeFileAtomically(join(stateDir, name), text);
   } catch (err) {

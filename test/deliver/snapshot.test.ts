@@ -10,6 +10,7 @@ import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { contentHash, encodeSnapshot, toSnapshot } from '../../src/deliver/snapshot';
+import { manifestJson, toManifest } from '../../src/guard/baseline';
 import { generateMunicipality } from '../demo/generate';
 import { ours } from '../../src/safe-text';
 
@@ -74,5 +75,12 @@ describe('snapshot format v1', () => {
     expect(JSON.parse(file)).toEqual(json.snapshot);
     expect(json.snapshot).toEqual(snapshot);
   });
-});
 
+  it('baseline.json is written in pieces, and is the JSON of the manifest', () => {
+    const at = new Date('2026-09-01T02:00:00Z');
+    const pieces = manifestJson(snapshot, at, 'imp_1');
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(JSON.stringify(toManifest(snapshot, at, 'imp_1')));
+    expect(Buffer.concat(manifestJson(snapshot, at, null)).toString('utf8')).toBe(JSON.stringify(toManifest(snapshot, at, null)));
+  });
+});
