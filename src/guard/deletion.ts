@@ -57,17 +57,27 @@ function diffById<T extends { id: string }>(next: readonly T[], base: readonly T
   return { before: before.size, after: after.size, added: [...after].filter((id) => !before.has(id)).length, gone: base.filter((x) => !after.has(x.id)) };
 }
 
-/** Memberships per group and role. Sets of person ids, not joined keys: a large municipality has near a million. */
+/**
+ * Memberships per group and role, compared a group at a time through one reused set: a large
+ * municipality has near a million, and sets of them all, for both sides, were the run's peak of memory.
+ */
 function diffMemberships(next: readonly Group[], base: readonly Group[] | null): Diff {
   const count = (groups: readonly Group[]) => groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
   if (!base) return { before: null, after: count(next), added: count(next), gone: [] };
-  const index = (groups: readonly Group[]) => new Map(groups.map((g) => [g.id, { teacher: new Set(g.teacherIds), student: new Set(g.studentIds) }]));
-  const [inNext, inBase] = [index(next), index(base)];
-  const missing = (from: readonly Group[], other: typeof inNext, each: (g: Group, personId: string, role: 'teacher' | 'student') => void) => {
+  const byId = (groups: readonly Group[]) => new Map(groups.map((g) => [g.id, g]));
+  const [inNext, inBase] = [byId(next), byId(base)];
+  const other = new Set<string>();
+  /** Calls `each` for the ids that are not among `others` (undefined: the group is not on the other side). */
+  const notAmong = (ids: readonly string[], others: readonly string[] | undefined, each: (personId: string) => void) => {
+    other.clear();
+    for (const id of others ?? []) other.add(id);
+    for (const id of ids) if (!other.has(id)) each(id);
+  };
+  const missing = (from: readonly Group[], on: ReadonlyMap<string, Group>, each: (g: Group, personId: string, role: 'teacher' | 'student') => void) => {
     for (const g of from) {
-      const o = other.get(g.id);
-      for (const id of g.teacherIds) if (!o?.teacher.has(id)) each(g, id, 'teacher');
-      for (const id of g.studentIds) if (!o?.student.has(id)) each(g, id, 'student');
+      const o = on.get(g.id);
+      notAmong(g.teacherIds, o?.teacherIds, (id) => each(g, id, 'teacher'));
+      notAmong(g.studentIds, o?.studentIds, (id) => each(g, id, 'student'));
     }
   };
   const gone: RemovedMembership[] = [];

@@ -12,7 +12,7 @@
  * NOT met. Exits 0 when every run completed, whatever the targets say.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -175,21 +175,37 @@ async function benchSize(size: Size, receiverUrl: string): Promise<Results> {
     dir: { type: 'directory', path: 'out' },
     https: { type: 'https', url: `${receiverUrl}/v1/snapshots`, apiKeyEnv: 'BENCH_API_KEY', caFile: CA },
   };
-  /** A fresh folder per run with its own state and logs, so each run is a first run for the deletion guard. */
-  const configFor = (kind: Kind, round: number): string => {
-    const runDir = join(dir, `${kind}-${round}`);
+  /**
+   * A folder per run. A run is measured as it runs every night: with the baseline of the night
+   * before, which the deletion guard reads and compares, and a changed roster, which the receiver
+   * imports. So each kind first runs once, unmeasured, on the day before; each measured run starts
+   * from a copy of that state. The guard's count limit is off: a day's changes in a large
+   * municipality pass 500 memberships (the 10 % limit stays).
+   */
+  const configFor = (kind: Kind, name: string): string => {
+    const runDir = join(dir, `${kind}-${name}`);
     mkdirSync(join(runDir, 'out'), { recursive: true });
     const file = join(runDir, 'config.json');
     const target = kind === 'floor' ? {} : { target: targets[kind] };
-    writeFileSync(file, JSON.stringify({ ...generated, source, ...target, stateDir: 'state', logDir: 'logs' }, null, 2));
+    writeFileSync(file, JSON.stringify({ ...generated, source, ...target, guard: { maxRemovals: { percent: 10, count: null } }, stateDir: 'state', logDir: 'logs' }, null, 2));
     return file;
+  };
+  const dayBefore = new Date(Date.parse(`${SYNC_DATE}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  for (const kind of ['dir', 'https'] as const) {
+    const seed = spawnSync(process.execPath, ['dist/bench.cjs', 'run', '--config', configFor(kind, 'night-before'), '--date', dayBefore], { cwd: root, encoding: 'utf8', env: { ...process.env, ...SECRETS } });
+    if (seed.status !== 0) throw new BenchError(`the night before's run to ${kind} (${size}) exited with ${seed.status}:\n${tail(seed.stderr)}`);
+  }
+  const nightlyConfig = (kind: Kind, round: number): string => {
+    const config = configFor(kind, String(round));
+    if (kind !== 'floor') cpSync(join(dir, `${kind}-night-before`, 'state'), join(dir, `${kind}-${round}`, 'state'), { recursive: true });
+    return config;
   };
 
   const results: Results = { floor: [], dir: [], https: [] };
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const kind of KINDS) {
-        const config = configFor(kind, round);
+        const config = nightlyConfig(kind, round);
         const m =
           kind === 'floor'
             ? await measured(`floor (${size}, round ${round})`, ['dist/bench-floor.cjs', config, SYNC_DATE], { stream: 'stdout', re: /^(\d+) rows$/m })
