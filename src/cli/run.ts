@@ -60,7 +60,16 @@ const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => safe`${s.persons.le
 const hashOf = (s: Pick<Snapshot, 'contentHash'>) => ours(s.contentHash);
 
 /** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. A run reads under its deadline; a preview has none. */
-async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Prepared & { encoded: EncodedSnapshot; snapshot: Snapshot }> {
+/** What the run needs after build(). Not the decisions: at 100,000 persons they are a quarter of a gigabyte, which the guard stage no longer holds. */
+interface Built {
+  readonly rows: Prepared['rows'];
+  readonly extractWarnings: Prepared['extractWarnings'];
+  readonly ruleWarnings: Prepared['decisions']['warnings'];
+  readonly encoded: EncodedSnapshot;
+  readonly snapshot: Snapshot;
+}
+
+async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Built> {
   const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), ...(signal ? { signal } : {}) }, io.hooks);
   const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
@@ -69,7 +78,7 @@ async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadlin
   const { snapshot } = encoded;
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
   checkConsistency(snapshot, prepared.decisions, prepared.rows);
-  return { ...prepared, encoded, snapshot };
+  return { rows: prepared.rows, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, encoded, snapshot };
 }
 
 /** The snapshot's JSON, which build() makes for a folder. */
@@ -97,11 +106,11 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
 
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, deadline: RunDeadline): Promise<void> {
   const target = config.target!;
-  const { encoded, snapshot, rows, decisions, extractWarnings } = await build(config, o, io, log, deadline);
+  const { encoded, snapshot, rows, ruleWarnings, extractWarnings } = await build(config, o, io, log, deadline);
   p.snapshot = snapshot;
-  p.warnings.push(...extractWarnings, ...decisions.warnings);
+  p.warnings.push(...extractWarnings, ...ruleWarnings);
   log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
-  decisions.warnings.forEach((w) => log.record('warn', w));
+  ruleWarnings.forEach((w) => log.record('warn', w));
   if (config.rules.allowPersonalNumberInEmail) log.record('warn', PERSONAL_NUMBER_IN_EMAIL);
 
   const baseline = (await readBaseline(config.stateDir)) ?? null;
