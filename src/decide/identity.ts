@@ -9,15 +9,15 @@ import type { PersonRow, SourceRows } from '../extract/contract';
 import { safe, type SafeText } from '../safe-text';
 import type { AddressOf } from './address';
 import { fail, pass, type Check } from './checks';
+import type { PersonDecision, RoleDecision } from './decisions';
+import type { Reason } from './reasons';
+import { sortedIds } from './rows-index';
 
 // Shared by every person they hold for: the same words need no copy per person.
 const NOT_PROTECTED = pass('no protected identity (level 0)');
 const DECEASED = fail('marked as deceased');
 const NOT_DECEASED = pass('not marked as deceased');
 const NO_EMAIL = fail('has no valid e-mail address in ProCapita or the mapping table, and requireEmail is on');
-import type { PersonDecision, RoleDecision } from './decisions';
-import type { Reason } from './reasons';
-import { sortedIds } from './rows-index';
 
 /** Levels 1, 2 and 3 exclude; a NULL or unknown level also excludes, to be safe. */
 function identityReason(p: PersonRow): Reason | undefined {

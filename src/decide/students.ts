@@ -7,14 +7,14 @@
  */
 import type { CalendarDate, ClassPlacementRow, SourceRows } from '../extract/contract';
 import { fail, pass, studentPeriodActive, studentPeriodCheck, type Check, type Dates } from './checks';
-
-const DEREGISTERED = fail('marked as deregistered');
-const NOT_DEREGISTERED = pass('not marked as deregistered');
 import type { ClassVerdict } from './classes';
 import type { RoleDecision } from './decisions';
 import { recordRole, type Identities } from './identity';
 import { groupBy } from './rows-index';
 import type { IncludedSchools } from './school-units';
+
+const DEREGISTERED = fail('marked as deregistered');
+const NOT_DEREGISTERED = pass('not marked as deregistered');
 
 export interface StudentDecisions {
   readonly decisions: Map<string, RoleDecision>;
