@@ -147,7 +147,8 @@ export interface LockState {
 
 function stateOf(file: string, found: Found, alive: (pid: number) => boolean, now: number): LockState {
   const verdict = judgeLock(found.holder, thisMachine(), ownerOf(found.holder, alive));
-  const takeOverAt = verdict.kind === 'gone' ? found.mtimeMs : verdict.kind === 'unproven' ? found.mtimeMs + verdict.afterMs : undefined;
+  // A gone owner's lock is free at once: mtimeMs has fractions of a millisecond and may lie past `now` (Date.now(), whole ones) when the file is fresh.
+  const takeOverAt = verdict.kind === 'gone' ? Math.min(found.mtimeMs, now) : verdict.kind === 'unproven' ? found.mtimeMs + verdict.afterMs : undefined;
   return { file, ageMs: Math.max(0, now - found.mtimeMs), verdict, ...(found.holder ? { holder: found.holder } : {}), ...(takeOverAt !== undefined ? { takeOverAt } : {}) };
 }
 

@@ -106,6 +106,17 @@ describe('the run lock', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('a lock whose process is gone is taken over at once, also when its time lies a fraction of a millisecond ahead of the clock', async () => {
+    const { state, read } = setup(stale());
+    // A file written within the current millisecond: its mtime has fractions, Date.now() has none.
+    const soon = (Date.now() + 0.6) / 1000;
+    utimesSync(join(state, 'run.lock'), soon, soon);
+    const lock = await acquireRunLock(state, STARTED, alive);
+    expect(lock.tookOver).toMatchObject({ verdict: { kind: 'gone' } });
+    expect(read()).toMatchObject(me());
+    await lock.release();
+  });
+
   it('a stale lock, whose process is gone, is taken over and tookOver names the old holder', async () => {
     const { state, read } = setup(stale());
     const asked: number[] = [];
