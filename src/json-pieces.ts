@@ -11,18 +11,24 @@ export interface PieceWriter {
   flush(): void;
 }
 
-/** `emit` gets each piece once, encoded once. */
+/** `emit` gets each piece once, encoded once: each text goes straight into the piece's buffer, never into a long string first. */
 export function pieceWriter(emit: (bytes: Buffer) => void): PieceWriter {
-  let pending = '';
+  let piece = Buffer.allocUnsafe(PIECE_BYTES);
+  let used = 0;
   const flush = () => {
-    if (pending === '') return;
-    emit(Buffer.from(pending, 'utf8'));
-    pending = '';
+    if (used === 0) return;
+    emit(piece.subarray(0, used));
+    piece = Buffer.allocUnsafe(PIECE_BYTES);
+    used = 0;
   };
   return {
     write(text) {
-      pending += text;
-      if (pending.length >= PIECE_BYTES) flush();
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (used + text.length * 3 > PIECE_BYTES) {
+        flush();
+        if (text.length * 3 > PIECE_BYTES) return emit(Buffer.from(text, 'utf8'));
+      }
+      used += piece.write(text, used, 'utf8');
     },
     flush,
   };
@@ -32,8 +38,7 @@ export function pieceWriter(emit: (bytes: Buffer) => void): PieceWriter {
 export function writeList<T>(out: PieceWriter, key: string, list: readonly T[], item: (x: T) => string): void {
   out.write(`${JSON.stringify(key)}:[`);
   for (let i = 0; i < list.length; i++) {
-    if (i > 0) out.write(',');
-    out.write(item(list[i]!));
+    out.write(i > 0 ? `,${item(list[i]!)}` : item(list[i]!));
   }
   out.write(']');
 }

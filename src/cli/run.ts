@@ -92,8 +92,10 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
   const log = terminalLog((line) => io.stderr(`${line}\n`));
   const tls = tlsOverrideWarning(io.env);
   if (tls) log.warn(tls);
+  // Read while ProCapita streams its rows: the baseline does not depend on them.
+  const baselineRead = readBaseline(config.stateDir).catch(() => undefined);
   const { encoded, snapshot, rows } = await build(config, o, io, log);
-  const baseline = await readBaseline(config.stateDir).catch(() => undefined);
+  const baseline = await baselineRead;
   const verdict = checkRemovals(snapshot, baseline ?? null, config.guard.limits, config.rules.schools);
   checkPrivacy(snapshot, rows, config.rules);
   const file = await writeSnapshotToDirectory(snapshot, jsonOf(encoded), o.out);
@@ -106,6 +108,10 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
 
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, deadline: RunDeadline): Promise<void> {
   const target = config.target!;
+  // Read while ProCapita streams its rows, as it does not depend on them. A broken baseline is
+  // reported after the read, as before: a failed read of ProCapita says so first.
+  const baselineRead = readBaseline(config.stateDir);
+  baselineRead.catch(() => undefined);
   const { encoded, snapshot, rows, ruleWarnings, extractWarnings } = await build(config, o, io, log, deadline);
   p.snapshot = snapshot;
   p.warnings.push(...extractWarnings, ...ruleWarnings);
@@ -113,7 +119,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   ruleWarnings.forEach((w) => log.record('warn', w));
   if (config.rules.allowPersonalNumberInEmail) log.record('warn', PERSONAL_NUMBER_IN_EMAIL);
 
-  const baseline = (await readBaseline(config.stateDir)) ?? null;
+  const baseline = (await baselineRead) ?? null;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
   p.verdict = verdict;
   const guardLine = joined([safe`Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.`, ...verdict.notes.map((n) => safe`  ${n}`)], '\n');

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createGzip } from 'node:zlib';
-import type { Roster } from '../decide/roster';
+import type { Roster, RosterGroup, RosterPerson, RosterSchool } from '../decide/roster';
 import { pieceWriter, writeList, type PieceWriter } from '../json-pieces';
 
 export const FORMAT_VERSION = 1;
@@ -20,42 +20,61 @@ export interface Snapshot {
 
 type Content = Pick<Roster, 'schools' | 'persons' | 'groups'>;
 
+/** Every member a record of type T can have, each once: the compiler refuses a list that misses one. */
+type AllKeys<T, K extends readonly (keyof T)[]> = Exclude<keyof T, K[number]> extends never ? K : never;
+
 /**
- * RFC 8785 canonical JSON of a roster record: keys sorted by UTF-16 code
- * units, undefined members left out, strings and integers as JSON.stringify
- * writes them (RFC 8785 takes both from ECMAScript). Records hold nothing else.
+ * The RFC 8785 canonical JSON of one kind of roster record: its members in
+ * sorted order (UTF-16 code units, as Array.prototype.sort compares),
+ * undefined ones left out, each value as JSON.stringify writes it (RFC 8785
+ * takes strings and integers from ECMAScript). Roster records hold only
+ * strings, null and lists of strings. Written per kind rather than by a
+ * general walk: at 100,000 records the general one was a third of the run's
+ * encoding time.
  */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    let text = '[';
-    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonical(value[i] ?? null);
-    return `${text}]`;
-  }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  // Flat records (members are values or lists of values, as roster records are): JSON.stringify with the
-  // sorted keys as its list writes the same text natively, several times faster.
-  if (keys.every((key) => flat(record[key]))) return JSON.stringify(record, keys);
-  let text = '{';
-  for (const key of keys) {
-    const member = record[key];
-    if (member === undefined) continue;
-    text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonical(member)}`;
-  }
-  return `${text}}`;
+function canonicalRecord<T extends object, const K extends readonly (keyof T & string)[]>(keys: AllKeys<T, K>): (record: T) => string {
+  const sorted = [...keys].sort();
+  const names = sorted.map((k) => `${JSON.stringify(k)}:`);
+  return (record) => {
+    let text = '{';
+    for (let i = 0; i < sorted.length; i++) {
+      const value = record[sorted[i]!];
+      if (value === undefined) continue;
+      text += (text.length === 1 ? '' : ',') + names[i]! + JSON.stringify(value);
+    }
+    return `${text}}`;
+  };
 }
 
-const isValue = (x: unknown): boolean => x === null || typeof x !== 'object';
-const flat = (x: unknown): boolean => isValue(x) || (Array.isArray(x) && x.every(isValue));
+const canonicalGroup = canonicalRecord<RosterGroup, ['id', 'kind', 'name', 'schoolId', 'schoolForm', 'startDate', 'endDate', 'teacherIds', 'studentIds']>([
+  'id',
+  'kind',
+  'name',
+  'schoolId',
+  'schoolForm',
+  'startDate',
+  'endDate',
+  'teacherIds',
+  'studentIds',
+]);
+const canonicalPerson = canonicalRecord<RosterPerson, ['id', 'roles', 'givenName', 'familyName', 'email', 'personalNumber', 'schoolIds']>([
+  'id',
+  'roles',
+  'givenName',
+  'familyName',
+  'email',
+  'personalNumber',
+  'schoolIds',
+]);
+const canonicalSchool = canonicalRecord<RosterSchool, ['id', 'code', 'name', 'schoolForms']>(['id', 'code', 'name', 'schoolForms']);
 
 /** The content's members in canonical (sorted) order, `"groups":[…],"persons":[…],"schools":[…]`, a record at a time. */
 function writeContent(content: Content, out: PieceWriter): void {
-  writeList(out, 'groups', content.groups, canonical);
+  writeList(out, 'groups', content.groups, canonicalGroup);
   out.write(',');
-  writeList(out, 'persons', content.persons, canonical);
+  writeList(out, 'persons', content.persons, canonicalPerson);
   out.write(',');
-  writeList(out, 'schools', content.schools, canonical);
+  writeList(out, 'schools', content.schools, canonicalSchool);
 }
 
 const CONTENT_HEAD = `{"formatVersion":${FORMAT_VERSION},`;

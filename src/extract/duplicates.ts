@@ -97,29 +97,50 @@ function resolvePersons(rows: readonly PersonRow[], where: SafeText, warnings: S
   return [...merged.values()];
 }
 
+const sameRow = (columns: readonly string[], a: AnyRow, b: AnyRow): boolean => columns.every((c) => a[c] === b[c]);
+
 function resolveRows<Q extends QueryName>(query: Q, rows: readonly Row<Q>[], where: SafeText, warnings: SafeText[]): readonly Row<Q>[] {
   const columns = columnsOf(query);
   const id = OWN_ID[query];
-  // Without an id of its own, the whole row is the key: only exact repeats are duplicates.
-  const keyOf = id ? (row: AnyRow) => row[id] : (row: AnyRow) => JSON.stringify(columns.map((c) => row[c]));
-  const kept = new Map<unknown, Row<Q>>();
+  const kept: Row<Q>[] = [];
   let repeats = 0;
-  const conflicts = new Set<unknown>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const seen = kept.get(key);
-    if (!seen) kept.set(key, row);
-    else if (differing(columns, seen, row).length === 0) repeats++;
-    else conflicts.add(key);
-  }
-  if (conflicts.size > 0) {
-    throw new AppError(
-      'schemaMismatch',
-      safe`${where}: ${conflicts.size} ${ours(id!)} ${conflicts.size === 1 ? 'value is' : 'values are'} on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (docs/procapita-schema.md).`,
-    );
+  if (id) {
+    const byId = new Map<unknown, AnyRow>();
+    const conflicts = new Set<unknown>();
+    for (const row of rows) {
+      const key = (row as AnyRow)[id];
+      const seen = byId.get(key);
+      if (!seen) {
+        byId.set(key, row);
+        kept.push(row);
+      } else if (sameRow(columns, seen, row)) repeats++;
+      else conflicts.add(key);
+    }
+    if (conflicts.size > 0) {
+      throw new AppError(
+        'schemaMismatch',
+        safe`${where}: ${conflicts.size} ${ours(id)} ${conflicts.size === 1 ? 'value is' : 'values are'} on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (docs/procapita-schema.md).`,
+      );
+    }
+  } else {
+    // Without an id of its own only exact repeats are duplicates. Rows are found by their first two
+    // columns (two ids) and then compared whole: no key string per row, at 250,000 memberships.
+    const [first, second] = columns as [string, string];
+    const index = new Map<unknown, Map<unknown, AnyRow | AnyRow[]>>();
+    for (const row of rows as readonly AnyRow[]) {
+      let inner = index.get(row[first]);
+      if (!inner) index.set(row[first], (inner = new Map()));
+      const seen = inner.get(row[second]);
+      if (seen === undefined) inner.set(row[second], row);
+      else if (Array.isArray(seen) ? seen.some((s) => sameRow(columns, s, row)) : sameRow(columns, seen, row)) {
+        repeats++;
+        continue;
+      } else inner.set(row[second], Array.isArray(seen) ? [...seen, row] : [seen, row]);
+      kept.push(row as Row<Q>);
+    }
   }
   if (repeats > 0) warnings.push(safe`${where}: ${count(repeats, 'row')} repeated another row exactly; the repeats were dropped.`);
-  return repeats > 0 ? [...kept.values()] : rows;
+  return repeats > 0 ? kept : rows;
 }
 
 /** A unit_code on more than one school unit: an error when configured, else a counted warning. */

@@ -3,70 +3,70 @@ import { CONTRACT, type ColumnType, type QueryName, type Row } from './contract'
 import { parseCalendarDate } from '../calendar-date';
 import { joined, ours, safe, type SafeText } from '../safe-text';
 
-/** A value in its contract form, or why it does not fit. Says what was expected and what kind of value came, never the value: it may be personal data. */
-type Coerced = { ok: true; value: unknown } | { ok: false; expected: SafeText; found?: SafeText };
+/** A value that does not fit its column. A sentinel, not an object per value: a read coerces millions of them. */
+const MISFIT = Symbol('misfit');
+type Coerce = (value: unknown) => unknown;
 
 /** The kind of a value, for messages: never the value itself. */
 const kindOf = (value: unknown): SafeText =>
   typeof value === 'string' ? (value.trim() === '' ? safe`empty text` : safe`text`) : value instanceof Date ? safe`an invalid date` : Array.isArray(value) ? safe`a list` : ours(typeof value);
 
-/**
- * One string per distinct id and date across all the rows of a read: a
- * person's GUID recurs in many rows and the same few hundred dates in all of
- * them, so at 500,000 rows sharing them saves memory and the collector's time.
- */
-interface Shared {
-  /** By the value as it came (SQL Server's upper-case GUID), to the id in its contract form. */
-  readonly ids: Map<string, string>;
-  /** By the text, or by the time of mssql's Date; null for a value that is no calendar date. */
-  readonly datesByText: Map<string, string | null>;
-  readonly datesByTime: Map<number, string | null>;
+/** What a column of each type expects, for messages. */
+const EXPECTED: Record<ColumnType, SafeText> = {
+  id: safe`an id (text or whole number)`,
+  text: safe`text`,
+  'text?': safe`text`,
+  'date?': safe`a date YYYY-MM-DD from 0001-01-01 to 9999-12-31`,
+  'int?': safe`a whole number`,
+  bit: safe`a bit (true/false or 0/1)`,
+};
+
+/** Why a value does not fit its column: what was expected and what kind of value came, never the value (it may be personal data). */
+function misfit(type: ColumnType, value: unknown): SafeText {
+  if (value === null || value === undefined) return safe`a value (NULL is not allowed)`;
+  const found = type === 'date?' && typeof value === 'string' ? safe`text that is not a calendar date` : kindOf(value);
+  return safe`${EXPECTED[type]} (found ${found})`;
 }
 
-function coerce(type: ColumnType, value: unknown, shared: Shared): Coerced {
-  const nullable = type.endsWith('?');
-  if (value === null || value === undefined) {
-    return nullable ? { ok: true, value: null } : { ok: false, expected: safe`a value (NULL is not allowed)` };
-  }
-  switch (type) {
-    case 'id': {
-      if (typeof value === 'number' && Number.isInteger(value)) return { ok: true, value: String(value) };
-      if (typeof value !== 'string') return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
-      let id = shared.ids.get(value);
-      if (id === undefined) {
-        // SQL Server returns uniqueidentifiers in upper case; ids compare case-insensitively.
-        id = value.trim().toLowerCase();
-        if (id === '') return { ok: false, expected: safe`an id (text or whole number)`, found: kindOf(value) };
-        shared.ids.set(value, id);
+/**
+ * The coercers of one read of the source. Dates are shared, one string per
+ * distinct date across all its rows: the same few hundred dates recur in
+ * every row. Ids are not: a Map of 300,000 GUIDs cost more time than the
+ * memory it saved (docs/performance.md).
+ */
+function coercers(): Record<ColumnType, Coerce> {
+  /** By the text, or by the time of mssql's Date; null for a value that is no calendar date. */
+  const datesByText = new Map<string, string | null>();
+  const datesByTime = new Map<number, string | null>();
+  const text: Coerce = (value) => (typeof value === 'string' ? value : MISFIT);
+  return {
+    id: (value) => {
+      if (typeof value === 'string') {
+        // Ids compare case-insensitively (the SQL source asks tedious for lower-case GUIDs, so this copies nothing there).
+        const id = value.trim().toLowerCase();
+        return id === '' ? MISFIT : id;
       }
-      return { ok: true, value: id };
-    }
-    case 'text':
-    case 'text?':
-      return typeof value === 'string' ? { ok: true, value } : { ok: false, expected: safe`text`, found: kindOf(value) };
-    case 'date?': {
-      // Text from a fixture, or the UTC-midnight Date objects mssql returns for DATE columns: one parser, one range.
+      return typeof value === 'number' && Number.isInteger(value) ? String(value) : MISFIT;
+    },
+    text,
+    'text?': (value) => (value === null || value === undefined ? null : text(value)),
+    // Text from a fixture, or the UTC-midnight Date objects mssql returns for DATE columns: one parser, one range.
+    'date?': (value) => {
+      if (value === null || value === undefined) return null;
       let date: string | null | undefined;
       if (value instanceof Date) {
         const time = value.getTime();
-        date = shared.datesByTime.get(time);
-        if (date === undefined) shared.datesByTime.set(time, (date = parseCalendarDate(value) ?? null));
+        date = datesByTime.get(time);
+        if (date === undefined) datesByTime.set(time, (date = parseCalendarDate(value) ?? null));
       } else if (typeof value === 'string') {
-        date = shared.datesByText.get(value);
-        if (date === undefined) shared.datesByText.set(value, (date = parseCalendarDate(value) ?? null));
+        date = datesByText.get(value);
+        if (date === undefined) datesByText.set(value, (date = parseCalendarDate(value) ?? null));
       }
-      if (typeof date === 'string') return { ok: true, value: date };
-      return { ok: false, expected: safe`a date YYYY-MM-DD from 0001-01-01 to 9999-12-31`, found: typeof value === 'string' ? safe`text that is not a calendar date` : kindOf(value) };
-    }
-    case 'int?':
-      return typeof value === 'number' && Number.isInteger(value)
-        ? { ok: true, value }
-        : { ok: false, expected: safe`a whole number`, found: kindOf(value) };
-    case 'bit':
-      if (typeof value === 'boolean') return { ok: true, value };
-      if (value === 0 || value === 1) return { ok: true, value: value === 1 };
-      return { ok: false, expected: safe`a bit (true/false or 0/1)`, found: kindOf(value) };
-  }
+      return typeof date === 'string' ? date : MISFIT;
+    },
+    'int?': (value) => (value === null || value === undefined ? null : typeof value === 'number' && Number.isInteger(value) ? value : MISFIT),
+    bit: (value) => (typeof value === 'boolean' ? value : value === 0 || value === 1 ? value === 1 : MISFIT),
+  };
 }
 
 const columnsOf = Object.fromEntries(Object.entries(CONTRACT).map(([query, c]) => [query, Object.entries(c.columns)])) as Record<QueryName, [SafeText, ColumnType][]>;
@@ -80,24 +80,27 @@ export type ContractRowReader = <Q extends QueryName>(query: Q, item: unknown, i
  * column stops the run: a changed schema must never read as "no data".
  */
 export function contractRowReader(): ContractRowReader {
-  const shared: Shared = { ids: new Map(), datesByText: new Map(), datesByTime: new Map() };
+  const coerce = coercers();
+  // Per query, its column names and their coercers in contract order, so each row is built with the same keys in the same order.
+  const plans = Object.fromEntries(
+    Object.entries(columnsOf).map(([query, columns]) => [query, { names: columns.map(([c]) => c), types: columns.map(([, t]) => t), coerce: columns.map(([, t]) => coerce[t]) }]),
+  ) as Record<QueryName, { names: SafeText[]; types: ColumnType[]; coerce: Coerce[] }>;
   return <Q extends QueryName>(query: Q, item: unknown, index: number, where: SafeText): Row<Q> => {
-    const columns = columnsOf[query];
+    const plan = plans[query];
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}: expected an object with the columns ${joined(columns.map(([c]) => c), ', ')}`);
+      throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}: expected an object with the columns ${joined(plan.names, ', ')}`);
     }
     const record = item as Record<string, unknown>;
     const row: Record<string, unknown> = {};
-    for (const [column, type] of columns) {
-      if (!(column in record)) {
-        throw new AppError('schemaMismatch', safe`${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
+    for (let i = 0; i < plan.names.length; i++) {
+      const column = plan.names[i]!;
+      const raw = record[column];
+      const value = plan.coerce[i]!(raw);
+      if (value === MISFIT || (raw === undefined && !(column in record))) {
+        if (!(column in record)) throw new AppError('schemaMismatch', safe`${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
+        throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}, column ${column}: expected ${misfit(plan.types[i]!, raw)}`);
       }
-      const result = coerce(type, record[column], shared);
-      if (!result.ok) {
-        const found = result.found === undefined ? safe`` : safe` (found ${result.found})`;
-        throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}, column ${column}: expected ${result.expected}${found}`);
-      }
-      row[column] = result.value;
+      row[column] = value;
     }
     return row as Row<Q>;
   };

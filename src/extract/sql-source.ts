@@ -146,6 +146,7 @@ export async function connectionConfig(cfg: SqlSourceConfig, password: string, c
       trustServerCertificate: cfg.trustServerCertificate,
       readOnlyIntent: true, // ApplicationIntent=ReadOnly: a readable secondary may answer, and nothing may write
       appName: 'procapita-sync',
+      lowerCaseGuids: true, // the contract form of an id: no second copy of each GUID to lower-case it
       ...(cfg.instanceName ? { instanceName: cfg.instanceName } : {}),
       ...(ca ? { cryptoCredentialsDetails: { ca } } : {}),
     },
