@@ -128,7 +128,8 @@ export interface EncodedSnapshot {
 export function encodeSnapshot(roster: Roster, agentVersion: string, generatedAt: Date, into: SnapshotBody['kind']): EncodedSnapshot {
   const hash = createHash('sha256').update(CONTENT_HEAD);
   const pieces: Buffer[] = [];
-  const gzip = into === 'gzip' ? createGzip() : undefined;
+  // Level 1: on large, 26.7 MB in 0.76 s against level 6's 25.9 MB in 1.37 s, and the upload waits for the last byte.
+  const gzip = into === 'gzip' ? createGzip({ level: 1 }) : undefined;
   const compressed: Buffer[] = [];
   const bytes = gzip
     ? new Promise<Buffer>((resolve, reject) => {
