@@ -2,19 +2,27 @@
  * Benchmark of the guard stage on a generated municipality (default: large):
  * the consistency gate, the deletion guard against a baseline from which 5 %
  * of the students are gone, the privacy gate, the review file and the
- * baseline manifest. Prints milliseconds per step; asserts nothing.
+ * baseline manifest, written and read back as a run does (manifestJson,
+ * readBaseline). Prints milliseconds per step, and the heap the read
+ * baseline keeps; asserts nothing.
  *   npm run bench:guard [-- small|medium|large]
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parseConfig } from '../../src/configure/config';
 import { decide } from '../../src/decide/decide';
 import { buildRoster } from '../../src/decide/roster';
 import { toSnapshot } from '../../src/deliver/snapshot';
 import { fixtureToRows } from '../../src/extract/fixture-source';
-import { toManifest } from '../../src/guard/baseline';
+import { manifestJson } from '../../src/guard/baseline';
 import { checkConsistency } from '../../src/guard/consistency';
 import { checkRemovals } from '../../src/guard/deletion';
 import { checkPrivacy } from '../../src/guard/privacy';
 import { formatReview } from '../../src/guard/review';
+import { readBaseline } from '../../src/guard/state';
 import { generateMunicipality, type Size } from '../demo/generate';
 import { ours } from '../../src/safe-text';
 
@@ -31,6 +39,19 @@ function time<T>(label: string, fn: () => T): T {
   console.log(`${label.padEnd(46)} ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(0).padStart(6)} ms`);
   return result;
 }
+async function timeAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const start = process.hrtime.bigint();
+  const result = await fn();
+  console.log(`${label.padEnd(46)} ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(0).padStart(6)} ms`);
+  return result;
+}
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** Heap in use after a full collection, in MB. */
+const heapMB = () => {
+  gc();
+  return process.memoryUsage().heapUsed / 1e6;
+};
 
 const memberships = snapshot.groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
 console.log(`${size}: ${snapshot.persons.length} persons, ${snapshot.groups.length} groups, ${memberships} memberships`);
@@ -44,7 +65,16 @@ const tonight = {
 };
 time('consistency gate', () => checkConsistency(snapshot, decisions, rows));
 time('consistency gate, again', () => checkConsistency(snapshot, decisions, rows));
-const baseline = time('baseline manifest (toManifest + JSON)', () => JSON.parse(JSON.stringify(toManifest(snapshot, new Date(), 'imp_bench'))));
+const pieces = time('baseline manifest (manifestJson)', () => manifestJson(snapshot, new Date(), 'imp_bench'));
+const stateDir = mkdtempSync(join(tmpdir(), 'bench-guard-'));
+writeFileSync(join(stateDir, 'baseline.json'), Buffer.concat(pieces));
+const bytes = pieces.reduce((n, p) => n + p.length, 0);
+pieces.length = 0;
+const heapBefore = heapMB();
+const baseline = (await timeAsync(`baseline read (readBaseline, ${(bytes / 1e6).toFixed(1)} MB)`, () => readBaseline(stateDir)))!;
+const heapRightAfter = process.memoryUsage().heapUsed / 1e6 - heapBefore;
+console.log(`  heap kept by the read baseline: ${(heapMB() - heapBefore).toFixed(1)} MB (${heapRightAfter.toFixed(1)} MB right after the read, garbage included)`);
+rmSync(stateDir, { recursive: true, force: true });
 const verdict = time(`deletion guard (${gone.size} students removed)`, () => checkRemovals(tonight, baseline, config.guard.limits, config.rules.schools));
 console.log(`  decision: ${verdict.decision}; memberships removed: ${verdict.changes.memberships.removed}`);
 time('privacy gate', () => checkPrivacy(snapshot, rows, config.rules));
