@@ -7,7 +7,7 @@
 import { REMOVAL_KINDS, type RemovalKind, type RemovalLimit, type RuleConfig } from '../configure/config';
 import type { Snapshot } from '../deliver/snapshot';
 import { given, joined, safe, type SafeText } from '../safe-text';
-import type { Manifest } from './baseline';
+import { baselineOf, idsOf, STAFF, STUDENT, type Baseline, type BaselineGroup, type BaselinePerson, type IdList, type Manifest } from './baseline';
 import { schoolKey } from '../configure/unit-code';
 
 export interface KindChange {
@@ -42,64 +42,176 @@ export interface GuardVerdict {
 }
 
 type Content = Pick<Snapshot, 'schools' | 'persons' | 'groups'>;
-type Person = Content['persons'][number] | Manifest['persons'][number];
-type Group = Content['groups'][number] | Manifest['groups'][number];
+type Person = Content['persons'][number];
+type Group = Content['groups'][number];
 
 const hasRole = (p: Person, role: 'student' | 'staff') => (p.roles as readonly string[]).includes(role);
 
 interface Diff { before: number | null; after: number; added: number; gone: unknown[] }
 
-/** Added and removed items of one kind, by id, between a baseline (null on the first run) and the next snapshot. */
-function diffById<T extends { id: string }>(next: readonly T[], base: readonly T[] | null): Diff {
-  const after = new Set(next.map((x) => x.id));
-  if (!base) return { before: null, after: after.size, added: after.size, gone: [] };
-  const before = new Set(base.map((x) => x.id));
-  return { before: before.size, after: after.size, added: [...after].filter((id) => !before.has(id)).length, gone: base.filter((x) => !after.has(x.id)) };
+/**
+ * Added and removed items of one kind, by id, between a baseline (null on the first run) and the next snapshot;
+ * `nextOf` and `baseOf` pick the kind's items. Both sides are sorted by id in any snapshot we write, so they are
+ * merged, with no set of a hundred thousand ids for either; sets compare them if either is not strictly ascending.
+ */
+function diffById<T extends { id: string }, B extends { id: string }>(next: readonly T[], nextOf: (x: T) => boolean, base: readonly B[] | null, baseOf: (x: B) => boolean): Diff {
+  if (!base) {
+    const after = new Set<string>();
+    for (const x of next) if (nextOf(x)) after.add(x.id);
+    return { before: null, after: after.size, added: after.size, gone: [] };
+  }
+  return mergeById(next, nextOf, base, baseOf) ?? setDiffById(next, nextOf, base, baseOf);
+}
+
+function setDiffById<T extends { id: string }, B extends { id: string }>(next: readonly T[], nextOf: (x: T) => boolean, base: readonly B[], baseOf: (x: B) => boolean): Diff {
+  const after = new Set<string>();
+  for (const x of next) if (nextOf(x)) after.add(x.id);
+  const before = new Set<string>();
+  const gone: B[] = [];
+  for (const x of base) {
+    if (!baseOf(x)) continue;
+    before.add(x.id);
+    if (!after.has(x.id)) gone.push(x);
+  }
+  let added = 0;
+  for (const id of after) if (!before.has(id)) added++;
+  return { before: before.size, after: after.size, added, gone };
+}
+
+/** diffById of two lists each strictly ascending by id (of the items picked); undefined when one is not. */
+function mergeById<T extends { id: string }, B extends { id: string }>(next: readonly T[], nextOf: (x: T) => boolean, base: readonly B[], baseOf: (x: B) => boolean): Diff | undefined {
+  const gone: B[] = [];
+  let [i, j, after, before, added] = [0, 0, 0, 0, 0];
+  let [lastNext, lastBase] = ['', ''];
+  for (;;) {
+    while (i < next.length && !nextOf(next[i]!)) i++;
+    while (j < base.length && !baseOf(base[j]!)) j++;
+    const n = next[i];
+    const b = base[j];
+    if (n === undefined && b === undefined) break;
+    if (n !== undefined && (b === undefined || n.id <= b.id)) {
+      if (after > 0 && !(lastNext < n.id)) return undefined;
+      lastNext = n.id;
+      after++;
+      i++;
+      if (b !== undefined && n.id === b.id) {
+        if (before > 0 && !(lastBase < b.id)) return undefined;
+        lastBase = b.id;
+        before++;
+        j++;
+      } else added++;
+    } else {
+      if (before > 0 && !(lastBase < b!.id)) return undefined;
+      lastBase = b!.id;
+      before++;
+      j++;
+      gone.push(b!);
+    }
+  }
+  return { before, after, added, gone };
+}
+
+const DOUBLE_QUOTE = 0x22;
+
+/**
+ * One baseline list against tonight's, both sorted, as a merge: the baseline's ids that are not tonight's go to
+ * `gone`, in its order, and `counts` gets the baseline's number of ids and how many of tonight's are new. The
+ * baseline list is its JSON text, walked in place: an id tonight's list also has at that point costs no string.
+ * False, with `gone` and `counts` as they were, when either list is not strictly ascending (then sets compare them).
+ */
+function mergeDiff(text: string, ids: readonly string[], g: BaselineGroup, role: 'teacher' | 'student', gone: RemovedMembership[], counts: { added: number; before: number }): boolean {
+  for (let k = 1; k < ids.length; k++) if (!(ids[k - 1]! < ids[k]!)) return false;
+  const start = gone.length;
+  let [j, added, before, p] = [0, 0, 0, 0];
+  let previous = '';
+  while (p < text.length) {
+    let id = ids[j];
+    if (id !== undefined && text.startsWith(id, p + 1) && text.charCodeAt(p + 1 + id.length) === DOUBLE_QUOTE) {
+      j++;
+    } else {
+      id = text.slice(p + 1, text.indexOf('"', p + 1));
+      while (j < ids.length && ids[j]! < id) {
+        added++;
+        j++;
+      }
+      if (ids[j] === id) j++;
+      else gone.push({ groupId: g.id, personId: id, role, schoolId: g.schoolId });
+    }
+    if (before > 0 && !(previous < id)) {
+      gone.length = start;
+      return false;
+    }
+    previous = id;
+    before++;
+    p += id.length + 3; // "id",
+  }
+  counts.added += added + ids.length - j;
+  counts.before += before;
+  return true;
 }
 
 /**
- * Memberships per group and role, compared a group at a time through one reused set: a large
- * municipality has near a million, and sets of them all, for both sides, were the run's peak of memory.
+ * Memberships per group and role. A large municipality has near a million: tonight's sorted lists are walked
+ * along the baseline's text (mergeDiff); otherwise, they are compared a group at a time through one reused set,
+ * as sets of them all, for both sides, were the run's peak of memory.
  */
-function diffMemberships(next: readonly Group[], base: readonly Group[] | null): Diff {
-  const count = (groups: readonly Group[]) => groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
-  if (!base) return { before: null, after: count(next), added: count(next), gone: [] };
-  const byId = (groups: readonly Group[]) => new Map(groups.map((g) => [g.id, g]));
-  const [inNext, inBase] = [byId(next), byId(base)];
+function diffMemberships(next: readonly Group[], base: readonly BaselineGroup[] | null): Diff {
+  let after = 0;
+  for (const g of next) after += g.teacherIds.length + g.studentIds.length;
+  if (!base) return { before: null, after, added: after, gone: [] };
+  const inNext = new Map<string, Group>();
+  for (const g of next) inNext.set(g.id, g);
+  const inBase = new Map<string, BaselineGroup>();
+  for (const g of base) inBase.set(g.id, g);
+  // With an id twice on a side, groups do not pair one to one, so each side is compared as a whole.
+  const paired = inNext.size === next.length && inBase.size === base.length;
+  const gone: RemovedMembership[] = [];
+  const counts = { added: 0, before: 0 };
   const other = new Set<string>();
-  /** Calls `each` for the ids that are not among `others` (undefined: the group is not on the other side). */
-  const notAmong = (ids: readonly string[], others: readonly string[] | undefined, each: (personId: string) => void) => {
+  /** How many of the ids are not among `others` (undefined: the group is not on the other side); `g` and `role`: each goes to `gone`. */
+  const notAmong = (ids: readonly string[], others: readonly string[] | undefined, g?: BaselineGroup, role?: 'teacher' | 'student'): number => {
     other.clear();
     for (const id of others ?? []) other.add(id);
-    for (const id of ids) if (!other.has(id)) each(id);
-  };
-  const missing = (from: readonly Group[], on: ReadonlyMap<string, Group>, each: (g: Group, personId: string, role: 'teacher' | 'student') => void) => {
-    for (const g of from) {
-      const o = on.get(g.id);
-      notAmong(g.teacherIds, o?.teacherIds, (id) => each(g, id, 'teacher'));
-      notAmong(g.studentIds, o?.studentIds, (id) => each(g, id, 'student'));
+    let n = 0;
+    for (const id of ids) {
+      if (other.has(id)) continue;
+      n++;
+      if (g) gone.push({ groupId: g.id, personId: id, role: role!, schoolId: g.schoolId });
     }
+    return n;
   };
-  const gone: RemovedMembership[] = [];
-  missing(base, inNext, (g, personId, role) => gone.push({ groupId: g.id, personId, role, schoolId: g.schoolId }));
-  let added = 0;
-  missing(next, inBase, () => added++);
-  return { before: count(base), after: count(next), added, gone };
+  /** One role's list of a baseline group against tonight's group (undefined: not there tonight). */
+  const compare = (g: BaselineGroup, list: IdList, tonight: readonly string[] | undefined, role: 'teacher' | 'student') => {
+    if (paired && tonight && typeof list === 'string' && mergeDiff(list, tonight, g, role, gone, counts)) return;
+    const ids = idsOf(list);
+    counts.before += ids.length;
+    notAmong(ids, tonight, g, role);
+    if (paired && tonight) counts.added += notAmong(tonight, ids);
+  };
+  for (const g of base) {
+    const o = inNext.get(g.id);
+    compare(g, g.teacherIds, o?.teacherIds, 'teacher');
+    compare(g, g.studentIds, o?.studentIds, 'student');
+  }
+  for (const g of next) {
+    const o = inBase.get(g.id);
+    if (paired && o) continue; // counted above
+    counts.added += notAmong(g.teacherIds, o && idsOf(o.teacherIds)) + notAmong(g.studentIds, o && idsOf(o.studentIds));
+  }
+  return { before: counts.before, after, added: counts.added, gone };
 }
 
-function diff(next: Content, base: Manifest | null, kind: RemovalKind): Diff {
+function diff(next: Content, base: Baseline | null, kind: RemovalKind): Diff {
   switch (kind) {
     case 'students':
     case 'staff': {
-      const role = kind === 'students' ? 'student' : 'staff';
-      const having = (persons: readonly Person[]) => persons.filter((p) => hasRole(p, role));
-      return diffById(having(next.persons), base && having(base.persons));
+      const [role, bit] = kind === 'students' ? (['student', STUDENT] as const) : (['staff', STAFF] as const);
+      return diffById(next.persons, (p) => hasRole(p, role), base?.persons ?? null, (p) => (p.roles & bit) !== 0);
     }
     case 'classes':
     case 'teachingGroups': {
       const k = kind === 'classes' ? 'class' : 'teaching';
-      const ofKind = (groups: readonly Group[]) => groups.filter((g) => g.kind === k);
-      return diffById(ofKind(next.groups), base && ofKind(base.groups));
+      return diffById(next.groups, (g) => g.kind === k, base?.groups ?? null, (g) => g.kind === k);
     }
     case 'memberships':
       return diffMemberships(next.groups, base?.groups ?? null);
@@ -118,23 +230,39 @@ const shareText = (share: number, limit: RemovalLimit) => (limit.percent !== nul
 
 const limitText = (l: RemovalLimit): SafeText => joined([...(l.percent !== null ? [safe`${l.percent} %`] : []), ...(l.count !== null ? [l.count] : [])], ' or ') || safe`none`;
 
-/** Students per configured school unit and school form, counted through the classes they are placed in. */
-function studentsPerSchool(c: Content | Manifest): Map<string, number> {
+/** Students per configured school unit and school form in the baseline, counted through the classes they are placed in. */
+function studentsPerSchool(c: Baseline): Map<string, number> {
   const code = new Map(c.schools.map((s) => [s.id, s.code]));
   const sets = new Map<string, Set<string>>();
-  for (const g of c.groups as readonly Group[]) {
+  for (const g of c.groups) {
     if (g.kind !== 'class') continue;
     const key = schoolKey(code.get(g.schoolId) ?? g.schoolId, g.schoolForm);
     const set = sets.get(key) ?? new Set<string>();
-    g.studentIds.forEach((id) => set.add(id));
+    idsOf(g.studentIds).forEach((id) => set.add(id));
     sets.set(key, set);
   }
   return new Map([...sets].map(([k, s]) => [k, s.size]));
 }
 
+/** The configured school units and school forms that have a student tonight: placed in one of their classes. */
+function withStudents(c: Content): Set<string> {
+  const code = new Map(c.schools.map((s) => [s.id, s.code]));
+  const keys = new Set<string>();
+  for (const g of c.groups) if (g.kind === 'class' && g.studentIds.length > 0) keys.add(schoolKey(code.get(g.schoolId) ?? g.schoolId, g.schoolForm));
+  return keys;
+}
+
+/** A manifest (toManifest) or a read baseline (readBaseline), in the guard's form. */
+function asBaseline(b: Baseline | Manifest): Baseline {
+  if (!('formatVersion' in b)) return b;
+  const baseline = baselineOf(b);
+  if (!baseline) throw new Error('the manifest lacks a field the deletion guard reads'); // a bug: toManifest writes them all
+  return baseline;
+}
+
 export function checkRemovals(
   next: Content,
-  baseline: Manifest | null,
+  manifest: Baseline | Manifest | null,
   limits: Readonly<Record<RemovalKind, RemovalLimit>>,
   schools: RuleConfig['schools'],
 ): GuardVerdict {
@@ -142,6 +270,7 @@ export function checkRemovals(
   const notes: SafeText[] = [];
   const changes = {} as Record<RemovalKind, KindChange>;
   const removed = {} as Record<RemovalKind, unknown[]>;
+  const baseline = manifest && asBaseline(manifest);
 
   for (const kind of REMOVAL_KINDS) {
     const { before, after, added, gone } = diff(next, baseline, kind);
@@ -158,22 +287,24 @@ export function checkRemovals(
   if (!baseline) notes.push(safe`First run: there is no accepted snapshot to compare with, so removals are not counted.`);
 
   if (next.persons.length === 0) reasons.push(safe`the snapshot is empty: no person would remain`);
-  const now = studentsPerSchool(next);
-  const then = baseline ? studentsPerSchool(baseline) : null;
+  const now = withStudents(next);
+  // Counted only when a configured school has none tonight: it takes a string per student of the baseline.
+  let counts: Map<string, number> | undefined;
+  const then = baseline ? (key: string) => (counts ??= studentsPerSchool(baseline)).get(key) ?? 0 : null;
   const absent: SafeText[] = [];
   // Unit codes compare as the rules match them (a school configured as "krsk" is ProCapita's "KRSK"); messages show what the admin wrote.
   const active = new Set(next.schools.flatMap((s) => s.schoolForms.map((f) => schoolKey(s.code, f))));
   for (const s of schools) {
     const key = schoolKey(s.unitCode, s.schoolForm);
     const written = given(`${s.unitCode}/${s.schoolForm}`);
-    if ((now.get(key) ?? 0) > 0) continue;
+    if (now.has(key)) continue;
     // Closed, or unknown in ProCapita: the rules say why (explain); removals it causes are counted above.
     if (!active.has(key)) {
       absent.push(written);
       continue;
     }
-    if (then && (then.get(key) ?? 0) === 0) notes.push(safe`School ${written} has no students, as in the last accepted snapshot.`);
-    else reasons.push(safe`configured school ${written} has no students${then ? safe` (it had ${then.get(key) ?? 0})` : ''}`);
+    if (then && then(key) === 0) notes.push(safe`School ${written} has no students, as in the last accepted snapshot.`);
+    else reasons.push(safe`configured school ${written} has no students${then ? safe` (it had ${then(key)})` : ''}`);
   }
 
   if (absent.length > 0) {
@@ -181,10 +312,10 @@ export function checkRemovals(
   }
 
   const persons: RemovedPerson[] = [
-    ...(removed.students as Person[]).map((p) => ({ id: p.id, role: 'student' as const, schoolIds: p.schoolIds })),
-    ...(removed.staff as Person[]).map((p) => ({ id: p.id, role: 'staff' as const, schoolIds: p.schoolIds })),
+    ...(removed.students as BaselinePerson[]).map((p) => ({ id: p.id, role: 'student' as const, schoolIds: idsOf(p.schoolIds) })),
+    ...(removed.staff as BaselinePerson[]).map((p) => ({ id: p.id, role: 'staff' as const, schoolIds: idsOf(p.schoolIds) })),
   ];
-  const groups = ([...removed.classes, ...removed.teachingGroups] as Group[]).map(({ id, kind, name, schoolId }) => ({ id, kind, name, schoolId }));
+  const groups = ([...removed.classes, ...removed.teachingGroups] as BaselineGroup[]).map(({ id, kind, name, schoolId }) => ({ id, kind: kind as RemovedGroup['kind'], name, schoolId }));
   return {
     decision: reasons.length > 0 ? 'hold' : 'pass',
     reasons,

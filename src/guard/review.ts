@@ -1,7 +1,7 @@
 import type { SourceRows } from '../extract/contract';
 import { printable } from '../printable';
 import { table } from '../text-table';
-import type { Manifest } from './baseline';
+import type { Baseline } from './baseline';
 import type { GuardVerdict } from './deletion';
 
 /**
@@ -11,7 +11,7 @@ import type { GuardVerdict } from './deletion';
  * identity is protected, or whose level is unknown, is never listed, not
  * even by id: only counted among "not listed".
  */
-export function formatReview(verdict: GuardVerdict, held: { contentHash: string; heldAt: string; syncDate: string }, baseline: Manifest | null, rows: SourceRows): string {
+export function formatReview(verdict: GuardVerdict, held: { contentHash: string; heldAt: string; syncDate: string }, baseline: Pick<Baseline, 'schools'> & { readonly groups: readonly { readonly id: string; readonly name: string }[] } | null, rows: SourceRows): string {
   const person = new Map(rows.persons.map((p) => [p.person_id, p]));
   const hidden = (id: string) => {
     const p = person.get(id);

@@ -47,10 +47,11 @@ async function timeAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-/** Heap in use after a full collection, in MB. */
-const heapMB = () => {
-  gc();
-  return process.memoryUsage().heapUsed / 1e6;
+/** Heap in use, and memory outside it (buffers, large strings), in MB; after a full collection unless `now`. */
+const heapMB = (now = false) => {
+  if (!now) gc();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.external) / 1e6;
 };
 
 const memberships = snapshot.groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
@@ -72,8 +73,8 @@ const bytes = pieces.reduce((n, p) => n + p.length, 0);
 pieces.length = 0;
 const heapBefore = heapMB();
 const baseline = (await timeAsync(`baseline read (readBaseline, ${(bytes / 1e6).toFixed(1)} MB)`, () => readBaseline(stateDir)))!;
-const heapRightAfter = process.memoryUsage().heapUsed / 1e6 - heapBefore;
-console.log(`  heap kept by the read baseline: ${(heapMB() - heapBefore).toFixed(1)} MB (${heapRightAfter.toFixed(1)} MB right after the read, garbage included)`);
+const heapRightAfter = heapMB(true) - heapBefore;
+console.log(`  memory kept by the read baseline (heap and external): ${(heapMB() - heapBefore).toFixed(1)} MB (${heapRightAfter.toFixed(1)} MB right after the read, garbage included)`);
 rmSync(stateDir, { recursive: true, force: true });
 const verdict = time(`deletion guard (${gone.size} students removed)`, () => checkRemovals(tonight, baseline, config.guard.limits, config.rules.schools));
 console.log(`  decision: ${verdict.decision}; memberships removed: ${verdict.changes.memberships.removed}`);
