@@ -13,7 +13,7 @@ import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
 import { encodeSnapshot, type EncodedSnapshot, type Snapshot } from '../deliver/snapshot';
 import { AppError, errnoOf, ExitCode, internalError } from '../errors';
-import { manifestJson } from '../guard/baseline';
+import { manifestJson, type Baseline } from '../guard/baseline';
 import { checkConsistency } from '../guard/consistency';
 import { checkRemovals, type GuardVerdict } from '../guard/deletion';
 import { checkPrivacy } from '../guard/privacy';
@@ -110,7 +110,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   const target = config.target!;
   // Read while ProCapita streams its rows, as it does not depend on them. A broken baseline is
   // reported after the read, as before: a failed read of ProCapita says so first.
-  const baselineRead = readBaseline(config.stateDir);
+  let baselineRead: Promise<Baseline | undefined> | undefined = readBaseline(config.stateDir);
   baselineRead.catch(() => undefined);
   const { encoded, snapshot, rows, ruleWarnings, extractWarnings } = await build(config, o, io, log, deadline);
   p.snapshot = snapshot;
@@ -119,7 +119,9 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   ruleWarnings.forEach((w) => log.record('warn', w));
   if (config.rules.allowPersonalNumberInEmail) log.record('warn', PERSONAL_NUMBER_IN_EMAIL);
 
-  const baseline = (await baselineRead) ?? null;
+  // Dropped, with the promise that also holds it, once the guard is done with it: it holds the file's text, which need not live through the delivery.
+  let baseline = (await baselineRead) ?? null;
+  baselineRead = undefined;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
   p.verdict = verdict;
   const guardLine = joined([safe`Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.`, ...verdict.notes.map((n) => safe`  ${n}`)], '\n');
@@ -153,6 +155,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
       safe`The deletion guard held snapshot ${hashOf(snapshot)}: ${joined(verdict.reasons, '; ')}. Nothing was delivered. Read ${given(review)}; if the removals are right, run: procapita-sync approve ${hashOf(snapshot)} --config ${given(o.configPath)}`,
     );
   }
+  baseline = null;
 
   let importId: string | null = null;
   if (target.type === 'directory') {

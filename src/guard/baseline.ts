@@ -151,6 +151,14 @@ const SCHOOL = new RegExp(`\\{"id":${ID},"code":${STRING},"name":${STRING}\\}([,
 const PERSON = new RegExp(`\\{"id":${ID},"roles":\\[${LIST}\\],"schoolIds":\\[${LIST}\\]\\}([,\\]])`, 'y');
 const GROUP = new RegExp(`\\{"id":${ID},"kind":"(class|teaching)","name":${STRING},"schoolId":${ID},"schoolForm":${STRING},"teacherIds":\\[${LIST}\\],"studentIds":\\[${LIST}\\]\\}([,\\]])`, 'y');
 const NOT_ASCII = /[^\x00-\x7f]/;
+const EMPTY = /(?:)/;
+
+/**
+ * A copy of a string that holds no reference to the text it was cut from. A regular expression's captures are
+ * slices of baseline.json's whole text, and V8 keeps all of it while one slice lives: what leaves the baseline
+ * (the verdict's ids and names) must not keep the file's 50 MB alive through the delivery.
+ */
+export const own = (s: string): string => (' ' + s).slice(1);
 
 /** A JSON string's content as read from Latin-1 text: its UTF-8 decoded, its escapes resolved. */
 function decoded(raw: string): string {
@@ -196,16 +204,19 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
     return true;
   };
   const ok =
-    each(SCHOOL, (m) => schools.push({ id: m[1]!, code: decoded(m[2]!), name: decoded(m[3]!) })) &&
+    each(SCHOOL, (m) => schools.push({ id: own(m[1]!), code: own(decoded(m[2]!)), name: own(decoded(m[3]!)) })) &&
     between(',"persons":[') &&
     each(PERSON, (m) => {
       const roles = ROLES[m[2]!] ?? rolesOf(idsOf(m[2]!));
       persons.push({ id: m[1]!, roles, schoolIds: m[3]! });
     }) &&
     between(',"groups":[') &&
-    each(GROUP, (m) => groups.push({ id: m[1]!, kind: m[2]!, name: decoded(m[3]!), schoolId: m[4]!, schoolForm: decoded(m[5]!), teacherIds: m[6]!, studentIds: m[7]! })) &&
+    // A group's own fields are copies (they reach the verdict and the review file); its lists stay slices of the text.
+    each(GROUP, (m) => groups.push({ id: own(m[1]!), kind: own(m[2]!), name: own(decoded(m[3]!)), schoolId: own(m[4]!), schoolForm: own(decoded(m[5]!)), teacherIds: m[6]!, studentIds: m[7]! })) &&
     between('}') &&
     at === text.length;
+  // V8 keeps the subject of the last successful match (RegExp.lastMatch): a match on another string lets the text go.
+  EMPTY.exec('');
   if (!ok) return undefined;
-  return { contentHash: head[1]!, acceptedAt: decoded(head[3]!), schools, persons, groups };
+  return { contentHash: own(head[1]!), acceptedAt: own(decoded(head[3]!)), schools, persons, groups };
 }

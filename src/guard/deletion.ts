@@ -7,7 +7,7 @@
 import { REMOVAL_KINDS, type RemovalKind, type RemovalLimit, type RuleConfig } from '../configure/config';
 import type { Snapshot } from '../deliver/snapshot';
 import { given, joined, safe, type SafeText } from '../safe-text';
-import { baselineOf, idsOf, STAFF, STUDENT, type Baseline, type BaselineGroup, type BaselinePerson, type IdList, type Manifest } from './baseline';
+import { baselineOf, idsOf, own, STAFF, STUDENT, type Baseline, type BaselineGroup, type BaselinePerson, type IdList, type Manifest } from './baseline';
 import { schoolKey } from '../configure/unit-code';
 
 export interface KindChange {
@@ -116,44 +116,52 @@ const DOUBLE_QUOTE = 0x22;
 /**
  * One baseline list against tonight's, both sorted, as a merge: the baseline's ids that are not tonight's go to
  * `gone`, in its order, and `counts` gets the baseline's number of ids and how many of tonight's are new. The
- * baseline list is its JSON text, walked in place: an id tonight's list also has at that point costs no string.
- * False, with `gone` and `counts` as they were, when either list is not strictly ascending (then sets compare them).
+ * baseline list is its JSON text (IdList), walked in place: an id that tonight's list has at that point too costs
+ * one comparison and no array. False, with `gone` and `counts` as they were, when either list is not strictly
+ * ascending (then sets compare them).
  */
 function mergeDiff(text: string, ids: readonly string[], g: BaselineGroup, role: 'teacher' | 'student', gone: RemovedMembership[], counts: { added: number; before: number }): boolean {
-  for (let k = 1; k < ids.length; k++) if (!(ids[k - 1]! < ids[k]!)) return false;
   const start = gone.length;
-  let [j, added, before, p] = [0, 0, 0, 0];
-  let previous = '';
-  while (p < text.length) {
-    let id = ids[j];
-    if (id !== undefined && text.startsWith(id, p + 1) && text.charCodeAt(p + 1 + id.length) === DOUBLE_QUOTE) {
-      j++;
-    } else {
-      id = text.slice(p + 1, text.indexOf('"', p + 1));
-      while (j < ids.length && ids[j]! < id) {
-        added++;
-        j++;
-      }
-      if (ids[j] === id) j++;
-      else gone.push({ groupId: g.id, personId: id, role, schoolId: g.schoolId });
-    }
-    if (before > 0 && !(previous < id)) {
-      gone.length = start;
-      return false;
-    }
-    previous = id;
+  let [p, j, added, before] = [0, 0, 0, 0];
+  let last = ''; // the baseline's id before the one at p
+  /** The baseline's id at p, which tonight's list does not have; false when it breaks the order. */
+  const goneAt = (): boolean => {
+    const b = text.slice(p + 1, text.indexOf('"', p + 1));
+    if (before > 0 && !(last < b)) return false;
+    gone.push({ groupId: g.id, personId: own(b), role, schoolId: g.schoolId });
+    [last, p] = [b, p + b.length + 3]; // "id",
     before++;
-    p += id.length + 3; // "id",
+    return true;
+  };
+  while (p < text.length && j < ids.length) {
+    const n = ids[j]!;
+    if (j > 0 && !(ids[j - 1]! < n)) return undone(gone, start);
+    const end = p + 1 + n.length;
+    if (text.charCodeAt(end) === DOUBLE_QUOTE && text.slice(p + 1, end) === n) {
+      [last, p, j] = [n, end + 2, j + 1];
+      before++;
+    } else if (n < text.slice(p + 1, text.indexOf('"', p + 1))) {
+      added++;
+      j++;
+    } else if (!goneAt()) return undone(gone, start);
   }
-  counts.added += added + ids.length - j;
+  for (; j < ids.length; j++, added++) if (j > 0 && !(ids[j - 1]! < ids[j]!)) return undone(gone, start);
+  while (p < text.length) if (!goneAt()) return undone(gone, start);
+  counts.added += added;
   counts.before += before;
   return true;
 }
 
+/** mergeDiff's way back: what it added to `gone` is taken out again. */
+function undone(gone: RemovedMembership[], start: number): false {
+  gone.length = start;
+  return false;
+}
+
 /**
- * Memberships per group and role. A large municipality has near a million: tonight's sorted lists are walked
- * along the baseline's text (mergeDiff); otherwise, they are compared a group at a time through one reused set,
- * as sets of them all, for both sides, were the run's peak of memory.
+ * Memberships per group and role. A large municipality has near a million: tonight's sorted lists are merged with
+ * the baseline's text (mergeDiff); others are compared a group at a time through one reused set, as sets of them
+ * all, for both sides, were the run's peak of memory.
  */
 function diffMemberships(next: readonly Group[], base: readonly BaselineGroup[] | null): Diff {
   let after = 0;
@@ -176,7 +184,7 @@ function diffMemberships(next: readonly Group[], base: readonly BaselineGroup[] 
     for (const id of ids) {
       if (other.has(id)) continue;
       n++;
-      if (g) gone.push({ groupId: g.id, personId: id, role: role!, schoolId: g.schoolId });
+      if (g) gone.push({ groupId: g.id, personId: own(id), role: role!, schoolId: g.schoolId });
     }
     return n;
   };
@@ -312,8 +320,8 @@ export function checkRemovals(
   }
 
   const persons: RemovedPerson[] = [
-    ...(removed.students as BaselinePerson[]).map((p) => ({ id: p.id, role: 'student' as const, schoolIds: idsOf(p.schoolIds) })),
-    ...(removed.staff as BaselinePerson[]).map((p) => ({ id: p.id, role: 'staff' as const, schoolIds: idsOf(p.schoolIds) })),
+    ...(removed.students as BaselinePerson[]).map((p) => ({ id: own(p.id), role: 'student' as const, schoolIds: idsOf(p.schoolIds).map(own) })),
+    ...(removed.staff as BaselinePerson[]).map((p) => ({ id: own(p.id), role: 'staff' as const, schoolIds: idsOf(p.schoolIds).map(own) })),
   ];
   const groups = ([...removed.classes, ...removed.teachingGroups] as BaselineGroup[]).map(({ id, kind, name, schoolId }) => ({ id, kind: kind as RemovedGroup['kind'], name, schoolId }));
   return {
