@@ -1,5 +1,4 @@
 import type { Snapshot } from '../deliver/snapshot';
-import { pieceWriter, writeList } from '../json-pieces';
 
 /**
  * What the cloud last accepted, reduced to what the deletion guard compares:
@@ -50,20 +49,64 @@ export function toManifest(snapshot: Snapshot, acceptedAt: Date, importId: strin
   };
 }
 
-/** baseline.json: the JSON of toManifest(), a record at a time, in pieces (src/json-pieces.ts). */
+// A manifest record's keys in its order: JSON.stringify with them as its list writes the record natively,
+// with no copy of it made first (toManifest's are built for the tests and small callers).
+const SCHOOL_KEYS = ['id', 'code', 'name'];
+const PERSON_KEYS = ['id', 'roles', 'schoolIds'];
+const GROUP_KEYS = ['id', 'kind', 'name', 'schoolId', 'schoolForm', 'teacherIds', 'studentIds'];
+/** Records a JSON.stringify call writes: fewer calls, and each text small enough for the young generation. */
+const BATCH = 32;
+const PIECE_BYTES = 1 << 20;
+
+/**
+ * Text encoded straight into pieces of about a megabyte: no megabyte string is built first (src/json-pieces.ts
+ * does, for the snapshot), so writing the baseline makes little garbage for a heap that holds the whole run.
+ */
+function pieces() {
+  const done: Buffer[] = [];
+  let piece = Buffer.allocUnsafe(PIECE_BYTES);
+  let used = 0;
+  return {
+    write(text: string): void {
+      const room = piece.length - used;
+      if (text.length * 3 > room && Buffer.byteLength(text) > room) {
+        done.push(piece.subarray(0, used));
+        piece = Buffer.allocUnsafe(Math.max(PIECE_BYTES, Buffer.byteLength(text)));
+        used = 0;
+      }
+      used += piece.write(text, used);
+    },
+    end(): Buffer[] {
+      done.push(piece.subarray(0, used));
+      return done;
+    },
+  };
+}
+
+type Pieces = ReturnType<typeof pieces>;
+
+/** `"key":[…]` of a list's records, each with only `keys`, as JSON.stringify of toManifest()'s list writes it. */
+function writeRecords(out: Pieces, key: string, list: readonly object[], keys: string[]): void {
+  out.write(`${JSON.stringify(key)}:[`);
+  for (let i = 0; i < list.length; i += BATCH) {
+    if (i > 0) out.write(',');
+    out.write(JSON.stringify(list.slice(i, i + BATCH), keys).slice(1, -1));
+  }
+  out.write(']');
+}
+
+/** baseline.json: the JSON of toManifest(), a batch of records at a time, in pieces. */
 export function manifestJson(snapshot: Snapshot, acceptedAt: Date, importId: string | null): Buffer[] {
-  const pieces: Buffer[] = [];
-  const out = pieceWriter((bytes) => pieces.push(bytes));
+  const out = pieces();
   const head = JSON.stringify({ formatVersion: 1, contentHash: snapshot.contentHash, syncDate: snapshot.syncDate, acceptedAt: acceptedAt.toISOString(), importId });
   out.write(`${head.slice(0, -1)},`);
-  writeList(out, 'schools', snapshot.schools, (x) => JSON.stringify(manifestSchool(x)));
+  writeRecords(out, 'schools', snapshot.schools, SCHOOL_KEYS);
   out.write(',');
-  writeList(out, 'persons', snapshot.persons, (x) => JSON.stringify(manifestPerson(x)));
+  writeRecords(out, 'persons', snapshot.persons, PERSON_KEYS);
   out.write(',');
-  writeList(out, 'groups', snapshot.groups, (x) => JSON.stringify(manifestGroup(x)));
+  writeRecords(out, 'groups', snapshot.groups, GROUP_KEYS);
   out.write('}');
-  out.flush();
-  return pieces;
+  return out.end();
 }
 
 /**
