@@ -47,11 +47,17 @@ async function timeAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-/** Heap in use, and memory outside it (buffers, large strings), in MB; after a full collection unless `now`. */
-const heapMB = (now = false) => {
-  if (!now) gc();
+/** Heap in use, and memory outside it (buffers, large strings), in MB. */
+const memoryMB = () => {
   const m = process.memoryUsage();
   return (m.heapUsed + m.external) / 1e6;
+};
+/** memoryMB() after a full collection, and a moment for Node to free the buffers it found dead. */
+const keptMB = async () => {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc();
+  return memoryMB();
 };
 
 const memberships = snapshot.groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
@@ -71,10 +77,10 @@ const stateDir = mkdtempSync(join(tmpdir(), 'bench-guard-'));
 writeFileSync(join(stateDir, 'baseline.json'), Buffer.concat(pieces));
 const bytes = pieces.reduce((n, p) => n + p.length, 0);
 pieces.length = 0;
-const heapBefore = heapMB();
+const heapBefore = await keptMB();
 const baseline = (await timeAsync(`baseline read (readBaseline, ${(bytes / 1e6).toFixed(1)} MB)`, () => readBaseline(stateDir)))!;
-const heapRightAfter = heapMB(true) - heapBefore;
-console.log(`  memory kept by the read baseline (heap and external): ${(heapMB() - heapBefore).toFixed(1)} MB (${heapRightAfter.toFixed(1)} MB right after the read, garbage included)`);
+const heapRightAfter = memoryMB() - heapBefore;
+console.log(`  memory kept by the read baseline (heap and external): ${((await keptMB()) - heapBefore).toFixed(1)} MB (${heapRightAfter.toFixed(1)} MB right after the read, garbage included)`);
 rmSync(stateDir, { recursive: true, force: true });
 const verdict = time(`deletion guard (${gone.size} students removed)`, () => checkRemovals(tonight, baseline, config.guard.limits, config.rules.schools));
 console.log(`  decision: ${verdict.decision}; memberships removed: ${verdict.changes.memberships.removed}`);
