@@ -1,4 +1,5 @@
 import type { Snapshot } from '../deliver/snapshot';
+import { pieceWriter, type PieceWriter } from '../json-pieces';
 
 /**
  * What the cloud last accepted, reduced to what the deletion guard compares:
@@ -56,37 +57,9 @@ const PERSON_KEYS = ['id', 'roles', 'schoolIds'];
 const GROUP_KEYS = ['id', 'kind', 'name', 'schoolId', 'schoolForm', 'teacherIds', 'studentIds'];
 /** Records a JSON.stringify call writes: fewer calls, and each text small enough for the young generation. */
 const BATCH = 32;
-const PIECE_BYTES = 1 << 20;
-
-/**
- * Text encoded straight into pieces of about a megabyte: no megabyte string is built first (src/json-pieces.ts
- * does, for the snapshot), so writing the baseline makes little garbage for a heap that holds the whole run.
- */
-function pieces() {
-  const done: Buffer[] = [];
-  let piece = Buffer.allocUnsafe(PIECE_BYTES);
-  let used = 0;
-  return {
-    write(text: string): void {
-      const room = piece.length - used;
-      if (text.length * 3 > room && Buffer.byteLength(text) > room) {
-        done.push(piece.subarray(0, used));
-        piece = Buffer.allocUnsafe(Math.max(PIECE_BYTES, Buffer.byteLength(text)));
-        used = 0;
-      }
-      used += piece.write(text, used);
-    },
-    end(): Buffer[] {
-      done.push(piece.subarray(0, used));
-      return done;
-    },
-  };
-}
-
-type Pieces = ReturnType<typeof pieces>;
 
 /** `"key":[…]` of a list's records, each with only `keys`, as JSON.stringify of toManifest()'s list writes it. */
-function writeRecords(out: Pieces, key: string, list: readonly object[], keys: string[]): void {
+function writeRecords(out: PieceWriter, key: string, list: readonly object[], keys: string[]): void {
   out.write(`${JSON.stringify(key)}:[`);
   for (let i = 0; i < list.length; i += BATCH) {
     if (i > 0) out.write(',');
@@ -95,9 +68,10 @@ function writeRecords(out: Pieces, key: string, list: readonly object[], keys: s
   out.write(']');
 }
 
-/** baseline.json: the JSON of toManifest(), a batch of records at a time, in pieces. */
+/** baseline.json: the JSON of toManifest(), a batch of records at a time, in pieces (src/json-pieces.ts). */
 export function manifestJson(snapshot: Snapshot, acceptedAt: Date, importId: string | null): Buffer[] {
-  const out = pieces();
+  const pieces: Buffer[] = [];
+  const out = pieceWriter((bytes) => pieces.push(bytes));
   const head = JSON.stringify({ formatVersion: 1, contentHash: snapshot.contentHash, syncDate: snapshot.syncDate, acceptedAt: acceptedAt.toISOString(), importId });
   out.write(`${head.slice(0, -1)},`);
   writeRecords(out, 'schools', snapshot.schools, SCHOOL_KEYS);
@@ -106,7 +80,8 @@ export function manifestJson(snapshot: Snapshot, acceptedAt: Date, importId: str
   out.write(',');
   writeRecords(out, 'groups', snapshot.groups, GROUP_KEYS);
   out.write('}');
-  return out.end();
+  out.flush();
+  return pieces;
 }
 
 /**
