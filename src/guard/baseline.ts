@@ -158,83 +158,136 @@ export function baselineOf(m: { readonly contentHash: unknown; readonly accepted
   return { contentHash: m.contentHash, acceptedAt: m.acceptedAt, schools, persons, groups };
 }
 
-// baseline.json exactly as manifestJson() writes it, record by record. The text is the file's bytes as Latin-1, one
-// character per byte, which decodes several times faster than UTF-8; ids must then be printable ASCII (what UTF-8 and
-// Latin-1 agree on), and other strings are decoded from UTF-8 one by one.
-const ID = '"([\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*)"';
-const LIST = '((?:"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"(?:,"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*")*)?)';
-const STRING = '"((?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*)"';
-const HEAD = new RegExp(`\\{"formatVersion":1,"contentHash":"(sha256:[0-9a-f]{64})","syncDate":${STRING},"acceptedAt":${STRING},"importId":(?:null|${STRING}),"schools":\\[`, 'y');
-const SCHOOL = new RegExp(`\\{"id":${ID},"code":${STRING},"name":${STRING}\\}([,\\]])`, 'y');
-const PERSON = new RegExp(`\\{"id":${ID},"roles":\\[${LIST}\\],"schoolIds":\\[${LIST}\\]\\}([,\\]])`, 'y');
-const GROUP = new RegExp(`\\{"id":${ID},"kind":"(class|teaching)","name":${STRING},"schoolId":${ID},"schoolForm":${STRING},"teacherIds":\\[${LIST}\\],"studentIds":\\[${LIST}\\]\\}([,\\]])`, 'y');
-const NOT_ASCII = /[^\x00-\x7f]/;
-const EMPTY = /(?:)/;
-
-/**
- * A copy of a string that holds no reference to the text it was cut from. A regular expression's captures are
- * slices of baseline.json's whole text, and V8 keeps all of it while one slice lives: what leaves the baseline
- * (the verdict's ids and names) must not keep the file's 50 MB alive through the delivery.
- */
-export const own = (s: string): string => (' ' + s).slice(1);
-
-/** A JSON string's content as read from Latin-1 text: its UTF-8 decoded, its escapes resolved. */
-function decoded(raw: string): string {
-  const text = NOT_ASCII.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
-  return text.includes('\\') ? (JSON.parse(`"${text}"`) as string) : text;
-}
-
 const ROLES: Readonly<Record<string, number>> = { '': 0, '"student"': STUDENT, '"staff"': STAFF, '"student","staff"': STUDENT | STAFF };
 
 /**
- * baseline.json read without building its object tree, when it is exactly as
- * manifestJson() writes it (no white space, the keys in its order, ids of
- * printable ASCII); undefined otherwise, and the caller parses it as any JSON.
- * What it accepts is valid JSON, and gives what parsing it would give.
+ * A copy of a string that holds no reference to a longer text it was cut from: V8 keeps all of a text while a
+ * slice of it lives, and what leaves the baseline (the verdict's ids) must not keep a list's text alive.
+ */
+export const own = (s: string): string => (' ' + s).slice(1);
+
+const [QUOTE, BACKSLASH, COMMA, OPEN, CLOSE, OPEN_BRACE, CLOSE_BRACE, SPACE, TILDE] = [0x22, 0x5c, 0x2c, 0x5b, 0x5d, 0x7b, 0x7d, 0x20, 0x7e];
+/** The bytes that may follow a backslash in JSON, but u. */
+const ESCAPES = new Set([QUOTE, BACKSLASH, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+const isHex = (c: number | undefined) => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
+
+/**
+ * baseline.json read straight from its bytes, without building its object tree, when it is exactly as
+ * manifestJson() writes it (no white space, the keys in its order, ids of printable ASCII); undefined otherwise,
+ * and the caller parses it as any JSON. What it accepts is valid JSON, and gives what parsing it would give.
+ * No string of the whole file is made: each list of ids becomes one string, the rest is read in place.
  */
 export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
-  const text = bytes.toString('latin1');
-  HEAD.lastIndex = 0;
-  const head = HEAD.exec(text);
-  if (!head) return undefined;
-  let at = HEAD.lastIndex;
-  /** Each record of a list through its pattern, from `at`, just past its `[`, to just past its `]`; false when one does not match. */
-  const each = (pattern: RegExp, record: (m: RegExpExecArray) => void): boolean => {
-    if (text.charCodeAt(at) === 0x5d /* ] */) {
-      at++;
-      return true;
-    }
-    for (;;) {
-      pattern.lastIndex = at;
-      const m = pattern.exec(text);
-      if (!m) return false;
-      at = pattern.lastIndex;
-      record(m);
-      if (m[m.length - 1] === ']') return true;
-    }
+  let at = 0;
+  /** Past `text` (ASCII) if it is next. */
+  const literal = (text: string): boolean => {
+    for (let k = 0; k < text.length; k++) if (bytes[at + k] !== text.charCodeAt(k)) return false;
+    at += text.length;
+    return true;
   };
+  /** Past an id, `"…"` of printable ASCII but `"` and `\`; its end, or -1. */
+  const skipId = (): number => {
+    if (bytes[at] !== QUOTE) return -1;
+    for (let k = at + 1; k < bytes.length; k++) {
+      const c = bytes[k]!;
+      if (c === QUOTE) return (at = k + 1);
+      if (c < SPACE || c > TILDE || c === BACKSLASH) return -1;
+    }
+    return -1;
+  };
+  const id = (): string | undefined => {
+    const start = at;
+    return skipId() < 0 ? undefined : bytes.toString('latin1', start + 1, at - 1);
+  };
+  /** A JSON string, from UTF-8 and with its escapes resolved. */
+  const string = (): string | undefined => {
+    if (bytes[at] !== QUOTE) return undefined;
+    let escaped = false;
+    for (let k = at + 1; k < bytes.length; k++) {
+      const c = bytes[k]!;
+      if (c === QUOTE) {
+        const text = bytes.toString('utf8', at + 1, k);
+        at = k + 1;
+        return escaped ? (JSON.parse(`"${text}"`) as string) : text;
+      }
+      if (c < SPACE) return undefined;
+      if (c !== BACKSLASH) continue;
+      escaped = true;
+      const e = bytes[++k];
+      if (e === 0x75 /* u */) {
+        if (!(isHex(bytes[k + 1]) && isHex(bytes[k + 2]) && isHex(bytes[k + 3]) && isHex(bytes[k + 4]))) return undefined;
+        k += 4;
+      } else if (e === undefined || !ESCAPES.has(e)) return undefined;
+    }
+    return undefined;
+  };
+  /** `[` ids `]`: the ids' text between the brackets (IdList), or undefined. */
+  const list = (): string | undefined => {
+    if (bytes[at++] !== OPEN) return undefined;
+    const start = at;
+    while (bytes[at] !== CLOSE) {
+      if (at > start && bytes[at++] !== COMMA) return undefined;
+      if (skipId() < 0) return undefined;
+    }
+    return bytes.toString('latin1', start, at++);
+  };
+  /** `[` records `]`, each read by `record`; false when one is not as written. */
+  const each = (record: () => boolean): boolean => {
+    if (bytes[at++] !== OPEN) return false;
+    const start = at;
+    while (bytes[at] !== CLOSE) {
+      if (at > start && bytes[at++] !== COMMA) return false;
+      if (bytes[at++] !== OPEN_BRACE || !record() || bytes[at++] !== CLOSE_BRACE) return false;
+    }
+    at++;
+    return true;
+  };
+
+  if (!literal('{"formatVersion":1,"contentHash":"sha256:')) return undefined;
+  for (let k = 0; k < 64; k++) {
+    const c = bytes[at + k];
+    if (c === undefined || !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined;
+  }
+  const contentHash = bytes.toString('latin1', at - 7, at + 64);
+  at += 64;
+  if (!literal('","syncDate":') || string() === undefined || !literal(',"acceptedAt":')) return undefined;
+  const acceptedAt = string();
+  if (acceptedAt === undefined || !literal(',"importId":') || (!literal('null') && string() === undefined) || !literal(',"schools":')) return undefined;
+
   const schools: Manifest['schools'][number][] = [];
   const persons: BaselinePerson[] = [];
   const groups: BaselineGroup[] = [];
-  const between = (key: string): boolean => {
-    if (!text.startsWith(key, at)) return false;
-    at += key.length;
-    return true;
-  };
   const ok =
-    each(SCHOOL, (m) => schools.push({ id: own(m[1]!), code: own(decoded(m[2]!)), name: own(decoded(m[3]!)) })) &&
-    between(',"persons":[') &&
-    each(PERSON, (m) => {
-      const roles = ROLES[m[2]!] ?? rolesOf(idsOf(m[2]!));
-      persons.push({ id: m[1]!, roles, schoolIds: m[3]! });
+    each(() => {
+      const [sid, code, name] = [literal('"id":') && id(), literal(',"code":') && string(), literal(',"name":') && string()];
+      if (sid === undefined || sid === false || code === undefined || code === false || name === undefined || name === false) return false;
+      schools.push({ id: sid, code, name });
+      return true;
     }) &&
-    between(',"groups":[') &&
-    // A group's own fields are copies (they reach the verdict and the review file); its lists stay slices of the text.
-    each(GROUP, (m) => groups.push({ id: own(m[1]!), kind: own(m[2]!), name: own(decoded(m[3]!)), schoolId: own(m[4]!), schoolForm: own(decoded(m[5]!)), teacherIds: m[6]!, studentIds: m[7]! })) &&
-    between('}') &&
-    at === text.length;
-  // V8 keeps the subject of the last successful match (RegExp.lastMatch): a match on another string lets the text go.
-  EMPTY.exec('');
-  if (!ok) return undefined;
-  return { contentHash: own(head[1]!), acceptedAt: own(decoded(head[3]!)), schools, persons, groups };
+    literal(',"persons":') &&
+    each(() => {
+      const pid = literal('"id":') && id();
+      const roles = pid !== undefined && pid !== false && literal(',"roles":') ? list() : undefined;
+      const schoolIds = roles !== undefined && literal(',"schoolIds":') ? list() : undefined;
+      if (schoolIds === undefined) return false;
+      persons.push({ id: pid as string, roles: ROLES[roles!] ?? rolesOf(idsOf(roles!)), schoolIds });
+      return true;
+    }) &&
+    literal(',"groups":') &&
+    each(() => {
+      const gid = literal('"id":') && id();
+      if (gid === undefined || gid === false) return false;
+      const kind = literal(',"kind":"class"') ? 'class' : literal(',"kind":"teaching"') ? 'teaching' : undefined;
+      const name = kind && literal(',"name":') ? string() : undefined;
+      const schoolId = name !== undefined && literal(',"schoolId":') ? id() : undefined;
+      const schoolForm = schoolId !== undefined && literal(',"schoolForm":') ? string() : undefined;
+      const teacherIds = schoolForm !== undefined && literal(',"teacherIds":') ? list() : undefined;
+      const studentIds = teacherIds !== undefined && literal(',"studentIds":') ? list() : undefined;
+      if (studentIds === undefined) return false;
+      groups.push({ id: gid, kind: kind!, name: name!, schoolId: schoolId!, schoolForm: schoolForm!, teacherIds: teacherIds!, studentIds });
+      return true;
+    }) &&
+    literal('}') &&
+    at === bytes.length;
+  return ok ? { contentHash, acceptedAt, schools, persons, groups } : undefined;
 }
