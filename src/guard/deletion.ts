@@ -124,29 +124,33 @@ function mergeDiff(text: string, ids: readonly string[], g: BaselineGroup, role:
   const start = gone.length;
   let [p, j, added, before] = [0, 0, 0, 0];
   let last = ''; // the baseline's id before the one at p
-  /** The baseline's id at p, which tonight's list does not have; false when it breaks the order. */
-  const goneAt = (): boolean => {
+  while (p < text.length) {
+    const n = ids[j];
+    if (n !== undefined) {
+      if (j > 0 && !(ids[j - 1]! < n)) return undone(gone, start);
+      const end = p + 1 + n.length;
+      if (text.charCodeAt(end) === DOUBLE_QUOTE && text.slice(p + 1, end) === n) {
+        last = n;
+        p = end + 2; // past `",`
+        j++;
+        before++;
+        continue;
+      }
+    }
     const b = text.slice(p + 1, text.indexOf('"', p + 1));
-    if (before > 0 && !(last < b)) return false;
-    gone.push({ groupId: g.id, personId: own(b), role, schoolId: g.schoolId });
-    [last, p] = [b, p + b.length + 3]; // "id",
-    before++;
-    return true;
-  };
-  while (p < text.length && j < ids.length) {
-    const n = ids[j]!;
-    if (j > 0 && !(ids[j - 1]! < n)) return undone(gone, start);
-    const end = p + 1 + n.length;
-    if (text.charCodeAt(end) === DOUBLE_QUOTE && text.slice(p + 1, end) === n) {
-      [last, p, j] = [n, end + 2, j + 1];
-      before++;
-    } else if (n < text.slice(p + 1, text.indexOf('"', p + 1))) {
+    if (n !== undefined && n < b) {
       added++;
       j++;
-    } else if (!goneAt()) return undone(gone, start);
+      continue;
+    }
+    // Not tonight's: gone.
+    if (before > 0 && !(last < b)) return undone(gone, start);
+    gone.push({ groupId: g.id, personId: own(b), role, schoolId: g.schoolId });
+    last = b;
+    p += b.length + 3; // `"id",`
+    before++;
   }
   for (; j < ids.length; j++, added++) if (j > 0 && !(ids[j - 1]! < ids[j]!)) return undone(gone, start);
-  while (p < text.length) if (!goneAt()) return undone(gone, start);
   counts.added += added;
   counts.before += before;
   return true;

@@ -12,7 +12,13 @@ import type { GuardVerdict } from './deletion';
  * even by id: only counted among "not listed".
  */
 export function formatReview(verdict: GuardVerdict, held: { contentHash: string; heldAt: string; syncDate: string }, baseline: Pick<Baseline, 'schools'> & { readonly groups: readonly { readonly id: string; readonly name: string }[] } | null, rows: SourceRows): string {
-  const person = new Map(rows.persons.map((p) => [p.person_id, p]));
+  const { persons, groups, memberships } = verdict.removals;
+  // Only the rows of the persons removed: a large municipality has a hundred thousand others.
+  const wanted = new Set<string>();
+  for (const p of persons) wanted.add(p.id);
+  for (const m of memberships) wanted.add(m.personId);
+  const person = new Map<string, SourceRows['persons'][number]>();
+  for (const p of rows.persons) if (wanted.has(p.person_id)) person.set(p.person_id, p);
   const hidden = (id: string) => {
     const p = person.get(id);
     return p !== undefined && p.protected_identity !== 0;
@@ -39,7 +45,6 @@ export function formatReview(verdict: GuardVerdict, held: { contentHash: string;
     'and it is delivered by the next run, if ProCapita still gives the same snapshot then.',
   ];
 
-  const { persons, groups, memberships } = verdict.removals;
   const perSchool = new Map<string, Record<'students' | 'staff' | 'classes' | 'teachingGroups' | 'memberships', number>>();
   const bump = (id: string, kind: 'students' | 'staff' | 'classes' | 'teachingGroups' | 'memberships') => {
     const row = perSchool.get(id) ?? { students: 0, staff: 0, classes: 0, teachingGroups: 0, memberships: 0 };
