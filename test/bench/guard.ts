@@ -52,13 +52,16 @@ const memoryMB = () => {
   const m = process.memoryUsage();
   return (m.heapUsed + m.external) / 1e6;
 };
-/** memoryMB() after a full collection, and a moment for Node to free the buffers it found dead. */
+/** memoryMB() after a full collection, and a moment for Node to free the buffers it found dead and for V8 to sweep. */
 const keptMB = async () => {
   gc();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 200));
   gc();
+  await new Promise((resolve) => setTimeout(resolve, 200));
   return memoryMB();
 };
+// Each step starts from a collected heap: a collection that one step's garbage makes due is not timed in the next.
+// Its own garbage it still pays for: the rows, decisions and snapshot of a large municipality are a heap of 400 MB.
 
 const memberships = snapshot.groups.reduce((n, g) => n + g.teacherIds.length + g.studentIds.length, 0);
 console.log(`${size}: ${snapshot.persons.length} persons, ${snapshot.groups.length} groups, ${memberships} memberships`);
@@ -70,8 +73,11 @@ const tonight = {
   persons: snapshot.persons.filter((p) => !gone.has(p.id)),
   groups: snapshot.groups.map((g) => ({ ...g, studentIds: g.studentIds.filter((id) => !gone.has(id)) })),
 };
+await keptMB();
 time('consistency gate', () => checkConsistency(snapshot, decisions, rows));
+await keptMB();
 time('consistency gate, again', () => checkConsistency(snapshot, decisions, rows));
+await keptMB();
 const pieces = time('baseline manifest (manifestJson)', () => manifestJson(snapshot, new Date(), 'imp_bench'));
 const stateDir = mkdtempSync(join(tmpdir(), 'bench-guard-'));
 writeFileSync(join(stateDir, 'baseline.json'), Buffer.concat(pieces));
@@ -82,8 +88,11 @@ const baseline = (await timeAsync(`baseline read (readBaseline, ${(bytes / 1e6).
 const heapRightAfter = memoryMB() - heapBefore;
 console.log(`  memory kept by the read baseline (heap and external): ${((await keptMB()) - heapBefore).toFixed(1)} MB (${heapRightAfter.toFixed(1)} MB right after the read, garbage included)`);
 rmSync(stateDir, { recursive: true, force: true });
+await keptMB();
 const verdict = time(`deletion guard (${gone.size} students removed)`, () => checkRemovals(tonight, baseline, config.guard.limits, config.rules.schools));
 console.log(`  decision: ${verdict.decision}; memberships removed: ${verdict.changes.memberships.removed}`);
+await keptMB();
 time('privacy gate', () => checkPrivacy(snapshot, rows, config.rules));
+await keptMB();
 const review = time('review file', () => formatReview(verdict, { contentHash: 'sha256:bench', heldAt: 'now', syncDate }, baseline, rows));
 console.log(`  review file: ${review.split('\n').length} lines`);
