@@ -63,11 +63,15 @@ export function formatReview(verdict: GuardVerdict, held: { contentHash: string;
   const listedMemberships = memberships.filter((m) => !hidden(m.personId));
   const notListed = persons.length - listed.length + memberships.length - listedMemberships.length;
   const group = new Map((baseline?.groups ?? []).map((g) => [g.id, g]));
-  if (listed.length > 0) lines.push('', 'Persons who would be removed:', ...listed.map((p) => `  ${p.role === 'student' ? 'student' : 'staff  '}  ${p.id}  ${nameOf(p.id)}`));
-  if (groups.length > 0) lines.push('', 'Groups that would be removed:', ...groups.map((g) => `  ${g.kind === 'class' ? 'class   ' : 'teaching'}  ${g.id}  ${g.name}  (${schoolText(g.schoolId)})`));
-  if (listedMemberships.length > 0) {
-    lines.push('', 'Memberships that would end:', ...listedMemberships.map((m) => `  ${group.get(m.groupId)?.name ?? m.groupId} (${m.groupId}): ${m.role} ${m.personId}  ${nameOf(m.personId)}`));
-  }
+  // A line at a time, not pushed as spread arguments: a list of a few hundred thousand overflowed the stack.
+  const section = <T>(items: readonly T[], title: string, line: (x: T) => string) => {
+    if (items.length === 0) return;
+    lines.push('', title);
+    for (const x of items) lines.push(line(x));
+  };
+  section(listed, 'Persons who would be removed:', (p) => `  ${p.role === 'student' ? 'student' : 'staff  '}  ${p.id}  ${nameOf(p.id)}`);
+  section(groups, 'Groups that would be removed:', (g) => `  ${g.kind === 'class' ? 'class   ' : 'teaching'}  ${g.id}  ${g.name}  (${schoolText(g.schoolId)})`);
+  section(listedMemberships, 'Memberships that would end:', (m) => `  ${group.get(m.groupId)?.name ?? m.groupId} (${m.groupId}): ${m.role} ${m.personId}  ${nameOf(m.personId)}`);
   if (notListed > 0) lines.push('', `${notListed} further removal(s) are counted above but not listed, to protect the persons concerned.`);
   // Names come from ProCapita: escape sequences and bidi controls in them are shown, not run.
   return `${lines.map(printable).join('\n')}\n`;

@@ -232,3 +232,15 @@ describe('the review file shows control characters in names escaped', () => {
     expect(text).toContain(`  teaching  ${SV2}  Sv2 åk 7  (Krok\\x1b[2Jslätt (KRSK))`);
   });
 });
+
+describe('a review file of a few hundred thousand removals', () => {
+  it('is written, a line each (pushed as spread arguments, they overflowed the stack)', () => {
+    const many = Array.from({ length: 300_000 }, (_, i) => `p-${String(i).padStart(6, '0')}`);
+    const big = { schools, persons: [person(tove, ['staff'], [U1])], groups: [group(C7B, 'class', '7B', U1, [tove], many)] };
+    const bigBaseline = toManifest(toSnapshot({ syncDate: '2026-08-31', ...big }, '0.1.0', acceptedAt), acceptedAt, 'imp-42');
+    const v = checkRemovals({ ...big, groups: [group(C7B, 'class', '7B', U1, [tove], [])] }, bigBaseline, LIMITS, CONFIGURED);
+    expect(v.removals.memberships).toHaveLength(300_000);
+    const text = formatReview(v, held, bigBaseline, rows);
+    expect(text.split('\n').filter((l) => l.startsWith('  7B (')).length).toBe(300_000);
+  });
+});
