@@ -166,9 +166,12 @@ const ROLES: Readonly<Record<string, number>> = { '': 0, '"student"': STUDENT, '
  */
 export const own = (s: string): string => (' ' + s).slice(1);
 
-const [QUOTE, BACKSLASH, COMMA, OPEN, CLOSE, OPEN_BRACE, CLOSE_BRACE, SPACE, TILDE] = [0x22, 0x5c, 0x2c, 0x5b, 0x5d, 0x7b, 0x7d, 0x20, 0x7e];
+const [QUOTE, BACKSLASH, COMMA, OPEN, CLOSE, OPEN_BRACE, CLOSE_BRACE, SPACE] = [0x22, 0x5c, 0x2c, 0x5b, 0x5d, 0x7b, 0x7d, 0x20];
 /** The bytes that may follow a backslash in JSON, but u. */
 const ESCAPES = new Set([QUOTE, BACKSLASH, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+// Matched against the bytes as Latin-1, where any byte above 0x7f is a character these leave out.
+const ID_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const LIST_TEXT = /^(?:"[\x20\x21\x23-\x5b\x5d-\x7e]*"(?:,"[\x20\x21\x23-\x5b\x5d-\x7e]*")*)?$/;
 const isHex = (c: number | undefined) => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
 
 /**
@@ -185,19 +188,14 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
     at += text.length;
     return true;
   };
-  /** Past an id, `"…"` of printable ASCII but `"` and `\`; its end, or -1. */
-  const skipId = (): number => {
-    if (bytes[at] !== QUOTE) return -1;
-    for (let k = at + 1; k < bytes.length; k++) {
-      const c = bytes[k]!;
-      if (c === QUOTE) return (at = k + 1);
-      if (c < SPACE || c > TILDE || c === BACKSLASH) return -1;
-    }
-    return -1;
-  };
+  /** An id, `"…"` of printable ASCII but `"` and `\`. */
   const id = (): string | undefined => {
-    const start = at;
-    return skipId() < 0 ? undefined : bytes.toString('latin1', start + 1, at - 1);
+    const end = bytes[at] === QUOTE ? bytes.indexOf(QUOTE, at + 1) : -1;
+    if (end < 0) return undefined;
+    const text = bytes.toString('latin1', at + 1, end);
+    if (!ID_TEXT.test(text)) return undefined;
+    at = end + 1;
+    return text;
   };
   /** A JSON string, from UTF-8 and with its escapes resolved. */
   const string = (): string | undefined => {
@@ -223,13 +221,13 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
   };
   /** `[` ids `]`: the ids' text between the brackets (IdList), or undefined. */
   const list = (): string | undefined => {
-    if (bytes[at++] !== OPEN) return undefined;
-    const start = at;
-    while (bytes[at] !== CLOSE) {
-      if (at > start && bytes[at++] !== COMMA) return undefined;
-      if (skipId() < 0) return undefined;
-    }
-    return bytes.toString('latin1', start, at++);
+    // A `]` in an id would cut the list short inside it, and the pattern then refuses it.
+    const end = bytes[at] === OPEN ? bytes.indexOf(CLOSE, at + 1) : -1;
+    if (end < 0) return undefined;
+    const text = bytes.toString('latin1', at + 1, end);
+    if (!LIST_TEXT.test(text)) return undefined;
+    at = end + 1;
+    return text;
   };
   /** `[` records `]`, each read by `record`; false when one is not as written. */
   const each = (record: () => boolean): boolean => {
