@@ -119,7 +119,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   ruleWarnings.forEach((w) => log.record('warn', w));
   if (config.rules.allowPersonalNumberInEmail) log.record('warn', PERSONAL_NUMBER_IN_EMAIL);
 
-  // Dropped, with the promise that also holds it, once the guard is done with it: it holds the file's text, which need not live through the delivery.
+  // Dropped, with the promise that also holds it, once the guard is done with it: its id lists are tens of megabytes, which need not live through the delivery.
   let baseline = (await baselineRead) ?? null;
   baselineRead = undefined;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
