@@ -62,7 +62,8 @@ const hashOf = (s: Pick<Snapshot, 'contentHash'>) => ours(s.contentHash);
 /** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. A run reads under its deadline; a preview has none. */
 /** What the run needs after build(). Not the decisions: at 100,000 persons they are a quarter of a gigabyte, which the guard stage no longer holds. */
 interface Built {
-  readonly rows: Prepared['rows'];
+  /** Of the rows, only the persons: the gates after build() read no others, and the link rows are most of the read. */
+  readonly rows: Pick<Prepared['rows'], 'persons'>;
   readonly extractWarnings: Prepared['extractWarnings'];
   readonly ruleWarnings: Prepared['decisions']['warnings'];
   readonly encoded: EncodedSnapshot;
@@ -78,7 +79,7 @@ async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadlin
   const { snapshot } = encoded;
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
   checkConsistency(snapshot, prepared.decisions, prepared.rows);
-  return { rows: prepared.rows, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, encoded, snapshot };
+  return { rows: { persons: prepared.rows.persons }, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, encoded, snapshot };
 }
 
 /** The snapshot's JSON, which build() makes for a folder. */

@@ -49,7 +49,7 @@ const FOUR_DIGITS = /\d{4}/;
  */
 export function checkPrivacy(
   snapshot: Pick<Snapshot, 'schools' | 'persons' | 'groups'>,
-  rows: SourceRows,
+  rows: Pick<SourceRows, 'persons'>,
   rules: Pick<RuleConfig, 'exportPersonalNumber' | 'allowPersonalNumberInEmail'>,
 ): void {
   // Unknown (NULL) levels count as protected, as in the rules.

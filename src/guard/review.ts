@@ -11,7 +11,7 @@ import type { GuardVerdict } from './deletion';
  * identity is protected, or whose level is unknown, is never listed, not
  * even by id: only counted among "not listed".
  */
-export function formatReview(verdict: GuardVerdict, held: { contentHash: string; heldAt: string; syncDate: string }, baseline: Pick<Baseline, 'schools'> & { readonly groups: readonly { readonly id: string; readonly name: string }[] } | null, rows: SourceRows): string {
+export function formatReview(verdict: GuardVerdict, held: { contentHash: string; heldAt: string; syncDate: string }, baseline: Pick<Baseline, 'schools'> & { readonly groups: readonly { readonly id: string; readonly name: string }[] } | null, rows: Pick<SourceRows, 'persons'>): string {
   const { persons, groups, memberships } = verdict.removals;
   // Only the rows of the persons removed: a large municipality has a hundred thousand others.
   const wanted = new Set<string>();
