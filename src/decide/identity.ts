@@ -117,10 +117,10 @@ export function decidePersons(people: People, students: readonly (DecidedRole | 
   const { rows, order, identity, positionOf } = people;
   // Should a person be on two rows, their roles are at the row that stands for the id.
   const single = positionOf.size === rows.length;
-  const persons = new Array<PersonDecision>(order.length);
+  // Made in row order, where the rows and roles lie in memory one after the other, then put in id order.
+  const byRow: PersonDecision[] = [];
   let unknownLevels = 0;
-  for (let r = 0; r < order.length; r++) {
-    const row = order[r]!;
+  for (let row = 0; row < rows.length; row++) {
     const at = single ? row : positionOf.get(rows[row]!.person_id)!;
     const student = students[at];
     const asStaff = staff[at];
@@ -128,15 +128,17 @@ export function decidePersons(people: People, students: readonly (DecidedRole | 
     const reason: Reason | undefined = idReason ?? (!student && !asStaff ? 'no-role' : undefined);
     // Only students and staff: an unknown level on, say, a guardian changes nothing.
     if (idReason === 'protected-identity-unknown' && (student || asStaff)) unknownLevels++;
-    persons[r] = {
+    byRow.push({
       personId: rows[row]!.person_id,
       protected: idReason !== undefined,
       included: (student?.included ?? false) || (asStaff?.included ?? false),
       reason,
       student,
       staff: asStaff,
-    };
+    });
   }
+  const persons: PersonDecision[] = [];
+  for (let r = 0; r < order.length; r++) persons.push(byRow[order[r]!]!);
 
   const warnings: SafeText[] = [];
   if (unknownLevels > 0) {

@@ -23,10 +23,23 @@ export function positionsById<T>(rows: readonly T[], id: (row: T) => string): Ma
   return positions;
 }
 
-/** For each row, the position of the row its key names (placement → person, link → activity), or −1 when there is none. */
+/**
+ * For each row, the position of the row its key names (placement → person,
+ * link → activity), or −1 when there is none. Rows often come in runs of one
+ * key (the placements of a class): a run is looked up once.
+ */
 export function positionsOf<T>(rows: readonly T[], key: (row: T) => string, positions: ReadonlyMap<string, number>): Int32Array {
   const result = new Int32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) result[i] = positions.get(key(rows[i]!)) ?? -1;
+  let last: string | undefined;
+  let position = -1;
+  for (let i = 0; i < rows.length; i++) {
+    const k = key(rows[i]!);
+    if (k !== last) {
+      last = k;
+      position = positions.get(k) ?? -1;
+    }
+    result[i] = position;
+  }
   return result;
 }
 
@@ -34,6 +47,8 @@ export function positionsOf<T>(rows: readonly T[], key: (row: T) => string, posi
 export interface Children {
   readonly from: Int32Array;
   readonly at: Int32Array;
+  /** Each row's parent (−1: none), as given. */
+  readonly parent: Int32Array;
 }
 
 /** `parents` from positionsOf; `count` parents. Rows without a parent (−1) are left out. */
@@ -47,7 +62,7 @@ export function childrenOf(parents: Int32Array, count: number): Children {
     const p = parents[i]!;
     if (p >= 0) at[next[p]!++] = i;
   }
-  return { from, at };
+  return { from, at, parent: parents };
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -71,41 +86,49 @@ export function sortedIds(ids: string[]): string[] {
 export function keyOrder(keys: readonly string[]): Int32Array {
   const n = keys.length;
   const order = new Int32Array(n);
-  if (n < 2) return order;
+  if (n < 2) {
+    order.fill(0);
+    return order;
+  }
   // number = prefix × 2^positionBits + position, below 2^53 so that it is exact.
   const positionBits = Math.ceil(Math.log2(n));
   const scale = 2 ** positionBits;
   const room = 2 ** (53 - positionBits);
-  const prefix = new Float64Array(n);
-  // Per character position, the code units found there are numbered in order, after 0 for "the key has ended".
-  const digit = new Int32Array(65536);
+  // One look at each key: which code units occur at each of its first WIDTH characters, and where keys end.
+  const WIDTH = 16;
+  const digit = new Int32Array(WIDTH * 65536);
+  const ended = new Uint8Array(WIDTH + 1);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    const length = key.length < WIDTH ? key.length : WIDTH;
+    for (let at = 0; at < length; at++) digit[at * 65536 + key.charCodeAt(at)] = 1;
+    ended[length] = 1;
+  }
+  // At each character position the code units found there are numbered in order, after 0 for "the key has ended";
+  // the prefix is a number in those digits, as many positions as fit.
+  const radix = new Int32Array(WIDTH);
   let weight = 1;
+  let positions = 0;
   let exact = false;
-  for (let at = 0; ; at++) {
-    digit.fill(0);
-    let present = false;
-    let ended = false;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i]!;
-      if (at < key.length) {
-        digit[key.charCodeAt(at)] = 1;
-        present = true;
-      } else ended = true;
-    }
-    if (!present) {
-      exact = true; // every key is whole in its number: equal numbers are equal keys
+  for (; positions < WIDTH; positions++) {
+    const base = positions * 65536;
+    let r = ended[positions] === 1 ? 1 : 0;
+    for (let c = 0; c < 65536; c++) if (digit[base + c] !== 0) digit[base + c] = r++;
+    if (r === 0) {
+      exact = true; // every key ends within the prefix: equal numbers are equal keys
       break;
     }
-    let radix = ended ? 1 : 0;
-    for (let c = 0; c < 65536; c++) if (digit[c] !== 0) digit[c] = radix++;
-    if (weight * radix > room) break;
-    weight *= radix;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i]!;
-      prefix[i] = prefix[i]! * radix + (at < key.length ? digit[key.charCodeAt(at)]! : 0);
-    }
+    if (weight * r > room) break;
+    weight *= r;
+    radix[positions] = r;
   }
-  for (let i = 0; i < n; i++) prefix[i] = prefix[i]! * scale + i;
+  const prefix = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    let value = 0;
+    for (let at = 0; at < positions; at++) value = value * radix[at]! + (at < key.length ? digit[at * 65536 + key.charCodeAt(at)]! : 0);
+    prefix[i] = value * scale + i;
+  }
   prefix.sort();
   for (let k = 0; k < n; k++) order[k] = prefix[k]! % scale;
   if (exact) return order;

@@ -63,8 +63,8 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
     return verdict;
   };
 
-  /** Rules 1–5 for the person at `at`: the reason of the first that fails, and into `units` the units of their placements in included classes. */
-  const studentRule = (at: number, out: Out, units: string[]): Reason | undefined => {
+  /** Rules 1–5 for the person at `at`: the reason of the first that fails, and into `inClasses` the included classes of their active placements. */
+  const studentRule = (at: number, out: Out, inClasses: number[]): Reason | undefined => {
     let reason = people.sharedRules(at, out);
     if (people.identity[at] || (reason && !out)) return reason;
     // 4. Not deregistered.
@@ -79,14 +79,14 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
     for (let k = byPerson.from[at]!; k < byPerson.from[at + 1]!; k++) {
       const i = byPerson.at[k]!;
       const verdict = placementRule(i, out);
-      if (verdict === Placement.InIncludedClass) units.push(classes.rows[classOf[i]!]!.unit_id);
+      if (verdict === Placement.InIncludedClass) inClasses.push(classOf[i]!);
       else if (verdict !== Placement.NotActive) {
         anyActive = true;
         if (verdict === Placement.ClassNotCreated) schoolIncluded = true;
       }
     }
     // placement-school-not-included when every active placement is at a school that is not included.
-    if (units.length === 0) reason ??= !anyActive ? 'no-active-placement' : schoolIncluded ? 'placement-class-not-included' : 'placement-school-not-included';
+    if (inClasses.length === 0) reason ??= !anyActive ? 'no-active-placement' : schoolIncluded ? 'placement-class-not-included' : 'placement-school-not-included';
     return reason;
   };
 
@@ -98,33 +98,59 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
     },
   };
   const n = people.rows.length;
-  const roles = new Array<DecidedRole | undefined>(n);
+  const roles: (DecidedRole | undefined)[] = [];
   const exported = new Uint8Array(n);
   const unitsOf = unitLists();
-  const units: string[] = [];
+  // Most students are in one class: its unit list is looked up once per class.
+  const unitsOfClass = new Array<readonly string[] | undefined>(classes.rows.length);
+  const inClasses: number[] = [];
   for (let at = 0; at < n; at++) {
-    if (byPerson.from[at] === byPerson.from[at + 1]) continue;
-    units.length = 0;
-    const reason = studentRule(at, null, units);
-    if (reason === undefined) exported[at] = 1;
-    roles[at] = new DecidedRole(reason === undefined, reason, reason === undefined ? unitsOf(units) : NONE, explains, at);
+    if (byPerson.from[at] === byPerson.from[at + 1]) {
+      roles.push(undefined);
+      continue;
+    }
+    inClasses.length = 0;
+    const reason = studentRule(at, null, inClasses);
+    let unitIds = NONE;
+    if (reason === undefined) {
+      exported[at] = 1;
+      const c = inClasses[0]!;
+      unitIds = inClasses.length === 1 ? (unitsOfClass[c] ??= unitsOf([classes.rows[c]!.unit_id])) : unitsOf(inClasses.map((x) => classes.rows[x]!.unit_id));
+    }
+    roles.push(new DecidedRole(reason === undefined, reason, unitIds, explains, at));
   }
 
-  // A student who is left out never appears in any group. Persons taken in id order give each class its students in order.
-  const ofClass = new Array<string[] | undefined>(classes.rows.length);
-  for (let r = 0; r < n; r++) {
-    const at = people.order[r]!;
-    if (exported[at] !== 1) continue;
-    const id = people.rows[at]!.person_id;
-    for (let k = byPerson.from[at]!; k < byPerson.from[at + 1]!; k++) {
-      const i = byPerson.at[k]!;
-      const c = classOf[i]!;
-      if (active[i] !== 1 || c < 0) continue;
-      const list = ofClass[c];
-      if (!list) ofClass[c] = [id];
-      else if (list[list.length - 1] !== id) list.push(id);
+  // A student who is left out never appears in any group. Each class's students, by their place in id order.
+  let counted = 0;
+  const studentsFrom = new Int32Array(classes.rows.length + 1);
+  const person = byPerson.parent;
+  for (let i = 0; i < placements.length; i++) {
+    if (active[i] === 1 && classOf[i]! >= 0 && person[i]! >= 0 && exported[person[i]!] === 1) {
+      studentsFrom[classOf[i]! + 1]!++;
+      counted++;
     }
   }
+  for (let c = 0; c < classes.rows.length; c++) studentsFrom[c + 1]! += studentsFrom[c]!;
+  const ranks = new Int32Array(counted);
+  const next = studentsFrom.slice(0, classes.rows.length);
+  for (let i = 0; i < placements.length; i++) {
+    if (active[i] === 1 && classOf[i]! >= 0 && person[i]! >= 0 && exported[person[i]!] === 1) ranks[next[classOf[i]!]!++] = people.rank[person[i]!]!;
+  }
+  const ofClass = new Array<readonly string[] | undefined>(classes.rows.length);
+  const studentsOfClass = (c: number): readonly string[] => {
+    let ids = ofClass[c];
+    if (!ids) {
+      const inOrder = ranks.subarray(studentsFrom[c]!, studentsFrom[c + 1]!).sort();
+      const list: string[] = [];
+      let last = -1;
+      for (const r of inOrder) {
+        if (r !== last) list.push(people.rows[people.order[r]!]!.person_id);
+        last = r;
+      }
+      ofClass[c] = ids = list.length === 0 ? NONE : list;
+    }
+    return ids;
+  };
 
   // Groups are asked only by the teaching groups that link them: each group's students are worked out once, when first asked.
   const memberships = rows.groupMemberships;
@@ -143,5 +169,5 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
     }
     return ids;
   };
-  return { roles, studentsOfClass: (at) => ofClass[at] ?? NONE, studentsOfGroup };
+  return { roles, studentsOfClass, studentsOfGroup };
 }

@@ -19,11 +19,9 @@ import type { StudentDecisions } from './students';
 
 /** The (PORTAL) marker: a whole word, any case. Letters on either side (PORTALEN) do not count. */
 const PORTAL = /(?<![\p{L}\p{N}_])portal(?![\p{L}\p{N}_])/iu;
-/** No letter but these folds to one of p, o, r, t, a, l: notes without them need no look at the marker's edges. */
-const PORTAL_LETTERS = /portal/i;
 
 export function hasPortalMarker(notes: string | null): boolean {
-  return notes !== null && PORTAL_LETTERS.test(notes) && PORTAL.test(notes);
+  return notes !== null && PORTAL.test(notes);
 }
 
 const MARKED = pass('notes contain the marker PORTAL');
@@ -153,10 +151,9 @@ export function decideTeachingGroups(
 
   /** From start − student lead: the exported students of the linked active classes and groups, in id order. */
   const studentsOf = (linked: readonly number[]): readonly string[] => {
-    const of = (l: number) => (l >= 0 ? students.studentsOfClass(l) : students.studentsOfGroup(-1 - l));
-    if (linked.length === 1) return of(linked[0]!);
+    if (linked.length === 1) return linked[0]! >= 0 ? students.studentsOfClass(linked[0]!) : students.studentsOfGroup(-1 - linked[0]!);
     const ids: string[] = [];
-    for (const l of linked) for (const id of of(l)) ids.push(id);
+    for (const l of linked) for (const id of l >= 0 ? students.studentsOfClass(l) : students.studentsOfGroup(-1 - l)) ids.push(id);
     return ids.length === 0 ? NONE : sortedIds(ids);
   };
 
