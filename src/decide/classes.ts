@@ -8,12 +8,12 @@
  */
 import type { ClassRow, SourceRows } from '../extract/contract';
 import { studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
-import { DecidedGroup } from './decisions';
-import { NONE, type People } from './identity';
+import { groupDecision, type GroupDecision } from './decisions';
+import { NONE, type People, type PersonIndex } from './identity';
 import type { Reason } from './reasons';
 import { positionsById, positionsOf } from './rows-index';
 import type { IncludedSchools } from './school-units';
-import { staffLinks, teacherRule } from './staff';
+import { staffLinks, teacherRule, type StaffDecisions } from './staff';
 
 /** The classes decided but for their students, by row position. */
 export interface ClassVerdicts {
@@ -29,10 +29,10 @@ export interface ClassVerdicts {
   readonly checks: (at: number) => Check[];
 }
 
-export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, exportedStaff: Uint8Array): ClassVerdicts {
+export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, index: PersonIndex, staff: StaffDecisions): ClassVerdicts {
   const classes = rows.classes;
   const positionOf = positionsById(classes, (c) => c.class_id);
-  const teachers = staffLinks(people, rows.classStaff, positionsOf(rows.classStaff, (s) => s.class_id, positionOf), classes.length);
+  const teachers = staffLinks(index, rows.classStaff, positionsOf(rows.classStaff, (s) => s.class_id, positionOf), classes.length);
 
   /** Rules 1–4 for the class at `at`: the reason of the first that fails, and whether its school and window hold. */
   const classRule = (at: number, out: Out): { reason: Reason | undefined; linkActive: boolean; teacherIds: readonly string[] } => {
@@ -46,7 +46,7 @@ export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedS
     const window = windowRule(dates, c.start_date, c.end_date, out, what);
     if (window) reason ??= `class-${window}`;
     // 4. At least one exported staff member is linked to it.
-    const teacherIds = teacherRule(people, exportedStaff, teachers, at, out);
+    const teacherIds = teacherRule(people, staff, teachers, at, out);
     if (teacherIds.length === 0) reason ??= 'class-no-teacher';
     return { reason, linkActive: school && !window, teacherIds };
   };
@@ -75,15 +75,15 @@ export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedS
 }
 
 /** The classes as groups, with their students: `studentsOf` gives the exported students with an active placement, in id order. */
-export function classGroups(classes: ClassVerdicts, dates: Dates, studentsOf: (at: number) => readonly string[]): DecidedGroup[] {
+export function classGroups(classes: ClassVerdicts, dates: Dates, studentsOf: (at: number) => readonly string[]): GroupDecision[] {
   const explains = {
-    checks: (at: number, g: DecidedGroup): Check[] => {
+    checks: (at: number, g: GroupDecision): Check[] => {
       const checks = classes.checks(at);
       if (g.included) checks.push(studentPhaseCheck(dates, g.studentsFrom, g.studentIds.length));
       return checks;
     },
   };
-  const groups: DecidedGroup[] = [];
+  const groups: GroupDecision[] = [];
   for (let at = 0; at < classes.rows.length; at++) {
     const c = classes.rows[at]!;
     // One group per class id, as the rows' last one says (rows are unique by then: the extract stage resolves duplicates).
@@ -91,7 +91,7 @@ export function classGroups(classes: ClassVerdicts, dates: Dates, studentsOf: (a
     const reason = classes.reason[at];
     const from = dates.studentsJoin(c.start_date);
     const studentIds = !reason && from !== null && dates.D >= from ? studentsOf(at) : NONE;
-    groups.push(new DecidedGroup('class', c.class_id, c.name, c.unit_id, c.school_form, c.start_date, c.end_date, reason, reason ? NONE : classes.teacherIds[at]!, studentIds, from, explains, at));
+    groups.push(groupDecision('class', c, c.class_id, reason, reason ? NONE : classes.teacherIds[at]!, studentIds, from, explains, at));
   }
   return groups;
 }

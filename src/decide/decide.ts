@@ -11,7 +11,7 @@ import type { CalendarDate, SourceRows } from '../extract/contract';
 import { procapitaAddress, type AddressOf } from './address';
 import { datesFor } from './checks';
 import { classGroups, decideClasses } from './classes';
-import type { Decisions, DecidedGroup } from './decisions';
+import type { Decisions, GroupDecision } from './decisions';
 import { decidePersons, identities } from './identity';
 import { keyOrder } from './rows-index';
 import { decideSchools } from './school-units';
@@ -25,14 +25,14 @@ export { hasPortalMarker } from './teaching-groups';
 export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDate, addressOf: AddressOf = procapitaAddress): Decisions {
   const dates = datesFor(syncDate, rules);
   const schools = decideSchools(rows, rules, dates);
-  const people = identities(rows, rules, addressOf);
-  const staff = decideStaff(rows, dates, schools, people);
+  const { people, index } = identities(rows, rules, addressOf);
+  const staff = decideStaff(rows, dates, schools, people, index);
   // Classes take their teachers now, and their students once the students are decided.
-  const classes = decideClasses(rows, dates, schools, people, staff.exported);
-  const students = decideStudents(rows, dates, schools, classes, people);
-  const persons = decidePersons(people, students.roles, staff.roles);
+  const classes = decideClasses(rows, dates, schools, people, index, staff);
+  const students = decideStudents(rows, dates, schools, classes, people, index);
+  const persons = decidePersons(people, index, students.roles, staff.roles);
   // Classes, then teaching groups, each in id order.
-  const groups = [...inIdOrder(classGroups(classes, dates, students.studentsOfClass)), ...inIdOrder(decideTeachingGroups(rows, rules, dates, schools, people, staff.exported, classes, students))];
+  const groups = [...inIdOrder(classGroups(classes, dates, students.studentsOfClass)), ...inIdOrder(decideTeachingGroups(rows, rules, dates, schools, people, index, staff, classes, students))];
 
   return {
     syncDate,
@@ -43,9 +43,9 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   };
 }
 
-function inIdOrder(groups: DecidedGroup[]): DecidedGroup[] {
+function inIdOrder(groups: GroupDecision[]): GroupDecision[] {
   const order = keyOrder(groups.map((g) => g.id));
-  const sorted = new Array<DecidedGroup>(groups.length);
+  const sorted = new Array<GroupDecision>(groups.length);
   for (let k = 0; k < order.length; k++) sorted[k] = groups[order[k]!]!;
   return sorted;
 }

@@ -9,7 +9,7 @@ import type { PersonRow, SourceRows } from '../extract/contract';
 import { safe, type SafeText } from '../safe-text';
 import type { AddressOf } from './address';
 import { fail, pass, type Out } from './checks';
-import type { PersonDecision, DecidedRole } from './decisions';
+import type { PersonDecision, RoleDecision } from './decisions';
 import type { Reason } from './reasons';
 import { keyOrder, positionsById, sortedIds } from './rows-index';
 
@@ -29,8 +29,6 @@ function identityReason(p: PersonRow): Reason | undefined {
 /** The persons, by row position. */
 export interface People {
   readonly rows: readonly PersonRow[];
-  /** A person id's row position (the last row, should there be two). */
-  readonly positionOf: ReadonlyMap<string, number>;
   /** Row positions in person-id order: the order of the decisions, and of every list of ids. */
   readonly order: Int32Array;
   /** Each row's place in that order. */
@@ -45,7 +43,14 @@ export interface People {
   readonly sharedRules: (at: number, out: Out) => Reason | undefined;
 }
 
-export function identities(rows: SourceRows, rules: RuleConfig, addressOf: AddressOf): People {
+/**
+ * A person id's row position (the last row, should there be two): the
+ * stages look persons up by it while deciding. It is not part of People,
+ * which the decisions keep for their checks: at 150,000 persons it is 8 MB.
+ */
+export type PersonIndex = ReadonlyMap<string, number>;
+
+export function identities(rows: SourceRows, rules: RuleConfig, addressOf: AddressOf): { people: People; index: PersonIndex } {
   const persons = rows.persons;
   const n = persons.length;
   const ids = new Array<string>(n);
@@ -79,7 +84,7 @@ export function identities(rows: SourceRows, rules: RuleConfig, addressOf: Addre
     }
     return reason;
   };
-  return { rows: persons, positionOf: positionsById(persons, (p) => p.person_id), order, rank, identity, sharedRules };
+  return { people: { rows: persons, order, rank, identity, sharedRules }, index: positionsById(persons, (p) => p.person_id) };
 }
 
 /** No ids: one shared, frozen list. */
@@ -112,16 +117,16 @@ export function idsInOrder(people: People, positions: number[]): string[] {
   return ids;
 }
 
-/** Exported if either role holds; a person with neither role is left out as no-role. `students` and `staff` are by row position. */
-export function decidePersons(people: People, students: readonly (DecidedRole | undefined)[], staff: readonly (DecidedRole | undefined)[]): { persons: PersonDecision[]; warnings: SafeText[] } {
-  const { rows, order, identity, positionOf } = people;
+/** Exported if either role holds; a person with neither role is left out as no-role. */
+export function decidePersons(people: People, index: PersonIndex, students: readonly (RoleDecision | undefined)[], staff: readonly (RoleDecision | undefined)[]): { persons: PersonDecision[]; warnings: SafeText[] } {
+  const { rows, order, identity } = people;
   // Should a person be on two rows, their roles are at the row that stands for the id.
-  const single = positionOf.size === rows.length;
-  // Made in row order, where the rows and roles lie in memory one after the other, then put in id order.
+  const single = index.size === rows.length;
+  // Made in row order, where the rows and verdicts lie in memory one after the other, then put in id order.
   const byRow: PersonDecision[] = [];
   let unknownLevels = 0;
   for (let row = 0; row < rows.length; row++) {
-    const at = single ? row : positionOf.get(rows[row]!.person_id)!;
+    const at = single ? row : index.get(rows[row]!.person_id)!;
     const student = students[at];
     const asStaff = staff[at];
     const idReason = identity[at];

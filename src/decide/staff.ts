@@ -9,23 +9,25 @@ import type { EmploymentRow, SourceRows } from '../extract/contract';
 import { fail, pass, type Check, type Dates, type Out } from './checks';
 import { formatRange } from './dates';
 import type { Reason } from './reasons';
-import { DecidedRole } from './decisions';
-import { idsInOrder, NONE, unitLists, type People } from './identity';
+import { roleDecision, type RoleDecision } from './decisions';
+import { idsInOrder, NONE, unitLists, type People, type PersonIndex } from './identity';
 import { childrenOf, positionsOf, type Children } from './rows-index';
 import type { IncludedSchools } from './school-units';
 
 export interface StaffDecisions {
   /** By person row position; undefined for a person with no employment. */
-  readonly roles: (DecidedRole | undefined)[];
+  readonly roles: (RoleDecision | undefined)[];
   /** 1 at the row position of each exported staff member. */
   readonly exported: Uint8Array;
+  /** The list of this one exported staff member's id: most groups have one teacher, and a teacher has several groups. */
+  readonly alone: (at: number) => readonly string[];
 }
 
-export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People): StaffDecisions {
+export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, index: PersonIndex): StaffDecisions {
   const { D, staffFrom, staffLead } = dates;
   const { unitIncluded, unitLabel } = schools;
   const employments = rows.employments;
-  const byPerson = childrenOf(positionsOf(employments, (e) => e.person_id, people.positionOf), people.rows.length);
+  const byPerson = childrenOf(positionsOf(employments, (e) => e.person_id, index), people.rows.length);
 
   /** 4. An employment at a unit with an included school form: start ≤ D + staff lead, end empty or ≥ D. */
   const employmentRule = (e: EmploymentRow, out: Out): boolean => {
@@ -65,7 +67,7 @@ export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSch
       return out;
     },
   };
-  const roles = new Array<DecidedRole | undefined>(people.rows.length);
+  const roles = new Array<RoleDecision | undefined>(people.rows.length);
   const exported = new Uint8Array(people.rows.length);
   const unitsOf = unitLists();
   const units: string[] = [];
@@ -74,9 +76,11 @@ export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSch
     units.length = 0;
     const reason = staffRule(at, null, units);
     if (reason === undefined) exported[at] = 1;
-    roles[at] = new DecidedRole(reason === undefined, reason, reason === undefined ? unitsOf(units) : NONE, explains, at);
+    roles[at] = roleDecision(reason, reason === undefined ? unitsOf(units) : NONE, explains, at);
   }
-  return { roles, exported };
+  const lists = new Array<readonly string[] | undefined>(people.rows.length);
+  const alone = (at: number): readonly string[] => (lists[at] ??= Object.freeze([people.rows[at]!.person_id]));
+  return { roles, exported, alone };
 }
 
 /** "At least one exported staff member is linked to it", for classes and teaching groups: the links of each, and each link's person. */
@@ -86,21 +90,24 @@ export interface StaffLinks {
   readonly of: Children;
 }
 
-export function staffLinks(people: People, rows: readonly { readonly person_id: string }[], parents: Int32Array, count: number): StaffLinks {
-  return { rows, person: positionsOf(rows, (l) => l.person_id, people.positionOf), of: childrenOf(parents, count) };
+export function staffLinks(index: PersonIndex, rows: readonly { readonly person_id: string }[], parents: Int32Array, count: number): StaffLinks {
+  return { rows, person: positionsOf(rows, (l) => l.person_id, index), of: childrenOf(parents, count) };
 }
 
 const NO_STAFF = fail('no staff linked');
 
 /** The exported teachers of the group at `at`, in id order; none when the rule fails. */
-export function teacherRule(people: People, exported: Uint8Array, links: StaffLinks, at: number, out: Out): readonly string[] {
+export function teacherRule(people: People, staff: StaffDecisions, links: StaffLinks, at: number, out: Out): readonly string[] {
   const { from, at: rows } = links.of;
-  const teachers: number[] = [];
+  let first = -1;
+  let teachers: number[] | undefined;
   for (let k = from[at]!; k < from[at + 1]!; k++) {
     const p = links.person[rows[k]!]!;
-    if (p >= 0 && exported[p] === 1) teachers.push(p);
+    if (p < 0 || staff.exported[p] !== 1) continue;
+    if (first === -1 || first === p) first = p;
+    else (teachers ??= [first]).push(p);
   }
-  const teacherIds = teachers.length === 0 ? NONE : teachers.length === 1 ? [people.rows[teachers[0]!]!.person_id] : idsInOrder(people, teachers);
+  const teacherIds = teachers ? idsInOrder(people, teachers) : first === -1 ? NONE : staff.alone(first);
   if (out) {
     if (teacherIds.length > 0) out.push(pass(`${teacherIds.length} exported staff linked`));
     else {

@@ -8,8 +8,8 @@
 import type { SourceRows } from '../extract/contract';
 import { fail, pass, studentPeriod, studentPeriodActive, type Check, type Dates, type Out } from './checks';
 import type { ClassVerdicts } from './classes';
-import { DecidedRole } from './decisions';
-import { idsInOrder, NONE, unitLists, type People } from './identity';
+import { roleDecision, type RoleDecision } from './decisions';
+import { idsInOrder, NONE, unitLists, type People, type PersonIndex } from './identity';
 import type { Reason } from './reasons';
 import { childrenOf, positionsById, positionsOf } from './rows-index';
 import type { IncludedSchools } from './school-units';
@@ -19,7 +19,7 @@ const NOT_DEREGISTERED = pass('not marked as deregistered');
 
 export interface StudentDecisions {
   /** By person row position; undefined for a person with no class placement. */
-  readonly roles: (DecidedRole | undefined)[];
+  readonly roles: (RoleDecision | undefined)[];
   /** Exported students with an active placement in the class at this row position, in id order. */
   readonly studentsOfClass: (at: number) => readonly string[];
   /** Exported students with an active membership in the group at this row position (of rows.groups), in id order. */
@@ -34,10 +34,10 @@ const enum Placement {
   InIncludedClass,
 }
 
-export function decideStudents(rows: SourceRows, dates: Dates, schools: IncludedSchools, classes: ClassVerdicts, people: People): StudentDecisions {
+export function decideStudents(rows: SourceRows, dates: Dates, schools: IncludedSchools, classes: ClassVerdicts, people: People, index: PersonIndex): StudentDecisions {
   const { pairIncluded, unitLabel } = schools;
   const placements = rows.classPlacements;
-  const byPerson = childrenOf(positionsOf(placements, (p) => p.person_id, people.positionOf), people.rows.length);
+  const byPerson = childrenOf(positionsOf(placements, (p) => p.person_id, index), people.rows.length);
   const classOf = positionsOf(placements, (p) => p.class_id, classes.positionOf);
   const active = new Uint8Array(placements.length);
   for (let i = 0; i < placements.length; i++) active[i] = studentPeriodActive(dates, placements[i]!.start_date, placements[i]!.end_date) ? 1 : 0;
@@ -98,26 +98,24 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
     },
   };
   const n = people.rows.length;
-  const roles: (DecidedRole | undefined)[] = [];
+  const roles = new Array<RoleDecision | undefined>(n);
   const exported = new Uint8Array(n);
   const unitsOf = unitLists();
   // Most students are in one class: its unit list is looked up once per class.
   const unitsOfClass = new Array<readonly string[] | undefined>(classes.rows.length);
   const inClasses: number[] = [];
   for (let at = 0; at < n; at++) {
-    if (byPerson.from[at] === byPerson.from[at + 1]) {
-      roles.push(undefined);
-      continue;
-    }
+    if (byPerson.from[at] === byPerson.from[at + 1]) continue;
     inClasses.length = 0;
     const reason = studentRule(at, null, inClasses);
-    let unitIds = NONE;
-    if (reason === undefined) {
-      exported[at] = 1;
-      const c = inClasses[0]!;
-      unitIds = inClasses.length === 1 ? (unitsOfClass[c] ??= unitsOf([classes.rows[c]!.unit_id])) : unitsOf(inClasses.map((x) => classes.rows[x]!.unit_id));
+    if (reason !== undefined) {
+      roles[at] = roleDecision(reason, NONE, explains, at);
+      continue;
     }
-    roles.push(new DecidedRole(reason === undefined, reason, unitIds, explains, at));
+    exported[at] = 1;
+    const c = inClasses[0]!;
+    const unitIds = inClasses.length === 1 ? (unitsOfClass[c] ??= unitsOf([classes.rows[c]!.unit_id])) : unitsOf(inClasses.map((x) => classes.rows[x]!.unit_id));
+    roles[at] = roleDecision(undefined, unitIds, explains, at);
   }
 
   // A student who is left out never appears in any group. Each class's students, by their place in id order.
@@ -155,15 +153,16 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
   // Groups are asked only by the teaching groups that link them: each group's students are worked out once, when first asked.
   const memberships = rows.groupMemberships;
   const byGroup = childrenOf(positionsOf(memberships, (m) => m.group_id, positionsById(rows.groups, (g) => g.group_id)), rows.groups.length);
+  const member = positionsOf(memberships, (m) => m.person_id, index);
   const ofGroup = new Array<readonly string[] | undefined>(rows.groups.length);
   const studentsOfGroup = (at: number): readonly string[] => {
     let ids = ofGroup[at];
     if (!ids) {
       const members: number[] = [];
       for (let k = byGroup.from[at]!; k < byGroup.from[at + 1]!; k++) {
-        const m = memberships[byGroup.at[k]!]!;
-        const p = people.positionOf.get(m.person_id);
-        if (p !== undefined && exported[p] === 1 && studentPeriodActive(dates, m.start_date, m.end_date)) members.push(p);
+        const i = byGroup.at[k]!;
+        const p = member[i]!;
+        if (p >= 0 && exported[p] === 1 && studentPeriodActive(dates, memberships[i]!.start_date, memberships[i]!.end_date)) members.push(p);
       }
       ofGroup[at] = ids = members.length === 0 ? NONE : idsInOrder(people, members);
     }

@@ -9,12 +9,12 @@ import type { RuleConfig } from '../configure/config';
 import type { ActivityRow, ClassRow, GroupRow, SourceRows } from '../extract/contract';
 import { fail, pass, studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
 import type { ClassVerdicts } from './classes';
-import { DecidedGroup } from './decisions';
-import { NONE, type People } from './identity';
+import { groupDecision, type GroupDecision } from './decisions';
+import { NONE, type People, type PersonIndex } from './identity';
 import type { Reason } from './reasons';
 import { childrenOf, positionsById, positionsOf, sortedIds } from './rows-index';
 import type { IncludedSchools } from './school-units';
-import { staffLinks, teacherRule } from './staff';
+import { staffLinks, teacherRule, type StaffDecisions } from './staff';
 import type { StudentDecisions } from './students';
 
 /** The (PORTAL) marker: a whole word, any case. Letters on either side (PORTALEN) do not count. */
@@ -60,15 +60,16 @@ export function decideTeachingGroups(
   dates: Dates,
   schools: IncludedSchools,
   people: People,
-  exportedStaff: Uint8Array,
+  index: PersonIndex,
+  staff: StaffDecisions,
   classes: ClassVerdicts,
   students: Pick<StudentDecisions, 'studentsOfClass' | 'studentsOfGroup'>,
-): DecidedGroup[] {
+): GroupDecision[] {
   const { D, leadDays } = dates;
   const activities = rows.activities;
   const positionOf = positionsById(activities, (a) => a.activity_id);
   const count = activities.length;
-  const teachers = staffLinks(people, rows.activityStaff, positionsOf(rows.activityStaff, (s) => s.activity_id, positionOf), count);
+  const teachers = staffLinks(index, rows.activityStaff, positionsOf(rows.activityStaff, (s) => s.activity_id, positionOf), count);
   const classLinks = childrenOf(positionsOf(rows.activityClasses, (l) => l.activity_id, positionOf), count);
   const linkedClass = positionsOf(rows.activityClasses, (l) => l.class_id, classes.positionOf);
   const groupLinks = childrenOf(positionsOf(rows.activityGroups, (l) => l.activity_id, positionOf), count);
@@ -144,7 +145,7 @@ export function decideTeachingGroups(
     if (reason && !out) return { reason, teacherIds: NONE };
 
     // 7. At least one exported staff member is linked to the activity.
-    const teacherIds = teacherRule(people, exportedStaff, teachers, at, out);
+    const teacherIds = teacherRule(people, staff, teachers, at, out);
     if (teacherIds.length === 0) reason ??= 'activity-no-teacher';
     return { reason, teacherIds };
   };
@@ -158,14 +159,14 @@ export function decideTeachingGroups(
   };
 
   const explains = {
-    checks: (at: number, g: DecidedGroup): Check[] => {
+    checks: (at: number, g: GroupDecision): Check[] => {
       const out: Check[] = [];
       activityRule(at, out, []);
       if (g.included) out.push(studentPhaseCheck(dates, g.studentsFrom, g.studentIds.length));
       return out;
     },
   };
-  const groups = new Array<DecidedGroup>(count);
+  const groups: GroupDecision[] = [];
   const linked: number[] = [];
   for (let at = 0; at < count; at++) {
     const a = activities[at]!;
@@ -173,7 +174,7 @@ export function decideTeachingGroups(
     const { reason, teacherIds } = activityRule(at, null, linked);
     const from = dates.studentsJoin(a.start_date);
     const studentIds = !reason && from !== null && D >= from ? studentsOf(linked) : NONE;
-    groups[at] = new DecidedGroup('teaching', a.activity_id, a.name, a.unit_id, a.school_form, a.start_date, a.end_date, reason, teacherIds, studentIds, from, explains, at);
+    groups.push(groupDecision('teaching', a, a.activity_id, reason, teacherIds, studentIds, from, explains, at));
   }
   return groups;
 }
