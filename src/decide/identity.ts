@@ -123,7 +123,7 @@ export function decidePersons(people: People, index: PersonIndex, students: read
   // Should a person be on two rows, their roles are at the row that stands for the id.
   const single = index.size === rows.length;
   // Made in row order, where the rows and verdicts lie in memory one after the other, then put in id order.
-  const byRow: PersonDecision[] = [];
+  const byRow = new Array<PersonDecision>(rows.length);
   let unknownLevels = 0;
   for (let row = 0; row < rows.length; row++) {
     const at = single ? row : index.get(rows[row]!.person_id)!;
@@ -133,17 +133,17 @@ export function decidePersons(people: People, index: PersonIndex, students: read
     const reason: Reason | undefined = idReason ?? (!student && !asStaff ? 'no-role' : undefined);
     // Only students and staff: an unknown level on, say, a guardian changes nothing.
     if (idReason === 'protected-identity-unknown' && (student || asStaff)) unknownLevels++;
-    byRow.push({
+    byRow[row] = {
       personId: rows[row]!.person_id,
       protected: idReason !== undefined,
       included: (student?.included ?? false) || (asStaff?.included ?? false),
       reason,
       student,
       staff: asStaff,
-    });
+    };
   }
-  const persons: PersonDecision[] = [];
-  for (let r = 0; r < order.length; r++) persons.push(byRow[order[r]!]!);
+  const persons = new Array<PersonDecision>(order.length);
+  for (let r = 0; r < order.length; r++) persons[r] = byRow[order[r]!]!;
 
   const warnings: SafeText[] = [];
   if (unknownLevels > 0) {
