@@ -13,7 +13,7 @@ import { datesFor } from './checks';
 import { classGroups, decideClasses } from './classes';
 import type { Decisions, GroupDecision } from './decisions';
 import { decidePersons, identities } from './identity';
-import { keyOrder } from './rows-index';
+import { inKeyOrder } from './rows-index';
 import { decideSchools } from './school-units';
 import { decideStaff } from './staff';
 import { decideStudents } from './students';
@@ -32,7 +32,8 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
   const students = decideStudents(rows, dates, schools, classes, people, index);
   const persons = decidePersons(people, index, students.roles, staff.roles);
   // Classes, then teaching groups, each in id order.
-  const groups = [...inIdOrder(classGroups(classes, dates, students.studentsOfClass)), ...inIdOrder(decideTeachingGroups(rows, rules, dates, schools, people, index, staff, classes, students))];
+  const byId = (g: GroupDecision) => g.id;
+  const groups = [...inKeyOrder(classGroups(classes, dates, students.studentsOfClass), byId), ...inKeyOrder(decideTeachingGroups(rows, rules, dates, schools, people, index, staff, classes, students), byId)];
 
   return {
     syncDate,
@@ -41,11 +42,4 @@ export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDa
     groups,
     warnings: [...schools.warnings, ...persons.warnings],
   };
-}
-
-function inIdOrder(groups: GroupDecision[]): GroupDecision[] {
-  const order = keyOrder(groups.map((g) => g.id));
-  const sorted = new Array<GroupDecision>(groups.length);
-  for (let k = 0; k < order.length; k++) sorted[k] = groups[order[k]!]!;
-  return sorted;
 }

@@ -77,6 +77,14 @@ export function sortedIds(ids: string[]): string[] {
   return ids;
 }
 
+/** The items sorted by a text key (stable), as keyOrder sorts. */
+export function inKeyOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const order = keyOrder(items.map(key));
+  const sorted = new Array<T>(items.length);
+  for (let k = 0; k < order.length; k++) sorted[k] = items[order[k]!]!;
+  return sorted;
+}
+
 /**
  * The positions of `keys` in key order (ties in position order), as sorting
  * by `<` would give. Comparing 150,000 ids as strings takes 50 ms; here each
