@@ -64,7 +64,9 @@ export function buildRoster(decisions: Decisions, rows: SourceRows, rules: RuleC
     })
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 
-  const personRows = new Map(rows.persons.map((p) => [p.person_id, p]));
+  // Filled by a loop: no pair array per person (the last row of an id stands for it, as before).
+  const personRows = new Map<string, SourceRows['persons'][number]>();
+  for (const p of rows.persons) personRows.set(p.person_id, p);
   const persons: RosterPerson[] = [];
   for (const d of decisions.persons) {
     if (!d.included) continue;
