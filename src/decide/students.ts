@@ -120,17 +120,17 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
 
   // A student who is left out never appears in any group. Each class's students, by their place in id order.
   let counted = 0;
-  const studentsFrom = new Int32Array(classes.rows.length + 1);
+  const placedFrom = new Int32Array(classes.rows.length + 1);
   const person = byPerson.parent;
   for (let i = 0; i < placements.length; i++) {
     if (active[i] === 1 && classOf[i]! >= 0 && person[i]! >= 0 && exported[person[i]!] === 1) {
-      studentsFrom[classOf[i]! + 1]!++;
+      placedFrom[classOf[i]! + 1]!++;
       counted++;
     }
   }
-  for (let c = 0; c < classes.rows.length; c++) studentsFrom[c + 1]! += studentsFrom[c]!;
+  for (let c = 0; c < classes.rows.length; c++) placedFrom[c + 1]! += placedFrom[c]!;
   const ranks = new Int32Array(counted);
-  const next = studentsFrom.slice(0, classes.rows.length);
+  const next = placedFrom.slice(0, classes.rows.length);
   for (let i = 0; i < placements.length; i++) {
     if (active[i] === 1 && classOf[i]! >= 0 && person[i]! >= 0 && exported[person[i]!] === 1) ranks[next[classOf[i]!]!++] = people.rank[person[i]!]!;
   }
@@ -138,7 +138,7 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
   const studentsOfClass = (c: number): readonly string[] => {
     let ids = ofClass[c];
     if (!ids) {
-      const inOrder = ranks.subarray(studentsFrom[c]!, studentsFrom[c + 1]!).sort();
+      const inOrder = ranks.subarray(placedFrom[c]!, placedFrom[c + 1]!).sort();
       const list: string[] = [];
       let last = -1;
       for (const r of inOrder) {
