@@ -2,25 +2,25 @@
  * Checks, and the date rules several sections of docs/rules.md share: a
  * period active on D, a student's placement or membership (student lead),
  * and the window of classes and groups (staff lead).
+ *
+ * Each rule is written once, as a function that gives its verdict and, when
+ * it is handed a list to record into, the words that explain it. decide()
+ * hands it none: at 100,000 persons the words are most of the work and most
+ * of the memory, and they are read only by explain, the review file and the
+ * golden records. A decision's `checks` runs the same rules again for that
+ * one thing, with a list.
  */
 import type { RuleConfig } from '../configure/config';
 import { addDays } from '../calendar-date';
 import type { CalendarDate } from '../extract/contract';
 import { formatRange } from './dates';
 
-/** A check's words, or how to make them: most are never read, so they are made only when explain or the review file asks. */
-export type Words = string | (() => string);
-
 /** One rule applied to one thing: whether it held, and the values that decided it. */
 export class Check {
   constructor(
     readonly ok: boolean,
-    private readonly words: Words,
+    readonly text: string,
   ) {}
-
-  get text(): string {
-    return typeof this.words === 'string' ? this.words : this.words();
-  }
 
   /** What JSON shows of it (the golden records hash the decisions): the verdict and the words. */
   toJSON(): { ok: boolean; text: string } {
@@ -28,22 +28,41 @@ export class Check {
   }
 }
 
-export const pass = (words: Words): Check => new Check(true, words);
-export const fail = (words: Words): Check => new Check(false, words);
+export const pass = (text: string): Check => new Check(true, text);
+export const fail = (text: string): Check => new Check(false, text);
+
+/** Where a rule writes its checks: null while deciding, a list when someone reads them. */
+export type Out = Check[] | null;
 
 /** The sync date D and the lead times, with the words the checks use for them. */
 export interface Dates {
   readonly D: CalendarDate;
   readonly leadDays: RuleConfig['leadDays'];
-  /** A staff start on or before this date counts. */
+  /** A staff start on or before this date counts; a class or group with a start on or before it is open (D ≥ start − staff lead). */
   readonly staffFrom: CalendarDate;
   /** A student start on or before this date counts. */
   readonly studentFrom: CalendarDate;
   readonly staffLead: string;
   readonly studentLead: string;
+  /** start − staff lead, and start − student lead: each distinct date worked out once (a few hundred starts, 60,000 groups). */
+  readonly opens: (start: CalendarDate) => CalendarDate;
+  readonly studentsJoin: (start: CalendarDate | null) => CalendarDate | null;
+}
+
+function memo(days: number): (date: CalendarDate) => CalendarDate {
+  const known = new Map<CalendarDate, CalendarDate>();
+  return (date) => {
+    let result = known.get(date);
+    if (result === undefined) {
+      result = addDays(date, days);
+      known.set(date, result);
+    }
+    return result;
+  };
 }
 
 export function datesFor(D: CalendarDate, rules: RuleConfig): Dates {
+  const joins = memo(-rules.leadDays.students);
   return {
     D,
     leadDays: rules.leadDays,
@@ -51,47 +70,59 @@ export function datesFor(D: CalendarDate, rules: RuleConfig): Dates {
     studentFrom: addDays(D, rules.leadDays.students),
     staffLead: `sync date + ${rules.leadDays.staff} days`,
     studentLead: `sync date + ${rules.leadDays.students} day${rules.leadDays.students === 1 ? '' : 's'}`,
+    opens: memo(-rules.leadDays.staff),
+    studentsJoin: (start) => (start === null ? null : joins(start)),
   };
 }
 
-/** Active on D: start ≤ D, end empty or ≥ D. `what` names the thing checked; it is called only when the words are read. */
-export function activeOnCheck({ D }: Dates, what: () => string, start: CalendarDate | null, end: CalendarDate | null): Check {
-  if (start === null) return fail(() => `${what()} has no start date`);
-  if (start > D) return fail(() => `${what()} starts ${start}, after the sync date ${D}`);
-  if (end !== null && end < D) return fail(() => `${what()} ended ${end} (before ${D})`);
-  return pass(() => `${what()} is active on ${D} (${formatRange(start, end)})`);
+/** Active on D: start ≤ D, end empty or ≥ D. `what` names the thing checked (read only when recording). */
+export function activeOn({ D }: Dates, start: CalendarDate | null, end: CalendarDate | null, out: Out, what: string): boolean {
+  if (start === null) return out?.push(fail(`${what} has no start date`)), false;
+  if (start > D) return out?.push(fail(`${what} starts ${start}, after the sync date ${D}`)), false;
+  if (end !== null && end < D) return out?.push(fail(`${what} ended ${end} (before ${D})`)), false;
+  out?.push(pass(`${what} is active on ${D} (${formatRange(start, end)})`));
+  return true;
 }
 
-/** A placement or membership is active when it starts by D + student lead and has not ended: studentPeriodCheck's verdict without its words. */
+/** A placement or membership is active when it starts by D + student lead and has not ended: studentPeriod's verdict alone. */
 export const studentPeriodActive = ({ D, studentFrom }: Dates, start: CalendarDate | null, end: CalendarDate | null): boolean =>
   start !== null && start <= studentFrom && (end === null || end >= D);
 
-/** A placement or membership is active when it starts by D + student lead and has not ended. */
-export function studentPeriodCheck({ D, studentFrom, studentLead }: Dates, what: () => string, start: CalendarDate | null, end: CalendarDate | null): Check {
-  if (start === null) return fail(() => `${what()} has no start date`);
-  if (start > studentFrom) return fail(() => `${what()} starts ${start}, after ${studentFrom} (${studentLead})`);
-  if (end !== null && end < D) return fail(() => `${what()} ended ${end} (before ${D})`);
-  if (start > D) return pass(() => `${what()} starts ${start}, within the lead time (on or before ${studentFrom}, ${studentLead})`);
-  return pass(() => `${what()} is active (${formatRange(start, end)})`);
+/** A placement or membership is active when it starts by D + student lead and has not ended. Records its check into `out`. */
+export function studentPeriod({ D, studentFrom, studentLead }: Dates, start: CalendarDate | null, end: CalendarDate | null, out: Check[], what: string): boolean {
+  if (start === null) return out.push(fail(`${what} has no start date`)), false;
+  if (start > studentFrom) return out.push(fail(`${what} starts ${start}, after ${studentFrom} (${studentLead})`)), false;
+  if (end !== null && end < D) return out.push(fail(`${what} ended ${end} (before ${D})`)), false;
+  if (start > D) out.push(pass(`${what} starts ${start}, within the lead time (on or before ${studentFrom}, ${studentLead})`));
+  else out.push(pass(`${what} is active (${formatRange(start, end)})`));
+  return true;
 }
 
-/** Classes and groups share the window rule: both dates set, D ≥ start − staff lead, D ≤ end. */
-export function windowCheck({ D, leadDays }: Dates, what: () => string, start: CalendarDate | null, end: CalendarDate | null): { check: Check; reason?: 'dates-missing' | 'not-started' | 'ended' } {
+export type WindowReason = 'dates-missing' | 'not-started' | 'ended';
+
+/** Classes and groups share the window rule: both dates set, D ≥ start − staff lead, D ≤ end. Undefined when it holds. */
+export function windowRule(dates: Dates, start: CalendarDate | null, end: CalendarDate | null, out: Out, what: string): WindowReason | undefined {
+  const { D, leadDays } = dates;
   if (start === null || end === null) {
-    const missing = start === null && end === null ? 'start and end dates' : start === null ? 'start date' : 'end date';
-    return { check: fail(() => `${what()} has no ${missing}`), reason: 'dates-missing' };
+    if (out) {
+      const missing = start === null && end === null ? 'start and end dates' : start === null ? 'start date' : 'end date';
+      out.push(fail(`${what} has no ${missing}`));
+    }
+    return 'dates-missing';
   }
-  const opens = addDays(start, -leadDays.staff);
-  if (D < opens) return { check: fail(() => `${what()} starts ${start}; it is created from ${opens} (start − ${leadDays.staff} days), after ${D}`), reason: 'not-started' };
-  if (D > end) return { check: fail(() => `${what()} ended ${end} (before ${D})`), reason: 'ended' };
-  return { check: pass(() => `${what()} is within its window on ${D}: from ${opens} (start ${start} − ${leadDays.staff} days) to ${end}`) };
+  // D ≥ start − lead is start ≤ D + lead (addDays holds both at the range's ends, which keeps the order).
+  if (start > dates.staffFrom) {
+    out?.push(fail(`${what} starts ${start}; it is created from ${dates.opens(start)} (start − ${leadDays.staff} days), after ${D}`));
+    return 'not-started';
+  }
+  if (D > end) return out?.push(fail(`${what} ended ${end} (before ${D})`)), 'ended';
+  out?.push(pass(`${what} is within its window on ${D}: from ${dates.opens(start)} (start ${start} − ${leadDays.staff} days) to ${end}`));
+  return undefined;
 }
 
-/** When students join a class or teaching group: start − student lead. */
-export const studentsJoin = ({ leadDays }: Dates, start: CalendarDate | null): CalendarDate | null => (start === null ? null : addDays(start, -leadDays.students));
-
+/** From start − student lead, a group carries its students: the words for that. */
 export function studentPhaseCheck({ D, leadDays }: Dates, from: CalendarDate | null, count: number): Check {
   return from !== null && D >= from
-    ? pass(() => `students are added from ${from} (start − ${leadDays.students} day${leadDays.students === 1 ? '' : 's'}): ${count} exported student${count === 1 ? '' : 's'}`)
-    : pass(() => `students are added from ${from ?? '(no start date)'}: none yet on ${D}`);
+    ? pass(`students are added from ${from} (start − ${leadDays.students} day${leadDays.students === 1 ? '' : 's'}): ${count} exported student${count === 1 ? '' : 's'}`)
+    : pass(`students are added from ${from ?? '(no start date)'}: none yet on ${D}`);
 }

@@ -7,66 +7,91 @@
  * students (a placement needs a created class), and gets its students after.
  */
 import type { ClassRow, SourceRows } from '../extract/contract';
-import { studentPhaseCheck, studentsJoin, windowCheck, type Check, type Dates } from './checks';
-import type { GroupDecision } from './decisions';
+import { studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
+import { groupDecision, type GroupDecision } from './decisions';
+import { NONE, type People, type PersonIndex } from './identity';
 import type { Reason } from './reasons';
-import { groupBy, sortedIds } from './rows-index';
+import { positionsById, positionsOf } from './rows-index';
 import type { IncludedSchools } from './school-units';
-import { teacherCheck } from './staff';
+import { staffLinks, teacherRule, type StaffDecisions } from './staff';
 
-/** A class decided but for its students. */
-export interface ClassVerdict {
-  readonly row: ClassRow;
-  readonly checks: Check[];
-  readonly reason?: Reason;
-  readonly teacherIds: string[];
+/** The classes decided but for their students, by row position. */
+export interface ClassVerdicts {
+  readonly rows: readonly ClassRow[];
+  /** A class id's row position (the last row, should there be two). */
+  readonly positionOf: ReadonlyMap<string, number>;
+  /** Why each class is not created; undefined when it is. */
+  readonly reason: readonly (Reason | undefined)[];
+  /** 1 where the class is at an included school and within its window: what a teaching group's link asks. */
+  readonly linkActive: Uint8Array;
+  readonly teacherIds: readonly (readonly string[])[];
+  /** The checks of the class at `at` (no student phase): the words of a placement in a class that is not created. */
+  readonly checks: (at: number) => Check[];
 }
 
-export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedSchools, exportedStaff: ReadonlySet<string>): Map<string, ClassVerdict> {
-  const staffByClass = groupBy(rows.classStaff, (s) => s.class_id);
-  const classes = new Map<string, ClassVerdict>();
-  for (const c of rows.classes) {
-    const what = () => `class ${c.name}`;
-    const checks: Check[] = [];
+export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, index: PersonIndex, staff: StaffDecisions): ClassVerdicts {
+  const classes = rows.classes;
+  const positionOf = positionsById(classes, (c) => c.class_id);
+  const teachers = staffLinks(index, rows.classStaff, positionsOf(rows.classStaff, (s) => s.class_id, positionOf), classes.length);
+
+  /** Rules 1–4 for the class at `at`: the reason of the first that fails, and whether its school and window hold. */
+  const classRule = (at: number, out: Out): { reason: Reason | undefined; linkActive: boolean; teacherIds: readonly string[] } => {
+    const c = classes[at]!;
+    const what = out ? `class ${c.name}` : '';
     let reason: Reason | undefined;
     // 1. It belongs to an included (unit, school form).
-    const school = schools.schoolCheck(what, c.unit_id, c.school_form);
-    checks.push(school);
-    if (!school.ok) reason = 'class-school-not-included';
+    const school = schools.schoolRule(c.unit_id, c.school_form, out, what);
+    if (!school) reason = 'class-school-not-included';
     // 2–3. Both dates set; D ≥ start − staff lead and D ≤ end.
-    const window = windowCheck(dates, what, c.start_date, c.end_date);
-    checks.push(window.check);
-    if (window.reason) reason ??= `class-${window.reason}`;
+    const window = windowRule(dates, c.start_date, c.end_date, out, what);
+    if (window) reason ??= `class-${window}`;
     // 4. At least one exported staff member is linked to it.
-    const teachers = teacherCheck(exportedStaff, staffByClass.get(c.class_id));
-    checks.push(teachers.check);
-    if (!teachers.check.ok) reason ??= 'class-no-teacher';
-    classes.set(c.class_id, { row: c, checks, ...(reason ? { reason } : {}), teacherIds: teachers.teacherIds });
+    const teacherIds = teacherRule(people, staff, teachers, at, out);
+    if (teacherIds.length === 0) reason ??= 'class-no-teacher';
+    return { reason, linkActive: school && !window, teacherIds };
+  };
+
+  const reason = new Array<Reason | undefined>(classes.length);
+  const linkActive = new Uint8Array(classes.length);
+  const teacherIds = new Array<readonly string[]>(classes.length);
+  for (let at = 0; at < classes.length; at++) {
+    const verdict = classRule(at, null);
+    reason[at] = verdict.reason;
+    linkActive[at] = verdict.linkActive ? 1 : 0;
+    teacherIds[at] = verdict.teacherIds;
   }
-  return classes;
+  return {
+    rows: classes,
+    positionOf,
+    reason,
+    linkActive,
+    teacherIds,
+    checks: (at) => {
+      const out: Check[] = [];
+      classRule(at, out);
+      return out;
+    },
+  };
 }
 
-/** The classes as groups, with their students: `studentsOf` gives the exported students with an active placement. */
-export function classGroups(classes: ReadonlyMap<string, ClassVerdict>, dates: Dates, studentsOf: (classId: string) => string[]): GroupDecision[] {
+/** The classes as groups, with their students: `studentsOf` gives the exported students with an active placement, in id order. */
+export function classGroups(classes: ClassVerdicts, dates: Dates, studentsOf: (at: number) => readonly string[]): GroupDecision[] {
+  const explains = {
+    checks: (at: number, g: GroupDecision): Check[] => {
+      const checks = classes.checks(at);
+      if (g.included) checks.push(studentPhaseCheck(dates, g.studentsFrom, g.studentIds.length));
+      return checks;
+    },
+  };
   const groups: GroupDecision[] = [];
-  for (const [classId, c] of classes) {
-    const from = studentsJoin(dates, c.row.start_date);
-    const studentIds = !c.reason && from !== null && dates.D >= from ? sortedIds(studentsOf(classId)) : [];
-    groups.push({
-      kind: 'class',
-      id: classId,
-      name: c.row.name,
-      unitId: c.row.unit_id,
-      schoolForm: c.row.school_form,
-      startDate: c.row.start_date,
-      endDate: c.row.end_date,
-      included: !c.reason,
-      ...(c.reason ? { reason: c.reason } : {}),
-      checks: c.reason ? c.checks : [...c.checks, studentPhaseCheck(dates, from, studentIds.length)],
-      teacherIds: c.reason ? [] : c.teacherIds,
-      studentIds,
-      studentsFrom: from,
-    });
+  for (let at = 0; at < classes.rows.length; at++) {
+    const c = classes.rows[at]!;
+    // One group per class id, as the rows' last one says (rows are unique by then: the extract stage resolves duplicates).
+    if (classes.positionOf.get(c.class_id) !== at) continue;
+    const reason = classes.reason[at];
+    const from = dates.studentsJoin(c.start_date);
+    const studentIds = !reason && from !== null && dates.D >= from ? studentsOf(at) : NONE;
+    groups.push(groupDecision('class', c, c.class_id, reason, reason ? NONE : classes.teacherIds[at]!, studentIds, from, explains, at));
   }
   return groups;
 }

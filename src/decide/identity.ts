@@ -8,10 +8,10 @@ import type { RuleConfig } from '../configure/config';
 import type { PersonRow, SourceRows } from '../extract/contract';
 import { safe, type SafeText } from '../safe-text';
 import type { AddressOf } from './address';
-import { fail, pass, type Check } from './checks';
+import { fail, pass, type Out } from './checks';
 import type { PersonDecision, RoleDecision } from './decisions';
 import type { Reason } from './reasons';
-import { sortedIds } from './rows-index';
+import { keyOrder, positionsById, sortedIds } from './rows-index';
 
 // Shared by every person they hold for: the same words need no copy per person.
 const NOT_PROTECTED = pass('no protected identity (level 0)');
@@ -26,90 +26,126 @@ function identityReason(p: PersonRow): Reason | undefined {
   return 'protected-identity-unknown';
 }
 
-export interface RoleStart {
-  readonly person: PersonRow;
-  readonly checks: Check[];
-  readonly reason?: Reason;
-}
-
-/** Records one role's verdict: an included person is exported, at the units of the rows that made them eligible. */
-export function recordRole(into: Map<string, RoleDecision>, exported: Set<string>, personId: string, reason: Reason | undefined, checks: Check[], unitIds: readonly string[]): void {
-  const included = reason === undefined;
-  if (included) exported.add(personId);
-  // slice: an array filled by push has room to spare, and there are 100,000 of these.
-  into.set(personId, { included, ...(reason ? { reason } : {}), checks: checks.slice(), unitIds: included ? sortedIds(unitIds) : [] });
-}
-
-export interface Identities {
-  readonly identity: ReadonlyMap<string, Reason | undefined>;
+/** The persons, by row position. */
+export interface People {
+  readonly rows: readonly PersonRow[];
+  /** Row positions in person-id order: the order of the decisions, and of every list of ids. */
+  readonly order: Int32Array;
+  /** Each row's place in that order. */
+  readonly rank: Int32Array;
+  /** Each row's protected-identity reason; undefined when the identity is not protected. */
+  readonly identity: readonly (Reason | undefined)[];
   /**
-   * What both roles start with: the person's row and the identity, deceased
-   * and e-mail checks. Undefined when there is no person row, or when the
-   * identity is protected; then the verdict alone is recorded in `into`.
+   * Rules 1–3 for the person at `at`: the reason of the first that fails.
+   * A protected person gets no checks at all: they appear nowhere, and the
+   * role records nothing else.
    */
-  readonly startRole: (personId: string, into: Map<string, RoleDecision>) => RoleStart | undefined;
+  readonly sharedRules: (at: number, out: Out) => Reason | undefined;
 }
 
-export function identities(rows: SourceRows, rules: RuleConfig, addressOf: AddressOf): Identities {
-  const personsById = new Map(rows.persons.map((p) => [p.person_id, p]));
-  const identity = new Map<string, Reason | undefined>();
-  for (const p of rows.persons) identity.set(p.person_id, identityReason(p));
+/**
+ * A person id's row position (the last row, should there be two): the
+ * stages look persons up by it while deciding. It is not part of People,
+ * which the decisions keep for their checks: at 150,000 persons it is 8 MB.
+ */
+export type PersonIndex = ReadonlyMap<string, number>;
 
-  const startRole = (personId: string, into: Map<string, RoleDecision>): RoleStart | undefined => {
-    const person = personsById.get(personId);
-    if (!person) return undefined; // a placement or employment without a person row has no one to export
-    const idReason = identity.get(personId);
-    if (idReason) {
-      into.set(personId, { included: false, reason: idReason, checks: [], unitIds: [] });
-      return undefined;
-    }
-    const checks = [NOT_PROTECTED];
+export function identities(rows: SourceRows, rules: RuleConfig, addressOf: AddressOf): { people: People; index: PersonIndex } {
+  const persons = rows.persons;
+  const n = persons.length;
+  const ids = new Array<string>(n);
+  const identity = new Array<Reason | undefined>(n);
+  for (let i = 0; i < n; i++) {
+    ids[i] = persons[i]!.person_id;
+    identity[i] = identityReason(persons[i]!);
+  }
+  const order = keyOrder(ids);
+  const rank = new Int32Array(n);
+  for (let r = 0; r < n; r++) rank[order[r]!] = r;
+
+  const sharedRules = (at: number, out: Out): Reason | undefined => {
+    const idReason = identity[at];
+    if (idReason) return idReason;
+    const person = persons[at]!;
+    out?.push(NOT_PROTECTED);
     let reason: Reason | undefined;
     if (person.deceased) {
-      checks.push(DECEASED);
       reason = 'deceased';
-    } else checks.push(NOT_DECEASED);
+      if (!out) return reason;
+      out.push(DECEASED);
+    } else out?.push(NOT_DECEASED);
     if (rules.requireEmail) {
       const address = addressOf(person);
-      if (address) {
-        const { source } = address;
-        checks.push(pass(() => `has an e-mail address from ${source}`));
-      } else {
-        checks.push(NO_EMAIL);
+      if (address) out?.push(pass(`has an e-mail address from ${address.source}`));
+      else {
+        out?.push(NO_EMAIL);
         reason ??= 'no-email';
       }
     }
-    return reason ? { person, checks, reason } : { person, checks };
+    return reason;
   };
-  return { identity, startRole };
+  return { people: { rows: persons, order, rank, identity, sharedRules }, index: positionsById(persons, (p) => p.person_id) };
+}
+
+/** No ids: one shared, frozen list. */
+export const NONE: readonly string[] = Object.freeze([]);
+
+/** A role's units, once each and in order, from the rows that made the person eligible: one shared list per unit for the many with one. */
+export function unitLists(): (units: string[]) => readonly string[] {
+  const single = new Map<string, readonly string[]>();
+  return (units) => {
+    if (units.length === 0) return NONE;
+    if (units.length > 1) return sortedIds(units.slice());
+    let list = single.get(units[0]!);
+    if (!list) single.set(units[0]!, (list = Object.freeze([units[0]!])));
+    return list;
+  };
+}
+
+/** The ids of the persons at these row positions, once each, in id order. `positions` is reordered. */
+export function idsInOrder(people: People, positions: number[]): string[] {
+  const { rank, order, rows } = people;
+  for (let i = 0; i < positions.length; i++) positions[i] = rank[positions[i]!]!;
+  positions.sort((a, b) => a - b);
+  const ids: string[] = [];
+  let last = -1;
+  for (const r of positions) {
+    if (r === last) continue;
+    last = r;
+    ids.push(rows[order[r]!]!.person_id);
+  }
+  return ids;
 }
 
 /** Exported if either role holds; a person with neither role is left out as no-role. */
-export function decidePersons(
-  rows: SourceRows,
-  identity: ReadonlyMap<string, Reason | undefined>,
-  students: ReadonlyMap<string, RoleDecision>,
-  staff: ReadonlyMap<string, RoleDecision>,
-): { persons: PersonDecision[]; warnings: SafeText[] } {
-  const persons: PersonDecision[] = rows.persons.map((p) => {
-    const student = students.get(p.person_id);
-    const asStaff = staff.get(p.person_id);
-    const idReason = identity.get(p.person_id);
-    const included = Boolean(student?.included || asStaff?.included);
+export function decidePersons(people: People, index: PersonIndex, students: readonly (RoleDecision | undefined)[], staff: readonly (RoleDecision | undefined)[]): { persons: PersonDecision[]; warnings: SafeText[] } {
+  const { rows, order, identity } = people;
+  // Should a person be on two rows, their roles are at the row that stands for the id.
+  const single = index.size === rows.length;
+  // Made in row order, where the rows and verdicts lie in memory one after the other, then put in id order.
+  const byRow = new Array<PersonDecision>(rows.length);
+  let unknownLevels = 0;
+  for (let row = 0; row < rows.length; row++) {
+    const at = single ? row : index.get(rows[row]!.person_id)!;
+    const student = students[at];
+    const asStaff = staff[at];
+    const idReason = identity[at];
     const reason: Reason | undefined = idReason ?? (!student && !asStaff ? 'no-role' : undefined);
-    return {
-      personId: p.person_id,
+    // Only students and staff: an unknown level on, say, a guardian changes nothing.
+    if (idReason === 'protected-identity-unknown' && (student || asStaff)) unknownLevels++;
+    byRow[row] = {
+      personId: rows[row]!.person_id,
       protected: idReason !== undefined,
-      included,
-      ...(reason ? { reason } : {}),
-      ...(student ? { student } : {}),
-      ...(asStaff ? { staff: asStaff } : {}),
+      included: (student?.included ?? false) || (asStaff?.included ?? false),
+      reason,
+      student,
+      staff: asStaff,
     };
-  });
+  }
+  const persons = new Array<PersonDecision>(order.length);
+  for (let r = 0; r < order.length; r++) persons[r] = byRow[order[r]!]!;
 
   const warnings: SafeText[] = [];
-  // Only students and staff: an unknown level on, say, a guardian changes nothing.
-  const unknownLevels = persons.filter((p) => p.reason === 'protected-identity-unknown' && (p.student || p.staff)).length;
   if (unknownLevels > 0) {
     warnings.push(
       safe`${unknownLevels} person${unknownLevels === 1 ? ' has' : 's have'} an unknown protected-identity level (NULL or not 0–3) and ${unknownLevels === 1 ? 'was' : 'were'} left out to be safe. Check the protected-identity field in ProCapita.`,

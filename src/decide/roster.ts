@@ -41,6 +41,13 @@ export interface Roster {
   readonly groups: readonly RosterGroup[];
 }
 
+// Shared lists: the snapshot only reads them.
+const NONE: readonly string[] = Object.freeze([]);
+const STUDENT: readonly Role[] = Object.freeze(['student']);
+const STAFF: readonly Role[] = Object.freeze(['staff']);
+const BOTH: readonly Role[] = Object.freeze(['student', 'staff']);
+const NO_ROLES: readonly Role[] = Object.freeze([]);
+
 export function buildRoster(decisions: Decisions, rows: SourceRows, rules: RuleConfig): Roster {
   const units = new Map(rows.schoolUnits.map((u) => [u.unit_id, u]));
   const forms = new Map<string, Set<string>>();
@@ -57,25 +64,29 @@ export function buildRoster(decisions: Decisions, rows: SourceRows, rules: RuleC
     })
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 
-  const personRows = new Map(rows.persons.map((p) => [p.person_id, p]));
-  const persons: RosterPerson[] = decisions.persons
-    .filter((d) => d.included)
-    .map((d) => {
-      const p = personRows.get(d.personId)!;
-      const roles: Role[] = [];
-      if (d.student?.included) roles.push('student');
-      if (d.staff?.included) roles.push('staff');
-      const schoolIds = [...new Set([...(d.student?.unitIds ?? []), ...(d.staff?.unitIds ?? [])])].sort();
-      return {
-        id: d.personId,
-        roles,
-        givenName: p.given_name ?? '',
-        familyName: p.family_name ?? '',
-        email: p.email,
-        ...(rules.exportPersonalNumber ? { personalNumber: p.personal_number } : {}),
-        schoolIds,
-      };
-    });
+  // Filled by a loop: no pair array per person (the last row of an id stands for it, as before).
+  const personRows = new Map<string, SourceRows['persons'][number]>();
+  for (const p of rows.persons) personRows.set(p.person_id, p);
+  const persons: RosterPerson[] = [];
+  for (const d of decisions.persons) {
+    if (!d.included) continue;
+    const p = personRows.get(d.personId)!;
+    const asStudent = d.student?.included === true;
+    const asStaff = d.staff?.included === true;
+    const roles = asStudent ? (asStaff ? BOTH : STUDENT) : asStaff ? STAFF : NO_ROLES;
+    const fromStudent = d.student?.unitIds ?? NONE;
+    const fromStaff = d.staff?.unitIds ?? NONE;
+    // Most persons have one unit in one role: that list is already what the snapshot wants.
+    const schoolIds =
+      fromStaff.length === 0 && fromStudent.length <= 1 ? fromStudent : fromStudent.length === 0 && fromStaff.length <= 1 ? fromStaff : [...new Set([...fromStudent, ...fromStaff])].sort();
+    const givenName = p.given_name ?? '';
+    const familyName = p.family_name ?? '';
+    persons.push(
+      rules.exportPersonalNumber
+        ? { id: d.personId, roles, givenName, familyName, email: p.email, personalNumber: p.personal_number, schoolIds }
+        : { id: d.personId, roles, givenName, familyName, email: p.email, schoolIds },
+    );
+  }
 
   const groups: RosterGroup[] = decisions.groups
     .filter((g) => g.included)

@@ -6,14 +6,15 @@
  * lead its students are those of the linked active classes and groups.
  */
 import type { RuleConfig } from '../configure/config';
-import { addDays } from '../calendar-date';
 import type { ActivityRow, ClassRow, GroupRow, SourceRows } from '../extract/contract';
-import { fail, pass, studentPhaseCheck, studentsJoin, windowCheck, type Check, type Dates } from './checks';
-import type { GroupDecision } from './decisions';
+import { fail, pass, studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
+import type { ClassVerdicts } from './classes';
+import { groupDecision, type GroupDecision } from './decisions';
+import { NONE, type People, type PersonIndex } from './identity';
 import type { Reason } from './reasons';
-import { groupBy, sortedIds } from './rows-index';
+import { childrenOf, positionsById, positionsOf, sortedIds } from './rows-index';
 import type { IncludedSchools } from './school-units';
-import { teacherCheck } from './staff';
+import { staffLinks, teacherRule, type StaffDecisions } from './staff';
 import type { StudentDecisions } from './students';
 
 /** The (PORTAL) marker: a whole word, any case. Letters on either side (PORTALEN) do not count. */
@@ -31,17 +32,24 @@ const NO_START = fail('activity has no start date');
 const NO_LINK = fail('no class or group linked');
 
 /** 1. It is selected: by the PORTAL marker in its notes, or by its name's prefix or suffix (case-insensitive). */
-function selectedCheck(selection: RuleConfig['teachingGroups'], a: ActivityRow): Check {
+function selectedRule(selection: RuleConfig['teachingGroups'], a: ActivityRow, out: Out): boolean {
   switch (selection.select) {
-    case 'notesMarker':
-      return hasPortalMarker(a.notes) ? MARKED : NOT_MARKED;
+    case 'notesMarker': {
+      const marked = hasPortalMarker(a.notes);
+      out?.push(marked ? MARKED : NOT_MARKED);
+      return marked;
+    }
     case 'namePrefix': {
       const { prefix } = selection;
-      return a.name.toLowerCase().startsWith(prefix.toLowerCase()) ? pass(() => `name starts with "${prefix}"`) : fail(() => `name "${a.name}" does not start with "${prefix}"`);
+      const selected = a.name.toLowerCase().startsWith(prefix.toLowerCase());
+      out?.push(selected ? pass(`name starts with "${prefix}"`) : fail(`name "${a.name}" does not start with "${prefix}"`));
+      return selected;
     }
     case 'nameSuffix': {
       const { suffix } = selection;
-      return a.name.toLowerCase().endsWith(suffix.toLowerCase()) ? pass(() => `name ends with "${suffix}"`) : fail(() => `name "${a.name}" does not end with "${suffix}"`);
+      const selected = a.name.toLowerCase().endsWith(suffix.toLowerCase());
+      out?.push(selected ? pass(`name ends with "${suffix}"`) : fail(`name "${a.name}" does not end with "${suffix}"`));
+      return selected;
     }
   }
 }
@@ -51,95 +59,122 @@ export function decideTeachingGroups(
   rules: RuleConfig,
   dates: Dates,
   schools: IncludedSchools,
-  exportedStaff: ReadonlySet<string>,
+  people: People,
+  index: PersonIndex,
+  staff: StaffDecisions,
+  classes: ClassVerdicts,
   students: Pick<StudentDecisions, 'studentsOfClass' | 'studentsOfGroup'>,
 ): GroupDecision[] {
   const { D, leadDays } = dates;
-  const staffByActivity = groupBy(rows.activityStaff, (s) => s.activity_id);
-  const classesByActivity = groupBy(rows.activityClasses, (a) => a.activity_id);
-  const groupsByActivity = groupBy(rows.activityGroups, (a) => a.activity_id);
-  const classesById = new Map(rows.classes.map((c) => [c.class_id, c]));
-  const groupsById = new Map(rows.groups.map((g) => [g.group_id, g]));
+  const activities = rows.activities;
+  const positionOf = positionsById(activities, (a) => a.activity_id);
+  const count = activities.length;
+  const teachers = staffLinks(index, rows.activityStaff, positionsOf(rows.activityStaff, (s) => s.activity_id, positionOf), count);
+  const classLinks = childrenOf(positionsOf(rows.activityClasses, (l) => l.activity_id, positionOf), count);
+  const linkedClass = positionsOf(rows.activityClasses, (l) => l.class_id, classes.positionOf);
+  const groupLinks = childrenOf(positionsOf(rows.activityGroups, (l) => l.activity_id, positionOf), count);
+  const groupRows = rows.groups;
+  const linkedGroup = positionsOf(rows.activityGroups, (l) => l.group_id, positionsById(groupRows, (g) => g.group_id));
 
-  /** 6. A linked class or group is active in the window: both dates set, D ≥ start − staff lead, D ≤ end, at an included school. */
-  const linkedCheck = (kind: 'class' | 'group', row: ClassRow | GroupRow | undefined, id: string): Check => {
-    if (!row) return fail(() => `linked ${kind} ${id} is missing in ProCapita`);
-    const what = () => `linked ${kind} ${row.name}`;
-    const school = schools.schoolCheck(what, row.unit_id, row.school_form);
-    if (!school.ok) return school;
-    return windowCheck(dates, what, row.start_date, row.end_date).check;
+  /** 6. The linked group is active in the window: both dates set, D ≥ start − staff lead, D ≤ end, at an included school. Words only. */
+  const linkWords = (kind: 'class' | 'group', row: ClassRow | GroupRow | undefined, id: string, out: Check[]): void => {
+    if (!row) return void out.push(fail(`linked ${kind} ${id} is missing in ProCapita`));
+    const what = `linked ${kind} ${row.name}`;
+    // One check per link: the school's when it fails, else the window's.
+    const school: Check[] = [];
+    if (schools.schoolRule(row.unit_id, row.school_form, school, what)) windowRule(dates, row.start_date, row.end_date, out, what);
+    else out.push(school[0]!);
+  };
+  const groupActive = new Int8Array(groupRows.length).fill(-1);
+  const groupLinkActive = (g: number): boolean => {
+    if (groupActive[g] === -1) {
+      const row = groupRows[g]!;
+      groupActive[g] = schools.pairIncluded(row.unit_id, row.school_form) && !windowRule(dates, row.start_date, row.end_date, null, '') ? 1 : 0;
+    }
+    return groupActive[g] === 1;
   };
 
-  const groups: GroupDecision[] = [];
-  for (const a of rows.activities) {
-    const checks: Check[] = [];
+  /** Rules 1–7 for the activity at `at`: the reason of the first that fails, its teachers, and into `linked` its active links (class positions, then −1 − group position). */
+  const activityRule = (at: number, out: Out, linked: number[]): { reason: Reason | undefined; teacherIds: readonly string[] } => {
+    const a = activities[at]!;
     let reason: Reason | undefined;
-    const selected = selectedCheck(rules.teachingGroups, a);
-    checks.push(selected);
-    if (!selected.ok) reason = 'activity-not-selected';
+    // Deciding alone, the first failed rule is the verdict; recording, every rule is shown.
+    if (!selectedRule(rules.teachingGroups, a, out)) reason = 'activity-not-selected';
+    if (reason && !out) return { reason, teacherIds: NONE };
     // 2. It is not cancelled.
     if (a.cancelled) {
-      checks.push(CANCELLED);
+      out?.push(CANCELLED);
       reason ??= 'activity-cancelled';
-    } else checks.push(NOT_CANCELLED);
+    } else out?.push(NOT_CANCELLED);
+    if (reason && !out) return { reason, teacherIds: NONE };
 
-    // 3. A start date, and D ≥ start − staff lead. 4. End empty or strictly later than D ("senare än dagens datum").
-    const opens = a.start_date === null ? null : addDays(a.start_date, -leadDays.staff);
-    if (a.start_date === null || opens === null) {
-      checks.push(NO_START);
+    // 3. A start date, and D ≥ start − staff lead (start ≤ D + staff lead). 4. End empty or strictly later than D ("senare än dagens datum").
+    if (a.start_date === null) {
+      out?.push(NO_START);
       reason ??= 'activity-start-missing';
-    } else if (D < opens) {
-      checks.push(fail(() => `activity starts ${a.start_date}; it is created from ${opens} (start − ${leadDays.staff} days), after ${D}`));
+    } else if (a.start_date > dates.staffFrom) {
+      out?.push(fail(`activity starts ${a.start_date}; it is created from ${dates.opens(a.start_date)} (start − ${leadDays.staff} days), after ${D}`));
       reason ??= 'activity-not-started';
     } else if (a.end_date !== null && a.end_date <= D) {
-      checks.push(fail(() => `activity ends ${a.end_date}, not later than ${D}`));
+      out?.push(fail(`activity ends ${a.end_date}, not later than ${D}`));
       reason ??= 'activity-ended';
     } else {
-      checks.push(pass(() => `activity is within its window on ${D}: from ${opens} (start ${a.start_date} − ${leadDays.staff} days), end ${a.end_date ?? 'open'}`));
+      out?.push(pass(`activity is within its window on ${D}: from ${dates.opens(a.start_date)} (start ${a.start_date} − ${leadDays.staff} days), end ${a.end_date ?? 'open'}`));
     }
+    if (reason && !out) return { reason, teacherIds: NONE };
 
     // 5. The activity belongs to an included school.
-    const school = schools.schoolCheck(() => 'activity', a.unit_id, a.school_form);
-    checks.push(school);
-    if (!school.ok) reason ??= 'activity-school-not-included';
+    if (!schools.schoolRule(a.unit_id, a.school_form, out, 'activity')) reason ??= 'activity-school-not-included';
+    if (reason && !out) return { reason, teacherIds: NONE };
 
     // 6. Linked to at least one class or group that is active in the window.
-    const linked = [
-      ...(classesByActivity.get(a.activity_id) ?? []).map((l) => ({ kind: 'class' as const, id: l.class_id, check: linkedCheck('class', classesById.get(l.class_id), l.class_id) })),
-      ...(groupsByActivity.get(a.activity_id) ?? []).map((l) => ({ kind: 'group' as const, id: l.group_id, check: linkedCheck('group', groupsById.get(l.group_id), l.group_id) })),
-    ];
-    const activeLinks = linked.filter((l) => l.check.ok);
-    if (linked.length === 0) checks.push(NO_LINK);
-    else checks.push(...linked.map((l) => l.check));
-    if (activeLinks.length === 0) reason ??= 'activity-no-active-class-or-group';
+    for (let k = classLinks.from[at]!; k < classLinks.from[at + 1]!; k++) {
+      const l = classLinks.at[k]!;
+      const c = linkedClass[l]!;
+      if (c >= 0 && classes.linkActive[c] === 1) linked.push(c);
+      if (out) linkWords('class', c >= 0 ? classes.rows[c] : undefined, rows.activityClasses[l]!.class_id, out);
+    }
+    for (let k = groupLinks.from[at]!; k < groupLinks.from[at + 1]!; k++) {
+      const l = groupLinks.at[k]!;
+      const g = linkedGroup[l]!;
+      if (g >= 0 && groupLinkActive(g)) linked.push(-1 - g);
+      if (out) linkWords('group', g >= 0 ? groupRows[g] : undefined, rows.activityGroups[l]!.group_id, out);
+    }
+    if (out && classLinks.from[at] === classLinks.from[at + 1] && groupLinks.from[at] === groupLinks.from[at + 1]) out.push(NO_LINK);
+    if (linked.length === 0) reason ??= 'activity-no-active-class-or-group';
+    if (reason && !out) return { reason, teacherIds: NONE };
 
     // 7. At least one exported staff member is linked to the activity.
-    const teachers = teacherCheck(exportedStaff, staffByActivity.get(a.activity_id));
-    checks.push(teachers.check);
-    if (!teachers.check.ok) reason ??= 'activity-no-teacher';
+    const teacherIds = teacherRule(people, staff, teachers, at, out);
+    if (teacherIds.length === 0) reason ??= 'activity-no-teacher';
+    return { reason, teacherIds };
+  };
 
-    // From start − student lead: the exported students of the linked active classes and groups.
-    const from = studentsJoin(dates, a.start_date);
-    const studentIds =
-      !reason && from !== null && D >= from
-        ? sortedIds(activeLinks.flatMap((l) => (l.kind === 'class' ? students.studentsOfClass(l.id) : students.studentsOfGroup(l.id))))
-        : [];
-    if (!reason) checks.push(studentPhaseCheck(dates, from, studentIds.length));
-    groups.push({
-      kind: 'teaching',
-      id: a.activity_id,
-      name: a.name,
-      unitId: a.unit_id,
-      schoolForm: a.school_form,
-      startDate: a.start_date,
-      endDate: a.end_date,
-      included: !reason,
-      ...(reason ? { reason } : {}),
-      checks: checks.slice(),
-      teacherIds: reason ? [] : teachers.teacherIds,
-      studentIds,
-      studentsFrom: from,
-    });
+  /** From start − student lead: the exported students of the linked active classes and groups, in id order. */
+  const studentsOf = (linked: readonly number[]): readonly string[] => {
+    if (linked.length === 1) return linked[0]! >= 0 ? students.studentsOfClass(linked[0]!) : students.studentsOfGroup(-1 - linked[0]!);
+    const ids: string[] = [];
+    for (const l of linked) for (const id of l >= 0 ? students.studentsOfClass(l) : students.studentsOfGroup(-1 - l)) ids.push(id);
+    return ids.length === 0 ? NONE : sortedIds(ids);
+  };
+
+  const explains = {
+    checks: (at: number, g: GroupDecision): Check[] => {
+      const out: Check[] = [];
+      activityRule(at, out, []);
+      if (g.included) out.push(studentPhaseCheck(dates, g.studentsFrom, g.studentIds.length));
+      return out;
+    },
+  };
+  const groups: GroupDecision[] = [];
+  const linked: number[] = [];
+  for (let at = 0; at < count; at++) {
+    const a = activities[at]!;
+    linked.length = 0;
+    const { reason, teacherIds } = activityRule(at, null, linked);
+    const from = dates.studentsJoin(a.start_date);
+    const studentIds = !reason && from !== null && D >= from ? studentsOf(linked) : NONE;
+    groups.push(groupDecision('teaching', a, a.activity_id, reason, teacherIds, studentIds, from, explains, at));
   }
   return groups;
 }
