@@ -59,8 +59,7 @@ const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => safe`${s.persons.le
 /** Our own content hash (sha256:…), safe to name anywhere. */
 const hashOf = (s: Pick<Snapshot, 'contentHash'>) => ours(s.contentHash);
 
-/** Extract, decide, enrich, then the checks every snapshot passes before it is written anywhere. A run reads under its deadline; a preview has none. */
-/** What the run needs after build(). Not the decisions: at 100,000 persons they are a quarter of a gigabyte, which the guard stage no longer holds. */
+/** What the run needs after build(), which extracts, decides, enriches and serialises (under the run's deadline; a preview has none). Not the decisions, nor the link rows. */
 interface Built {
   /** Of the rows, only the persons: the gates after build() read no others, and the link rows are most of the read. */
   readonly rows: Pick<Prepared['rows'], 'persons'>;
@@ -70,16 +69,25 @@ interface Built {
   readonly snapshot: Snapshot;
 }
 
-async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Built> {
+/**
+ * Extract, decide and enrich; the summary, and the consistency gate over the roster. Returns only what
+ * encoding and the gates after it need: the decisions and the link rows (they hold each other) are let go
+ * with this function's frame, before the snapshot is serialised, and they are half of the heap by then.
+ */
+async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline) {
   const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), ...(signal ? { signal } : {}) }, io.hooks);
   const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
-  // Serialised once, in the form the target takes: the upload's gzip compresses while the guard stage runs.
-  const encoded = encodeSnapshot(prepared.roster, o.version, io.now(), config.target?.type === 'https' && o.out === undefined ? 'gzip' : 'json');
-  const { snapshot } = encoded;
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
-  checkConsistency(snapshot, prepared.decisions, prepared.rows);
-  return { rows: { persons: prepared.rows.persons }, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, encoded, snapshot };
+  checkConsistency(prepared.roster, prepared.decisions, prepared.rows);
+  return { roster: prepared.roster, persons: prepared.rows.persons, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings };
+}
+
+async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Built> {
+  const { roster, persons, extractWarnings, ruleWarnings } = await decided(config, o, io, log, deadline);
+  // Serialised once, in the form the target takes: the upload's gzip compresses while the guard stage runs.
+  const encoded = encodeSnapshot(roster, o.version, io.now(), config.target?.type === 'https' && o.out === undefined ? 'gzip' : 'json');
+  return { rows: { persons }, extractWarnings, ruleWarnings, encoded, snapshot: encoded.snapshot };
 }
 
 /** The snapshot's JSON, which build() makes for a folder. */

@@ -29,21 +29,33 @@ export interface EmailStats {
   readonly none: number;
 }
 
-/** Fills in each exported person's address and counts where the addresses came from. */
+/**
+ * Fills in each exported person's address and counts where the addresses came from. `addressOf` is
+ * emailResolver's or procapitaAddress: both answer with ProCapita's own address first when it is valid,
+ * so that one is taken here as it is checked, and the resolver asked only for the others.
+ */
 export function resolveEmails(roster: Roster, persons: readonly PersonRow[], addressOf: AddressOf): { roster: Roster; stats: EmailStats } {
-  const rows = new Map(persons.map((p) => [p.person_id, p]));
+  const rows = new Map<string, PersonRow>();
+  for (const p of persons) rows.set(p.person_id, p);
   let fromProCapita = 0;
   let fromMapping = 0;
   let invalidInProCapita = 0;
-  const resolved = roster.persons.map((p) => {
+  const resolved = new Array<Roster['persons'][number]>(roster.persons.length);
+  for (let i = 0; i < resolved.length; i++) {
+    const p = roster.persons[i]!;
     const row = rows.get(p.id)!;
     const own = row.email?.trim() ?? '';
-    if (own !== '' && !isValidEmail(own)) invalidInProCapita++;
-    const address = addressOf(row);
-    if (address?.source === 'ProCapita') fromProCapita++;
-    else if (address) fromMapping++;
-    return { ...p, email: address?.email ?? null };
-  });
+    let email: string | null;
+    if (own !== '' && isValidEmail(own)) {
+      email = own;
+      fromProCapita++;
+    } else {
+      if (own !== '') invalidInProCapita++;
+      email = addressOf(row)?.email ?? null;
+      if (email !== null) fromMapping++;
+    }
+    resolved[i] = p.email === email ? p : { ...p, email };
+  }
   return {
     roster: { ...roster, persons: resolved },
     stats: { fromProCapita, fromMapping, invalidInProCapita, none: roster.persons.length - fromProCapita - fromMapping },

@@ -29,12 +29,15 @@ function misfit(type: ColumnType, value: unknown): SafeText {
 }
 
 /**
- * The coercers of one read of the source. Dates are shared, one string per
- * distinct date across all its rows: the same few hundred dates recur in
- * every row. Ids are not: a Map of 300,000 GUIDs cost more time than the
- * memory it saved (docs/performance.md).
+ * The coercers of one read of the source. They share one string per distinct
+ * id and date across all its rows: a person's GUID recurs in many rows and
+ * the same few hundred dates in all of them. Shared, the ids of large take
+ * 50 MB less, and every later Map lookup hashes each id once. The ids are
+ * kept in an object used as a dictionary, not a Map: V8 looks them up in its
+ * own string table, a third faster at 300,000 ids (docs/performance.md).
  */
 function coercers(): Record<ColumnType, Coerce> {
+  const ids = Object.create(null) as Record<string, string>;
   /** By the text, or by the time of mssql's Date; null for a value that is no calendar date. */
   const datesByText = new Map<string, string | null>();
   const datesByTime = new Map<number, string | null>();
@@ -42,9 +45,14 @@ function coercers(): Record<ColumnType, Coerce> {
   return {
     id: (value) => {
       if (typeof value === 'string') {
-        // Ids compare case-insensitively (the SQL source asks tedious for lower-case GUIDs, so this copies nothing there).
-        const id = value.trim().toLowerCase();
-        return id === '' ? MISFIT : id;
+        let id = ids[value];
+        if (id === undefined) {
+          // Ids compare case-insensitively (the SQL source asks tedious for lower-case GUIDs, so this copies nothing there).
+          id = value.trim().toLowerCase();
+          if (id === '') return MISFIT;
+          ids[value] = id;
+        }
+        return id;
       }
       return typeof value === 'number' && Number.isInteger(value) ? String(value) : MISFIT;
     },
