@@ -188,15 +188,17 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
     at += text.length;
     return true;
   };
-  /** An id, `"…"` of printable ASCII but `"` and `\`. */
-  const id = (): string | undefined => {
-    const end = bytes[at] === QUOTE ? bytes.indexOf(QUOTE, at + 1) : -1;
+  /** The text from an `open` byte to the next `close` byte, if it matches `pattern` (as Latin-1). */
+  const delimited = (open: number, close: number, pattern: RegExp) => (): string | undefined => {
+    const end = bytes[at] === open ? bytes.indexOf(close, at + 1) : -1;
     if (end < 0) return undefined;
     const text = bytes.toString('latin1', at + 1, end);
-    if (!ID_TEXT.test(text)) return undefined;
+    if (!pattern.test(text)) return undefined;
     at = end + 1;
     return text;
   };
+  /** An id, `"…"` of printable ASCII but `"` and `\`. */
+  const id = delimited(QUOTE, QUOTE, ID_TEXT);
   /** A JSON string, from UTF-8 and with its escapes resolved. */
   const string = (): string | undefined => {
     if (bytes[at] !== QUOTE) return undefined;
@@ -219,16 +221,8 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
     }
     return undefined;
   };
-  /** `[` ids `]`: the ids' text between the brackets (IdList), or undefined. */
-  const list = (): string | undefined => {
-    // A `]` in an id would cut the list short inside it, and the pattern then refuses it.
-    const end = bytes[at] === OPEN ? bytes.indexOf(CLOSE, at + 1) : -1;
-    if (end < 0) return undefined;
-    const text = bytes.toString('latin1', at + 1, end);
-    if (!LIST_TEXT.test(text)) return undefined;
-    at = end + 1;
-    return text;
-  };
+  /** `[` ids `]`: the ids' text between the brackets (IdList). A `]` in an id would cut the list short inside it, and the pattern then refuses it. */
+  const list = delimited(OPEN, CLOSE, LIST_TEXT);
   /** `[` records `]`, each read by `record`; false when one is not as written. */
   const each = (record: () => boolean): boolean => {
     if (bytes[at++] !== OPEN) return false;

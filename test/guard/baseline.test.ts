@@ -12,6 +12,7 @@ import { checkRemovals } from '../../src/guard/deletion';
 import { formatReview } from '../../src/guard/review';
 import { readBaseline } from '../../src/guard/state';
 import { FixtureBuilder } from '../support/builder';
+import { rosterGroup, rosterPerson } from '../support/roster-records';
 
 /**
  * baseline.json as the deletion guard reads it: a file as manifestJson()
@@ -26,18 +27,9 @@ const schools: RosterSchool[] = [
   { id: U1, code: 'KRSK', name: 'Krokslätts "skola"', schoolForms: ['GR'] },
   { id: U2, code: 'EKGY', name: 'Ekdalens gymnasium \u001b[31m', schoolForms: ['GY'] },
 ];
-const person = (id: string, roles: Role[], schoolIds = [U1]): RosterPerson => ({ id, roles, givenName: 'x', familyName: 'x', email: null, schoolIds });
-const group = (id: string, kind: 'class' | 'teaching', name: string, teacherIds: string[], studentIds: string[], schoolId = U1): RosterGroup => ({
-  id,
-  kind,
-  name,
-  schoolId,
-  schoolForm: schoolId === U1 ? 'GR' : 'GY',
-  startDate: '2026-08-17',
-  endDate: '2027-06-11',
-  teacherIds,
-  studentIds,
-});
+const person = (id: string, roles: Role[], schoolIds = [U1]): RosterPerson => rosterPerson(id, roles, schoolIds);
+const group = (id: string, kind: 'class' | 'teaching', name: string, teacherIds: string[], studentIds: string[], schoolId = U1): RosterGroup =>
+  rosterGroup({ id, kind, name, schoolId, schoolForm: schoolId === U1 ? 'GR' : 'GY', teacherIds, studentIds });
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
 const students = ids('s', 40);
 const teachers = ids('t', 4);

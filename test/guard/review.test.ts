@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RemovalKind, RemovalLimit } from '../../src/configure/config';
-import type { Role } from '../../src/decide/decide';
-import type { RosterGroup, RosterPerson, RosterSchool } from '../../src/decide/roster';
+import type { RosterGroup, RosterSchool } from '../../src/decide/roster';
 import { contentHash, toSnapshot } from '../../src/deliver/snapshot';
 import { toManifest } from '../../src/guard/baseline';
 import { checkRemovals } from '../../src/guard/deletion';
 import { formatReview } from '../../src/guard/review';
 import { FixtureBuilder } from '../support/builder';
+import { rosterGroup, rosterPerson } from '../support/roster-records';
 
 /**
  * The review file of a held run. Who was in the last accepted snapshot is
@@ -41,18 +41,9 @@ const [klara, vera, tore, idun] = hidden.map((p) => p.id) as [string, string, st
 const gone = 'deadbeef-0000-4000-8000-00000000dead';
 const rows = b.rows;
 
-const person = (id: string, roles: Role[], schoolIds: string[]): RosterPerson => ({ id, roles, givenName: 'x', familyName: 'x', email: null, schoolIds });
-const group = (id: string, kind: 'class' | 'teaching', name: string, schoolId: string, teacherIds: string[], studentIds: string[]): RosterGroup => ({
-  id,
-  kind,
-  name,
-  schoolId,
-  schoolForm: schoolId === U1 ? 'GR' : 'GY',
-  startDate: '2026-08-17',
-  endDate: '2027-06-11',
-  teacherIds,
-  studentIds,
-});
+const person = rosterPerson;
+const group = (id: string, kind: 'class' | 'teaching', name: string, schoolId: string, teacherIds: string[], studentIds: string[]): RosterGroup =>
+  rosterGroup({ id, kind, name, schoolId, schoolForm: schoolId === U1 ? 'GR' : 'GY', teacherIds, studentIds });
 
 const schools: RosterSchool[] = [
   { id: U1, code: 'KRSK', name: 'Krokslätts skola', schoolForms: ['GR'] },
