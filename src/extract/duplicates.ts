@@ -61,86 +61,111 @@ function strongest(a: number | null, b: number | null): number | null {
 const SAFE_MERGE = new Set(['protected_identity', 'deregistered', 'deceased']);
 const PERSON_MUST_AGREE = columnsOf('persons').filter((c) => !SAFE_MERGE.has(c));
 
-function resolvePersons(rows: readonly PersonRow[], where: SafeText, warnings: SafeText[]): PersonRow[] {
-  const merged = new Map<string, PersonRow>();
+/**
+ * One query's rows, one per key, taken a row at a time, as the SQL source
+ * reads them (the work is done while the next rows are on their way), and
+ * judged at the end of the read.
+ */
+interface QueryResolver {
+  add(row: AnyRow): void;
+  /** The rows kept so far, in the order they came (the SQL source's filter of link rows reads their parents here). */
+  readonly kept: readonly AnyRow[];
+  /** Throws when rows conflict; otherwise counts what was merged or dropped into `warnings` and gives the rows. */
+  finish(warnings: SafeText[]): readonly AnyRow[];
+}
+
+function personResolver(where: SafeText): QueryResolver {
+  const kept: PersonRow[] = [];
+  const at = new Map<string, number>();
   const repeated = new Set<string>();
   const conflicts = new Set<string>();
   const columns = new Set<string>();
-  for (const row of rows) {
-    const seen = merged.get(row.person_id);
-    if (!seen) {
-      merged.set(row.person_id, row);
-      continue;
-    }
-    repeated.add(row.person_id);
-    const differ = differing(PERSON_MUST_AGREE, seen, row);
-    if (differ.length > 0) {
-      conflicts.add(row.person_id);
-      differ.forEach((c) => columns.add(c));
-    }
-    merged.set(row.person_id, {
-      ...seen,
-      protected_identity: strongest(seen.protected_identity, row.protected_identity),
-      deregistered: seen.deregistered || row.deregistered,
-      deceased: seen.deceased || row.deceased,
-    });
-  }
-  if (conflicts.size > 0) {
-    throw new AppError(
-      'schemaMismatch',
-      safe`${where}: ${count(conflicts.size, 'person id is', 'person ids are')} on more than one row, and the rows differ in ${joined([...columns].sort().map(ours), ', ')}, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a person (docs/procapita-schema.md).`,
-    );
-  }
-  if (repeated.size > 0) {
-    warnings.push(safe`${where}: ${count(repeated.size, 'person id')} appeared on more than one row; each was merged, and protected where any row was.`);
-  }
-  return [...merged.values()];
+  return {
+    kept,
+    add(r) {
+      const row = r as PersonRow;
+      const i = at.get(row.person_id);
+      if (i === undefined) {
+        at.set(row.person_id, kept.push(row) - 1);
+        return;
+      }
+      const seen = kept[i]!;
+      repeated.add(row.person_id);
+      const differ = differing(PERSON_MUST_AGREE, seen, row);
+      if (differ.length > 0) {
+        conflicts.add(row.person_id);
+        differ.forEach((c) => columns.add(c));
+      }
+      kept[i] = {
+        ...seen,
+        protected_identity: strongest(seen.protected_identity, row.protected_identity),
+        deregistered: seen.deregistered || row.deregistered,
+        deceased: seen.deceased || row.deceased,
+      };
+    },
+    finish(warnings) {
+      if (conflicts.size > 0) {
+        throw new AppError(
+          'schemaMismatch',
+          safe`${where}: ${count(conflicts.size, 'person id is', 'person ids are')} on more than one row, and the rows differ in ${joined([...columns].sort().map(ours), ', ')}, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a person (docs/procapita-schema.md).`,
+        );
+      }
+      if (repeated.size > 0) {
+        warnings.push(safe`${where}: ${count(repeated.size, 'person id')} appeared on more than one row; each was merged, and protected where any row was.`);
+      }
+      return kept;
+    },
+  };
 }
 
 const sameRow = (columns: readonly string[], a: AnyRow, b: AnyRow): boolean => columns.every((c) => a[c] === b[c]);
 
-function resolveRows<Q extends QueryName>(query: Q, rows: readonly Row<Q>[], where: SafeText, warnings: SafeText[]): readonly Row<Q>[] {
+function rowResolver(query: QueryName, where: SafeText): QueryResolver {
   const columns = columnsOf(query);
   const id = OWN_ID[query];
-  const kept: Row<Q>[] = [];
+  const kept: AnyRow[] = [];
   let repeats = 0;
-  if (id) {
-    const byId = new Map<unknown, AnyRow>();
-    const conflicts = new Set<unknown>();
-    for (const row of rows) {
-      const key = (row as AnyRow)[id];
-      const seen = byId.get(key);
-      if (!seen) {
-        byId.set(key, row);
+  const conflicts = new Set<unknown>();
+  const byId = new Map<unknown, AnyRow>();
+  // Without an id of its own only exact repeats are duplicates. Rows are found by their first two
+  // columns (two ids) and then compared whole: no key string per row, at 250,000 memberships.
+  const [first, second] = columns as [string, string];
+  const index = new Map<unknown, Map<unknown, AnyRow | AnyRow[]>>();
+  const add = id
+    ? (row: AnyRow) => {
+        const key = row[id];
+        const seen = byId.get(key);
+        if (!seen) {
+          byId.set(key, row);
+          kept.push(row);
+        } else if (sameRow(columns, seen, row)) repeats++;
+        else conflicts.add(key);
+      }
+    : (row: AnyRow) => {
+        let inner = index.get(row[first]);
+        if (!inner) index.set(row[first], (inner = new Map()));
+        const seen = inner.get(row[second]);
+        if (seen === undefined) inner.set(row[second], row);
+        else if (Array.isArray(seen) ? seen.some((s) => sameRow(columns, s, row)) : sameRow(columns, seen, row)) {
+          repeats++;
+          return;
+        } else inner.set(row[second], Array.isArray(seen) ? [...seen, row] : [seen, row]);
         kept.push(row);
-      } else if (sameRow(columns, seen, row)) repeats++;
-      else conflicts.add(key);
-    }
-    if (conflicts.size > 0) {
-      throw new AppError(
-        'schemaMismatch',
-        safe`${where}: ${conflicts.size} ${ours(id)} ${conflicts.size === 1 ? 'value is' : 'values are'} on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (docs/procapita-schema.md).`,
-      );
-    }
-  } else {
-    // Without an id of its own only exact repeats are duplicates. Rows are found by their first two
-    // columns (two ids) and then compared whole: no key string per row, at 250,000 memberships.
-    const [first, second] = columns as [string, string];
-    const index = new Map<unknown, Map<unknown, AnyRow | AnyRow[]>>();
-    for (const row of rows as readonly AnyRow[]) {
-      let inner = index.get(row[first]);
-      if (!inner) index.set(row[first], (inner = new Map()));
-      const seen = inner.get(row[second]);
-      if (seen === undefined) inner.set(row[second], row);
-      else if (Array.isArray(seen) ? seen.some((s) => sameRow(columns, s, row)) : sameRow(columns, seen, row)) {
-        repeats++;
-        continue;
-      } else inner.set(row[second], Array.isArray(seen) ? [...seen, row] : [seen, row]);
-      kept.push(row as Row<Q>);
-    }
-  }
-  if (repeats > 0) warnings.push(safe`${where}: ${count(repeats, 'row')} repeated another row exactly; the repeats were dropped.`);
-  return repeats > 0 ? kept : rows;
+      };
+  return {
+    kept,
+    add,
+    finish(warnings) {
+      if (conflicts.size > 0) {
+        throw new AppError(
+          'schemaMismatch',
+          safe`${where}: ${conflicts.size} ${ours(id!)} ${conflicts.size === 1 ? 'value is' : 'values are'} on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (docs/procapita-schema.md).`,
+        );
+      }
+      if (repeats > 0) warnings.push(safe`${where}: ${count(repeats, 'row')} repeated another row exactly; the repeats were dropped.`);
+      return kept;
+    },
+  };
 }
 
 /** A unit_code on more than one school unit: an error when configured, else a counted warning. */
@@ -160,17 +185,32 @@ function checkUnitCodes(units: readonly Row<'schoolUnits'>[], schools: RuleConfi
   warnings.push(safe`${where}: ${count(shared.size, 'unit code is', 'unit codes are')} shared by more than one school unit; none of them is configured, so no school is exported from them.`);
 }
 
-/**
- * The extract stage's last step: one row per key in every query. `where`
- * names a query's origin in messages (table or query file, never a value).
- */
+/** Rows taken a query at a time, a row at a time, and resolved to one per key at the end of the read. */
+export interface DuplicateResolver {
+  add<Q extends QueryName>(query: Q, row: Row<Q>): void;
+  /** A query's rows kept so far. */
+  kept<Q extends QueryName>(query: Q): readonly Row<Q>[];
+  finish(): Resolved;
+}
+
+/** `where` names a query's origin in messages (table or query file, never a value). */
+export function duplicateResolver(schools: RuleConfig['schools'], where: (query: QueryName) => SafeText): DuplicateResolver {
+  const resolvers = Object.fromEntries(QUERY_NAMES.map((q) => [q, q === 'persons' ? personResolver(where(q)) : rowResolver(q, where(q))])) as Record<QueryName, QueryResolver>;
+  return {
+    add: (query, row) => resolvers[query].add(row),
+    kept: <Q extends QueryName>(query: Q) => resolvers[query].kept as readonly Row<Q>[],
+    finish() {
+      const warnings: SafeText[] = [];
+      const rows = Object.fromEntries(QUERY_NAMES.map((q) => [q, resolvers[q].finish(warnings)])) as unknown as SourceRows;
+      checkUnitCodes(rows.schoolUnits, schools, where('schoolUnits'), warnings);
+      return { rows, warnings };
+    },
+  };
+}
+
+/** The extract stage's last step for rows read all at once (a fixture): one row per key in every query. */
 export function resolveDuplicates(rows: SourceRows, schools: RuleConfig['schools'], where: (query: QueryName) => SafeText): Resolved {
-  const warnings: SafeText[] = [];
-  const out: Record<string, unknown> = {};
-  for (const query of QUERY_NAMES) {
-    out[query] = query === 'persons' ? resolvePersons(rows.persons, where(query), warnings) : resolveRows(query, rows[query], where(query), warnings);
-  }
-  const resolved = out as SourceRows;
-  checkUnitCodes(resolved.schoolUnits, schools, where('schoolUnits'), warnings);
-  return { rows: resolved, warnings };
+  const resolver = duplicateResolver(schools, where);
+  for (const query of QUERY_NAMES) for (const row of rows[query]) resolver.add(query, row as never);
+  return resolver.finish();
 }

@@ -27,6 +27,6 @@ function origin(source: Config['source'], query: QueryName): SafeText {
  */
 export async function readSource(config: Pick<Config, 'source'> & { readonly rules: Pick<Config['rules'], 'schools'> }, context: SourceContext): Promise<Resolved> {
   const { source } = config;
-  const rows = source.type === 'fixture' ? await readFixture(source.path) : await readSqlSource(source, context.credentials, context.syncDate, context.log, context.signal);
-  return resolveDuplicates(rows, config.rules.schools, (query) => origin(source, query));
+  if (source.type === 'sql') return readSqlSource(source, config.rules.schools, context.credentials, context.syncDate, context.log, context.signal);
+  return resolveDuplicates(await readFixture(source.path), config.rules.schools, (query) => origin(source, query));
 }

@@ -5,12 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type * as Mssql from 'mssql';
-import type { SqlSourceConfig } from '../configure/config';
+import type { RuleConfig, SqlSourceConfig } from '../configure/config';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { addDays, utcMidnight } from '../calendar-date';
 import { AppError, errnoOf, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
-import { CONTRACT, queryPlace, type CalendarDate, type QueryName, type SourceRows } from './contract';
+import { CONTRACT, queryPlace, type CalendarDate, type QueryName } from './contract';
+import { duplicateResolver, type Resolved } from './duplicates';
 import { checkReadOnlyQuery } from './read-only-query';
 import { contractRowReader } from './rows';
 import { given, ours, safe, type SafeText } from '../safe-text';
@@ -242,7 +243,7 @@ const PARENT: Partial<Record<QueryName, readonly [QueryName, string]>> = {
 
 type AnyRow = Readonly<Record<string, unknown>>;
 
-function keepFilter(name: QueryName, rows: Partial<Record<QueryName, AnyRow[]>>, referenced: Set<string>): (row: AnyRow) => boolean {
+function keepFilter(name: QueryName, rows: Partial<Record<QueryName, readonly AnyRow[]>>, referenced: Set<string>): (row: AnyRow) => boolean {
   if (name === 'persons') return (row) => referenced.has(row.person_id as string);
   const parent = PARENT[name];
   if (!parent) return () => true;
@@ -256,7 +257,7 @@ const PERSON_LINKS: readonly QueryName[] = ['classPlacements', 'groupMemberships
 type TediousConnection = Parameters<NonNullable<Mssql.config['beforeConnect']>>[0];
 
 /** `signal`: the run's deadline. When it aborts, every connection closes at once, whatever it was waiting for. */
-export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentials, syncDate: CalendarDate, log: Log, signal?: AbortSignal): Promise<SourceRows> {
+export async function readSqlSource(cfg: SqlSourceConfig, schools: RuleConfig['schools'], credentials: Credentials, syncDate: CalendarDate, log: Log, signal?: AbortSignal): Promise<Resolved> {
   const queries = await loadQueries(cfg.queries);
   const password = await credentials.get('sqlPassword');
   const origin = credentials.origin?.('sqlPassword');
@@ -279,19 +280,20 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
     tx = await beginReadTransaction(pool, queries, historyFrom, log).catch((err: unknown) => {
       throw explainSqlError(err, cfg, safe`checking the schema`);
     });
-    const rows: Partial<Record<QueryName, AnyRow[]>> = {};
+    // Duplicate rows are resolved as the rows arrive, in the time the read waits for the next ones.
+    const resolver = duplicateResolver(schools, (query) => queryPlace(query, cfg.queries[query]));
+    const rows: Partial<Record<QueryName, readonly AnyRow[]>> = {};
     const referenced = new Set<string>();
     const toContractRow = contractRowReader();
     const started = Date.now();
     let total = 0;
     for (const q of queries) {
       const keep = keepFilter(q.name, rows, referenced);
-      const list: AnyRow[] = [];
       const where = queryPlace(q.name, q.file);
       let index = 0;
       const { reported } = await streamRows(tx, q.text, historyFrom, (raw) => {
         const row = toContractRow(q.name, raw, index++, where);
-        if (keep(row)) list.push(row);
+        if (keep(row)) resolver.add(q.name, row);
       }).catch((err: unknown) => {
         throw explainSqlError(err, cfg, safe`reading ${CONTRACT[q.name].table}`);
       });
@@ -300,12 +302,13 @@ export async function readSqlSource(cfg: SqlSourceConfig, credentials: Credentia
         throw new AppError('sourceUnavailable', safe`${where}: SQL Server reported ${reported} rows but ${index} arrived, so the read was incomplete. Nothing was delivered; the next run reads again. If it keeps happening, check the network between this server and SQL Server.`);
       }
       total += index;
+      const list = resolver.kept(q.name) as readonly AnyRow[];
       rows[q.name] = list;
       if (PERSON_LINKS.includes(q.name)) for (const r of list) referenced.add(r.person_id as string);
     }
     const seconds = (Date.now() - started) / 1000;
     log(safe`Read ${total} rows from ProCapita in ${seconds.toFixed(1) as `${number}`} s (${Math.round(total / Math.max(seconds, 0.001))} rows/s).`);
-    return rows as unknown as SourceRows;
+    return resolver.finish();
   } finally {
     // Never a commit: whatever a query might have changed is undone. The pool also waits for the
     // transaction's connection; this hands it back even when the connection is gone.
