@@ -6,8 +6,9 @@
  * be read, or whose owner cannot be shown to be a live procapita-sync, once
  * it is older than a set age. The caller logs the takeover.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { link, readFile, rm, stat } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
 import { fileErrorAdvice, fileErrorReason, makePrivateFolder, writeFileAtomically, writePrivateFile } from './atomic-file';
@@ -241,6 +242,28 @@ export function ownHolder(startedAt: Date): LockHolder {
   return { pid: process.pid, host: m.host, startedAt: startedAt.toISOString(), ...identity };
 }
 
+/**
+ * Creates the lock with its content in one step, or fails with EEXIST when there is one: written aside,
+ * then hard-linked into place. Created empty and then written, a run starting in the same instant could
+ * read it empty and report a damaged lock. Where the disk has no hard links, 'wx' creates it (only one
+ * process can), and is written at once.
+ */
+async function createLock(file: string, text: string): Promise<void> {
+  // Its own name: runs of one process (the tests) and a takeover's temporary file must not share it.
+  const aside = `${file}.${process.pid}.${randomUUID()}.new`;
+  try {
+    await writePrivateFile(aside, text);
+    try {
+      await link(aside, file);
+    } catch (err) {
+      if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EINVAL'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      await writePrivateFile(file, text, { exclusive: true });
+    }
+  } finally {
+    await rm(aside, { force: true }).catch(() => undefined);
+  }
+}
+
 export async function acquireRunLock(stateDir: string, startedAt: Date, alive = processAlive): Promise<RunLock> {
   const file = join(stateDir, 'run.lock');
   const me = ownHolder(startedAt);
@@ -252,8 +275,7 @@ export async function acquireRunLock(stateDir: string, startedAt: Date, alive = 
     throw cannot(err);
   }
   try {
-    // 'wx': only one process can create the file.
-    await writePrivateFile(file, JSON.stringify(me), { exclusive: true });
+    await createLock(file, JSON.stringify(me));
     return { release: release(file, me) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(err);

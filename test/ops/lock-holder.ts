@@ -4,6 +4,7 @@
  * line, from standard input:
  *
  *   go       try to take the lock in STATE_DIR; print `OK` (`OK took over PID`) or the exit code
+ *            (with a note when the lock it found could not be read)
  *   release  release the lock, if it got it; print `RELEASED`
  *
  * and ends with standard input.
@@ -25,7 +26,9 @@ for await (const command of createInterface({ input: process.stdin })) {
       lock = await acquireRunLock(stateDir, new Date());
       say(`OK${lock.tookOver ? ` took over ${lock.tookOver.holder?.pid}` : ''}`);
     } catch (err) {
-      say(err instanceof AppError ? String(err.exitCode) : `unexpected: ${(err as Error).message}`);
+      // A lock read while another run was still writing it would say so: a race lost that way is a bug, not a refusal.
+      const unreadable = err instanceof AppError && /cannot be read/.test(err.message);
+      say(err instanceof AppError ? `${err.exitCode}${unreadable ? ' (lock read half-written)' : ''}` : `unexpected: ${(err as Error).message}`);
     }
   } else if (command === 'release') {
     await lock?.release();
