@@ -34,6 +34,13 @@ export const fail = (text: string): Check => new Check(false, text);
 /** Where a rule writes its checks: null while deciding, a list when someone reads them. */
 export type Out = Check[] | null;
 
+/** A rule's checks, made when read: `rule` runs once more, handed a list to record into. */
+export function recorded(rule: (out: Check[]) => unknown): Check[] {
+  const out: Check[] = [];
+  rule(out);
+  return out;
+}
+
 /** The sync date D and the lead times, with the words the checks use for them. */
 export interface Dates {
   readonly D: CalendarDate;

@@ -7,7 +7,7 @@
  * students (a placement needs a created class), and gets its students after.
  */
 import type { ClassRow, SourceRows } from '../extract/contract';
-import { studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
+import { recorded, studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
 import { groupDecision, type GroupDecision } from './decisions';
 import { NONE, type People, type PersonIndex } from './identity';
 import type { Reason } from './reasons';
@@ -66,11 +66,7 @@ export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedS
     reason,
     linkActive,
     teacherIds,
-    checks: (at) => {
-      const out: Check[] = [];
-      classRule(at, out);
-      return out;
-    },
+    checks: (at) => recorded((out) => classRule(at, out)),
   };
 }
 

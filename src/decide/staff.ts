@@ -6,7 +6,7 @@
  * from the staff exported here.
  */
 import type { EmploymentRow, SourceRows } from '../extract/contract';
-import { fail, pass, type Check, type Dates, type Out } from './checks';
+import { fail, pass, recorded, type Check, type Dates, type Out } from './checks';
 import { formatRange } from './dates';
 import type { Reason } from './reasons';
 import { roleDecision, type RoleDecision } from './decisions';
@@ -61,11 +61,7 @@ export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSch
   };
 
   const explains = {
-    checks: (at: number): Check[] => {
-      const out: Check[] = [];
-      staffRule(at, out, []);
-      return out;
-    },
+    checks: (at: number): Check[] => recorded((out) => staffRule(at, out, [])),
   };
   const roles = new Array<RoleDecision | undefined>(people.rows.length);
   const exported = new Uint8Array(people.rows.length);

@@ -6,7 +6,7 @@
  * school. Classes and teaching groups take their students from here.
  */
 import type { SourceRows } from '../extract/contract';
-import { fail, pass, studentPeriod, studentPeriodActive, type Check, type Dates, type Out } from './checks';
+import { fail, pass, recorded, studentPeriod, studentPeriodActive, type Check, type Dates, type Out } from './checks';
 import type { ClassVerdicts } from './classes';
 import { roleDecision, type RoleDecision } from './decisions';
 import { idsInOrder, NONE, unitLists, type People, type PersonIndex } from './identity';
@@ -91,11 +91,7 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
   };
 
   const explains = {
-    checks: (at: number): Check[] => {
-      const out: Check[] = [];
-      studentRule(at, out, []);
-      return out;
-    },
+    checks: (at: number): Check[] => recorded((out) => studentRule(at, out, [])),
   };
   const n = people.rows.length;
   const roles = new Array<RoleDecision | undefined>(n);

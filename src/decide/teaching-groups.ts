@@ -7,7 +7,7 @@
  */
 import type { RuleConfig } from '../configure/config';
 import type { ActivityRow, ClassRow, GroupRow, SourceRows } from '../extract/contract';
-import { fail, pass, studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
+import { fail, pass, recorded, studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
 import type { ClassVerdicts } from './classes';
 import { groupDecision, type GroupDecision } from './decisions';
 import { NONE, type People, type PersonIndex } from './identity';
@@ -160,8 +160,7 @@ export function decideTeachingGroups(
 
   const explains = {
     checks: (at: number, g: GroupDecision): Check[] => {
-      const out: Check[] = [];
-      activityRule(at, out, []);
+      const out = recorded((o) => activityRule(at, o, []));
       if (g.included) out.push(studentPhaseCheck(dates, g.studentsFrom, g.studentIds.length));
       return out;
     },
