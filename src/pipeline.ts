@@ -28,10 +28,10 @@ export interface Hooks {
 
 /** Extract, decide and enrich: everything before the guard stage. */
 export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>, hooks: Hooks = {}): Promise<Prepared> {
-  const { rows, warnings: extractWarnings } = await readSource(config, { ...context, syncDate });
+  const { rows, positions, warnings: extractWarnings } = await readSource(config, { ...context, syncDate });
   const mapping = config.email.mappingFile ? await readMappingTable(config.email.mappingFile, syncDate) : undefined;
   const addressOf = emailResolver(mapping, syncDate);
-  const decided = decide(rows, config.rules, syncDate, addressOf);
+  const decided = decide(rows, config.rules, syncDate, addressOf, positions);
   const decisions = hooks.afterDecide ? hooks.afterDecide(decided, rows) : decided;
   const cleaned = cleanNames(buildRoster(decisions, rows, config.rules));
   const { roster, stats } = resolveEmails(cleaned.roster, rows.persons, addressOf);

@@ -7,11 +7,11 @@
  * students (a placement needs a created class), and gets its students after.
  */
 import type { ClassRow, SourceRows } from '../extract/contract';
+import type { RowPositions } from '../extract/positions';
 import { recorded, studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
 import { groupDecision, type GroupDecision } from './decisions';
-import { NONE, type People, type PersonIndex } from './identity';
+import { NONE, type People } from './identity';
 import type { Reason } from './reasons';
-import { positionsById, positionsOf } from './rows-index';
 import type { IncludedSchools } from './school-units';
 import { staffLinks, teacherRule, type StaffDecisions } from './staff';
 
@@ -19,7 +19,7 @@ import { staffLinks, teacherRule, type StaffDecisions } from './staff';
 export interface ClassVerdicts {
   readonly rows: readonly ClassRow[];
   /** A class id's row position (the last row, should there be two). */
-  readonly positionOf: ReadonlyMap<string, number>;
+  readonly positionOf: (classId: string) => number;
   /** Why each class is not created; undefined when it is. */
   readonly reason: readonly (Reason | undefined)[];
   /** 1 where the class is at an included school and within its window: what a teaching group's link asks. */
@@ -29,10 +29,11 @@ export interface ClassVerdicts {
   readonly checks: (at: number) => Check[];
 }
 
-export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, index: PersonIndex, staff: StaffDecisions): ClassVerdicts {
+export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, positions: RowPositions, staff: StaffDecisions): ClassVerdicts {
   const classes = rows.classes;
-  const positionOf = positionsById(classes, (c) => c.class_id);
-  const teachers = staffLinks(index, rows.classStaff, positionsOf(rows.classStaff, (s) => s.class_id, positionOf), classes.length);
+  const positionOf = (classId: string) => positions.positionOf('classes', classId);
+  const links = positions.links.classStaff;
+  const teachers = staffLinks(rows.classStaff, links.person_id, links.class_id, classes.length);
 
   /** Rules 1–4 for the class at `at`: the reason of the first that fails, and whether its school and window hold. */
   const classRule = (at: number, out: Out): { reason: Reason | undefined; linkActive: boolean; teacherIds: readonly string[] } => {
@@ -83,7 +84,7 @@ export function classGroups(classes: ClassVerdicts, dates: Dates, studentsOf: (a
   for (let at = 0; at < classes.rows.length; at++) {
     const c = classes.rows[at]!;
     // One group per class id, as the rows' last one says (rows are unique by then: the extract stage resolves duplicates).
-    if (classes.positionOf.get(c.class_id) !== at) continue;
+    if (classes.positionOf(c.class_id) !== at) continue;
     const reason = classes.reason[at];
     const from = dates.studentsJoin(c.start_date);
     const studentIds = !reason && from !== null && dates.D >= from ? studentsOf(at) : NONE;

@@ -8,6 +8,7 @@
  */
 import type { RuleConfig } from '../configure/config';
 import type { CalendarDate, SourceRows } from '../extract/contract';
+import { positionsFor, type RowPositions } from '../extract/positions';
 import { procapitaAddress, type AddressOf } from './address';
 import { datesFor } from './checks';
 import { classGroups, decideClasses } from './classes';
@@ -22,18 +23,20 @@ import { decideTeachingGroups } from './teaching-groups';
 export type { Check, Decisions, GroupDecision, PersonDecision, Role, RoleDecision, SchoolDecision } from './decisions';
 export { hasPortalMarker } from './teaching-groups';
 
-export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDate, addressOf: AddressOf = procapitaAddress): Decisions {
+/** `positions`: where the link rows' parents are, as the extract stage worked them out; found here when not given. */
+export function decide(rows: SourceRows, rules: RuleConfig, syncDate: CalendarDate, addressOf: AddressOf = procapitaAddress, positions?: RowPositions): Decisions {
+  const at = positionsFor(rows, positions);
   const dates = datesFor(syncDate, rules);
   const schools = decideSchools(rows, rules, dates);
-  const { people, index } = identities(rows, rules, addressOf);
-  const staff = decideStaff(rows, dates, schools, people, index);
+  const people = identities(rows, rules, addressOf);
+  const staff = decideStaff(rows, dates, schools, people, at);
   // Classes take their teachers now, and their students once the students are decided.
-  const classes = decideClasses(rows, dates, schools, people, index, staff);
-  const students = decideStudents(rows, dates, schools, classes, people, index);
-  const persons = decidePersons(people, index, students.roles, staff.roles);
+  const classes = decideClasses(rows, dates, schools, people, at, staff);
+  const students = decideStudents(rows, dates, schools, classes, people, at);
+  const persons = decidePersons(people, at, students.roles, staff.roles);
   // Classes, then teaching groups, each in id order.
   const byId = (g: GroupDecision) => g.id;
-  const groups = [...inKeyOrder(classGroups(classes, dates, students.studentsOfClass), byId), ...inKeyOrder(decideTeachingGroups(rows, rules, dates, schools, people, index, staff, classes, students), byId)];
+  const groups = [...inKeyOrder(classGroups(classes, dates, students.studentsOfClass), byId), ...inKeyOrder(decideTeachingGroups(rows, rules, dates, schools, people, at, staff, classes, students), byId)];
 
   return {
     syncDate,

@@ -6,12 +6,13 @@
  */
 import type { RuleConfig } from '../configure/config';
 import type { PersonRow, SourceRows } from '../extract/contract';
+import type { RowPositions } from '../extract/positions';
 import { safe, type SafeText } from '../safe-text';
 import type { AddressOf } from './address';
 import { fail, pass, type Out } from './checks';
 import type { PersonDecision, RoleDecision } from './decisions';
 import type { Reason } from './reasons';
-import { keyOrder, positionsById, sortedIds } from './rows-index';
+import { keyOrder, sortedIds } from './rows-index';
 
 // Shared by every person they hold for: the same words need no copy per person.
 const NOT_PROTECTED = pass('no protected identity (level 0)');
@@ -43,14 +44,7 @@ export interface People {
   readonly sharedRules: (at: number, out: Out) => Reason | undefined;
 }
 
-/**
- * A person id's row position (the last row, should there be two): the
- * stages look persons up by it while deciding. It is not part of People,
- * which the decisions keep for their checks: at 150,000 persons it is 8 MB.
- */
-export type PersonIndex = ReadonlyMap<string, number>;
-
-export function identities(rows: SourceRows, rules: RuleConfig, addressOf: AddressOf): { people: People; index: PersonIndex } {
+export function identities(rows: SourceRows, rules: RuleConfig, addressOf: AddressOf): People {
   const persons = rows.persons;
   const n = persons.length;
   const ids = new Array<string>(n);
@@ -84,7 +78,7 @@ export function identities(rows: SourceRows, rules: RuleConfig, addressOf: Addre
     }
     return reason;
   };
-  return { people: { rows: persons, order, rank, identity, sharedRules }, index: positionsById(persons, (p) => p.person_id) };
+  return { rows: persons, order, rank, identity, sharedRules };
 }
 
 /** No ids: one shared, frozen list. */
@@ -118,15 +112,15 @@ export function idsInOrder(people: People, positions: number[]): string[] {
 }
 
 /** Exported if either role holds; a person with neither role is left out as no-role. */
-export function decidePersons(people: People, index: PersonIndex, students: readonly (RoleDecision | undefined)[], staff: readonly (RoleDecision | undefined)[]): { persons: PersonDecision[]; warnings: SafeText[] } {
+export function decidePersons(people: People, positions: RowPositions, students: readonly (RoleDecision | undefined)[], staff: readonly (RoleDecision | undefined)[]): { persons: PersonDecision[]; warnings: SafeText[] } {
   const { rows, order, identity } = people;
   // Should a person be on two rows, their roles are at the row that stands for the id.
-  const single = index.size === rows.length;
+  const single = positions.distinct('persons');
   // Made in row order, where the rows and verdicts lie in memory one after the other, then put in id order.
   const byRow = new Array<PersonDecision>(rows.length);
   let unknownLevels = 0;
   for (let row = 0; row < rows.length; row++) {
-    const at = single ? row : index.get(rows[row]!.person_id)!;
+    const at = single ? row : positions.positionOf('persons', rows[row]!.person_id);
     const student = students[at];
     const asStaff = staff[at];
     const idReason = identity[at];

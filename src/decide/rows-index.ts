@@ -16,33 +16,6 @@ export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<str
   return map;
 }
 
-/** Each id's row position. As in a Map built from the rows, the last row of an id stands for it. */
-export function positionsById<T>(rows: readonly T[], id: (row: T) => string): Map<string, number> {
-  const positions = new Map<string, number>();
-  for (let i = 0; i < rows.length; i++) positions.set(id(rows[i]!), i);
-  return positions;
-}
-
-/**
- * For each row, the position of the row its key names (placement → person,
- * link → activity), or −1 when there is none. Rows often come in runs of one
- * key (the placements of a class): a run is looked up once.
- */
-export function positionsOf<T>(rows: readonly T[], key: (row: T) => string, positions: ReadonlyMap<string, number>): Int32Array {
-  const result = new Int32Array(rows.length);
-  let last: string | undefined;
-  let position = -1;
-  for (let i = 0; i < rows.length; i++) {
-    const k = key(rows[i]!);
-    if (k !== last) {
-      last = k;
-      position = positions.get(k) ?? -1;
-    }
-    result[i] = position;
-  }
-  return result;
-}
-
 /** Rows by the row they belong to, in row order: those of parent p are at[from[p]] … at[from[p + 1] − 1]. */
 export interface Children {
   readonly from: Int32Array;
@@ -51,7 +24,7 @@ export interface Children {
   readonly parent: Int32Array;
 }
 
-/** `parents` from positionsOf; `count` parents. Rows without a parent (−1) are left out. */
+/** `parents`: each row's parent position (extract/positions.ts); `count` parents. Rows without a parent (−1) are left out. */
 export function childrenOf(parents: Int32Array, count: number): Children {
   const from = new Int32Array(count + 1);
   for (let i = 0; i < parents.length; i++) if (parents[i]! >= 0) from[parents[i]! + 1]!++;

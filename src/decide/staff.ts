@@ -6,12 +6,13 @@
  * from the staff exported here.
  */
 import type { EmploymentRow, SourceRows } from '../extract/contract';
+import type { RowPositions } from '../extract/positions';
 import { fail, pass, recorded, type Check, type Dates, type Out } from './checks';
 import { formatRange } from './dates';
 import type { Reason } from './reasons';
 import { roleDecision, type RoleDecision } from './decisions';
-import { idsInOrder, NONE, unitLists, type People, type PersonIndex } from './identity';
-import { childrenOf, positionsOf, type Children } from './rows-index';
+import { idsInOrder, NONE, unitLists, type People } from './identity';
+import { childrenOf, type Children } from './rows-index';
 import type { IncludedSchools } from './school-units';
 
 export interface StaffDecisions {
@@ -23,11 +24,11 @@ export interface StaffDecisions {
   readonly alone: (at: number) => readonly string[];
 }
 
-export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, index: PersonIndex): StaffDecisions {
+export function decideStaff(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, positions: RowPositions): StaffDecisions {
   const { D, staffFrom, staffLead } = dates;
   const { unitIncluded, unitLabel } = schools;
   const employments = rows.employments;
-  const byPerson = childrenOf(positionsOf(employments, (e) => e.person_id, index), people.rows.length);
+  const byPerson = childrenOf(positions.links.employments.person_id, people.rows.length);
 
   /** 4. An employment at a unit with an included school form: start ≤ D + staff lead, end empty or ≥ D. */
   const employmentRule = (e: EmploymentRow, out: Out): boolean => {
@@ -86,8 +87,8 @@ export interface StaffLinks {
   readonly of: Children;
 }
 
-export function staffLinks(index: PersonIndex, rows: readonly { readonly person_id: string }[], parents: Int32Array, count: number): StaffLinks {
-  return { rows, person: positionsOf(rows, (l) => l.person_id, index), of: childrenOf(parents, count) };
+export function staffLinks(rows: readonly { readonly person_id: string }[], person: Int32Array, parents: Int32Array, count: number): StaffLinks {
+  return { rows, person, of: childrenOf(parents, count) };
 }
 
 const NO_STAFF = fail('no staff linked');

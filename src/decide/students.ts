@@ -6,12 +6,13 @@
  * school. Classes and teaching groups take their students from here.
  */
 import type { SourceRows } from '../extract/contract';
+import type { RowPositions } from '../extract/positions';
 import { fail, pass, recorded, studentPeriod, studentPeriodActive, type Check, type Dates, type Out } from './checks';
 import type { ClassVerdicts } from './classes';
 import { roleDecision, type RoleDecision } from './decisions';
-import { idsInOrder, NONE, unitLists, type People, type PersonIndex } from './identity';
+import { idsInOrder, NONE, unitLists, type People } from './identity';
 import type { Reason } from './reasons';
-import { childrenOf, positionsById, positionsOf } from './rows-index';
+import { childrenOf } from './rows-index';
 import type { IncludedSchools } from './school-units';
 
 const DEREGISTERED = fail('marked as deregistered');
@@ -34,11 +35,11 @@ const enum Placement {
   InIncludedClass,
 }
 
-export function decideStudents(rows: SourceRows, dates: Dates, schools: IncludedSchools, classes: ClassVerdicts, people: People, index: PersonIndex): StudentDecisions {
+export function decideStudents(rows: SourceRows, dates: Dates, schools: IncludedSchools, classes: ClassVerdicts, people: People, positions: RowPositions): StudentDecisions {
   const { pairIncluded, unitLabel } = schools;
   const placements = rows.classPlacements;
-  const byPerson = childrenOf(positionsOf(placements, (p) => p.person_id, index), people.rows.length);
-  const classOf = positionsOf(placements, (p) => p.class_id, classes.positionOf);
+  const byPerson = childrenOf(positions.links.classPlacements.person_id, people.rows.length);
+  const classOf = positions.links.classPlacements.class_id;
   const active = new Uint8Array(placements.length);
   for (let i = 0; i < placements.length; i++) active[i] = studentPeriodActive(dates, placements[i]!.start_date, placements[i]!.end_date) ? 1 : 0;
 
@@ -148,8 +149,8 @@ export function decideStudents(rows: SourceRows, dates: Dates, schools: Included
 
   // Groups are asked only by the teaching groups that link them: each group's students are worked out once, when first asked.
   const memberships = rows.groupMemberships;
-  const byGroup = childrenOf(positionsOf(memberships, (m) => m.group_id, positionsById(rows.groups, (g) => g.group_id)), rows.groups.length);
-  const member = positionsOf(memberships, (m) => m.person_id, index);
+  const byGroup = childrenOf(positions.links.groupMemberships.group_id, rows.groups.length);
+  const member = positions.links.groupMemberships.person_id;
   const ofGroup = new Array<readonly string[] | undefined>(rows.groups.length);
   const studentsOfGroup = (at: number): readonly string[] => {
     let ids = ofGroup[at];

@@ -7,12 +7,13 @@
  */
 import type { RuleConfig } from '../configure/config';
 import type { ActivityRow, ClassRow, GroupRow, SourceRows } from '../extract/contract';
+import type { RowPositions } from '../extract/positions';
 import { fail, pass, recorded, studentPhaseCheck, windowRule, type Check, type Dates, type Out } from './checks';
 import type { ClassVerdicts } from './classes';
 import { groupDecision, type GroupDecision } from './decisions';
-import { NONE, type People, type PersonIndex } from './identity';
+import { NONE, type People } from './identity';
 import type { Reason } from './reasons';
-import { childrenOf, positionsById, positionsOf, sortedIds } from './rows-index';
+import { childrenOf, sortedIds } from './rows-index';
 import type { IncludedSchools } from './school-units';
 import { staffLinks, teacherRule, type StaffDecisions } from './staff';
 import type { StudentDecisions } from './students';
@@ -60,21 +61,21 @@ export function decideTeachingGroups(
   dates: Dates,
   schools: IncludedSchools,
   people: People,
-  index: PersonIndex,
+  positions: RowPositions,
   staff: StaffDecisions,
   classes: ClassVerdicts,
   students: Pick<StudentDecisions, 'studentsOfClass' | 'studentsOfGroup'>,
 ): GroupDecision[] {
   const { D, leadDays } = dates;
   const activities = rows.activities;
-  const positionOf = positionsById(activities, (a) => a.activity_id);
   const count = activities.length;
-  const teachers = staffLinks(index, rows.activityStaff, positionsOf(rows.activityStaff, (s) => s.activity_id, positionOf), count);
-  const classLinks = childrenOf(positionsOf(rows.activityClasses, (l) => l.activity_id, positionOf), count);
-  const linkedClass = positionsOf(rows.activityClasses, (l) => l.class_id, classes.positionOf);
-  const groupLinks = childrenOf(positionsOf(rows.activityGroups, (l) => l.activity_id, positionOf), count);
+  const { activityStaff, activityClasses, activityGroups } = positions.links;
+  const teachers = staffLinks(rows.activityStaff, activityStaff.person_id, activityStaff.activity_id, count);
+  const classLinks = childrenOf(activityClasses.activity_id, count);
+  const linkedClass = activityClasses.class_id;
+  const groupLinks = childrenOf(activityGroups.activity_id, count);
   const groupRows = rows.groups;
-  const linkedGroup = positionsOf(rows.activityGroups, (l) => l.group_id, positionsById(groupRows, (g) => g.group_id));
+  const linkedGroup = activityGroups.group_id;
 
   /** 6. The linked group is active in the window: both dates set, D ≥ start − staff lead, D ≤ end, at an included school. Words only. */
   const linkWords = (kind: 'class' | 'group', row: ClassRow | GroupRow | undefined, id: string, out: Check[]): void => {

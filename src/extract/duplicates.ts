@@ -19,6 +19,7 @@ import { unitCodeKey } from '../configure/unit-code';
 import { AppError } from '../errors';
 import { count, joined, ours, safe, type SafeText } from '../safe-text';
 import { CONTRACT, QUERY_NAMES, type PersonRow, type QueryName, type Row, type SourceRows } from './contract';
+import { rowPositions, type RowPositions } from './positions';
 
 /** The column that names a row on its own, for the queries that have one; link queries have none. */
 const OWN_ID: Partial<Record<QueryName, string>> = {
@@ -32,6 +33,8 @@ const OWN_ID: Partial<Record<QueryName, string>> = {
 
 export interface Resolved {
   readonly rows: SourceRows;
+  /** Where each link row's parents are in these rows, from the maps of id to position kept while resolving. */
+  readonly positions: RowPositions;
   /** For the log and last-run.json: counts and table names only. */
   readonly warnings: readonly SafeText[];
 }
@@ -70,6 +73,8 @@ interface QueryResolver {
   add(row: AnyRow): void;
   /** The rows kept so far, in the order they came (the SQL source's filter of link rows reads their parents here). */
   readonly kept: readonly AnyRow[];
+  /** For a query with an id of its own: each id's position among the rows kept. */
+  readonly positions?: ReadonlyMap<string, number>;
   /** Throws when rows conflict; otherwise counts what was merged or dropped into `warnings` and gives the rows. */
   finish(warnings: SafeText[]): readonly AnyRow[];
 }
@@ -82,6 +87,7 @@ function personResolver(where: SafeText): QueryResolver {
   const columns = new Set<string>();
   return {
     kept,
+    positions: at,
     add(r) {
       const row = r as PersonRow;
       const i = at.get(row.person_id);
@@ -126,19 +132,17 @@ function rowResolver(query: QueryName, where: SafeText): QueryResolver {
   const kept: AnyRow[] = [];
   let repeats = 0;
   const conflicts = new Set<unknown>();
-  const byId = new Map<unknown, AnyRow>();
+  const byId = new Map<string, number>();
   // Without an id of its own only exact repeats are duplicates. Rows are found by their first two
   // columns (two ids) and then compared whole: no key string per row, at 250,000 memberships.
   const [first, second] = columns as [string, string];
   const index = new Map<unknown, Map<unknown, AnyRow | AnyRow[]>>();
   const add = id
     ? (row: AnyRow) => {
-        const key = row[id];
+        const key = row[id] as string;
         const seen = byId.get(key);
-        if (!seen) {
-          byId.set(key, row);
-          kept.push(row);
-        } else if (sameRow(columns, seen, row)) repeats++;
+        if (seen === undefined) byId.set(key, kept.push(row) - 1);
+        else if (sameRow(columns, kept[seen]!, row)) repeats++;
         else conflicts.add(key);
       }
     : (row: AnyRow) => {
@@ -154,6 +158,7 @@ function rowResolver(query: QueryName, where: SafeText): QueryResolver {
       };
   return {
     kept,
+    positions: id ? byId : undefined,
     add,
     finish(warnings) {
       if (conflicts.size > 0) {
@@ -203,7 +208,8 @@ export function duplicateResolver(schools: RuleConfig['schools'], where: (query:
       const warnings: SafeText[] = [];
       const rows = Object.fromEntries(QUERY_NAMES.map((q) => [q, resolvers[q].finish(warnings)])) as unknown as SourceRows;
       checkUnitCodes(rows.schoolUnits, schools, where('schoolUnits'), warnings);
-      return { rows, warnings };
+      const parents = { persons: resolvers.persons.positions!, classes: resolvers.classes.positions!, groups: resolvers.groups.positions!, activities: resolvers.activities.positions! };
+      return { rows, positions: rowPositions(rows, parents, { persons: false, classes: false, groups: false, activities: false }), warnings };
     },
   };
 }

@@ -30,7 +30,7 @@ if (!SIZES.includes(size) || !Number.isInteger(repeat) || repeat < 1) {
 const m = generateMunicipality(size);
 // The generated configuration, as `run` would read it (its source is not used here).
 const config = parseConfig(configFor(m, 'bench.json', 'json'), '/bench/config.json', { stateDir: '/bench', logDir: '/bench' });
-const { rows } = resolveDuplicates(fixtureToRows(m.fixture, ours(size)), config.rules.schools, () => ours('generated'));
+const { rows, positions } = resolveDuplicates(fixtureToRows(m.fixture, ours(size)), config.rules.schools, () => ours('generated'));
 
 /** Milliseconds of each of `n` calls. */
 function times(n: number, fn: () => unknown): number[] {
@@ -43,9 +43,9 @@ function times(n: number, fn: () => unknown): number[] {
 const list = (xs: readonly number[]) => xs.map((x) => x.toFixed(0)).join(', ');
 
 // Warm-up: let the JIT compile the rules before anything is timed.
-times(2, () => decide(rows, config.rules, m.syncDate));
-const decideMs = times(repeat, () => decide(rows, config.rules, m.syncDate));
-const decisions = decide(rows, config.rules, m.syncDate);
+times(2, () => decide(rows, config.rules, m.syncDate, undefined, positions));
+const decideMs = times(repeat, () => decide(rows, config.rules, m.syncDate, undefined, positions));
+const decisions = decide(rows, config.rules, m.syncDate, undefined, positions);
 times(2, () => buildRoster(decisions, rows, config.rules));
 const rosterMs = times(repeat, () => buildRoster(decisions, rows, config.rules));
 

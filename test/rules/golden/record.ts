@@ -166,9 +166,9 @@ export async function record(c: GoldenCase): Promise<{ record: GoldenRecord; exp
 function recordInMemory(c: GoldenCase): { record: GoldenRecord; explain: string } {
   const m = generateMunicipality(c.size, 1);
   const rules: RuleConfig = { schools: m.schools, leadDays: { staff: 14, students: 1 }, teachingGroups: { select: 'notesMarker' }, exportPersonalNumber: false, allowPersonalNumberInEmail: false, requireEmail: false };
-  const { rows } = resolveDuplicates(fixtureToRows(m.fixture, ours(`generated ${c.size}`)), rules.schools, () => ours('generated'));
+  const { rows, positions } = resolveDuplicates(fixtureToRows(m.fixture, ours(`generated ${c.size}`)), rules.schools, () => ours('generated'));
   const addressOf = emailResolver(undefined, SYNC_DATE);
-  const decided = decide(rows, rules, SYNC_DATE, addressOf);
+  const decided = decide(rows, rules, SYNC_DATE, addressOf, positions);
   const cleaned = cleanNames(buildRoster(decided, rows, rules));
   const { roster, stats } = resolveEmails(cleaned.roster, rows.persons, addressOf);
   const decisions = cleaned.warnings.length > 0 ? { ...decided, warnings: [...decided.warnings, ...cleaned.warnings] } : decided;
