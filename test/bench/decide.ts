@@ -12,6 +12,7 @@ import { decide } from '../../src/decide/decide';
 import { buildRoster } from '../../src/decide/roster';
 import { resolveDuplicates } from '../../src/extract/duplicates';
 import { fixtureToRows } from '../../src/extract/fixture-source';
+import { positionsOfRows } from '../../src/extract/positions';
 import { ours } from '../../src/safe-text';
 import { configFor } from '../demo/generate-cli';
 import { SIZES, generateMunicipality, type Size } from '../demo/generate';
@@ -49,11 +50,17 @@ const decisions = decide(rows, config.rules, m.syncDate, undefined, positions);
 times(2, () => buildRoster(decisions, rows, config.rules));
 const rosterMs = times(repeat, () => buildRoster(decisions, rows, config.rules));
 
+// What decide() is spared: the extract stage hands on the positions of each link row's parents, from the maps it keeps
+// while resolving duplicates. Built from nothing, as decide() does for rows without them, they take this long.
+times(2, () => positionsOfRows(rows));
+const positionsMs = times(repeat, () => positionsOfRows(rows));
+
 const placements = rows.classPlacements.length;
 const perSecond = placements / (median(decideMs) / 1000);
 console.log(`decide, ${size}: ${placements.toLocaleString('en')} class placements, ${rows.persons.length.toLocaleString('en')} persons; ${repeat} timed runs after 2 warm-ups`);
 console.log(`  decide()       median ${median(decideMs).toFixed(0)} ms (${list(decideMs)} ms)`);
 console.log(`  buildRoster()  median ${median(rosterMs).toFixed(0)} ms (${list(rosterMs)} ms)`);
+console.log(`  (decide() is given the link rows' positions, as the extract stage hands them on; built from nothing they take ${median(positionsMs).toFixed(0)} ms more)`);
 console.log(
   `  ${Math.round(perSecond).toLocaleString('en')} class-placement rows/s (target ≥ ${DECIDE_TARGET.toLocaleString('en')}: ${verdict(perSecond >= DECIDE_TARGET)})`,
 );
