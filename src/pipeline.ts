@@ -9,6 +9,7 @@ import { buildRoster, type Roster } from './decide/roster';
 import { emailResolver, resolveEmails, type EmailStats } from './enrich/email';
 import { readMappingTable } from './enrich/mapping-table';
 import type { CalendarDate, SourceRows } from './extract/contract';
+import type { Resolved } from './extract/duplicates';
 import { readSource, type SourceContext } from './extract/source';
 import type { SafeText } from './safe-text';
 
@@ -28,10 +29,13 @@ export interface Hooks {
 
 /** Extract, decide and enrich: everything before the guard stage. */
 export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>, hooks: Hooks = {}): Promise<Prepared> {
-  const { rows, positions, warnings: extractWarnings } = await readSource(config, { ...context, syncDate });
+  let read: Resolved | undefined = await readSource(config, { ...context, syncDate });
+  const { rows, warnings: extractWarnings } = read;
   const mapping = config.email.mappingFile ? await readMappingTable(config.email.mappingFile, syncDate) : undefined;
   const addressOf = emailResolver(mapping, syncDate);
-  const decided = decide(rows, config.rules, syncDate, addressOf, positions);
+  const decided = decide(rows, config.rules, syncDate, addressOf, read.positions);
+  // The positions' maps (8 MB on large) are not kept past decide.
+  read = undefined;
   const decisions = hooks.afterDecide ? hooks.afterDecide(decided, rows) : decided;
   const cleaned = cleanNames(buildRoster(decisions, rows, config.rules));
   const { roster, stats } = resolveEmails(cleaned.roster, rows.persons, addressOf);

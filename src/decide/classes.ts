@@ -31,7 +31,8 @@ export interface ClassVerdicts {
 
 export function decideClasses(rows: SourceRows, dates: Dates, schools: IncludedSchools, people: People, positions: RowPositions, staff: StaffDecisions): ClassVerdicts {
   const classes = rows.classes;
-  const positionOf = (classId: string) => positions.positionOf('classes', classId);
+  const classPositions = positions.parents.classes;
+  const positionOf = (classId: string) => classPositions.get(classId) ?? -1;
   const links = positions.links.classStaff;
   const teachers = staffLinks(rows.classStaff, links.person_id, links.class_id, classes.length);
 

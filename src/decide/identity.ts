@@ -116,11 +116,12 @@ export function decidePersons(people: People, positions: RowPositions, students:
   const { rows, order, identity } = people;
   // Should a person be on two rows, their roles are at the row that stands for the id.
   const single = positions.distinct('persons');
+  const personPositions = positions.parents.persons;
   // Made in row order, where the rows and verdicts lie in memory one after the other, then put in id order.
   const byRow = new Array<PersonDecision>(rows.length);
   let unknownLevels = 0;
   for (let row = 0; row < rows.length; row++) {
-    const at = single ? row : positions.positionOf('persons', rows[row]!.person_id);
+    const at = single ? row : personPositions.get(rows[row]!.person_id)!;
     const student = students[at];
     const asStaff = staff[at];
     const idReason = identity[at];

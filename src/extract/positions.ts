@@ -29,8 +29,8 @@ export interface RowPositions {
   readonly tables: SourceRows;
   /** Each link row's parent, by column: its position in the parent's table, or −1 when that table has no such row. */
   readonly links: { readonly [L in LinkTable]: { readonly [C in keyof (typeof LINKS)[L]]: Int32Array } };
-  /** The position of the row with this id (the last, should an id be on two rows), or −1. */
-  positionOf(table: ParentTable, id: string): number;
+  /** Each id's row position in its table (the last row's, should an id be on two rows). */
+  readonly parents: Readonly<Record<ParentTable, ReadonlyMap<string, number>>>;
   /** Whether no id of the table is on two rows. */
   distinct(table: ParentTable): boolean;
 }
@@ -65,7 +65,7 @@ export function rowPositions(tables: SourceRows, parents: Readonly<Record<Parent
   return {
     tables,
     links,
-    positionOf: (table, id) => parents[table].get(id) ?? -1,
+    parents,
     distinct: (table) => !repeated[table],
   };
 }

@@ -97,8 +97,8 @@ describe('row positions: where each link row points', () => {
     const twice = { ...rows, persons: [...rows.persons, { ...rows.persons.find((p) => p.person_id === pupil)! }] };
     const p = positionsOfRows(twice);
     expect(p.distinct('persons')).toBe(false);
-    expect(p.positionOf('persons', pupil)).toBe(twice.persons.length - 1);
-    expect(p.positionOf('persons', 'no-such-id')).toBe(-1);
+    expect(p.parents.persons.get(pupil)).toBe(twice.persons.length - 1);
+    expect(p.parents.persons.get('no-such-id')).toBeUndefined();
     expect(positionsOfRows(rows).distinct('persons')).toBe(true);
   });
 });
