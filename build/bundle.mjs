@@ -48,7 +48,26 @@ const DEFERRED = {
   ldap: ['ldapts'],
   prompts: ['@inquirer/prompts'],
   log: ['pino', 'pino-roll'],
+  // Imported statically (src/configure/config.ts), but its members are reached only when a configuration is read.
+  config: ['zod'],
 };
+/**
+ * Packages src imports statically: their stand-in has a getter per export,
+ * and the group is loaded on the first member used, not when the importing
+ * module loads.
+ */
+const STATIC = new Set(['zod']);
+
+/**
+ * Built-in modules that packages in the program load at start but use only
+ * in paths we never take: commander's child_process is for subcommands that
+ * are programs of their own. Each stands in with a getter per export.
+ */
+const LAZY_BUILTINS = { 'node:child_process': /[\\/]node_modules[\\/]commander[\\/]/ };
+
+/** A stand-in module whose exports are getters that load `load` on first use. */
+const lazyModule = (load, names) =>
+  `const load = () => ${load};\nmodule.exports = Object.defineProperties({}, {\n${names.map((n) => `${JSON.stringify(n)}: { enumerable: true, get: () => load()[${JSON.stringify(n)}] }`).join(',\n')}\n});`;
 const groupOf = new Map(Object.entries(DEFERRED).flatMap(([group, names]) => names.map((name) => [name, group])));
 
 /** Bundles a group into <outdir>/deferred/<group>.cjs: CommonJS that needs only Node's built-in modules. */
@@ -74,10 +93,15 @@ const deferred = {
     build.onResolve({ filter }, (args) => (args.importer.includes('node_modules') ? undefined : { path: args.path, namespace: 'deferred' }));
     build.onResolve({ filter: /^deferred-group:/ }, (args) => ({ path: args.path.slice('deferred-group:'.length), namespace: 'deferred-group' }));
     // A package: its member of the group.
-    build.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
-      loader: 'js',
-      contents: `module.exports = require(${JSON.stringify(`deferred-group:${groupOf.get(args.path)}`)})[${JSON.stringify(args.path)}];`,
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'deferred' }, async (args) => {
+      const member = `require(${JSON.stringify(`deferred-group:${groupOf.get(args.path)}`)})[${JSON.stringify(args.path)}]`;
+      if (!STATIC.has(args.path)) return { loader: 'js', contents: `module.exports = ${member};` };
+      return { loader: 'js', contents: lazyModule(member, Object.keys(await import(args.path))) };
+    });
+    for (const [builtin, importers] of Object.entries(LAZY_BUILTINS)) {
+      build.onResolve({ filter: new RegExp(`^${builtin}$`) }, (args) => (importers.test(args.importer) ? { path: builtin, namespace: 'lazy-builtin' } : undefined));
+    }
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => ({ loader: 'js', contents: lazyModule(`require(${JSON.stringify(args.path)})`, Object.keys(await import(args.path))) }));
     // A group: bundled into its own file, loaded from there when first imported.
     build.onLoad({ filter: /.*/, namespace: 'deferred-group' }, async (args) => {
       await bundleGroup(args.path);

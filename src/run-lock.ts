@@ -6,7 +6,6 @@
  * be read, or whose owner cannot be shown to be a live procapita-sync, once
  * it is older than a set age. The caller logs the takeover.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, readFile, rm, stat } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
@@ -250,7 +249,7 @@ export function ownHolder(startedAt: Date): LockHolder {
  */
 async function createLock(file: string, text: string): Promise<void> {
   // Its own name: runs of one process (the tests) and a takeover's temporary file must not share it.
-  const aside = `${file}.${process.pid}.${randomUUID()}.new`;
+  const aside = `${file}.${process.pid}.${process.getBuiltinModule('node:crypto').randomUUID()}.new`;
   try {
     await writePrivateFile(aside, text);
     try {

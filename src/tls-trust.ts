@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import * as tls from 'node:tls';
 import { AppError, errnoOf } from './errors';
 import { given, safe, type SafeText } from './safe-text';
 
@@ -23,6 +22,7 @@ export function tlsOverrideWarning(env: NodeJS.ProcessEnv): SafeText | undefined
  * `setting` names the configuration key in messages.
  */
 export async function trustedCas(caFile: string | undefined, setting: SafeText): Promise<string[]> {
+  const tls = process.getBuiltinModule('node:tls');
   const system = (tls as { getCACertificates?: (kind: string) => string[] }).getCACertificates?.('system') ?? [];
   const extra: string[] = [];
   if (caFile) {

@@ -74,83 +74,88 @@ export type AnswerKey = keyof AnswerTypes;
 
 type Parser<K extends AnswerKey> = (text: string) => AnswerTypes[K] | undefined;
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_SQL_PASSWORD');
-const secretObject = z.strictObject({ fromEnv: envName });
-const secretRef = z.unknown().transform((value, ctx): SecretRef => {
-  if (typeof value === 'string') {
-    ctx.addIssue({ code: 'custom', message: 'a secret is never read from the answers file: give {"fromEnv": "VARIABLE"} and set that environment variable' });
-    return z.NEVER;
-  }
-  const parsed = secretObject.safeParse(value);
-  if (!parsed.success) {
-    ctx.addIssue({ code: 'custom', message: `give {"fromEnv": "VARIABLE"} (${parsed.error.issues[0]?.message ?? 'invalid'})` });
-    return z.NEVER;
-  }
-  return parsed.data;
-});
-const text = z.string().trim().min(1);
-const schoolObject = z.strictObject({ unitCode: text, schoolForm: z.enum(SCHOOL_FORMS) });
-const school = z.unknown().transform((value, ctx): School => {
-  const parsed = typeof value === 'string' ? parseSchool(value) : schoolObject.safeParse(value).data;
-  if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not UNITCODE/FORM (e.g. "BJSK/GR") nor {"unitCode": …, "schoolForm": …}; the forms are ${SCHOOL_FORMS.join(', ')}` });
-    return z.NEVER;
-  }
-  return parsed;
-});
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The answers file. null means "none" for an optional answer, and "not given" otherwise. */
-const fileSchema = z.strictObject({
-  sql: z
-    .strictObject({
-      host: text.nullish(),
-      port: z.number().int().min(1).max(65535).nullish(),
-      instance: text.nullish(),
-      database: text.nullish(),
-      user: text.nullish(),
-      password: secretRef.nullish(),
-      encrypt: z.union([z.boolean(), z.literal('strict')]).nullish(),
-      trustServerCertificate: z.boolean().nullish(),
-      caFile: text.nullish(),
-    })
-    .optional(),
-  schools: z.array(school).min(1).nullish(),
-  teachingGroups: z
-    .strictObject({ select: z.enum(TEACHING_GROUP_SELECTIONS).nullish(), prefix: text.nullish(), suffix: text.nullish() })
-    .optional(),
-  privacy: z.strictObject({ exportPersonalNumber: z.boolean().nullish(), requireEmail: z.boolean().nullish() }).optional(),
-  email: z
-    .strictObject({
-      source: z.enum(EMAIL_SOURCES).nullish(),
-      mappingFile: text.nullish(),
-      ad: z
-        .strictObject({
-          url: text.nullish(),
-          startTls: z.boolean().nullish(),
-          caFile: text.nullish(),
-          bindDn: text.nullish(),
-          password: secretRef.nullish(),
-          baseDn: text.nullish(),
-          filter: text.nullish(),
-          keyAttribute: text.nullish(),
-        })
-        .optional(),
-    })
-    .optional(),
-  target: z
-    .strictObject({
-      url: text.nullish(),
-      apiKey: secretRef.nullish(),
-      caFile: text.nullish(),
-      proxy: z.strictObject({ url: text.nullish(), user: text.nullish(), password: secretRef.nullish() }).optional(),
-    })
-    .optional(),
-  schedule: z
-    .strictObject({ time: text.nullish(), account: text.nullish(), password: secretRef.nullish(), register: z.boolean().nullish() })
-    .optional(),
-  change: z.enum(CHANGES).nullish(),
-  rotate: z.enum(ROTATABLE).nullish(),
-});
+/** The answers file's schema, built when a file is read: zod loads only then (build/bundle.mjs). */
+function buildFileSchema() {
+  const envName = z.string().regex(ENV_NAME, 'name an environment variable, e.g. PROCAPITA_SQL_PASSWORD');
+  const secretObject = z.strictObject({ fromEnv: envName });
+  const secretRef = z.unknown().transform((value, ctx): SecretRef => {
+    if (typeof value === 'string') {
+      ctx.addIssue({ code: 'custom', message: 'a secret is never read from the answers file: give {"fromEnv": "VARIABLE"} and set that environment variable' });
+      return z.NEVER;
+    }
+    const parsed = secretObject.safeParse(value);
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: `give {"fromEnv": "VARIABLE"} (${parsed.error.issues[0]?.message ?? 'invalid'})` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+  const text = z.string().trim().min(1);
+  const schoolObject = z.strictObject({ unitCode: text, schoolForm: z.enum(SCHOOL_FORMS) });
+  const school = z.unknown().transform((value, ctx): School => {
+    const parsed = typeof value === 'string' ? parseSchool(value) : schoolObject.safeParse(value).data;
+    if (!parsed) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not UNITCODE/FORM (e.g. "BJSK/GR") nor {"unitCode": …, "schoolForm": …}; the forms are ${SCHOOL_FORMS.join(', ')}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+  /** The answers file. null means "none" for an optional answer, and "not given" otherwise. */
+  return z.strictObject({
+    sql: z
+      .strictObject({
+        host: text.nullish(),
+        port: z.number().int().min(1).max(65535).nullish(),
+        instance: text.nullish(),
+        database: text.nullish(),
+        user: text.nullish(),
+        password: secretRef.nullish(),
+        encrypt: z.union([z.boolean(), z.literal('strict')]).nullish(),
+        trustServerCertificate: z.boolean().nullish(),
+        caFile: text.nullish(),
+      })
+      .optional(),
+    schools: z.array(school).min(1).nullish(),
+    teachingGroups: z
+      .strictObject({ select: z.enum(TEACHING_GROUP_SELECTIONS).nullish(), prefix: text.nullish(), suffix: text.nullish() })
+      .optional(),
+    privacy: z.strictObject({ exportPersonalNumber: z.boolean().nullish(), requireEmail: z.boolean().nullish() }).optional(),
+    email: z
+      .strictObject({
+        source: z.enum(EMAIL_SOURCES).nullish(),
+        mappingFile: text.nullish(),
+        ad: z
+          .strictObject({
+            url: text.nullish(),
+            startTls: z.boolean().nullish(),
+            caFile: text.nullish(),
+            bindDn: text.nullish(),
+            password: secretRef.nullish(),
+            baseDn: text.nullish(),
+            filter: text.nullish(),
+            keyAttribute: text.nullish(),
+          })
+          .optional(),
+      })
+      .optional(),
+    target: z
+      .strictObject({
+        url: text.nullish(),
+        apiKey: secretRef.nullish(),
+        caFile: text.nullish(),
+        proxy: z.strictObject({ url: text.nullish(), user: text.nullish(), password: secretRef.nullish() }).optional(),
+      })
+      .optional(),
+    schedule: z
+      .strictObject({ time: text.nullish(), account: text.nullish(), password: secretRef.nullish(), register: z.boolean().nullish() })
+      .optional(),
+    change: z.enum(CHANGES).nullish(),
+    rotate: z.enum(ROTATABLE).nullish(),
+  });
+}
 
 function parseSchool(s: string): School | undefined {
   const m = /^\s*([^/]+?)\s*\/\s*([A-Za-z]+)\s*$/.exec(s);
@@ -161,7 +166,7 @@ function parseSchool(s: string): School | undefined {
 const parseBool = (t: string): boolean | undefined => ({ true: true, yes: true, ja: true, '1': true, false: false, no: false, nej: false, '0': false })[t.trim().toLowerCase()];
 const nonEmpty = (t: string) => (t.trim() === '' ? undefined : t.trim());
 /** A secret's flag names the environment variable that holds it. */
-const secretFlag = (t: string): SecretRef | undefined => (envName.safeParse(t.trim()).success ? { fromEnv: t.trim() } : undefined);
+const secretFlag = (t: string): SecretRef | undefined => (ENV_NAME.test(t.trim()) ? { fromEnv: t.trim() } : undefined);
 const oneOf =
   <T extends string>(values: readonly T[]) =>
   (t: string): T | undefined =>
@@ -274,10 +279,10 @@ const attributeOf = (key: AnswerKey) =>
 
 /** Reads and checks the answers file and the flags. Any problem is a usage error (exit 2) naming the answer. */
 export async function loadAnswers(options: AnswerOptions): Promise<Answers> {
-  let file: z.infer<typeof fileSchema> = {};
+  let file: z.infer<ReturnType<typeof buildFileSchema>> = {};
   if (options.answers) {
     const data = await readJsonFile(options.answers, safe`Answers file ${given(options.answers)}`, { read: 'usage', parse: 'usage' }, safe`Give the answers file with --answers FILE.`, { duplicateKeys: 'name' });
-    const result = fileSchema.safeParse(data);
+    const result = buildFileSchema().safeParse(data);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const path = issue.path.filter((p) => typeof p === 'string' || typeof p === 'number').join('.').replace(/\.(\d+)/g, '[$1]');

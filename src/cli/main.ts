@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import { createInterface } from 'node:readline';
-import { setTimeout as wait } from 'node:timers/promises';
 import { DEFAULT_LANG, messagesFor } from '../../wizard/messages';
 import { main, startsWizard } from './program';
 
@@ -13,7 +11,9 @@ const env = { ...process.env };
 delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
 
 const argv = process.argv.slice(2);
-const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+// Asked only when needed: opening stdin at start costs every command, `--version` included.
+let interactive: boolean | undefined;
+const isInteractive = () => (interactive ??= Boolean(process.stdin.isTTY && process.stdout.isTTY));
 
 // No top-level await: the packed binary bundles this file as CommonJS (build/bundle.mjs).
 void main(argv, {
@@ -21,16 +21,18 @@ void main(argv, {
   stderr: (text) => process.stderr.write(text),
   now: () => new Date(),
   env,
-  sleep: (ms, signal) => wait(ms, undefined, signal ? { signal } : {}),
+  sleep: (ms, signal) => process.getBuiltinModule('node:timers/promises').setTimeout(ms, undefined, signal ? { signal } : {}),
   random: Math.random,
-  interactive,
+  get interactive() {
+    return isInteractive();
+  },
 }).then(async (code) => {
   process.exitCode = code;
   // Double-clicked in Explorer, the exe starts the wizard in a console window of its own, which
   // closes the moment the exe ends: keep the wizard's last words on screen until Enter.
-  if (startsWizard(argv, interactive) && process.platform === 'win32') {
+  if (process.platform === 'win32' && startsWizard(argv, { interactive: isInteractive() })) {
     process.stdout.write(`\n${messagesFor(DEFAULT_LANG).pressEnterToClose}\n`);
-    const line = createInterface({ input: process.stdin });
+    const line = process.getBuiltinModule('node:readline').createInterface({ input: process.stdin });
     await new Promise((done) => line.once('line', done).once('close', done));
     line.close();
   }

@@ -165,16 +165,16 @@ export function buildProgram(io: Io): Command {
   return program;
 }
 
-/** No arguments in a terminal (the exe double-clicked, too) starts the setup wizard. */
-export function startsWizard(argv: readonly string[], interactive: boolean | undefined): boolean {
-  return argv.length === 0 && interactive === true;
+/** No arguments in a terminal (the exe double-clicked, too) starts the setup wizard. Asks `io` only without arguments. */
+export function startsWizard(argv: readonly string[], io: Pick<Io, 'interactive'>): boolean {
+  return argv.length === 0 && io.interactive === true;
 }
 
 /** Runs one command line and returns the exit code. Expected failures print one line, never a stack. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(io);
   try {
-    if (startsWizard(argv, io.interactive)) argv = ['setup'];
+    if (startsWizard(argv, io)) argv = ['setup'];
     if (argv.length === 0) {
       io.stderr(program.helpInformation());
       return ExitCode.usage;

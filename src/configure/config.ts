@@ -6,112 +6,119 @@ import { readJsonFile } from '../json-file';
 import { count, given, safe, type SafeText } from '../safe-text';
 import { schoolKey } from './unit-code';
 
-const leadDay = z.number().int().min(0).max(365);
-
 /** What the deletion guard counts, each with its own removal limit. */
 export const REMOVAL_KINDS = ['students', 'staff', 'classes', 'teachingGroups', 'memberships'] as const;
 export type RemovalKind = (typeof REMOVAL_KINDS)[number];
 
-// null switches that half of a limit off.
-const percentLimit = z.number().min(0).max(100).nullable();
-const countLimit = z.number().int().min(0).nullable();
-const kindLimit = z.strictObject({ percent: percentLimit.optional(), count: countLimit.optional() });
 const DEFAULT_LIMIT = { percent: 10, count: 500 };
 
-const schema = z.strictObject({
-  source: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('fixture'), path: z.string().min(1) }),
-    z.strictObject({
-      type: z.literal('sql'),
-      host: z.string().trim().min(1),
-      port: z.number().int().min(1).max(65535).optional(),
-      instanceName: z.string().trim().min(1).optional(),
-      database: z.string().trim().min(1),
-      user: z.string().trim().min(1),
-      // The password itself never goes into this file: it is in the credential store, or in this environment variable when it is set.
-      passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_SQL_PASSWORD').optional(),
-      encrypt: z.union([z.boolean(), z.literal('strict')]).default(true),
-      trustServerCertificate: z.boolean().default(false),
-      caFile: z.string().min(1).optional(),
-      connectTimeoutSeconds: z.number().positive().max(600).default(15),
-      requestTimeoutSeconds: z.number().positive().max(86_400).default(300),
-      queries: z.partialRecord(z.enum(QUERY_NAMES as [QueryName, ...QueryName[]]), z.string().min(1)).default({}),
-    }),
-  ]),
-  target: z
-    .discriminatedUnion('type', [
+/**
+ * The file's schema, built when a configuration is first read: zod is a
+ * deferred package (build/bundle.mjs), and building its schemas at load would
+ * load it for every command, `--version` included (issue 15: start-up).
+ */
+function buildSchema() {
+  const leadDay = z.number().int().min(0).max(365);
+  // null switches that half of a limit off.
+  const percentLimit = z.number().min(0).max(100).nullable();
+  const countLimit = z.number().int().min(0).nullable();
+  const kindLimit = z.strictObject({ percent: percentLimit.optional(), count: countLimit.optional() });
+  return z.strictObject({
+    source: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('fixture'), path: z.string().min(1) }),
       z.strictObject({
-        type: z.literal('https'),
-        url: z.url({ protocol: /^https$/, error: 'give the upload endpoint as an https:// URL' }),
-        // The key itself never goes into this file: it is in the credential store, or in this environment variable when it is set.
-        apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_API_KEY').optional(),
+        type: z.literal('sql'),
+        host: z.string().trim().min(1),
+        port: z.number().int().min(1).max(65535).optional(),
+        instanceName: z.string().trim().min(1).optional(),
+        database: z.string().trim().min(1),
+        user: z.string().trim().min(1),
+        // The password itself never goes into this file: it is in the credential store, or in this environment variable when it is set.
+        passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_SQL_PASSWORD').optional(),
+        encrypt: z.union([z.boolean(), z.literal('strict')]).default(true),
+        trustServerCertificate: z.boolean().default(false),
         caFile: z.string().min(1).optional(),
-        proxy: z
+        connectTimeoutSeconds: z.number().positive().max(600).default(15),
+        requestTimeoutSeconds: z.number().positive().max(86_400).default(300),
+        queries: z.partialRecord(z.enum(QUERY_NAMES as [QueryName, ...QueryName[]]), z.string().min(1)).default({}),
+      }),
+    ]),
+    target: z
+      .discriminatedUnion('type', [
+        z.strictObject({
+          type: z.literal('https'),
+          url: z.url({ protocol: /^https$/, error: 'give the upload endpoint as an https:// URL' }),
+          // The key itself never goes into this file: it is in the credential store, or in this environment variable when it is set.
+          apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_API_KEY').optional(),
+          caFile: z.string().min(1).optional(),
+          proxy: z
+            .strictObject({
+              url: z.url({ protocol: /^https?$/ }),
+              user: z.string().min(1).optional(),
+              passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_PROXY_PASSWORD').optional(),
+            })
+            .optional(),
+          /** Default: the snapshot URL with its last segment replaced by `heartbeat` (…/v1/snapshots → …/v1/heartbeat). */
+          heartbeatUrl: z.url({ protocol: /^https$/, error: 'give the heartbeat endpoint as an https:// URL' }).optional(),
+          deadlineSeconds: z.number().positive().max(86_400).default(600),
+          connectTimeoutSeconds: z.number().positive().max(600).default(30),
+          headersTimeoutSeconds: z.number().positive().max(3600).default(120),
+          bodyTimeoutSeconds: z.number().positive().max(3600).default(120),
+        }),
+        z.strictObject({ type: z.literal('directory'), path: z.string().min(1) }),
+      ])
+      .optional(),
+    email: z
+      .strictObject({
+        requireEmail: z.boolean().default(false),
+        mappingFile: z.string().min(1).optional(),
+        ad: z
           .strictObject({
-            url: z.url({ protocol: /^https?$/ }),
-            user: z.string().min(1).optional(),
-            passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_PROXY_PASSWORD').optional(),
+            url: z.url({ protocol: /^ldaps?$/, error: 'give the directory as ldaps://host:636, or ldap://host:389 with startTls' }),
+            startTls: z.boolean().default(false),
+            caFile: z.string().min(1).optional(),
+            bindDn: z.string().trim().min(1),
+            passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_LDAP_PASSWORD').optional(),
+            baseDn: z.string().trim().min(1),
+            // Disabled accounts are found too, so that the quality report can list them; their addresses are not used.
+            filter: z.string().trim().min(3).default('(&(objectCategory=person)(objectClass=user))'),
+            keyAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).default('employeeID'),
+            pageSize: z.number().int().min(1).max(1000).default(500),
+            timeoutSeconds: z.number().positive().max(600).default(30),
           })
           .optional(),
-        /** Default: the snapshot URL with its last segment replaced by `heartbeat` (…/v1/snapshots → …/v1/heartbeat). */
-        heartbeatUrl: z.url({ protocol: /^https$/, error: 'give the heartbeat endpoint as an https:// URL' }).optional(),
-        deadlineSeconds: z.number().positive().max(86_400).default(600),
-        connectTimeoutSeconds: z.number().positive().max(600).default(30),
-        headersTimeoutSeconds: z.number().positive().max(3600).default(120),
-        bodyTimeoutSeconds: z.number().positive().max(3600).default(120),
-      }),
-      z.strictObject({ type: z.literal('directory'), path: z.string().min(1) }),
-    ])
-    .optional(),
-  email: z
-    .strictObject({
-      requireEmail: z.boolean().default(false),
-      mappingFile: z.string().min(1).optional(),
-      ad: z
-        .strictObject({
-          url: z.url({ protocol: /^ldaps?$/, error: 'give the directory as ldaps://host:636, or ldap://host:389 with startTls' }),
-          startTls: z.boolean().default(false),
-          caFile: z.string().min(1).optional(),
-          bindDn: z.string().trim().min(1),
-          passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_LDAP_PASSWORD').optional(),
-          baseDn: z.string().trim().min(1),
-          // Disabled accounts are found too, so that the quality report can list them; their addresses are not used.
-          filter: z.string().trim().min(3).default('(&(objectCategory=person)(objectClass=user))'),
-          keyAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).default('employeeID'),
-          pageSize: z.number().int().min(1).max(1000).default(500),
-          timeoutSeconds: z.number().positive().max(600).default(30),
-        })
-        .optional(),
-    })
-    .default({ requireEmail: false }),
-  schools: z
-    .array(z.strictObject({ unitCode: z.string().trim().min(1), schoolForm: z.enum(SCHOOL_FORMS) }))
-    .min(1, 'list at least one school unit and school form'),
-  leadDays: z
-    .strictObject({ staff: leadDay.default(14), students: leadDay.default(1) })
-    .default({ staff: 14, students: 1 }),
-  teachingGroups: z
-    .discriminatedUnion('select', [
-      z.strictObject({ select: z.literal('notesMarker') }),
-      z.strictObject({ select: z.literal('namePrefix'), prefix: z.string().min(1) }),
-      z.strictObject({ select: z.literal('nameSuffix'), suffix: z.string().min(1) }),
-    ])
-    .default({ select: 'notesMarker' }),
-  export: z
-    .strictObject({ personalNumber: z.boolean().default(false), allowPersonalNumberInEmail: z.boolean().default(false) })
-    .default({ personalNumber: false, allowPersonalNumberInEmail: false }),
-  stateDir: z.string().min(1).optional(),
-  logDir: z.string().min(1).optional(),
-  runDeadlineSeconds: z.number().positive().max(86_400).default(3600),
-  guard: z
-    .strictObject({
-      maxRemovals: z.strictObject({ percent: percentLimit.default(DEFAULT_LIMIT.percent), count: countLimit.default(DEFAULT_LIMIT.count) }).default(DEFAULT_LIMIT),
-      maxRemovalsByKind: z.partialRecord(z.enum(REMOVAL_KINDS), kindLimit).default({}),
-    })
-    .default({ maxRemovals: DEFAULT_LIMIT, maxRemovalsByKind: {} }),
-});
+      })
+      .default({ requireEmail: false }),
+    schools: z
+      .array(z.strictObject({ unitCode: z.string().trim().min(1), schoolForm: z.enum(SCHOOL_FORMS) }))
+      .min(1, 'list at least one school unit and school form'),
+    leadDays: z
+      .strictObject({ staff: leadDay.default(14), students: leadDay.default(1) })
+      .default({ staff: 14, students: 1 }),
+    teachingGroups: z
+      .discriminatedUnion('select', [
+        z.strictObject({ select: z.literal('notesMarker') }),
+        z.strictObject({ select: z.literal('namePrefix'), prefix: z.string().min(1) }),
+        z.strictObject({ select: z.literal('nameSuffix'), suffix: z.string().min(1) }),
+      ])
+      .default({ select: 'notesMarker' }),
+    export: z
+      .strictObject({ personalNumber: z.boolean().default(false), allowPersonalNumberInEmail: z.boolean().default(false) })
+      .default({ personalNumber: false, allowPersonalNumberInEmail: false }),
+    stateDir: z.string().min(1).optional(),
+    logDir: z.string().min(1).optional(),
+    runDeadlineSeconds: z.number().positive().max(86_400).default(3600),
+    guard: z
+      .strictObject({
+        maxRemovals: z.strictObject({ percent: percentLimit.default(DEFAULT_LIMIT.percent), count: countLimit.default(DEFAULT_LIMIT.count) }).default(DEFAULT_LIMIT),
+        maxRemovalsByKind: z.partialRecord(z.enum(REMOVAL_KINDS), kindLimit).default({}),
+      })
+      .default({ maxRemovals: DEFAULT_LIMIT, maxRemovalsByKind: {} }),
+  });
+}
 
-type ConfigFile = z.infer<typeof schema>;
+let schema: ReturnType<typeof buildSchema> | undefined;
+type ConfigFile = z.infer<ReturnType<typeof buildSchema>>;
 
 /** What the decide stage needs: pure data, no paths. */
 export interface RuleConfig {
@@ -176,7 +183,7 @@ function describeIssue(issue: z.core.$ZodIssue): SafeText {
 
 /** Validates a parsed configuration. `file` names it in messages and anchors relative paths. */
 export function parseConfig(data: unknown, file: string, defaults = defaultDirs(process.platform, process.env)): Config {
-  const result = schema.safeParse(data);
+  const result = (schema ??= buildSchema()).safeParse(data);
   if (!result.success) {
     const [first, ...rest] = result.error.issues;
     const more = rest.length > 0 ? safe` (and ${count(rest.length, 'more problem')})` : '';

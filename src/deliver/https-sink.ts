@@ -3,7 +3,6 @@
  * retried safely (the Idempotency-Key is the content hash), through a proxy
  * if there is one, with TLS always verified. The contract is docs/upload-api.md.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { secretOrigin, type Credentials } from '../configure/credentials';
 import { AppError, errorChain } from '../errors';
@@ -246,6 +245,7 @@ async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, 
  */
 export async function uploadSnapshot({ snapshot, body }: EncodedSnapshot, target: HttpsTarget, agentVersion: string, io: UploadIo): Promise<UploadResult> {
   const apiKey = await io.credentials.get('apiKey');
+  const { gunzipSync, gzipSync } = process.getBuiltinModule('node:zlib');
   const compressed = body.kind === 'gzip' ? await body.bytes : gzipSync(Buffer.concat(body.pieces));
   // Only a service that refuses gzip (415) gets the plain JSON.
   const plain = () => (body.kind === 'json' ? Buffer.concat(body.pieces) : gunzipSync(compressed));

@@ -7,8 +7,7 @@
  * The search is all or nothing: any failure on the way throws, so that the
  * caller never writes a table from a partial read.
  */
-import { isIP } from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { Client, Entry, PagedResultsControl } from 'ldapts';
 import type { AdConfig } from '../configure/config';
 import { secretOrigin } from '../configure/credentials';
@@ -87,7 +86,7 @@ function endpointOf(ad: AdConfig): Endpoint {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const secure = scheme === 'ldaps';
   const port = url.port ? Number(url.port) : secure ? 636 : 389;
-  return { secure, host, port, where: given(`${isIP(host) === 6 ? `[${host}]` : host}:${port}`) };
+  return { secure, host, port, where: given(`${process.getBuiltinModule('node:net').isIP(host) === 6 ? `[${host}]` : host}:${port}`) };
 }
 
 /** Checks everything that can be checked before a connection is opened. */
@@ -318,7 +317,7 @@ async function openSession(ad: AdConfig, password: string, at: { phase: Phase },
   const bind = async () => {
     if (!endpoint.secure) {
       at.phase = 'starttls';
-      const servername = isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {};
+      const servername = process.getBuiltinModule('node:net').isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {};
       await within(client.startTLS({ ...tlsOptions, host: endpoint.host, ...servername }), ms, 'StartTLS');
     }
     at.phase = 'bind';

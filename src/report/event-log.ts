@@ -4,7 +4,6 @@
  * eventcreate, which every Windows Server has; the command is built here,
  * purely, and run by the shell.
  */
-import { execFile } from 'node:child_process';
 import { ExitCode, type ExitCodeName } from '../errors';
 import { ours, type SafeText } from '../safe-text';
 
@@ -37,7 +36,7 @@ export function eventCreateCommand(code: ExitCodeName, message: SafeText, report
 /** Runs the command; resolves with why it failed (Windows's own words about eventcreate), or undefined. Never throws: the run's outcome stands. */
 export function runEventCommand(command: EventCommand): Promise<SafeText | undefined> {
   return new Promise((done) => {
-    execFile(command.file, [...command.args], { windowsHide: true, timeout: 15_000 }, (err, _stdout, stderr) => {
+    process.getBuiltinModule('node:child_process').execFile(command.file, [...command.args], { windowsHide: true, timeout: 15_000 }, (err, _stdout, stderr) => {
       done(err ? ours((stderr.trim() || err.message).replace(/\s+/g, ' ')) : undefined);
     });
   });

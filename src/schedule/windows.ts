@@ -3,7 +3,6 @@
  * and turns their failures into AppErrors that say what to do. Used by
  * `schedule install|remove|status`, the setup wizard and `doctor`.
  */
-import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Io } from '../cli/io';
@@ -38,7 +37,7 @@ const EXEC_TIMEOUT_MS = 120_000;
  */
 export function execCommand(command: Command): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command.file, [...command.args], { windowsHide: true, timeout: EXEC_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = process.getBuiltinModule('node:child_process').execFile(command.file, [...command.args], { windowsHide: true, timeout: EXEC_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve({ code: 0, stdout, stderr });
       if (typeof err.code === 'number') return resolve({ code: err.code, stdout, stderr });
       if (err.killed) return reject(new Error(`${command.file} did not finish within ${EXEC_TIMEOUT_MS / 1000} s`));
