@@ -12,7 +12,9 @@ import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
 import { encodeSnapshot, type EncodedSnapshot, type Snapshot } from '../deliver/snapshot';
+import { unchangedSince } from '../deliver/unchanged';
 import { AppError, errnoOf, ExitCode, internalError } from '../errors';
+import type { CalendarDate } from '../extract/contract';
 import { manifestJson } from '../guard/baseline';
 import { checkConsistency } from '../guard/consistency';
 import { checkRemovals, type GuardVerdict } from '../guard/deletion';
@@ -52,6 +54,8 @@ interface Progress {
   verdict?: GuardVerdict;
   released?: Approval;
   delivery?: NonNullable<RunReport['delivery']>;
+  /** Set when the snapshot was the last delivered one and was not sent again: that delivery's sync date. */
+  unchangedSince?: CalendarDate;
   warnings: SafeText[];
 }
 
@@ -159,7 +163,17 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
       safe`The deletion guard held snapshot ${hashOf(snapshot)}: ${joined(verdict.reasons, '; ')}. Nothing was delivered. Read ${given(review)}; if the removals are right, run: procapita-sync approve ${hashOf(snapshot)} --config ${given(o.configPath)}`,
     );
   }
+  const since = unchangedSince(baseline, snapshot.contentHash, o.syncDate, target.resendAfterDays);
   baseline = null;
+  if (since !== undefined) {
+    p.unchangedSince = since;
+    p.delivery = { importId: null, status: safe`the same as the snapshot delivered for ${given(since)}; a full copy goes again ${target.resendAfterDays} days after that`, attempts: 0 };
+    io.stdout(`Snapshot ${snapshot.contentHash} is the one delivered for ${since}: nothing sent (${counted(snapshot)}).\n`);
+    log.record('info', safe`Snapshot ${hashOf(snapshot)} is unchanged since the delivery for ${given(since)}: not sent again.`, { contentHash: hashOf(snapshot), unchangedSince: given(since) });
+    // The baseline stays as it is: its sync date says when the roster was last sent.
+    await removeStateFiles(config.stateDir, STATE_FILES.approval, STATE_FILES.held, STATE_FILES.review);
+    return;
+  }
 
   let importId: string | null = null;
   if (target.type === 'directory') {
@@ -198,7 +212,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
 /** The end of every run that got the lock: heartbeat, then last-run.json (only with the lock: another run may own the state). */
 async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, startedAt: Date, failure: unknown, withLock = true): Promise<void> {
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
-  const outcome = outcomeOf(exitName);
+  const outcome = outcomeOf(exitName, p.unchangedSince !== undefined);
   const endedAt = io.now();
   let heartbeat: SafeText = safe`not sent`;
   if (config.target?.type === 'https') {
@@ -334,7 +348,8 @@ async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: Run
     const why = await eventLog(eventCreateCommand(exitName, message, details)).catch((err: unknown) => errnoOf(err));
     if (why) log.warn(safe`Could not write to the Windows event log: ${why}`);
   }
-  log.record('info', safe`Run ended: ${outcomeOf(exitName)}, exit code ${ExitCode[exitName]} (${exitName}).`, { exitCode: ExitCode[exitName], exitName: ours(exitName), outcome: ours(outcomeOf(exitName)) });
+  const outcome = outcomeOf(exitName, p.unchangedSince !== undefined);
+  log.record('info', safe`Run ended: ${outcome}, exit code ${ExitCode[exitName]} (${exitName}).`, { exitCode: ExitCode[exitName], exitName: ours(exitName), outcome: ours(outcome) });
   await lock?.release().catch(() => undefined);
   await log.close();
   return failure;

@@ -23,6 +23,8 @@ function buildSchema() {
   const percentLimit = z.number().min(0).max(100).nullable();
   const countLimit = z.number().int().min(0).nullable();
   const kindLimit = z.strictObject({ percent: percentLimit.optional(), count: countLimit.optional() });
+  // An unchanged roster is sent again after this many sync dates (0: every night; src/deliver/unchanged.ts).
+  const resendAfterDays = z.number().int().min(0).max(365).default(7);
   return z.strictObject({
     source: z.discriminatedUnion('type', [
       z.strictObject({ type: z.literal('fixture'), path: z.string().min(1) }),
@@ -61,11 +63,12 @@ function buildSchema() {
           /** Default: the snapshot URL with its last segment replaced by `heartbeat` (…/v1/snapshots → …/v1/heartbeat). */
           heartbeatUrl: z.url({ protocol: /^https$/, error: 'give the heartbeat endpoint as an https:// URL' }).optional(),
           deadlineSeconds: z.number().positive().max(86_400).default(600),
+          resendAfterDays,
           connectTimeoutSeconds: z.number().positive().max(600).default(30),
           headersTimeoutSeconds: z.number().positive().max(3600).default(120),
           bodyTimeoutSeconds: z.number().positive().max(3600).default(120),
         }),
-        z.strictObject({ type: z.literal('directory'), path: z.string().min(1) }),
+        z.strictObject({ type: z.literal('directory'), path: z.string().min(1), resendAfterDays }),
       ])
       .optional(),
     email: z

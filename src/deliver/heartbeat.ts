@@ -1,5 +1,5 @@
 /**
- * The heartbeat: after every run, delivered, held or failed, one small POST
+ * The heartbeat: after every run, delivered, unchanged, held or failed, one small POST
  * to the service (docs/upload-api.md), so the cloud side can alert when a
  * site goes quiet. No personal data, no error text. Sent once with a short
  * timeout and never retried; its failure never changes the run's outcome.
@@ -13,7 +13,7 @@ export interface Heartbeat {
   readonly agent: { readonly name: 'procapita-sync'; readonly version: string };
   readonly startedAt: string;
   readonly endedAt: string;
-  readonly outcome: 'delivered' | 'held' | 'failed';
+  readonly outcome: 'delivered' | 'unchanged' | 'held' | 'failed';
   readonly exitCode: number;
   readonly exitName: ExitCodeName;
   readonly syncDate: string | null;

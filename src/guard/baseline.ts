@@ -119,9 +119,11 @@ export interface BaselineGroup {
   readonly studentIds: IdList;
 }
 
-/** The baseline as the deletion guard compares with it: what baseline.json holds, minus what it never reads (syncDate, importId). */
+/** The baseline as the deletion guard compares with it: what baseline.json holds, minus what it never reads (importId). */
 export interface Baseline {
   readonly contentHash: string;
+  /** The delivered snapshot's sync date; null when the file has none that is a string (edited by hand). */
+  readonly syncDate: string | null;
   readonly acceptedAt: string;
   readonly schools: Manifest['schools'];
   readonly persons: readonly BaselinePerson[];
@@ -138,7 +140,7 @@ const rolesOf = (roles: readonly string[]) => (roles.includes('student') ? STUDE
  * it lacks a field the guard reads, or has one of the wrong type (a damaged
  * or edited file). The top level is checked by the caller.
  */
-export function baselineOf(m: { readonly contentHash: unknown; readonly acceptedAt?: unknown; readonly schools: readonly unknown[]; readonly persons: readonly unknown[]; readonly groups: readonly unknown[] }): Baseline | undefined {
+export function baselineOf(m: { readonly contentHash: unknown; readonly syncDate?: unknown; readonly acceptedAt?: unknown; readonly schools: readonly unknown[]; readonly persons: readonly unknown[]; readonly groups: readonly unknown[] }): Baseline | undefined {
   if (!isString(m.contentHash) || !isString(m.acceptedAt)) return undefined;
   const schools: Manifest['schools'][number][] = [];
   for (const s of m.schools) {
@@ -155,7 +157,7 @@ export function baselineOf(m: { readonly contentHash: unknown; readonly accepted
     if (!isRecord(g) || !isString(g.id) || !isString(g.kind) || !isString(g.name) || !isString(g.schoolId) || !isString(g.schoolForm) || !isStrings(g.teacherIds) || !isStrings(g.studentIds)) return undefined;
     groups.push({ id: g.id, kind: g.kind, name: g.name, schoolId: g.schoolId, schoolForm: g.schoolForm, teacherIds: g.teacherIds, studentIds: g.studentIds });
   }
-  return { contentHash: m.contentHash, acceptedAt: m.acceptedAt, schools, persons, groups };
+  return { contentHash: m.contentHash, syncDate: isString(m.syncDate) ? m.syncDate : null, acceptedAt: m.acceptedAt, schools, persons, groups };
 }
 
 const ROLES: Readonly<Record<string, number>> = { '': 0, '"student"': STUDENT, '"staff"': STAFF, '"student","staff"': STUDENT | STAFF };
@@ -242,7 +244,8 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
   }
   const contentHash = bytes.toString('latin1', at - 7, at + 64);
   at += 64;
-  if (!literal('","syncDate":') || string() === undefined || !literal(',"acceptedAt":')) return undefined;
+  const syncDate = literal('","syncDate":') ? string() : undefined;
+  if (syncDate === undefined || !literal(',"acceptedAt":')) return undefined;
   const acceptedAt = string();
   if (acceptedAt === undefined || !literal(',"importId":') || (!literal('null') && string() === undefined) || !literal(',"schools":')) return undefined;
 
@@ -281,5 +284,5 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
     }) &&
     literal('}') &&
     at === bytes.length;
-  return ok ? { contentHash, acceptedAt, schools, persons, groups } : undefined;
+  return ok ? { contentHash, syncDate, acceptedAt, schools, persons, groups } : undefined;
 }

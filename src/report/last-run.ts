@@ -25,7 +25,8 @@ export interface RunReport {
   readonly endedAt: string;
   readonly exitCode: number;
   readonly exitName: ExitCodeName;
-  readonly outcome: 'delivered' | 'held' | 'failed';
+  /** unchanged: the snapshot was the last delivered one, and was not sent again (src/deliver/unchanged.ts). */
+  readonly outcome: 'delivered' | 'unchanged' | 'held' | 'failed';
   readonly syncDate: string;
   readonly target: 'https' | 'directory' | null;
   readonly contentHash: string | null;
@@ -68,7 +69,7 @@ const KIND_LABELS: Record<RemovalKind, string> = { students: 'students', staff: 
 /** The report as `status` prints it. */
 export function formatStatus(r: RunReport, extra: { lock?: string; heldFile?: string; configPath: string }): string {
   const seconds = Math.round((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
-  const outcome = { delivered: 'delivered', held: 'HELD by the deletion guard', failed: 'FAILED' }[r.outcome];
+  const outcome = { delivered: 'delivered', unchanged: 'unchanged, not sent again', held: 'HELD by the deletion guard', failed: 'FAILED' }[r.outcome];
   const lines = [
     `Last run: ${outcome} (exit code ${r.exitCode}, ${EXIT_CODE_MEANINGS[r.exitName] ?? r.exitName})`,
     `  Started ${when(r.startedAt)}, took ${seconds} s; sync date ${r.syncDate}; procapita-sync ${r.agentVersion}.`,
@@ -90,7 +91,7 @@ export function formatStatus(r: RunReport, extra: { lock?: string; heldFile?: st
     const decision = g.decision === 'pass' ? 'passed' : g.decision === 'released' ? `held, and released by the approval of ${g.approval?.approvedBy} at ${g.approval ? when(g.approval.approvedAt) : '?'}` : 'held';
     lines.push(`  Deletion guard: ${decision}.`, ...g.reasons.map((x) => `    - ${x}`), ...g.notes.map((x) => `    ${x}`));
   }
-  if (r.delivery) lines.push(r.delivery.importId ? `  Upload: import ${r.delivery.importId}, ${r.delivery.status}, after ${r.delivery.attempts} attempt(s).` : `  Written: ${r.delivery.status}.`);
+  if (r.delivery) lines.push(r.delivery.importId ? `  Upload: import ${r.delivery.importId}, ${r.delivery.status}, after ${r.delivery.attempts} attempt(s).` : r.outcome === 'unchanged' ? `  Not sent: ${r.delivery.status}.` : `  Written: ${r.delivery.status}.`);
   lines.push(`  Heartbeat: ${r.heartbeat}.`);
   if (r.warnings.length > 0) lines.push('  Warnings:', ...r.warnings.map((w) => `    - ${w}`));
   if (r.outcome === 'held' && r.contentHash) {
@@ -99,5 +100,6 @@ export function formatStatus(r: RunReport, extra: { lock?: string; heldFile?: st
   return lines.join('\n');
 }
 
-export const outcomeOf = (code: ExitCodeName): RunReport['outcome'] => (code === 'ok' ? 'delivered' : code === 'heldByGuard' ? 'held' : 'failed');
+/** `unchanged`: a good run that sent nothing, as its snapshot was the last delivered one. */
+export const outcomeOf = (code: ExitCodeName, unchanged = false): RunReport['outcome'] => (code === 'ok' ? (unchanged ? 'unchanged' : 'delivered') : code === 'heldByGuard' ? 'held' : 'failed');
 export const exitNameOf = (err: unknown): ExitCodeName => (err instanceof AppError ? err.code : 'internal');

@@ -98,6 +98,8 @@ describe('baseline.json as manifestJson writes it', () => {
     const baseline = (await read(written))!;
     expect(baseline.contentHash).toBe(manifest.contentHash);
     expect(baseline.acceptedAt).toBe('2026-08-31T02:00:00.000Z');
+    // What the unchanged-roster rule counts from (src/deliver/unchanged.ts).
+    expect(baseline.syncDate).toBe('2026-08-31');
     expect(baseline.schools).toEqual(manifest.schools);
     const v = checkRemovals(after, baseline, LIMITS, CONFIGURED);
     expect(v.changes.memberships).toMatchObject({ before: 69, removed: 22, added: 5 }); // by hand: 4 + 4 + 3 and all 11 of g2; s999, and g3's 4
@@ -125,6 +127,14 @@ describe('any other baseline.json is parsed, with the same result', () => {
     const baseline = (await read(text))!;
     const m = JSON.parse(text.replace(/^\uFEFF/, '')) as Manifest;
     for (const next of [after, before]) expect(checkRemovals(next, baseline, LIMITS, CONFIGURED)).toEqual(checkRemovals(next, m, LIMITS, CONFIGURED));
+    expect(baseline.syncDate).toBe('2026-08-31');
+  });
+
+  it('without a sync date (edited by hand): read, with none, so that the next roster is sent', async () => {
+    const { syncDate: _, ...rest } = manifest;
+    const baseline = (await read(JSON.stringify(rest, null, 2)))!;
+    expect(baseline.contentHash).toBe(manifest.contentHash);
+    expect(baseline.syncDate).toBeNull();
   });
 });
 
