@@ -17,6 +17,7 @@ import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors'
 import { readFixture } from '../extract/fixture-source';
 import { probeSqlSource } from '../extract/sql-source';
 import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
+import { EVENT_SOURCE, registerSourceLine, sourceQueryCommand } from '../report/event-log';
 import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
 import type { Io } from './io';
@@ -252,6 +253,20 @@ async function batchLogonRight(account: string, io: Io): Promise<BatchLogonRight
   } catch {
     return { state: 'unknown', why: 'PowerShell could not be run' };
   }
+}
+
+/**
+ * The Windows event log's source, which each run writes its entry under: only
+ * an administrator can create it, and without it the task's least-privileged
+ * account writes nothing there. Not a line elsewhere (there is no event log).
+ */
+export async function checkEventSource(io: Io): Promise<CheckResult | undefined> {
+  if (!onWindows(io)) return undefined;
+  const label = `Event source ${EVENT_SOURCE} (Application log)`;
+  const exec = io.exec ?? execCommand;
+  const r = await exec(sourceQueryCommand).catch((err: unknown) => err);
+  if (!(r instanceof Error) && (r as { code: number }).code === 0) return passed(`${label} is registered`);
+  return failed(label, new AppError('config', safe`not registered, so the nightly runs cannot write to the event log, and monitoring that reads it sees nothing. Run this once in a command prompt opened as an administrator: ${ours(registerSourceLine)} (or run procapita-sync setup as an administrator).`));
 }
 
 /**

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
-import { checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import { checkEventSource, checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
 import { checkFolderAccess } from './folder-access';
 import type { Io } from './io';
 import { credentialsFor } from './run';
@@ -46,6 +46,7 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
   if (!config) {
     io.stdout('– Secrets, SQL Server, directory, upload service and folders: not checked, they need a valid configuration.\n');
     show(await checkTask(io, configPath));
+    show(await checkEventSource(io));
     return results;
   }
 
@@ -66,6 +67,7 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
   } else show(await checkTarget(config, credentials, io.env));
 
   show(await checkTask(io, configPath));
+  show(await checkEventSource(io));
   (await checkFolders(config)).forEach(show);
   show(await checkFolderAccess(config, io));
   return results;

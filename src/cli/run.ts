@@ -343,9 +343,10 @@ async function finish(p: Progress, o: RunOptions, io: Io, log: RunLog, lock: Run
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
   const message = messageOf(failure);
   const eventLog = io.eventLog ?? (process.platform === 'win32' ? runEventCommand : undefined);
-  if (exitName !== 'ok' && eventLog) {
+  // Every run, good ones too: monitoring that filters on the event id sees each night (docs/operations.md).
+  if (eventLog) {
     const details = p.config ? join(p.config.stateDir, STATE_FILES.lastRun) : o.configPath;
-    const why = await eventLog(eventCreateCommand(exitName, message, details)).catch((err: unknown) => errnoOf(err));
+    const why = await eventLog(eventCreateCommand(exitName, message, details, p.unchangedSince !== undefined)).catch((err: unknown) => errnoOf(err));
     if (why) log.warn(safe`Could not write to the Windows event log: ${why}`);
   }
   const outcome = outcomeOf(exitName, p.unchangedSince !== undefined);

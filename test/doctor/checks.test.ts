@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchLogonCommand, parseBatchLogon } from '../../src/cli/batch-logon';
-import { checkSql, checkTarget, checkTask, formatCheck, pingUrl } from '../../src/cli/checks';
+import { checkEventSource, checkSql, checkTarget, checkTask, formatCheck, pingUrl } from '../../src/cli/checks';
+import { sourceQueryCommand } from '../../src/report/event-log';
 import { parseConfig, type Config } from '../../src/configure/config';
 import { credentialsFrom } from '../../src/configure/credentials';
 import { probeSqlSource } from '../../src/extract/sql-source';
@@ -181,6 +182,24 @@ describe('checkTask', () => {
   });
 });
 
+describe('checkEventSource', () => {
+  it('on Windows: the registry key of the source, read with reg.exe; missing, the line an administrator runs', async () => {
+    const there = windowsIo(TASK, ok(BATCH));
+    expect(await checkEventSource(there)).toMatchObject({ ok: true, label: 'Event source procapita-sync (Application log) is registered' });
+    expect(there.commands).toEqual([sourceQueryCommand]);
+
+    const missing = await checkEventSource(windowsIo(TASK, ok(BATCH), WINDOWS_ENV, undefined, false));
+    expect(missing).toMatchObject({ ok: false, code: 'config' });
+    expect(formatCheck(missing!)).toBe(
+      '✗ Event source procapita-sync (Application log): not registered, so the nightly runs cannot write to the event log, and monitoring that reads it sees nothing. Run this once in a command prompt opened as an administrator: eventcreate /L APPLICATION /T INFORMATION /SO procapita-sync /ID 1 /D "procapita-sync: the event source is registered." (or run procapita-sync setup as an administrator).',
+    );
+  });
+
+  it('elsewhere: no line, as there is no event log', async () => {
+    expect(await checkEventSource({ ...windowsIo(TASK, ok(BATCH)), platform: 'linux' })).toBeUndefined();
+  });
+});
+
 describe('parseBatchLogon', () => {
   it('reads what PowerShell prints: a single SID as a bare string, names instead of SIDs, a BOM', () => {
     expect(parseBatchLogon({ code: 0, stdout: '\uFEFF{"exported":true,"granted":"S-1-5-21-9","sid":"S-1-5-21-9","groups":null}' }, 'D\\u')).toEqual({ state: 'granted' });
@@ -201,11 +220,12 @@ describe('doctor on Windows (recorded PowerShell): the task line sits between th
       `✓ Configuration ${s.configPath} is valid`,
       `✓ Fixture ${join(s.dir, 'municipality.json')} readable`,
       `✓ Scheduled task procapita-sync registered, runs as KOMMUN\\svc-procapita; last result ${describeLastResult(0)}; "Log on as a batch job" could not be checked (reading the user rights needs an elevated prompt (Run as administrator))`,
+      '✓ Event source procapita-sync (Application log) is registered',
       `✓ Log folder ${join(s.dir, 'logs')} writable`,
       `✓ State folder ${join(s.dir, 'state')} writable`,
       `✓ Snapshot folder ${join(s.dir, 'out')} writable`,
       '✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders',
-      'All 7 checks passed.',
+      'All 8 checks passed.',
       '',
     ]);
     expect(r.code).toBe(0);

@@ -132,6 +132,8 @@ export function windowsIo(
   batch: { code: number; stdout: string } | Error,
   env: NodeJS.ProcessEnv = WINDOWS_ENV,
   acl: (folders: string[]) => string = restrictedFolders,
+  /** Whether the event source is registered: reg.exe answers 0, or 1 when the key is not there. */
+  eventSource = true,
 ): Io & { commands: Command[] } {
   const commands: Command[] = [];
   return {
@@ -150,6 +152,7 @@ export function windowsIo(
         if (batch instanceof Error) throw batch;
         return { ...batch, stderr: '' };
       }
+      if (command.file === 'reg.exe' && /EventLog\\Application\\procapita-sync$/.test(script)) return { code: eventSource ? 0 : 1, stdout: '', stderr: eventSource ? '' : 'ERROR: The system was unable to find the specified registry key or value.' };
       if (/Get-ScheduledTask/.test(script)) return { code: 0, stdout: `${JSON.stringify(task)}\r\n`, stderr: '' };
       if (/Get-Acl/.test(script)) return { code: 0, stdout: `${acl((JSON.parse(command.stdin!) as { folders: string[] }).folders)}\r\n`, stderr: '' };
       throw new Error(`unexpected command ${script}`);

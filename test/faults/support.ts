@@ -246,13 +246,17 @@ export class Site {
 
 // ---- What the world must look like ---------------------------------------------
 
-/** The one event log entry of a failed or held run: 100 + the exit code, a warning when held. */
-export function expectEventLog(r: MainResult, exitName: ExitCodeName): void {
+/**
+ * The run's one event log entry: 100 + the exit code (information when delivered, a warning when held, an error
+ * when failed), or 200 for a good run that sent nothing as the roster was unchanged.
+ */
+export function expectEventLog(r: MainResult, exitName: ExitCodeName, unchanged = false): void {
   expect(r.events).toHaveLength(1);
   const [event] = r.events;
   expect(event!.file).toBe('eventcreate.exe');
-  const type = exitName === 'heldByGuard' ? 'WARNING' : 'ERROR';
-  expect(event!.args.slice(0, 8)).toEqual(['/L', 'APPLICATION', '/T', type, '/SO', 'procapita-sync', '/ID', String(100 + ExitCode[exitName])]);
+  const type = exitName === 'ok' ? 'INFORMATION' : exitName === 'heldByGuard' ? 'WARNING' : 'ERROR';
+  const id = exitName === 'ok' && unchanged ? 200 : 100 + ExitCode[exitName];
+  expect(event!.args.slice(0, 8)).toEqual(['/L', 'APPLICATION', '/T', type, '/SO', 'procapita-sync', '/ID', String(id)]);
 }
 
 /** Exactly one heartbeat, with the run's outcome and exit code. */

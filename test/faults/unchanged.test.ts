@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Site, closeAll, oneSchool, runMain } from './support';
+import { Site, closeAll, expectEventLog, oneSchool, runMain } from './support';
 
 afterEach(closeAll);
 
@@ -37,7 +37,8 @@ describe('an unchanged roster is not sent again', () => {
     expect(site.state('baseline.json')).toBe(baseline);
     expect(site.logs()).toContain('is unchanged since the delivery for 2026-09-01: not sent again');
     expect(site.logs()).toMatch(/Run ended: unchanged, exit code 0 \(ok\)/);
-    expect(r.events).toEqual([]);
+    expectEventLog(r, 'ok', true);
+    expect(r.events[0]!.args.at(-1)).toMatch(/^procapita-sync: the roster was the one last delivered, so nothing was sent \(exit code 0, ok\)\. Details: .*last-run\.json$/);
 
     const status = await runMain(['status', '--config', site.configPath]);
     expect(status.stdout).toMatch(/^Last run: unchanged, not sent again \(exit code 0/);

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../receiver/receiver';
 import { demoFixture } from '../support/cli';
-import { Site, closeAll, expectHeartbeat, expectStopped } from './support';
+import { Site, closeAll, expectEventLog, expectHeartbeat, expectStopped } from './support';
 
 afterEach(closeAll);
 
@@ -27,7 +27,8 @@ describe('upload faults', () => {
     expect(r.stderr).toMatch(retried);
     expect(r.stderr).not.toMatch(/^error:/m);
     expect(r.code).toBe(0);
-    expect(r.events).toEqual([]);
+    expectEventLog(r, 'ok');
+    expect(r.events[0]!.args.at(-1)).toMatch(/^procapita-sync: the roster was delivered \(exit code 0, ok\)\. Details: .*last-run\.json$/);
     expect(rec.attempts).toHaveLength(2);
     const [key] = new Set(rec.attempts.map((a) => a.idempotencyKey));
     expect(new Set(rec.attempts.map((a) => a.idempotencyKey)).size).toBe(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, type ExitCodeName } from '../../src/errors';
-import { EVENT_SOURCE, eventCreateCommand, eventId } from '../../src/report/event-log';
+import { elevationCommand, EVENT_SOURCE, eventCreateCommand, eventId, registerSourceCommand, registerSourceLine, sourceQueryCommand, UNCHANGED_EVENT_ID } from '../../src/report/event-log';
 import { ours } from '../../src/safe-text';
 
 const REPORT = 'C:\\ProgramData\\procapita-sync\\state\\last-run.json';
@@ -71,7 +71,8 @@ describe('the Windows event log entry (eventcreate)', () => {
     expect(d.startsWith(`${HEAD} `)).toBe(true);
     if (n + 1 <= ROOM) {
       // Fits: all of it.
-      expect(d).toBe(`procapita-sync: the run failed (exit code 1, internal). ${message} Details: ${REPORT}`);
+      // An empty message leaves no double space.
+      expect(d).toBe(`procapita-sync: the run failed (exit code 1, internal).${n > 0 ? ` ${message}` : ''} Details: ${REPORT}`);
     } else {
       // Cut, and says so.
       expect(d).toHaveLength(1000);
@@ -89,6 +90,25 @@ describe('the Windows event log entry (eventcreate)', () => {
 });
 
 describe('a report path longer than eventcreate allows', () => {
+  it('a good run: information, 100 when delivered, 200 when nothing was sent as the roster was unchanged', () => {
+    const delivered = eventCreateCommand('ok', ours(''), REPORT);
+    expect(delivered.args).toEqual(['/L', 'APPLICATION', '/T', 'INFORMATION', '/SO', EVENT_SOURCE, '/ID', '100', '/D', `procapita-sync: the roster was delivered (exit code 0, ok). Details: ${REPORT}`]);
+    const unchanged = eventCreateCommand('ok', ours(''), REPORT, true);
+    expect(unchanged.args).toEqual(['/L', 'APPLICATION', '/T', 'INFORMATION', '/SO', EVENT_SOURCE, '/ID', '200', '/D', `procapita-sync: the roster was the one last delivered, so nothing was sent (exit code 0, ok). Details: ${REPORT}`]);
+    // Only a good run can be unchanged: a failure keeps its own id.
+    expect(eventId('uploadFailed', true)).toBe(100 + ExitCode.uploadFailed);
+    const names = Object.keys(ExitCode) as ExitCodeName[];
+    expect(new Set([...names.map((c) => eventId(c)), UNCHANGED_EVENT_ID]).size).toBe(names.length + 1);
+  });
+
+  it('the event source: queried in the registry, registered by eventcreate as an administrator, elevation seen with net session', () => {
+    expect(sourceQueryCommand).toEqual({ file: 'reg.exe', args: ['query', 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\procapita-sync'] });
+    expect(registerSourceCommand.file).toBe('eventcreate.exe');
+    expect(registerSourceCommand.args.slice(0, 8)).toEqual(['/L', 'APPLICATION', '/T', 'INFORMATION', '/SO', 'procapita-sync', '/ID', '1']);
+    expect(elevationCommand).toEqual({ file: 'net.exe', args: ['session'] });
+    expect(registerSourceLine).toBe('eventcreate /L APPLICATION /T INFORMATION /SO procapita-sync /ID 1 /D "procapita-sync: the event source is registered."');
+  });
+
   it('is cut so the description stays within 1000 characters', () => {
     const path = `C:\\${'very-deep-folder\\'.repeat(80)}last-run.json`;
     const description = eventCreateCommand('sourceUnavailable', ours('SQL Server cannot be reached.'), path).args.at(-1)!;

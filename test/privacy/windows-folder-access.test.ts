@@ -5,6 +5,7 @@
  * and doctor run against recorded answers, and doctor's reading of the ACLs
  * is tested on output captured from what the script prints.
  */
+import { sourceQueryCommand } from '../../src/report/event-log';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -157,7 +158,7 @@ describe('doctor on Windows (recorded PowerShell)', () => {
     const s = doctorSite();
     const ps = recorded((folders) => printed(folders.map((folder) => ({ folder, protected: true, rules: RESTRICTED }))));
     const r = await runCli(['doctor', '--config', s.configPath], undefined, ENV, { platform: 'win32', exec: ps.exec });
-    expect(r.stdout.split('\n').slice(-3)).toEqual(['✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders', 'All 7 checks passed.', '']);
+    expect(r.stdout.split('\n').slice(-3)).toEqual(['✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders', 'All 8 checks passed.', '']);
     expect(r.code).toBe(0);
     const acl = ps.commands.find((c) => /Get-Acl/.test(c.args.join(' ')))!;
     expect(acl).toEqual(folderAccessCommand([join(s.dir, 'logs'), join(s.dir, 'state'), join(s.dir, 'out')]));
@@ -215,8 +216,10 @@ describe('the wizard\'s write step on Windows', () => {
     ctx.schedule = { time: '18:30', account: ACCOUNT, register: true, password: 'Vinter-2026!' };
     await writeStep(ctx);
     expect(commands.slice(0, 3)).toEqual([join(dir, 'logs'), join(dir, 'state'), join(dir, 'mapping')].map((d) => restrictFolderCommand(d, ACCOUNT)));
-    expect(JSON.parse(commands[3]!.stdin!).account).toBe(ACCOUNT); // the task, last
-    expect(commands).toHaveLength(4);
+    // Then the event source (the fake answers 0: it is there), then the task, last.
+    expect(commands[3]).toEqual(sourceQueryCommand);
+    expect(JSON.parse(commands[4]!.stdin!).account).toBe(ACCOUNT);
+    expect(commands).toHaveLength(5);
     const text = out();
     expect(text).toContain(`  access to the folders with personal data, ${join(dir, 'logs')}, ${join(dir, 'state')}, ${join(dir, 'mapping')}: only KOMMUN\\svc-procapita, Administrators and SYSTEM (icacls)`);
     expect(text).toContain(`✓ Access to ${join(dir, 'state')}: only KOMMUN\\svc-procapita, Administrators and SYSTEM`);

@@ -3,6 +3,7 @@
  * TDS test server and the reference receiver, with an in-memory credential
  * store in Io.
  */
+import { sourceQueryCommand } from '../../src/report/event-log';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { restrictFolderCommand } from '../../src/cli/folder-access';
@@ -253,8 +254,11 @@ describe('setup --non-interactive --answers', () => {
     // First the folders with personal data, by default under %ProgramData%, restricted to the task's account; then the task.
     expect(commands.slice(0, 2)).toEqual(['C:\\ProgramData\\procapita-sync\\logs', 'C:\\ProgramData\\procapita-sync\\state'].map((d) => restrictFolderCommand(d, 'KOMMUN\\svc-procapita')));
     expect(r.stdout).toContain('✓ Access to C:\\ProgramData\\procapita-sync\\state: only KOMMUN\\svc-procapita, Administrators and SYSTEM');
-    expect(commands).toHaveLength(3);
-    const command = commands[2];
+    // Then the event source (there already, as the fake answers 0 to everything), then the task.
+    expect(commands[2]).toEqual(sourceQueryCommand);
+    expect(r.stdout).toContain('✓ The event source procapita-sync is registered in the Application log');
+    expect(commands).toHaveLength(4);
+    const command = commands[3];
     expect(command!.args.join(' ')).not.toContain('Vinter-2026!');
     const sent = JSON.parse(command!.stdin!) as { account: string; password: string; xml: string };
     expect(sent.account).toBe('KOMMUN\\svc-procapita');

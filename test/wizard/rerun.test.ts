@@ -2,6 +2,7 @@
  * Running the wizard again: it starts from the configuration there is and
  * changes only what is picked. Rotating a secret tests the new value first.
  */
+import { elevationCommand, registerSourceCommand, sourceQueryCommand } from '../../src/report/event-log';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Command } from '../../src/schedule/task';
@@ -137,10 +138,39 @@ describe('re-run: change the schedule', () => {
     });
     await runWizard(ctx);
     expect(out()).toContain('✓ Scheduled task procapita-sync registered: every day at 05:15, as KOMMUN\\svc-procapita with its password stored');
-    expect(commands).toHaveLength(1);
-    expect(JSON.parse(commands[0]!.stdin!).xml).toContain('T05:15:00</StartBoundary>');
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toEqual(sourceQueryCommand);
+    expect(JSON.parse(commands[1]!.stdin!).xml).toContain('T05:15:00</StartBoundary>');
     expect(readFileSync(site.f.configPath, 'utf8')).toBe(site.text);
     expect(site.store.writes).toEqual([]);
+  });
+
+  it.each([
+    ['run as an administrator: registers the event source', 0, '✓ Event source procapita-sync registered in the Application log'],
+    ['not as an administrator: says what to run as one', 2, '! The event source procapita-sync is not registered, so the nightly runs cannot write to the Application log (only an administrator can register it). Run this once in a command prompt opened as an administrator:\n    eventcreate /L APPLICATION /T INFORMATION /SO procapita-sync /ID 1 /D "procapita-sync: the event source is registered."'],
+  ])('on Windows, without the event source, %s', async (_, netSession, said) => {
+    const site = await installed();
+    const commands: Command[] = [];
+    const exec = async (c: Command) => {
+      commands.push(c);
+      const code = c.file === 'reg.exe' ? 1 : c.file === 'net.exe' ? netSession : 0;
+      return { code, stdout: 'registered', stderr: '' };
+    };
+    const { ctx, out } = stepContext({
+      configPath: site.f.configPath,
+      store: site.store,
+      platform: 'win32',
+      env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' },
+      exec,
+      script: ['schedule', '05:15', '', true, 'Vinter-2026!', true],
+    });
+    await runWizard(ctx);
+    expect(out()).toContain(said);
+    expect(commands.slice(0, 2)).toEqual([sourceQueryCommand, elevationCommand]);
+    // Registered only when elevated; the task is registered either way.
+    expect(commands.slice(2).map((c) => c.file)).toEqual(netSession === 0 ? ['eventcreate.exe', commands.at(-1)!.file] : [commands.at(-1)!.file]);
+    if (netSession === 0) expect(commands[2]).toEqual(registerSourceCommand);
+    expect(out()).toContain('✓ Scheduled task procapita-sync registered');
   });
   it('a Windows password Task Scheduler refuses is asked again; the secrets are not touched', async () => {
     const site = await installed();

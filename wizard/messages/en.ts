@@ -213,6 +213,10 @@ export const en = {
   registeredTask: (task: string, time: string, account: string) => `Scheduled task ${task} registered: every day at ${time}, as ${account} with its password stored`,
   taskRetryPassword: 'Type the Windows password again',
   taskSkip: 'Skip: register the task later',
+  eventSourceThere: 'The event source procapita-sync is registered in the Application log',
+  eventSourceRegistered: 'Event source procapita-sync registered in the Application log: each night\'s run writes one entry there',
+  eventSourceMissing: (line: string) =>
+    `The event source procapita-sync is not registered, so the nightly runs cannot write to the Application log (only an administrator can register it). Run this once in a command prompt opened as an administrator:\n    ${line}`,
   taskSkipped: (path: string, time: string) => `No task was registered. Later: procapita-sync schedule install --config "${path}" --time ${time}`,
   taskLater: (path: string, time: string) => `The configuration and the secrets were written; register the task with: procapita-sync schedule install --config "${path}" --time ${time}`,
   linuxIntro: (time: string, account: string) => `For a run every day at ${time}, install as ${account} either this systemd timer (two files) or the cron line below.`,

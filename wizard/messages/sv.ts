@@ -267,6 +267,10 @@ export const sv: Messages = {
   registeredTask: (task: string, time: string, account: string) => `Schemalagda aktiviteten ${task} registrerad: varje dag kl. ${time}, som ${account} med sparat lösenord`,
   taskRetryPassword: 'Skriv Windows-lösenordet igen',
   taskSkip: 'Hoppa över: registrera aktiviteten senare',
+  eventSourceThere: 'Händelsekällan procapita-sync finns i programloggen (Application)',
+  eventSourceRegistered: 'Händelsekällan procapita-sync registrerad i programloggen (Application): varje natts körning skriver en händelse där',
+  eventSourceMissing: (line: string) =>
+    `Händelsekällan procapita-sync finns inte, så de nattliga körningarna kan inte skriva i programloggen (bara en administratör kan registrera den). Kör detta en gång i en kommandotolk som öppnats som administratör:\n    ${line}`,
   taskSkipped: (path: string, time: string) => `Ingen aktivitet registrerades. Senare: procapita-sync schedule install --config "${path}" --time ${time}`,
   taskLater: (path: string, time: string) => `Konfigurationen och hemligheterna är skrivna; registrera aktiviteten med: procapita-sync schedule install --config "${path}" --time ${time}`,
   linuxIntro: (time: string, account: string) => `För en körning varje dag kl. ${time}: installera som ${account} antingen den här systemd-timern (två filer) eller cron-raden nedanför.`,

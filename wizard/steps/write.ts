@@ -13,7 +13,8 @@ import { checkSecretValue, type SecretName } from '../../src/configure/credentia
 import { writeMappingTable } from '../../src/enrich/mapping-table';
 import { AppError, errnoOf } from '../../src/errors';
 import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
-import { registerTask } from '../../src/schedule/windows';
+import { elevationCommand, registerSourceCommand, registerSourceLine, sourceQueryCommand } from '../../src/report/event-log';
+import { execCommand, registerTask } from '../../src/schedule/windows';
 import { say, storeEntry, storeName, type Context } from '../context';
 import { isCancel } from '../prompts';
 import { wizardAccount } from './schedule';
@@ -117,6 +118,7 @@ async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>
     say(ctx, cron);
     return;
   }
+  await eventSource(ctx);
   if (!task.register) {
     say(ctx, `  ${m.taskSkipped(ctx.configPath, task.time)}`);
     return;
@@ -142,6 +144,20 @@ async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>
       task = { ...task, password };
     }
   }
+}
+
+/**
+ * The event source, which only an administrator can create: registered here
+ * when the wizard runs elevated, so that the nightly task's account can write
+ * to the Application log; otherwise the one line to run as an administrator.
+ */
+async function eventSource(ctx: Context): Promise<void> {
+  const m = ctx.m;
+  const exec = ctx.io.exec ?? execCommand;
+  const succeeds = (command: Parameters<typeof exec>[0]) => exec(command).then((r) => r.code === 0, () => false);
+  if (await succeeds(sourceQueryCommand)) return say(ctx, `✓ ${m.eventSourceThere}`);
+  if ((await succeeds(elevationCommand)) && (await succeeds(registerSourceCommand))) return say(ctx, `✓ ${m.eventSourceRegistered}`);
+  say(ctx, `! ${m.eventSourceMissing(registerSourceLine)}`);
 }
 
 /** After a refused registration: the password again, or undefined to skip. */
