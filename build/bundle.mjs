@@ -48,6 +48,7 @@ const DEFERRED = {
   ldap: ['ldapts'],
   prompts: ['@inquirer/prompts'],
   log: ['pino', 'pino-roll'],
+  mail: ['nodemailer'],
   // Imported statically (src/configure/config.ts), but its members are reached only when a configuration is read.
   config: ['zod'],
 };

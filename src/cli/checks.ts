@@ -17,6 +17,7 @@ import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors'
 import { readFixture } from '../extract/fixture-source';
 import { probeSqlSource } from '../extract/sql-source';
 import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
+import { smtpTransport, whyMailFailed } from '../report/email-alert';
 import { EVENT_SOURCE, registerSourceLine, sourceQueryCommand } from '../report/event-log';
 import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
@@ -70,6 +71,7 @@ export function neededSecrets(config: Config): SecretName[] {
     needed.push('apiKey');
     if (config.target.proxy?.user) needed.push('proxyPassword');
   }
+  if (config.alerts.email?.user) needed.push('smtpPassword');
   return needed;
 }
 
@@ -252,6 +254,24 @@ async function batchLogonRight(account: string, io: Io): Promise<BatchLogonRight
     return parseBatchLogon(await (io.exec ?? execCommand)(batchLogonCommand(account)), account);
   } catch {
     return { state: 'unknown', why: 'PowerShell could not be run' };
+  }
+}
+
+/** The e-mail alerts' SMTP server: connects, secures the connection and logs in as a run's alert would. Undefined without alerts. */
+export async function checkSmtp(config: Config, credentials: Credentials): Promise<CheckResult | undefined> {
+  const cfg = config.alerts.email;
+  if (!cfg) return undefined;
+  const where = `${cfg.host}:${cfg.port ?? (cfg.security === 'tls' ? 465 : 587)}`;
+  const label = `SMTP server ${where} (e-mail alerts)`;
+  let transport: Awaited<ReturnType<typeof smtpTransport>> | undefined;
+  try {
+    transport = await smtpTransport(cfg, credentials);
+    await transport.verify();
+    return passed(`${label}: ${cfg.security === 'tls' ? 'TLS' : 'STARTTLS'}${cfg.user ? `, logged in as ${cfg.user}` : ''}`);
+  } catch (err) {
+    return failed(label, new AppError('config', whyMailFailed(err, cfg)));
+  } finally {
+    transport?.close();
   }
 }
 

@@ -4,14 +4,15 @@
  * (`credentials set`, then `credentials test`) knows at once whether the new
  * value works. sqlPassword logs in to SQL Server and runs the schema check,
  * ldapPassword binds to the directory, apiKey pings the upload service,
- * proxyPassword reaches the service through the proxy. One line, as doctor
+ * proxyPassword reaches the service through the proxy, smtpPassword logs in
+ * to the e-mail alerts' SMTP server. One line, as doctor
  * prints it; the exit code is the check's.
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, SECRET_ENV_KEYS, SECRET_NAMES, secretEnvNames, storeEntry, isSecretName, type Credentials, type SecretName } from '../configure/credentials';
 import { AppError } from '../errors';
-import { checkLdap, checkSql, checkTarget, failed, formatCheck, neededSecrets, secretWords, type CheckResult } from './checks';
+import { checkLdap, checkSmtp, checkSql, checkTarget, failed, formatCheck, neededSecrets, secretWords, type CheckResult } from './checks';
 import type { Io } from './io';
 import { credentialsFor } from './run';
 import { given, joined, ours, safe } from '../safe-text';
@@ -50,6 +51,9 @@ export async function testStoredSecret(name: SecretName, config: Config, io: Io)
         break;
       case 'proxyPassword':
         result = await checkTarget(config, credentials, io.env, { proxyOnly: true });
+        break;
+      case 'smtpPassword':
+        result = await checkSmtp(config, credentials);
         break;
     }
   } catch (err) {

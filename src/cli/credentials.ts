@@ -42,6 +42,8 @@ function whom(config: Config, name: SecretName): string | undefined {
       return target ? new URL(target.url).host : undefined;
     case 'proxyPassword':
       return target?.proxy?.user;
+    case 'smtpPassword':
+      return config.alerts.email?.user;
   }
 }
 
@@ -57,6 +59,8 @@ export function configUses(config: Config, name: SecretName): boolean {
       return target !== undefined;
     case 'proxyPassword':
       return target?.proxy?.user !== undefined;
+    case 'smtpPassword':
+      return config.alerts.email?.user !== undefined;
   }
 }
 

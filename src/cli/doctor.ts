@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
-import { checkEventSource, checkFolders, checkLdap, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import { checkEventSource, checkFolders, checkLdap, checkSmtp, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
 import { checkFolderAccess } from './folder-access';
 import type { Io } from './io';
 import { credentialsFor } from './run';
@@ -65,6 +65,9 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
   if (config.target?.type === 'https' && (unreadable.has('apiKey') || unreadable.has('proxyPassword'))) {
     show(withoutSecret(`Upload service ${pingUrl(config.target)}`, unreadable.has('apiKey') ? 'apiKey' : 'proxyPassword'));
   } else show(await checkTarget(config, credentials, io.env));
+
+  if (config.alerts.email?.user && unreadable.has('smtpPassword')) show(withoutSecret(`SMTP server ${config.alerts.email.host} (e-mail alerts)`, 'smtpPassword'));
+  else show(await checkSmtp(config, credentials));
 
   show(await checkTask(io, configPath));
   show(await checkEventSource(io));

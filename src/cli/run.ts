@@ -5,8 +5,10 @@
  * and always ends with the report: last-run.json, the heartbeat and, for a
  * failed or held run on Windows, an event log entry.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../configure/config';
+import { messagesFor } from '../../wizard/messages';
+import { loadConfig, type Config, type EmailAlertConfig } from '../configure/config';
 import { credentialsFrom, keytarStore, secretEnvNames, type Credentials } from '../configure/credentials';
 import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
@@ -20,8 +22,10 @@ import { checkConsistency } from '../guard/consistency';
 import { checkRemovals, type GuardVerdict } from '../guard/deletion';
 import { checkPrivacy } from '../guard/privacy';
 import { formatReview } from '../guard/review';
-import { readApproval, readBaseline, removeStateFiles, STATE_FILES, writeStateFile, type Approval, type HeldRecord } from '../guard/state';
+import { readApproval, readBaseline, readStateFile, removeStateFiles, STATE_FILES, writeStateFile, type Approval, type HeldRecord } from '../guard/state';
 import { prepare, type Prepared } from '../pipeline';
+import { alertKind, alertMail } from '../report/alerts';
+import { sendAlertMail } from '../report/email-alert';
 import { eventCreateCommand, runEventCommand } from '../report/event-log';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
@@ -213,6 +217,8 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
 async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, startedAt: Date, failure: unknown, withLock = true): Promise<void> {
   const exitName = failure === undefined ? 'ok' : exitNameOf(failure);
   const outcome = outcomeOf(exitName, p.unchangedSince !== undefined);
+  // Read before this run's replaces it: whether this run is the first good one after a bad one.
+  const previous = withLock && config.alerts.email ? await previousOutcome(config.stateDir) : undefined;
   const endedAt = io.now();
   let heartbeat: SafeText = safe`not sent`;
   if (config.target?.type === 'https') {
@@ -263,6 +269,32 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
     error: failure === undefined ? null : { code: exitName, message: failure instanceof AppError ? failure.message : safe`internal error: see the log` },
   };
   await writeStateFile(config.stateDir, STATE_FILES.lastRun, `${JSON.stringify(r, null, 2)}\n`);
+  if (config.alerts.email) await alert(config, config.alerts.email, r, previous, o, io, log);
+}
+
+async function previousOutcome(stateDir: string): Promise<RunReport['outcome'] | undefined> {
+  const last = await readStateFile<RunReport>(stateDir, STATE_FILES.lastRun, safe`the last run`, (x) => (x as RunReport | null)?.formatVersion === 1).catch(() => undefined);
+  return last?.outcome;
+}
+
+/** The e-mail alert, when this outcome calls for one. Never throws: a failed alert is a warning in the log. */
+async function alert(config: Config, cfg: EmailAlertConfig, r: RunReport, previous: RunReport['outcome'] | undefined, o: RunOptions, io: Io, log: RunLog): Promise<void> {
+  const kind = alertKind(r.outcome, previous, cfg.everyRun);
+  if (!kind) return;
+  const mail = alertMail(
+    kind,
+    r,
+    {
+      server: hostname(),
+      schools: config.rules.schools,
+      details: join(config.stateDir, STATE_FILES.lastRun),
+      ...(r.outcome === 'held' && r.contentHash ? { approve: `procapita-sync approve ${r.contentHash} --config ${o.configPath}` } : {}),
+    },
+    messagesFor(config.language),
+  );
+  const why = await sendAlertMail(cfg, mail, credentialsFor(config, io)).catch((err: unknown) => internalError(err));
+  if (why) log.warn(safe`The e-mail alert could not be sent: ${why} The run's outcome stands.`);
+  else log.info(safe`E-mail alert (${ours(kind)}) sent to ${cfg.to.length} recipient(s).`);
 }
 
 export async function runCommand(o: RunOptions, io: Io): Promise<void> {

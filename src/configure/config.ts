@@ -111,6 +111,29 @@ function buildSchema() {
     stateDir: z.string().min(1).optional(),
     logDir: z.string().min(1).optional(),
     runDeadlineSeconds: z.number().positive().max(86_400).default(3600),
+    // What people read (for now: the e-mail alerts) is in Swedish unless this says English.
+    language: z.enum(['sv', 'en']).default('sv'),
+    alerts: z
+      .strictObject({
+        email: z
+          .strictObject({
+            host: z.string().trim().min(1),
+            port: z.number().int().min(1).max(65535).optional(),
+            // tls: TLS from the first byte (port 465); starttls: plain, then STARTTLS, which must succeed (port 587).
+            security: z.enum(['starttls', 'tls']).default('starttls'),
+            from: z.email({ error: 'give the sender as an e-mail address' }),
+            to: z.array(z.email({ error: 'give each recipient as an e-mail address' })).min(1, 'name at least one recipient'),
+            // With user, the password is in the credential store (smtpPassword), or in this environment variable when it is set.
+            user: z.string().min(1).optional(),
+            passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'name an environment variable, e.g. PROCAPITA_SMTP_PASSWORD').optional(),
+            caFile: z.string().min(1).optional(),
+            // Besides failed and held runs and the first good run after them.
+            everyRun: z.boolean().default(false),
+            timeoutSeconds: z.number().positive().max(600).default(30),
+          })
+          .optional(),
+      })
+      .default({}),
     guard: z
       .strictObject({
         maxRemovals: z.strictObject({ percent: percentLimit.default(DEFAULT_LIMIT.percent), count: countLimit.default(DEFAULT_LIMIT.count) }).default(DEFAULT_LIMIT),
@@ -151,6 +174,7 @@ export interface RemovalLimit {
   readonly count: number | null;
 }
 export type AdConfig = NonNullable<ConfigFile['email']['ad']>;
+export type EmailAlertConfig = NonNullable<ConfigFile['alerts']['email']>;
 
 export interface Config {
   /** The file it was read from, for messages (parseConfig's `file`). */
@@ -167,6 +191,9 @@ export interface Config {
   /** Everything a run waits for, reading and upload alike, ends by then (src/run-deadline.ts). */
   readonly runDeadlineSeconds: number;
   readonly guard: { readonly limits: Readonly<Record<RemovalKind, RemovalLimit>> };
+  /** The language of what people read: Swedish unless the configuration says English. */
+  readonly language: 'sv' | 'en';
+  readonly alerts: { readonly email?: EmailAlertConfig };
 }
 
 /** Where state and logs go unless the configuration says otherwise: %ProgramData% on Windows. */
@@ -229,6 +256,8 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
     stateDir: c.stateDir ? here(c.stateDir) : defaults.stateDir,
     logDir: c.logDir ? here(c.logDir) : defaults.logDir,
     runDeadlineSeconds: c.runDeadlineSeconds,
+    language: c.language,
+    alerts: c.alerts.email ? { email: { ...c.alerts.email, ...(c.alerts.email.caFile ? { caFile: here(c.alerts.email.caFile) } : {}) } } : {},
     guard: {
       limits: Object.fromEntries(REMOVAL_KINDS.map((k) => [k, { ...c.guard.maxRemovals, ...c.guard.maxRemovalsByKind[k] }])) as Record<RemovalKind, RemovalLimit>,
     },

@@ -14,9 +14,9 @@ import { AppError } from '../errors';
 import type { Config } from './config';
 import { given, ours, safe, type SafeText } from '../safe-text';
 
-export type SecretName = 'sqlPassword' | 'ldapPassword' | 'apiKey' | 'proxyPassword';
+export type SecretName = 'sqlPassword' | 'ldapPassword' | 'apiKey' | 'proxyPassword' | 'smtpPassword';
 
-export const SECRET_NAMES: readonly SecretName[] = ['sqlPassword', 'ldapPassword', 'apiKey', 'proxyPassword'];
+export const SECRET_NAMES: readonly SecretName[] = ['sqlPassword', 'ldapPassword', 'apiKey', 'proxyPassword', 'smtpPassword'];
 
 /** The one service name in the store; the account is the SecretName (Credential Manager target `procapita-sync/sqlPassword`). */
 export const CREDENTIAL_SERVICE = 'procapita-sync';
@@ -51,6 +51,7 @@ const describe: Record<SecretName, SafeText> = {
   ldapPassword: safe`directory (LDAP) bind password`,
   apiKey: safe`API key`,
   proxyPassword: safe`proxy password`,
+  smtpPassword: safe`SMTP password for e-mail alerts`,
 };
 
 /** "SQL password", "API key", …: how messages name a secret. */
@@ -64,6 +65,7 @@ export const SECRET_ENV_KEYS: Record<SecretName, string> = {
   ldapPassword: 'email.ad.passwordEnv',
   apiKey: 'target.apiKeyEnv',
   proxyPassword: 'target.proxy.passwordEnv',
+  smtpPassword: 'alerts.email.passwordEnv',
 };
 
 /** The environment variables the configuration names for its secrets. */
@@ -73,6 +75,7 @@ export function secretEnvNames(config: Config): Partial<Record<SecretName, strin
   if (config.email.ad?.passwordEnv) names.ldapPassword = config.email.ad.passwordEnv;
   if (config.target?.type === 'https' && config.target.apiKeyEnv) names.apiKey = config.target.apiKeyEnv;
   if (config.target?.type === 'https' && config.target.proxy?.passwordEnv) names.proxyPassword = config.target.proxy.passwordEnv;
+  if (config.alerts.email?.passwordEnv) names.smtpPassword = config.alerts.email.passwordEnv;
   return names;
 }
 

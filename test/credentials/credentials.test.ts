@@ -294,10 +294,10 @@ describe('credentials set|delete against an in-memory store', () => {
     const r = await cli(['credentials', 'set', 'Hemligt-123', '--config', setup()], { store, input: 'x' });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'error: That is not the name of a secret. The names are: sqlPassword (the SQL password), ldapPassword (the directory (LDAP) bind password), apiKey (the API key), proxyPassword (the proxy password). The value itself is read from standard input, never from the command line.\n',
+      'error: That is not the name of a secret. The names are: sqlPassword (the SQL password), ldapPassword (the directory (LDAP) bind password), apiKey (the API key), proxyPassword (the proxy password), smtpPassword (the SMTP password for e-mail alerts). The value itself is read from standard input, never from the command line.\n',
     );
     expect(store.values.size).toBe(0);
-    expect(SECRET_NAMES).toEqual(['sqlPassword', 'ldapPassword', 'apiKey', 'proxyPassword']);
+    expect(SECRET_NAMES).toEqual(['sqlPassword', 'ldapPassword', 'apiKey', 'proxyPassword', 'smtpPassword']);
   });
 
   it('a value on the command line is refused and not echoed', async () => {

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { main, type Io } from '../../src/cli/program';
+import type { SecretStore } from '../../src/configure/credentials';
 import { ExitCode, type ExitCodeName } from '../../src/errors';
 import type { Hooks } from '../../src/pipeline';
 import type { EventCommand } from '../../src/report/event-log';
@@ -135,6 +136,8 @@ export interface MainOptions {
   /** A clock of the test's own, instead of `start`. */
   readonly now?: () => Date;
   readonly hooks?: Hooks;
+  /** A credential store of the test's own. */
+  readonly secrets?: SecretStore;
 }
 
 /** Calls `main` as src/cli/main.ts does, with captured output and an event log recorder. */
@@ -152,6 +155,7 @@ export async function runMain(args: readonly string[], o: MainOptions = {}): Pro
     random: () => 0.5,
     eventLog: async (command) => void events.push(command),
     ...(o.hooks ? { hooks: o.hooks } : {}),
+    ...(o.secrets ? { secrets: o.secrets } : {}),
   };
   const code = await main(args, io);
   return { code, stdout, stderr, events };

@@ -36,7 +36,7 @@ export const en = {
   notLdapUrl: 'Give ldaps://host:636, or ldap://host:389 for StartTLS.',
   notAttribute: 'An attribute name: letters, digits and hyphens.',
   caFile: 'CA certificate file (PEM)',
-  secretName: { sqlPassword: 'SQL password', apiKey: 'API key', ldapPassword: 'directory bind password', proxyPassword: 'proxy password' },
+  secretName: { sqlPassword: 'SQL password', apiKey: 'API key', ldapPassword: 'directory bind password', proxyPassword: 'proxy password', smtpPassword: 'SMTP password (e-mail alerts)' },
   /** The credential store by platform: win32, darwin, and the rest. */
   store: { win32: 'Windows Credential Manager', darwin: 'the macOS Keychain', other: 'the Secret Service keyring' },
   storeEntry: (store: string, account: string) => `${store} (service procapita-sync, account ${account})`,
@@ -235,4 +235,22 @@ export const en = {
   rotateNone: 'This configuration uses no password or key.',
   rotateNotUsed: (name: string, source: string) => `${source}: this configuration uses no ${name}.`,
   rotateEnvWins: (name: string, variable: string) => `The configuration names environment variable ${variable} for the ${name}: where it is set, runs use it, not the stored value.`,
+
+  // E-mail alerts (src/report/alerts.ts): counts, codes and paths, never personal data.
+  alertOutcome: { delivered: 'delivered', unchanged: 'unchanged, nothing sent', held: 'HELD by the deletion guard', failed: 'FAILED' } as Record<'delivered' | 'unchanged' | 'held' | 'failed', string>,
+  alertSubject: (outcome: string, syncDate: string, server: string) => `procapita-sync on ${server}: ${outcome}, sync date ${syncDate}`,
+  alertWhy: {
+    failed: 'The nightly run failed: nothing was delivered. The next run tries again by itself.',
+    held: 'The deletion guard held the roster back: nothing is delivered until someone has looked at the removals and approved them.',
+    recovered: 'The nightly run went well again, after one that did not.',
+    every: 'How the nightly run went.',
+  } as Record<'failed' | 'held' | 'recovered' | 'every', string>,
+  alertFacts: (syncDate: string, code: number, name: string, meaning: string, started: string, seconds: number) =>
+    `Sync date: ${syncDate}\nExit code: ${code} (${name}: ${meaning})\nStarted: ${started}, took ${seconds} s`,
+  alertCounts: (schools: number, students: number, staff: number, classes: number, groups: number, memberships: number) =>
+    `Snapshot: ${schools} schools, ${students} students, ${staff} staff, ${classes} classes, ${groups} teaching groups, ${memberships} memberships`,
+  alertMessage: (message: string) => `Message: ${message}`,
+  alertApprove: (command: string) => `After reading the review file, approve with:\n  ${command}`,
+  alertSchools: (codes: string) => `Configured schools: ${codes}`,
+  alertDetails: (path: string) => `Details: ${path} (procapita-sync status shows them too)`,
 };

@@ -36,7 +36,7 @@ export const sv: Messages = {
   notLdapUrl: 'Ange ldaps://värd:636, eller ldap://värd:389 för StartTLS.',
   notAttribute: 'Ett attributnamn: bokstäver, siffror och bindestreck.',
   caFile: 'Fil med CA-certifikat (PEM)',
-  secretName: { sqlPassword: 'SQL-lösenordet', apiKey: 'API-nyckeln', ldapPassword: 'lösenordet för katalogkontot', proxyPassword: 'proxylösenordet' },
+  secretName: { sqlPassword: 'SQL-lösenordet', apiKey: 'API-nyckeln', ldapPassword: 'lösenordet för katalogkontot', proxyPassword: 'proxylösenordet', smtpPassword: 'SMTP-lösenordet (e-postlarm)' },
   store: { win32: 'Windows autentiseringshanterare (Credential Manager)', darwin: 'nyckelringen i macOS', other: 'nyckelringen (Secret Service)' },
   storeEntry: (store: string, account: string) => `${store} (tjänst procapita-sync, konto ${account})`,
   yes: 'ja',
@@ -289,4 +289,22 @@ export const sv: Messages = {
   rotateNone: 'Den här konfigurationen använder inga lösenord eller nycklar.',
   rotateNotUsed: (name: string, source: string) => `${source}: den här konfigurationen använder inte ${name}.`,
   rotateEnvWins: (name: string, variable: string) => `Konfigurationen anger miljövariabeln ${variable} för ${name}: där den är satt använder körningen den, inte det sparade värdet.`,
+
+  // E-postlarm (src/report/alerts.ts): antal, koder och sökvägar, aldrig personuppgifter.
+  alertOutcome: { delivered: 'levererad', unchanged: 'oförändrad, inget skickat', held: 'STOPPAD av borttagningsspärren', failed: 'MISSLYCKADES' } as Record<'delivered' | 'unchanged' | 'held' | 'failed', string>,
+  alertSubject: (outcome: string, syncDate: string, server: string) => `procapita-sync på ${server}: ${outcome}, synkdatum ${syncDate}`,
+  alertWhy: {
+    failed: 'Nattens körning misslyckades: ingenting levererades. Nästa körning försöker igen av sig själv.',
+    held: 'Borttagningsspärren höll tillbaka elevlistan: ingenting levereras förrän någon har granskat borttagningarna och godkänt dem.',
+    recovered: 'Nattens körning gick bra igen, efter en som inte gjorde det.',
+    every: 'Så gick nattens körning.',
+  } as Record<'failed' | 'held' | 'recovered' | 'every', string>,
+  alertFacts: (syncDate: string, code: number, name: string, meaning: string, started: string, seconds: number) =>
+    `Synkdatum: ${syncDate}\nAvslutningskod: ${code} (${name}: ${meaning})\nStartade: ${started}, tog ${seconds} s`,
+  alertCounts: (schools: number, students: number, staff: number, classes: number, groups: number, memberships: number) =>
+    `Ögonblicksbild: ${schools} skolor, ${students} elever, ${staff} personal, ${classes} klasser, ${groups} undervisningsgrupper, ${memberships} medlemskap`,
+  alertMessage: (message: string) => `Meddelande: ${message}`,
+  alertApprove: (command: string) => `Läs granskningsfilen och godkänn sedan med:\n  ${command}`,
+  alertSchools: (codes: string) => `Konfigurerade skolor: ${codes}`,
+  alertDetails: (path: string) => `Detaljer: ${path} (procapita-sync status visar dem också)`,
 };

@@ -13,7 +13,11 @@ import { ask, askSecret, draftConfig, say, storeEntry, wizardCredentials, type C
 import { cancelled, resultLine } from './shared';
 import { given, safe } from '../../src/safe-text';
 
-export const SECRET_KEYS: Record<SecretName, AnswerKey> = {
+/** The secrets the wizard asks for. The e-mail alerts' SMTP password is not one yet: `credentials set smtpPassword`. */
+type WizardSecret = Exclude<SecretName, 'smtpPassword'>;
+const isWizardSecret = (name: SecretName): name is WizardSecret => name !== 'smtpPassword';
+
+export const SECRET_KEYS: Record<WizardSecret, AnswerKey> = {
   sqlPassword: 'sql.password',
   apiKey: 'target.apiKey',
   ldapPassword: 'email.ad.password',
@@ -21,7 +25,7 @@ export const SECRET_KEYS: Record<SecretName, AnswerKey> = {
 };
 
 /** The check that uses a secret, run with the new value. */
-async function testWith(ctx: Context, name: SecretName, value: string): Promise<CheckResult | undefined> {
+async function testWith(ctx: Context, name: WizardSecret, value: string): Promise<CheckResult | undefined> {
   const config = draftConfig(ctx);
   const credentials = wizardCredentials(ctx, { [name]: value });
   switch (name) {
@@ -38,13 +42,13 @@ async function testWith(ctx: Context, name: SecretName, value: string): Promise<
 export async function rotateStep(ctx: Context): Promise<void> {
   const m = ctx.m;
   const config = draftConfig(ctx);
-  const used = neededSecrets(config);
+  const used = neededSecrets(config).filter(isWizardSecret);
   if (used.length === 0) {
     say(ctx, m.rotateNone);
     return;
   }
   const name = await ask(ctx, 'rotate', () =>
-    ctx.prompts.select<SecretName>({ message: m.rotatePrompt, choices: used.map((n) => ({ name: m.secretName[n], value: n })) }),
+    ctx.prompts.select<WizardSecret>({ message: m.rotatePrompt, choices: used.map((n) => ({ name: m.secretName[n], value: n })) }),
   );
   if (!used.includes(name)) throw new AppError('usage', given(m.rotateNotUsed(m.secretName[name], ctx.answers.sourceOf('rotate'))));
   const key = SECRET_KEYS[name];

@@ -1,0 +1,194 @@
+/**
+ * E-mail alerts (issue 16, section 3) against a real SMTP server on loopback
+ * (smtp-server, with STARTTLS or TLS and a login): what triggers one, what it
+ * says, that it holds no personal data, and that an alert that fails is a
+ * warning in the log and never changes the run's exit code.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CERTS, ENV, Site, closeAll, oneSchool, runMain } from './support';
+
+const SMTP_USER = 'procapita-larm';
+const SMTP_PASSWORD = 'Larm-lösen 2026!';
+const env = { ...ENV, PROCAPITA_SMTP_PASSWORD: SMTP_PASSWORD };
+
+interface Mail {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly text: string;
+}
+
+interface Smtp {
+  readonly port: number;
+  readonly mails: Mail[];
+  close(): Promise<void>;
+}
+
+const servers: Smtp[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await closeAll();
+});
+
+/** A real SMTP server: STARTTLS (or TLS from the first byte) with the test CA's certificate, and one login. */
+async function smtp(o: { secure?: boolean; certificate?: 'server' | 'untrusted'; closeMidMessage?: boolean } = {}): Promise<Smtp> {
+  const mails: Mail[] = [];
+  const name = o.certificate ?? 'server';
+  const server = new SMTPServer({
+    secure: o.secure ?? false,
+    key: readFileSync(join(CERTS, `${name}.key`)),
+    cert: readFileSync(join(CERTS, `${name}.crt`)),
+    authMethods: ['PLAIN', 'LOGIN'],
+    logger: false,
+    onAuth(auth, _session, done) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) return done(null, { user: auth.username });
+      done(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onData(stream, session, done) {
+      if (o.closeMidMessage) {
+        // The connection drops while the message is being sent.
+        stream.once('data', () => (server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }).connections.forEach((c) => c._socket.destroy()));
+        stream.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), text: Buffer.concat(chunks).toString('utf8') });
+        done();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const s: Smtp = { port: (server.server.address() as AddressInfo).port, mails, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  servers.push(s);
+  return s;
+}
+
+/** Quoted-printable bytes (=C3=B6) as the text they encode. */
+const qp = (text: string) => text.replace(/((?:=[0-9A-F]{2})+)/gi, (q) => Buffer.from(q.replace(/=/g, ''), 'hex').toString('utf8'));
+
+/** The body of a mail, as its reader sees it: line breaks as \n, quoted-printable undone. */
+const body = (m: Mail) => qp(m.text.replace(/\r\n/g, '\n').split('\n\n').slice(1).join('\n\n').replace(/=\n/g, ''));
+
+/** The subject, its RFC 2047 words decoded and joined, as a mail reader shows it. */
+const subject = (m: Mail) => {
+  const line = /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(m.text)![1]!.replace(/\r?\n[ \t]/g, ' ');
+  return line.replace(/\?=\s+=\?/g, '?==?').replace(/=\?UTF-8\?Q\?(.*?)\?=/gi, (_, q: string) => qp(q.replace(/_/g, ' ')));
+};
+
+const school = oneSchool(20);
+
+function site(s: Smtp, email: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Site {
+  const site = new Site(school.without(0), { schools: school.schools, ...top });
+  site.configure({
+    alerts: { email: { host: 'localhost', port: s.port, from: 'procapita-sync@kommun.example', to: ['it-drift@kommun.example', 'skol-it@kommun.example'], user: SMTP_USER, passwordEnv: 'PROCAPITA_SMTP_PASSWORD', caFile: join(CERTS, 'ca.crt'), ...email } },
+  });
+  return site;
+}
+
+const run = (site: Site, date = '2026-09-01') => site.run({ env, args: ['run', '--config', site.configPath, '--date', date] });
+
+describe('e-mail alerts over SMTP', () => {
+  it('a failed run: one mail in Swedish to every recipient, over STARTTLS with a login, with the outcome, counts, codes and the path; no personal data', async () => {
+    const s = await smtp();
+    const st = site(s);
+    await st.deliverTo();
+    rmSync(join(st.dir, 'municipality.json'));
+    const r = await run(st);
+    expect(r.code).toBe(4);
+    expect(s.mails).toHaveLength(1);
+    const [mail] = s.mails;
+    expect(mail!.from).toBe('procapita-sync@kommun.example');
+    expect(mail!.to).toEqual(['it-drift@kommun.example', 'skol-it@kommun.example']);
+    expect(subject(mail!)).toBe(`procapita-sync på ${hostname()}: MISSLYCKADES, synkdatum 2026-09-01`);
+    const text = body(mail!);
+    expect(text).toContain('Nattens körning misslyckades: ingenting levererades.');
+    expect(text).toContain('Synkdatum: 2026-09-01');
+    expect(text).toContain('Avslutningskod: 4 (sourceUnavailable: ');
+    expect(text).toContain('Konfigurerade skolor: KRSK/GR');
+    expect(text).toContain(`Detaljer: ${join(st.stateDir, 'last-run.json')}`);
+    expect(st.logs()).toContain('E-mail alert (failed) sent to 2 recipient(s).');
+  });
+
+  it('the first good run after a bad one says so; the next good one sends nothing; a held run gets the approve command (in English)', async () => {
+    const s = await smtp();
+    const st = site(s, {}, { language: 'en' });
+    const rec = await st.deliverTo();
+    const fixture = readFileSync(join(st.dir, 'municipality.json'));
+    rmSync(join(st.dir, 'municipality.json'));
+    expect((await run(st)).code).toBe(4);
+
+    st.fixture(JSON.parse(fixture.toString('utf8')));
+    expect((await run(st)).code).toBe(0);
+    expect(rec.imports).toHaveLength(1);
+    expect(s.mails).toHaveLength(2);
+    expect(subject(s.mails[1]!)).toBe(`procapita-sync on ${hostname()}: delivered, sync date 2026-09-01`);
+    expect(body(s.mails[1]!)).toContain('The nightly run went well again, after one that did not.');
+    expect(body(s.mails[1]!)).toMatch(/^Snapshot: 1 schools, 20 students, 1 staff, 4 classes, 0 teaching groups, \d+ memberships$/m);
+
+    await st.deliverTo();
+    expect((await run(st, '2026-09-02')).code).toBe(0);
+    expect(s.mails).toHaveLength(2);
+
+    // Every pupil gone: the deletion guard holds it.
+    st.fixture(school.without(20));
+    await st.deliverTo();
+    const held = await run(st, '2026-09-03');
+    expect(held.code).toBe(12);
+    expect(s.mails).toHaveLength(3);
+    const text = body(s.mails[2]!);
+    expect(subject(s.mails[2]!)).toBe(`procapita-sync on ${hostname()}: HELD by the deletion guard, sync date 2026-09-03`);
+    expect(text).toMatch(/After reading the review file, approve with:\n {2}procapita-sync approve sha256:[0-9a-f]{64} --config /);
+    expect(text).toContain('Message: The deletion guard held snapshot sha256:');
+
+    // No personal data in any of them: no name, no id of anyone in the register.
+    const persons = (school.without(0) as unknown as { person: { person_id: string; given_name: string; family_name: string }[] }).person;
+    expect(persons.length).toBeGreaterThan(20);
+    const all = s.mails.map((m) => `${subject(m)}\n${body(m)}`).join('\n').toLowerCase();
+    for (const p of persons) for (const value of [p.person_id, p.given_name, p.family_name]) expect(all).not.toContain(value.toLowerCase());
+  });
+
+  it('everyRun: a mail after every run, here over TLS from the first byte', async () => {
+    const s = await smtp({ secure: true });
+    const st = site(s, { security: 'tls', everyRun: true });
+    await st.deliverTo();
+    expect((await run(st)).code).toBe(0);
+    await st.deliverTo();
+    expect((await run(st, '2026-09-02')).code).toBe(0);
+    expect(s.mails.map((m) => subject(m))).toEqual([
+      `procapita-sync på ${hostname()}: levererad, synkdatum 2026-09-01`,
+      `procapita-sync på ${hostname()}: oförändrad, inget skickat, synkdatum 2026-09-02`,
+    ]);
+  });
+
+  it.each([
+    ['a wrong password', {}, { PROCAPITA_SMTP_PASSWORD: 'fel' }, /The e-mail alert could not be sent: the SMTP server localhost:\d+ refused the login of procapita-larm\. Store the right password as the account that runs the task: procapita-sync credentials set smtpPassword\. The run's outcome stands\./],
+    ['a certificate no configured CA signed', { certificate: 'untrusted' }, {}, /The e-mail alert could not be sent: the TLS certificate of the SMTP server localhost:\d+ is not trusted\. Name the CA that signed it in alerts\.email\.caFile\./],
+    ['a server that closes the connection mid-message', { closeMidMessage: true }, {}, /The e-mail alert could not be sent: the connection to the SMTP server localhost:\d+ failed or was closed \(E[A-Z]+\)\./],
+  ])('%s: a warning in the log, the exit code of the run as it was, no secret in any output', async (_, server, extraEnv, warning) => {
+    const s = await smtp(server as Parameters<typeof smtp>[0]);
+    const st = site(s);
+    await st.deliverTo();
+    rmSync(join(st.dir, 'municipality.json'));
+    const r = await st.run({ env: { ...env, ...extraEnv } });
+    expect(r.code).toBe(4);
+    expect(s.mails).toHaveLength(0);
+    expect(st.logs()).toMatch(warning);
+    expect(`${r.stdout}${r.stderr}${st.logs()}${st.state('last-run.json')}`).not.toContain(SMTP_PASSWORD);
+  });
+
+  it('credentials test smtpPassword logs in with the stored password; doctor checks the server', async () => {
+    const s = await smtp();
+    const st = site(s, { passwordEnv: undefined });
+    const store = new Map<string, string>([['smtpPassword', SMTP_PASSWORD]]);
+    const secrets = { get: async (n: string) => store.get(n), set: async () => undefined, delete: async () => false };
+    const r = await runMain(['credentials', 'test', 'smtpPassword', '--config', st.configPath], { env, secrets } as never);
+    expect(r.stdout).toBe(`✓ SMTP server localhost:${s.port} (e-mail alerts): STARTTLS, logged in as procapita-larm\n`);
+    expect(r.code).toBe(0);
+  });
+});
