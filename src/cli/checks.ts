@@ -17,7 +17,8 @@ import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors'
 import { readFixture } from '../extract/fixture-source';
 import { probeSqlSource } from '../extract/sql-source';
 import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
-import { smtpTransport, whyMailFailed } from '../report/email-alert';
+import type { AlertMail } from '../report/alerts';
+import { sendAlertMail, smtpTransport, whyMailFailed } from '../report/email-alert';
 import { EVENT_SOURCE, registerSourceLine, sourceQueryCommand } from '../report/event-log';
 import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
@@ -273,6 +274,15 @@ export async function checkSmtp(config: Config, credentials: Credentials): Promi
   } finally {
     transport?.close();
   }
+}
+
+/** `doctor --send-test-alert`: one test message through the alerts' SMTP server, to every recipient. */
+export async function checkTestAlert(config: Config, credentials: Credentials, mail: AlertMail): Promise<CheckResult | undefined> {
+  const cfg = config.alerts.email;
+  if (!cfg) return failed('Test alert', new AppError('usage', safe`there are no e-mail alerts in the configuration (alerts.email, docs/configuration.md).`));
+  const label = `Test alert to ${cfg.to.length} recipient(s)`;
+  const why = await sendAlertMail(cfg, mail, credentials);
+  return why ? failed(label, new AppError('config', why)) : passed(`${label} sent: ${cfg.to.join(', ')}`);
 }
 
 /**

@@ -4,12 +4,14 @@
  * otherwise it is the exit code of the first failed check, the one a run
  * would end with for the same cause.
  */
+import { hostname } from 'node:os';
+import { messagesFor } from '../../wizard/messages';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
-import { checkEventSource, checkFolders, checkLdap, checkSmtp, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import { checkEventSource, checkFolders, checkLdap, checkSmtp, checkTestAlert, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
 import { checkFolderAccess } from './folder-access';
 import type { Io } from './io';
 import { credentialsFor } from './run';
@@ -21,7 +23,7 @@ function withoutSecret(label: string, secret: SecretName): CheckResult {
 }
 
 /** Runs the checks in the issue's order and writes each line as soon as it is known. */
-export async function runDoctor(configPath: string, io: Io): Promise<CheckResult[]> {
+export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?: boolean } = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const show = (r: CheckResult | undefined) => {
     if (!r) return;
@@ -67,7 +69,14 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
   } else show(await checkTarget(config, credentials, io.env));
 
   if (config.alerts.email?.user && unreadable.has('smtpPassword')) show(withoutSecret(`SMTP server ${config.alerts.email.host} (e-mail alerts)`, 'smtpPassword'));
-  else show(await checkSmtp(config, credentials));
+  else {
+    const smtp = await checkSmtp(config, credentials);
+    show(smtp);
+    if (o.sendTestAlert && (smtp === undefined || smtp.ok)) {
+      const m = messagesFor(config.language);
+      show(await checkTestAlert(config, credentials, { subject: m.alertTestSubject(hostname()), text: `${m.alertTest}\n` }));
+    }
+  }
 
   show(await checkTask(io, configPath));
   show(await checkEventSource(io));
@@ -76,8 +85,8 @@ export async function runDoctor(configPath: string, io: Io): Promise<CheckResult
   return results;
 }
 
-export async function doctor(configPath: string, io: Io): Promise<void> {
-  const results = await runDoctor(configPath, io);
+export async function doctor(configPath: string, io: Io, o: { sendTestAlert?: boolean } = {}): Promise<void> {
+  const results = await runDoctor(configPath, io, o);
   const failures = results.filter((r) => !r.ok);
   const first = failures[0];
   if (!first) {
@@ -93,7 +102,8 @@ export function registerDoctor(program: Command, io: Io): void {
     .command('doctor')
     .description('check the configuration, the secrets, SQL Server, the directory, the upload service, the scheduled task and the folders')
     .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
-    .action(async (opts: { config: string }) => {
-      await doctor(opts.config, io);
+    .option('--send-test-alert', 'also send a test message through the e-mail alerts (alerts.email)')
+    .action(async (opts: { config: string; sendTestAlert?: boolean }) => {
+      await doctor(opts.config, io, { sendTestAlert: opts.sendTestAlert === true });
     });
 }

@@ -182,6 +182,27 @@ describe('e-mail alerts over SMTP', () => {
     expect(`${r.stdout}${r.stderr}${st.logs()}${st.state('last-run.json')}`).not.toContain(SMTP_PASSWORD);
   });
 
+  it('doctor checks the SMTP server, and with --send-test-alert sends one test message', async () => {
+    const s = await smtp();
+    const st = site(s);
+    const plain = await runMain(['doctor', '--config', st.configPath], { env });
+    expect(plain.stdout).toContain(`✓ SMTP server localhost:${s.port} (e-mail alerts): STARTTLS, logged in as procapita-larm\n`);
+    expect(plain.stdout).not.toContain('Test alert');
+    expect(s.mails).toHaveLength(0);
+
+    const r = await runMain(['doctor', '--config', st.configPath, '--send-test-alert'], { env });
+    expect(r.stdout).toContain('✓ Test alert to 2 recipient(s) sent: it-drift@kommun.example, skol-it@kommun.example\n');
+    expect(s.mails).toHaveLength(1);
+    expect(subject(s.mails[0]!)).toBe(`procapita-sync på ${hostname()}: ett test av e-postlarmen`);
+    expect(body(s.mails[0]!)).toContain('Om du läser det når larmen fram.');
+
+    const wrong = await runMain(['doctor', '--config', st.configPath, '--send-test-alert'], { env: { ...env, PROCAPITA_SMTP_PASSWORD: 'fel' } });
+    expect(wrong.stdout).toMatch(/✗ SMTP server localhost:\d+ \(e-mail alerts\): the SMTP server localhost:\d+ refused the login of procapita-larm\./);
+    expect(wrong.stdout).not.toContain('Test alert');
+    expect(wrong.code).toBe(3);
+    expect(s.mails).toHaveLength(1);
+  });
+
   it('credentials test smtpPassword logs in with the stored password; doctor checks the server', async () => {
     const s = await smtp();
     const st = site(s, { passwordEnv: undefined });

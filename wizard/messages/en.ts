@@ -252,5 +252,7 @@ export const en = {
   alertMessage: (message: string) => `Message: ${message}`,
   alertApprove: (command: string) => `After reading the review file, approve with:\n  ${command}`,
   alertSchools: (codes: string) => `Configured schools: ${codes}`,
+  alertTestSubject: (server: string) => `procapita-sync on ${server}: a test of the e-mail alerts`,
+  alertTest: 'This is a test message from procapita-sync doctor --send-test-alert. If you read it, the alerts reach you.',
   alertDetails: (path: string) => `Details: ${path} (procapita-sync status shows them too)`,
 };

@@ -306,5 +306,7 @@ export const sv: Messages = {
   alertMessage: (message: string) => `Meddelande: ${message}`,
   alertApprove: (command: string) => `Läs granskningsfilen och godkänn sedan med:\n  ${command}`,
   alertSchools: (codes: string) => `Konfigurerade skolor: ${codes}`,
+  alertTestSubject: (server: string) => `procapita-sync på ${server}: ett test av e-postlarmen`,
+  alertTest: 'Det här är ett testmeddelande från procapita-sync doctor --send-test-alert. Om du läser det når larmen fram.',
   alertDetails: (path: string) => `Detaljer: ${path} (procapita-sync status visar dem också)`,
 };
