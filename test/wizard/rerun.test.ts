@@ -121,12 +121,13 @@ describe('re-run: change the schools', () => {
 });
 
 describe('re-run: change the schedule', () => {
-  it('on Windows registers the task again and writes nothing else', async () => {
+  /** Re-runs the wizard on Windows to change the schedule to 05:15; `exitCode` answers each command it runs. */
+  async function changeSchedule(exitCode: (c: Command) => number = () => 0) {
     const site = await installed();
     const commands: Command[] = [];
     const exec = async (c: Command) => {
       commands.push(c);
-      return { code: 0, stdout: 'registered', stderr: '' };
+      return { code: exitCode(c), stdout: 'registered', stderr: '' };
     };
     const { ctx, out } = stepContext({
       configPath: site.f.configPath,
@@ -137,6 +138,11 @@ describe('re-run: change the schedule', () => {
       script: ['schedule', '05:15', '', true, 'Vinter-2026!', true],
     });
     await runWizard(ctx);
+    return { site, commands, out };
+  }
+
+  it('on Windows registers the task again and writes nothing else', async () => {
+    const { site, commands, out } = await changeSchedule();
     expect(out()).toContain('✓ Scheduled task procapita-sync registered: every day at 05:15, as KOMMUN\\svc-procapita with its password stored');
     expect(commands).toHaveLength(2);
     expect(commands[0]).toEqual(sourceQueryCommand);
@@ -149,22 +155,7 @@ describe('re-run: change the schedule', () => {
     ['run as an administrator: registers the event source', 0, '✓ Event source procapita-sync registered in the Application log'],
     ['not as an administrator: says what to run as one', 2, '! The event source procapita-sync is not registered, so the nightly runs cannot write to the Application log (only an administrator can register it). Run this once in a command prompt opened as an administrator:\n    eventcreate /L APPLICATION /T INFORMATION /SO procapita-sync /ID 1 /D "procapita-sync: the event source is registered."'],
   ])('on Windows, without the event source, %s', async (_, netSession, said) => {
-    const site = await installed();
-    const commands: Command[] = [];
-    const exec = async (c: Command) => {
-      commands.push(c);
-      const code = c.file === 'reg.exe' ? 1 : c.file === 'net.exe' ? netSession : 0;
-      return { code, stdout: 'registered', stderr: '' };
-    };
-    const { ctx, out } = stepContext({
-      configPath: site.f.configPath,
-      store: site.store,
-      platform: 'win32',
-      env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' },
-      exec,
-      script: ['schedule', '05:15', '', true, 'Vinter-2026!', true],
-    });
-    await runWizard(ctx);
+    const { commands, out } = await changeSchedule((c) => (c.file === 'reg.exe' ? 1 : c.file === 'net.exe' ? netSession : 0));
     expect(out()).toContain(said);
     expect(commands.slice(0, 2)).toEqual([sourceQueryCommand, elevationCommand]);
     // Registered only when elevated; the task is registered either way.
@@ -172,6 +163,7 @@ describe('re-run: change the schedule', () => {
     if (netSession === 0) expect(commands[2]).toEqual(registerSourceCommand);
     expect(out()).toContain('✓ Scheduled task procapita-sync registered');
   });
+
   it('a Windows password Task Scheduler refuses is asked again; the secrets are not touched', async () => {
     const site = await installed();
     const results = [
