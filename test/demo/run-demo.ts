@@ -4,7 +4,7 @@
  * the reference receiver over HTTPS. Keeps a copy of the snapshot in
  * demo-output/ and stops both servers.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/program';
@@ -29,6 +29,9 @@ const server = await startTdsServer({
 const apiKey = 'demo-only-api-key';
 const receiver = await startReceiver({ apiKeys: [apiKey] });
 
+// Each demo starts a new receiver, which holds nothing: the state of an earlier demo would say the roster was
+// delivered already, and the run would send nothing (an unchanged roster). So each demo starts from none.
+rmSync(join(out, 'state'), { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const configPath = join(out, 'config.json');
 const config = {
