@@ -2,8 +2,9 @@
  * The `run` command: the imperative shell around the pipeline. It takes the
  * lock, opens the log, runs extract → decide → enrich, then the guard stage
  * (consistency gate, deletion guard, privacy gate, in that order), delivers,
- * and always ends with the report: last-run.json, the heartbeat and, for a
- * failed or held run on Windows, an event log entry.
+ * (or sends nothing, when the roster is the one last delivered), and always
+ * ends with the report: the heartbeat, last-run.json, an e-mail alert when the
+ * outcome calls for one, and on Windows an event log entry.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
