@@ -277,7 +277,7 @@ export async function checkSmtp(config: Config, credentials: Credentials): Promi
 }
 
 /** `doctor --send-test-alert`: one test message through the alerts' SMTP server, to every recipient. */
-export async function checkTestAlert(config: Config, credentials: Credentials, mail: AlertMail): Promise<CheckResult | undefined> {
+export async function checkTestAlert(config: Config, credentials: Credentials, mail: AlertMail): Promise<CheckResult> {
   const cfg = config.alerts.email;
   if (!cfg) return failed('Test alert', new AppError('usage', safe`there are no e-mail alerts in the configuration (alerts.email, docs/configuration.md).`));
   const label = `Test alert to ${cfg.to.length} recipient(s)`;
