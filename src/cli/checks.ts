@@ -9,7 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileErrorReason, makePrivateFolder, writePrivateFile } from '../atomic-file';
-import type { Config, HttpsTargetConfig } from '../configure/config';
+import type { Config, EmailAlertConfig, HttpsTargetConfig } from '../configure/config';
 import { credentialsFrom, describeSecret, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
 import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
 import { probeDirectory } from '../enrich/ad-mapping';
@@ -18,7 +18,7 @@ import { readFixture } from '../extract/fixture-source';
 import { probeSqlSource } from '../extract/sql-source';
 import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
 import type { AlertMail } from '../report/alerts';
-import { sendAlertMail, smtpTransport, whyMailFailed } from '../report/email-alert';
+import { sendAlertMail, smtpWhere, whyMailFailed, withSmtp } from '../report/email-alert';
 import { EVENT_SOURCE, registerSourceLine, sourceQueryCommand } from '../report/event-log';
 import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
@@ -262,19 +262,17 @@ async function batchLogonRight(account: string, io: Io): Promise<BatchLogonRight
 export async function checkSmtp(config: Config, credentials: Credentials): Promise<CheckResult | undefined> {
   const cfg = config.alerts.email;
   if (!cfg) return undefined;
-  const where = `${cfg.host}:${cfg.port ?? (cfg.security === 'tls' ? 465 : 587)}`;
-  const label = `SMTP server ${where} (e-mail alerts)`;
-  let transport: Awaited<ReturnType<typeof smtpTransport>> | undefined;
+  const label = smtpLabel(cfg);
   try {
-    transport = await smtpTransport(cfg, credentials);
-    await transport.verify();
+    await withSmtp(cfg, credentials, (t) => t.verify());
     return passed(`${label}: ${cfg.security === 'tls' ? 'TLS' : 'STARTTLS'}${cfg.user ? `, logged in as ${cfg.user}` : ''}`);
   } catch (err) {
     return failed(label, new AppError('config', whyMailFailed(err, cfg)));
-  } finally {
-    transport?.close();
   }
 }
+
+/** What doctor calls the SMTP server check, checked or not (without its password). */
+export const smtpLabel = (cfg: EmailAlertConfig): string => `SMTP server ${smtpWhere(cfg)} (e-mail alerts)`;
 
 /** `doctor --send-test-alert`: one test message through the alerts' SMTP server, to every recipient. */
 export async function checkTestAlert(config: Config, credentials: Credentials, mail: AlertMail): Promise<CheckResult> {

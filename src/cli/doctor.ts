@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
-import { checkEventSource, checkFolders, checkLdap, checkSmtp, checkTestAlert, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import { checkEventSource, checkFolders, checkLdap, checkSmtp, checkTestAlert, smtpLabel, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
 import { checkFolderAccess } from './folder-access';
 import type { Io } from './io';
 import { credentialsFor } from './run';
@@ -68,7 +68,7 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
     show(withoutSecret(`Upload service ${pingUrl(config.target)}`, unreadable.has('apiKey') ? 'apiKey' : 'proxyPassword'));
   } else show(await checkTarget(config, credentials, io.env));
 
-  if (config.alerts.email?.user && unreadable.has('smtpPassword')) show(withoutSecret(`SMTP server ${config.alerts.email.host} (e-mail alerts)`, 'smtpPassword'));
+  if (config.alerts.email?.user && unreadable.has('smtpPassword')) show(withoutSecret(smtpLabel(config.alerts.email), 'smtpPassword'));
   else {
     const smtp = await checkSmtp(config, credentials);
     show(smtp);

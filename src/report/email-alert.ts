@@ -1,8 +1,9 @@
 /**
  * Sends an e-mail alert over SMTP with nodemailer: STARTTLS that must
  * succeed, or TLS from the first byte; the server's certificate checked
- * against Node's roots, the system's store and alerts.email.caFile. Never
- * throws: an alert that fails is the log's business, not the run's outcome.
+ * against Node's roots, the system's store and alerts.email.caFile.
+ * sendAlertMail never throws: an alert that fails is the log's business, not
+ * the run's outcome.
  */
 import type { EmailAlertConfig } from '../configure/config';
 import type { Credentials } from '../configure/credentials';
@@ -11,15 +12,25 @@ import { CHECK_CERTIFICATES, trustedCas } from '../tls-trust';
 import { given, ours, safe, type SafeText } from '../safe-text';
 import type { AlertMail } from './alerts';
 
-/** nodemailer's transport for the configuration: what `credentials test smtpPassword` logs in with, too. */
-export async function smtpTransport(cfg: EmailAlertConfig, credentials: Credentials) {
+/** The SMTP server's port: the configured one, or the usual one for its security. */
+export const smtpPort = (cfg: EmailAlertConfig): number => cfg.port ?? (cfg.security === 'tls' ? 465 : 587);
+
+/** `host:port` of the SMTP server, for labels and messages. */
+export const smtpWhere = (cfg: EmailAlertConfig): string => `${cfg.host}:${smtpPort(cfg)}`;
+
+/**
+ * Runs `use` on a nodemailer transport for the configuration, and closes it:
+ * an alert sends with it, and `doctor` and `credentials test smtpPassword` log
+ * in with it. nodemailer's errors go to the caller as they are (whyMailFailed).
+ */
+export async function withSmtp<T>(cfg: EmailAlertConfig, credentials: Credentials, use: (transport: import('nodemailer').Transporter) => Promise<T>): Promise<T> {
   const nodemailer = (await import('nodemailer')).default;
   const ca = await trustedCas(cfg.caFile, safe`alerts.email.caFile`);
   const tls = cfg.security === 'tls';
   const ms = cfg.timeoutSeconds * 1000;
-  return nodemailer.createTransport({
+  const transport = nodemailer.createTransport({
     host: cfg.host,
-    port: cfg.port ?? (tls ? 465 : 587),
+    port: smtpPort(cfg),
     secure: tls,
     requireTLS: !tls,
     ...(cfg.user ? { auth: { user: cfg.user, pass: await credentials.get('smtpPassword') } } : {}),
@@ -31,6 +42,11 @@ export async function smtpTransport(cfg: EmailAlertConfig, credentials: Credenti
     disableFileAccess: true,
     disableUrlAccess: true,
   });
+  try {
+    return await use(transport);
+  } finally {
+    transport.close();
+  }
 }
 
 // nodemailer reports a refused certificate as ESOCKET: Node's own code and words are in the message and the cause.
@@ -42,7 +58,7 @@ export function whyMailFailed(err: unknown, cfg: EmailAlertConfig): SafeText {
   const e = err as { code?: unknown; responseCode?: unknown; cause?: { code?: unknown }; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
   const detail = `${typeof e.cause?.code === 'string' ? e.cause.code : ''} ${typeof e.message === 'string' ? e.message : ''}`;
-  const where = given(`${cfg.host}:${cfg.port ?? (cfg.security === 'tls' ? 465 : 587)}`);
+  const where = given(smtpWhere(cfg));
   if (code === 'EAUTH') return safe`the SMTP server ${where} refused the login of ${given(cfg.user ?? '(no user)')}. Store the right password as the account that runs the task: procapita-sync credentials set smtpPassword.`;
   if (CERTIFICATE_PROBLEM.test(detail)) return safe`the TLS certificate of the SMTP server ${where} is not trusted. Name the CA that signed it in alerts.email.caFile.`;
   if (code === 'ETIMEDOUT') return safe`the SMTP server ${where} did not answer within ${cfg.timeoutSeconds} s (alerts.email.timeoutSeconds).`;
@@ -53,14 +69,10 @@ export function whyMailFailed(err: unknown, cfg: EmailAlertConfig): SafeText {
 
 /** Undefined when the message was accepted; otherwise why not. */
 export async function sendAlertMail(cfg: EmailAlertConfig, mail: AlertMail, credentials: Credentials): Promise<SafeText | undefined> {
-  let transport: Awaited<ReturnType<typeof smtpTransport>> | undefined;
   try {
-    transport = await smtpTransport(cfg, credentials);
-    await transport.sendMail({ from: cfg.from, to: [...cfg.to], subject: mail.subject, text: mail.text });
+    await withSmtp(cfg, credentials, (t) => t.sendMail({ from: cfg.from, to: [...cfg.to], subject: mail.subject, text: mail.text }));
     return undefined;
   } catch (err) {
     return whyMailFailed(err, cfg);
-  } finally {
-    transport?.close();
   }
 }
