@@ -94,3 +94,16 @@ export function findPersonalNumbers(text: string): string[] {
   }
   return found;
 }
+
+/** What stands in a run report for a personnummer found in a name or a group's name. */
+export const PERSONAL_NUMBER_MASK = '[personnummer]';
+
+/**
+ * `text` with every plausible personnummer in it (findPersonalNumbers' rule) replaced by
+ * PERSONAL_NUMBER_MASK: the run report shows names as ProCapita has them, and a number typed into a
+ * name, perhaps a protected person's, must not reach it.
+ */
+export function maskPersonalNumbersIn(text: string): string {
+  if (!/\d{4}/.test(text)) return text;
+  return text.replace(IN_TEXT, (match) => (findPersonalNumbers(match).length > 0 ? PERSONAL_NUMBER_MASK : match));
+}

@@ -16,9 +16,10 @@ import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
 import { encodeSnapshot, type EncodedSnapshot, type Snapshot } from '../deliver/snapshot';
 import { unchangedSince } from '../deliver/unchanged';
+import { fileErrorAdvice, fileErrorReason } from '../atomic-file';
 import { AppError, errnoOf, ExitCode, internalError } from '../errors';
 import type { CalendarDate } from '../extract/contract';
-import { manifestJson } from '../guard/baseline';
+import { classesOfPersons, manifestJson, personDigests } from '../guard/baseline';
 import { checkConsistency } from '../guard/consistency';
 import { checkRemovals, type GuardVerdict } from '../guard/deletion';
 import { checkPrivacy } from '../guard/privacy';
@@ -28,9 +29,14 @@ import { prepare, type Prepared } from '../pipeline';
 import { alertKind, alertMail } from '../report/alerts';
 import { sendAlertMail } from '../report/email-alert';
 import { eventCreateCommand, runEventCommand } from '../report/event-log';
+import { changesSince, type Changes } from '../report/changes';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
+import { leftOutCsv } from '../report/left-out-csv';
+import { leftOutOf, type LeftOutSection } from '../report/left-out';
+import { localTime, saveRunReport } from '../report/report-files';
+import { runPageHtml, type TimingStep } from '../report/run-page';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
-import { formatSummary, PERSONAL_NUMBER_IN_EMAIL } from '../report/summary';
+import { formatSummary, PERSONAL_NUMBER_IN_EMAIL, schoolRows, type SchoolRow } from '../report/summary';
 import { startRunDeadline, withinDeadline, type RunDeadline } from '../run-deadline';
 import { acquireRunLock, takeoverMessage, type RunLock } from '../run-lock';
 import { tlsOverrideWarning } from '../tls-trust';
@@ -62,6 +68,12 @@ interface Progress {
   /** Set when the snapshot was the last delivered one and was not sent again: that delivery's sync date. */
   unchangedSince?: CalendarDate;
   warnings: SafeText[];
+  /** For the run report: what the run got to. */
+  schools?: SchoolRow[];
+  leftOut?: LeftOutSection[];
+  changes?: Changes;
+  review?: string;
+  timings: Partial<Record<TimingStep, number>>;
 }
 
 const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => safe`${s.persons.length} persons, ${s.groups.length} groups`;
@@ -76,6 +88,8 @@ interface Built {
   readonly ruleWarnings: Prepared['decisions']['warnings'];
   readonly encoded: EncodedSnapshot;
   readonly snapshot: Snapshot;
+  readonly schools: SchoolRow[];
+  readonly leftOut: LeftOutSection[];
 }
 
 /**
@@ -89,14 +103,17 @@ async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadl
   prepared.extractWarnings.forEach((w) => log.warn(w));
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
   checkConsistency(prepared.roster, prepared.decisions, prepared.rows);
-  return { roster: prepared.roster, persons: prepared.rows.persons, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings };
+  // The run report's part of the decisions, taken before they are let go.
+  const schools = schoolRows(prepared.decisions, prepared.roster);
+  const leftOut = leftOutOf(prepared.decisions, prepared.rows);
+  return { roster: prepared.roster, persons: prepared.rows.persons, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, schools, leftOut };
 }
 
 async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Built> {
-  const { roster, persons, extractWarnings, ruleWarnings } = await decided(config, o, io, log, deadline);
+  const { roster, persons, extractWarnings, ruleWarnings, schools, leftOut } = await decided(config, o, io, log, deadline);
   // Serialised once, in the form the target takes: the upload's gzip compresses while the guard stage runs.
   const encoded = encodeSnapshot(roster, o.version, io.now(), config.target?.type === 'https' && o.out === undefined ? 'gzip' : 'json');
-  return { rows: { persons }, extractWarnings, ruleWarnings, encoded, snapshot: encoded.snapshot };
+  return { rows: { persons }, extractWarnings, ruleWarnings, encoded, snapshot: encoded.snapshot, schools, leftOut };
 }
 
 /** The snapshot's JSON, which build() makes for a folder. */
@@ -124,8 +141,12 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
 
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, deadline: RunDeadline): Promise<void> {
   const target = config.target!;
-  const { encoded, snapshot, rows, ruleWarnings, extractWarnings } = await build(config, o, io, log, deadline);
+  const started = io.now().getTime();
+  const { encoded, snapshot, rows, ruleWarnings, extractWarnings, schools, leftOut } = await build(config, o, io, log, deadline);
+  p.timings.read = io.now().getTime() - started;
   p.snapshot = snapshot;
+  p.schools = schools;
+  p.leftOut = leftOut;
   p.warnings.push(...extractWarnings, ...ruleWarnings);
   log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
   ruleWarnings.forEach((w) => log.record('warn', w));
@@ -137,6 +158,9 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   let baseline = (await readBaseline(config.stateDir)) ?? null;
   const verdict = checkRemovals(snapshot, baseline, config.guard.limits, config.rules.schools);
   p.verdict = verdict;
+  const classes = classesOfPersons(snapshot);
+  const digests = personDigests(snapshot, classes);
+  if (baseline) p.changes = changesSince(snapshot, digests, classes, baseline, rows);
   const guardLine = joined([safe`Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.`, ...verdict.notes.map((n) => safe`  ${n}`)], '\n');
   io.stdout(`${guardLine}\n`);
   log.record('info', guardLine, { decision: ours(verdict.decision), reasons: verdict.reasons, baseline: verdict.baseline ? ours(verdict.baseline.contentHash) : null });
@@ -157,11 +181,13 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
 
   // The last step before anything is written: the review file and the target alike.
   checkPrivacy(snapshot, rows, config.rules);
+  p.timings.guard = io.now().getTime() - started - p.timings.read;
 
   if (verdict.decision === 'hold' && !approval) {
     const held: HeldRecord = { contentHash: snapshot.contentHash, heldAt: io.now().toISOString(), syncDate: o.syncDate, reasons: verdict.reasons };
     const review = join(config.stateDir, STATE_FILES.review);
-    await writeStateFile(config.stateDir, STATE_FILES.review, formatReview(verdict, held, baseline, rows));
+    p.review = formatReview(verdict, held, baseline, rows);
+    await writeStateFile(config.stateDir, STATE_FILES.review, p.review);
     await writeStateFile(config.stateDir, STATE_FILES.held, `${JSON.stringify(held, null, 2)}\n`);
     throw new AppError(
       'heldByGuard',
@@ -202,9 +228,10 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
     const theirs = result.counts ? ` (the service counted ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(', ')})` : '';
     io.stdout(`Uploaded snapshot ${snapshot.contentHash}: ${counted(snapshot)}. Import ${result.importId}, ${result.status}${theirs}, after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}.\n`);
   }
+  p.timings.deliver = io.now().getTime() - started - p.timings.read - p.timings.guard;
   log.record('info', safe`Delivered snapshot ${hashOf(snapshot)}.`, { contentHash: hashOf(snapshot), delivery: { importId: p.delivery!.importId, status: p.delivery!.status, attempts: p.delivery!.attempts }, ...(approval ? { approvedBy: given(approval.approvedBy) } : {}) });
   try {
-    await writeStateFile(config.stateDir, STATE_FILES.baseline, manifestJson(snapshot, io.now(), importId));
+    await writeStateFile(config.stateDir, STATE_FILES.baseline, manifestJson(snapshot, io.now(), importId, digests));
   } catch (err) {
     throw new AppError(
       'outputFailed',
@@ -269,9 +296,59 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
     warnings: p.warnings,
     error: failure === undefined ? null : { code: exitName, message: failure instanceof AppError ? failure.message : safe`internal error: see the log` },
   };
-  await writeStateFile(config.stateDir, STATE_FILES.lastRun, `${JSON.stringify(r, null, 2)}\n`);
-  if (config.alerts.email) await alert(config, config.alerts.email, r, previous, o, io, log);
+  const page = await saveReport(p, config, r, o, io).catch((err: unknown) => {
+    log.warn(safe`The run report could not be written in ${given(join(config.stateDir, 'reports'))}: ${err instanceof AppError ? err.message : fileErrorReason(err)}. ${fileErrorAdvice(err, safe`stateDir`)}.`);
+    return null;
+  });
+  const withReport: RunReport = { ...r, report: page };
+  await writeStateFile(config.stateDir, STATE_FILES.lastRun, `${JSON.stringify(withReport, null, 2)}\n`);
+  if (config.alerts.email) await alert(config, config.alerts.email, withReport, previous, o, io, log);
 }
+
+/** The run's HTML report and left-out CSV in stateDir/reports/, and the index of runs. Returns the report's path. */
+async function saveReport(p: Progress, config: Config, r: RunReport, o: RunOptions, io: Io): Promise<string> {
+  const messages = messagesFor(config.language);
+  const countOf = (l: { total: number } | null) => l?.total ?? 0;
+  const c = p.changes;
+  const saved = await saveRunReport(
+    config.stateDir,
+    {
+      csv: p.leftOut ? leftOutCsv(p.leftOut, messages) : null,
+      page: (csvName) =>
+        runPageHtml(
+          {
+            run: r,
+            lang: config.language,
+            timings: p.timings,
+            schools: p.schools ?? null,
+            changes: c ?? null,
+            leftOut: p.leftOut ?? null,
+            review: r.outcome === 'held' ? (p.review ?? null) : null,
+            approve: r.outcome === 'held' && r.contentHash ? approveCommand(r.contentHash, o) : null,
+            unchangedSince: p.unchangedSince ?? null,
+            csvName,
+            keepDays: config.reports.keepDays,
+            localTime,
+          },
+          messages,
+        ),
+    },
+    {
+      startedAt: r.startedAt,
+      syncDate: r.syncDate,
+      outcome: r.outcome,
+      exitCode: r.exitCode,
+      counts: r.counts ? { students: r.counts.students, staff: r.counts.staff, groups: r.counts.classes + r.counts.teachingGroups } : null,
+      changes: c
+        ? countOf(c.persons.added) + countOf(c.persons.removed) + c.persons.notListed + countOf(c.persons.changed) + countOf(c.groups.added) + countOf(c.groups.removed) + countOf(c.groups.changed)
+        : null,
+    },
+    { keepDays: config.reports.keepDays, now: io.now(), lang: config.language, messages },
+  );
+  return saved.html;
+}
+
+const approveCommand = (hash: string, o: RunOptions) => `procapita-sync approve ${hash} --config ${o.configPath}`;
 
 async function previousOutcome(stateDir: string): Promise<RunReport['outcome'] | undefined> {
   const last = await readStateFile<RunReport>(stateDir, STATE_FILES.lastRun, safe`the last run`, (x) => (x as RunReport | null)?.formatVersion === 1).catch(() => undefined);
@@ -288,8 +365,8 @@ async function alert(config: Config, cfg: EmailAlertConfig, r: RunReport, previo
     {
       server: hostname(),
       schools: config.rules.schools,
-      details: join(config.stateDir, STATE_FILES.lastRun),
-      ...(r.outcome === 'held' && r.contentHash ? { approve: `procapita-sync approve ${r.contentHash} --config ${o.configPath}` } : {}),
+      details: r.report ?? join(config.stateDir, STATE_FILES.lastRun),
+      ...(r.outcome === 'held' && r.contentHash ? { approve: approveCommand(r.contentHash, o) } : {}),
     },
     messagesFor(config.language),
   );
@@ -300,7 +377,7 @@ async function alert(config: Config, cfg: EmailAlertConfig, r: RunReport, previo
 
 export async function runCommand(o: RunOptions, io: Io): Promise<void> {
   const startedAt = io.now();
-  const p: Progress = { warnings: [] };
+  const p: Progress = { warnings: [], timings: {} };
   let log: RunLog = terminalLog((line) => io.stderr(`${line}\n`));
   let lock: RunLock | undefined;
   let failure: unknown;

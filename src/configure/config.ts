@@ -113,6 +113,8 @@ function buildSchema() {
     runDeadlineSeconds: z.number().positive().max(86_400).default(3600),
     // What people read (for now: the e-mail alerts) is in Swedish unless this says English.
     language: z.enum(['sv', 'en']).default('sv'),
+    // Each run's HTML report in the state folder's reports/, kept this many days.
+    reports: z.strictObject({ keepDays: z.number().int().min(1).max(3650).default(60) }).default({ keepDays: 60 }),
     alerts: z
       .strictObject({
         email: z
@@ -194,6 +196,8 @@ export interface Config {
   /** The language of what people read: Swedish unless the configuration says English. */
   readonly language: 'sv' | 'en';
   readonly alerts: { readonly email?: EmailAlertConfig };
+  /** Run reports in stateDir/reports/ (src/report/report-files.ts). */
+  readonly reports: { readonly keepDays: number };
 }
 
 /** Where state and logs go unless the configuration says otherwise: %ProgramData% on Windows. */
@@ -257,6 +261,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
     logDir: c.logDir ? here(c.logDir) : defaults.logDir,
     runDeadlineSeconds: c.runDeadlineSeconds,
     language: c.language,
+    reports: c.reports,
     alerts: c.alerts.email ? { email: { ...c.alerts.email, ...(c.alerts.email.caFile ? { caFile: here(c.alerts.email.caFile) } : {}) } } : {},
     guard: {
       limits: Object.fromEntries(REMOVAL_KINDS.map((k) => [k, { ...c.guard.maxRemovals, ...c.guard.maxRemovalsByKind[k] }])) as Record<RemovalKind, RemovalLimit>,

@@ -23,6 +23,47 @@ export interface Manifest {
     readonly teacherIds: readonly string[];
     readonly studentIds: readonly string[];
   }[];
+  /** personDigests() of the snapshot: tells the run report which persons changed. Absent in baselines from before 0.2. */
+  readonly personDigests?: string;
+}
+
+type DigestContent = Pick<Snapshot, 'persons' | 'groups'>;
+/** Hex digits per person in personDigests. */
+export const DIGEST_WIDTH = 8;
+
+/** FNV-1a, 32 bits: a change detector for the run report, not a protection; nothing secret is hashed that the snapshot does not hold. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Each person's classes, by id: a move between classes is a change the report shows. */
+export function classesOfPersons(content: Pick<Snapshot, 'groups'>): Map<string, string[]> {
+  const classes = new Map<string, string[]>();
+  for (const g of content.groups) {
+    if (g.kind !== 'class') continue;
+    for (const id of g.studentIds) {
+      const list = classes.get(id);
+      if (list) list.push(g.id);
+      else classes.set(id, [g.id]);
+    }
+  }
+  return classes;
+}
+
+/**
+ * One digest per person, in the snapshot's order, of what the report calls a change: name, e-mail, roles,
+ * schools and classes. DIGEST_WIDTH hex digits each, in one string: the baseline keeps it so that the next run
+ * can say who changed without keeping anyone's name.
+ */
+export function personDigests(content: DigestContent, classes = classesOfPersons(content)): string {
+  let out = '';
+  for (const p of content.persons) {
+    const text = `${p.givenName}\u0000${p.familyName}\u0000${p.email ?? ''}\u0000${p.roles.join(',')}\u0000${p.schoolIds.join(',')}\u0000${classes.get(p.id)?.join(',') ?? ''}`;
+    out += fnv1a(text).toString(16).padStart(DIGEST_WIDTH, '0');
+  }
+  return out;
 }
 
 const manifestSchool = ({ id, code, name }: Snapshot['schools'][number]): Manifest['schools'][number] => ({ id, code, name });
@@ -47,6 +88,7 @@ export function toManifest(snapshot: Snapshot, acceptedAt: Date, importId: strin
     schools: snapshot.schools.map(manifestSchool),
     persons: snapshot.persons.map(manifestPerson),
     groups: snapshot.groups.map(manifestGroup),
+    personDigests: personDigests(snapshot),
   };
 }
 
@@ -69,7 +111,7 @@ function writeRecords(out: PieceWriter, key: string, list: readonly object[], ke
 }
 
 /** baseline.json: the JSON of toManifest(), a batch of records at a time, in pieces (src/json-pieces.ts). */
-export function manifestJson(snapshot: Snapshot, acceptedAt: Date, importId: string | null): Buffer[] {
+export function manifestJson(snapshot: Snapshot, acceptedAt: Date, importId: string | null, digests = personDigests(snapshot)): Buffer[] {
   const pieces: Buffer[] = [];
   const out = pieceWriter((bytes) => pieces.push(bytes));
   const head = JSON.stringify({ formatVersion: 1, contentHash: snapshot.contentHash, syncDate: snapshot.syncDate, acceptedAt: acceptedAt.toISOString(), importId });
@@ -79,7 +121,7 @@ export function manifestJson(snapshot: Snapshot, acceptedAt: Date, importId: str
   writeRecords(out, 'persons', snapshot.persons, PERSON_KEYS);
   out.write(',');
   writeRecords(out, 'groups', snapshot.groups, GROUP_KEYS);
-  out.write('}');
+  out.write(`,"personDigests":${JSON.stringify(digests)}}`);
   out.flush();
   return pieces;
 }
@@ -128,6 +170,8 @@ export interface Baseline {
   readonly schools: Manifest['schools'];
   readonly persons: readonly BaselinePerson[];
   readonly groups: readonly BaselineGroup[];
+  /** Manifest['personDigests'], when it is there and fits the persons. */
+  readonly personDigests?: string;
 }
 
 const isString = (x: unknown): x is string => typeof x === 'string';
@@ -140,7 +184,15 @@ const rolesOf = (roles: readonly string[]) => (roles.includes('student') ? STUDE
  * it lacks a field the guard reads, or has one of the wrong type (a damaged
  * or edited file). The top level is checked by the caller.
  */
-export function baselineOf(m: { readonly contentHash: unknown; readonly syncDate?: unknown; readonly acceptedAt?: unknown; readonly schools: readonly unknown[]; readonly persons: readonly unknown[]; readonly groups: readonly unknown[] }): Baseline | undefined {
+export function baselineOf(m: {
+  readonly contentHash: unknown;
+  readonly syncDate?: unknown;
+  readonly acceptedAt?: unknown;
+  readonly schools: readonly unknown[];
+  readonly persons: readonly unknown[];
+  readonly groups: readonly unknown[];
+  readonly personDigests?: unknown;
+}): Baseline | undefined {
   if (!isString(m.contentHash) || !isString(m.acceptedAt)) return undefined;
   const schools: Manifest['schools'][number][] = [];
   for (const s of m.schools) {
@@ -157,8 +209,12 @@ export function baselineOf(m: { readonly contentHash: unknown; readonly syncDate
     if (!isRecord(g) || !isString(g.id) || !isString(g.kind) || !isString(g.name) || !isString(g.schoolId) || !isString(g.schoolForm) || !isStrings(g.teacherIds) || !isStrings(g.studentIds)) return undefined;
     groups.push({ id: g.id, kind: g.kind, name: g.name, schoolId: g.schoolId, schoolForm: g.schoolForm, teacherIds: g.teacherIds, studentIds: g.studentIds });
   }
-  return { contentHash: m.contentHash, syncDate: isString(m.syncDate) ? m.syncDate : null, acceptedAt: m.acceptedAt, schools, persons, groups };
+  return { contentHash: m.contentHash, syncDate: isString(m.syncDate) ? m.syncDate : null, acceptedAt: m.acceptedAt, schools, persons, groups, ...digestsFitting(m.personDigests, persons.length) };
 }
+
+/** The digests, if they are one per person; a damaged list only costs the report its "changed" list. */
+const digestsFitting = (d: unknown, persons: number): { personDigests?: string } =>
+  isString(d) && d.length === persons * DIGEST_WIDTH && /^[0-9a-f]*$/.test(d) ? { personDigests: d } : {};
 
 const ROLES: Readonly<Record<string, number>> = { '': 0, '"student"': STUDENT, '"staff"': STAFF, '"student","staff"': STUDENT | STAFF };
 
@@ -252,6 +308,7 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
   const schools: Manifest['schools'][number][] = [];
   const persons: BaselinePerson[] = [];
   const groups: BaselineGroup[] = [];
+  let digests: string | undefined;
   const ok =
     each(() => {
       const [sid, code, name] = [literal('"id":') && id(), literal(',"code":') && string(), literal(',"name":') && string()];
@@ -282,7 +339,8 @@ export function readWrittenBaseline(bytes: Buffer): Baseline | undefined {
       groups.push({ id: gid, kind: kind!, name: name!, schoolId: schoolId!, schoolForm: schoolForm!, teacherIds: teacherIds!, studentIds });
       return true;
     }) &&
+    (digests = literal(',"personDigests":') ? string() : '') !== undefined &&
     literal('}') &&
     at === bytes.length;
-  return ok ? { contentHash, syncDate, acceptedAt, schools, persons, groups } : undefined;
+  return ok ? { contentHash, syncDate, acceptedAt, schools, persons, groups, ...digestsFitting(digests || undefined, persons.length) } : undefined;
 }

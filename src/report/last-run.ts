@@ -45,6 +45,8 @@ export interface RunReport {
   readonly heartbeat: SafeText;
   readonly warnings: readonly SafeText[];
   readonly error: { readonly code: ExitCodeName; readonly message: SafeText } | null;
+  /** The run's HTML report (src/report/report-files.ts); null when it could not be written. Absent before 0.2. */
+  readonly report?: string | null;
 }
 
 export function countsOf(s: Pick<Snapshot, 'schools' | 'persons' | 'groups'>): Counts {
@@ -94,6 +96,7 @@ export function formatStatus(r: RunReport, extra: { lock?: string; heldFile?: st
   if (r.delivery) lines.push(r.delivery.importId ? `  Upload: import ${r.delivery.importId}, ${r.delivery.status}, after ${r.delivery.attempts} attempt(s).` : r.outcome === 'unchanged' ? `  Not sent: ${r.delivery.status}.` : `  Written: ${r.delivery.status}.`);
   lines.push(`  Heartbeat: ${r.heartbeat}.`);
   if (r.warnings.length > 0) lines.push('  Warnings:', ...r.warnings.map((w) => `    - ${w}`));
+  if (r.report) lines.push(`  Report: ${r.report}`);
   if (r.outcome === 'held' && r.contentHash) {
     lines.push('', `To release it: read ${extra.heldFile ?? 'the review file'}, then run`, `  procapita-sync approve ${r.contentHash} --config ${extra.configPath}`);
   }

@@ -65,6 +65,28 @@ export const ENGLISH_SUMMARY: SummaryWords = {
   warnings: 'Warnings',
 };
 
+/** One row of the per-school table: what goes out for a school unit. */
+export interface SchoolRow {
+  readonly code: string;
+  readonly name: string;
+  readonly forms: readonly string[];
+  readonly students: number;
+  readonly staff: number;
+  readonly classes: number;
+  readonly teachingGroups: number;
+}
+
+/** What goes out per school unit, in the roster's order. */
+export function schoolRows(decisions: Pick<Decisions, 'persons'>, roster: Pick<Roster, 'schools' | 'groups'>): SchoolRow[] {
+  const perUnit = new Map(roster.schools.map((s) => [s.id, { students: 0, staff: 0, classes: 0, teachingGroups: 0 }]));
+  for (const d of decisions.persons) {
+    if (d.student?.included) for (const u of d.student.unitIds) perUnit.get(u)!.students++;
+    if (d.staff?.included) for (const u of d.staff.unitIds) perUnit.get(u)!.staff++;
+  }
+  for (const g of roster.groups) perUnit.get(g.schoolId)![g.kind === 'class' ? 'classes' : 'teachingGroups']++;
+  return roster.schools.map((s) => ({ code: s.code, name: s.name, forms: s.schoolForms, ...perUnit.get(s.id)! }));
+}
+
 /**
  * The text printed after a run: what went out per school, and how many were
  * left out and why. Counts only: no names, no ids.
@@ -79,16 +101,7 @@ export function formatSummary(
   const lines: string[] = [];
   const c = words.column;
   const header = [c.schoolUnit, c.forms, c.students, c.staff, c.classes, c.teachingGroups];
-  const perUnit = new Map(roster.schools.map((s) => [s.id, { students: 0, staff: 0, classes: 0, teaching: 0 }]));
-  for (const d of decisions.persons) {
-    if (d.student?.included) for (const u of d.student.unitIds) perUnit.get(u)!.students++;
-    if (d.staff?.included) for (const u of d.staff.unitIds) perUnit.get(u)!.staff++;
-  }
-  for (const g of roster.groups) perUnit.get(g.schoolId)![g.kind === 'class' ? 'classes' : 'teaching']++;
-  const body = roster.schools.map((s) => {
-    const n = perUnit.get(s.id)!;
-    return [`${s.name} (${s.code})`, s.schoolForms.join(', '), String(n.students), String(n.staff), String(n.classes), String(n.teaching)];
-  });
+  const body = schoolRows(decisions, roster).map((s) => [`${s.name} (${s.code})`, s.forms.join(', '), String(s.students), String(s.staff), String(s.classes), String(s.teachingGroups)]);
   const total = [
     words.total,
     '',

@@ -111,7 +111,10 @@ describe('e-mail alerts over SMTP', () => {
     expect(text).toContain('Synkdatum: 2026-09-01');
     expect(text).toContain('Avslutningskod: 4 (sourceUnavailable: ');
     expect(text).toContain('Konfigurerade skolor: KRSK/GR');
-    expect(text).toContain(`Detaljer: ${join(st.stateDir, 'last-run.json')}`);
+    // The report of this very run: its page exists, and says the same.
+    const report = /Rapport: (\S+\.html) /.exec(text)?.[1];
+    expect(report).toMatch(new RegExp(`^${join(st.stateDir, 'reports')}/2026-\\d\\d-\\d\\dT\\d{6}Z-failed\\.html$`));
+    expect(readFileSync(report!, 'utf8')).toContain('Körningen misslyckades med slutkod 4 (sourceUnavailable)');
     expect(st.logs()).toContain('E-mail alert (failed) sent to 2 recipient(s).');
   });
 

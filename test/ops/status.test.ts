@@ -150,6 +150,7 @@ describe('status', () => {
         '  Heartbeat: not sent.',
         '  Warnings:',
         `    - ${NULL_LEVEL_WARNING}`,
+        `  Report: ${join(dir, 'state', 'reports', '2026-09-01T100000Z-delivered.html')}`,
         '',
       ].join('\n'),
     );
@@ -183,6 +184,7 @@ describe('status', () => {
         '    - 11 of 39 memberships would be removed (28.2 %); the limit is 10 % or 500',
         `    ${GMSK_NOTE}`,
         '  Heartbeat: not sent.',
+        `  Report: ${join(state, 'reports', '2026-09-02T020000Z-held.html')}`,
         '',
         `To release it: read ${join(state, 'review.txt')}, then run`,
         `  procapita-sync approve ${hash} --config ${configPath}`,

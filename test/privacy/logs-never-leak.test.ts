@@ -210,8 +210,16 @@ describe('the logs and the state after full runs over SQL and HTTPS', () => {
     }
   });
 
-  it("names no one in the logs, last-run.json, held.json, baseline.json, approval.json or the terminal: only the review file names persons", () => {
-    const named = seen.filter((s) => s.name !== 'review.txt');
+  it('the run reports name those who left, and mark no one else: the scans above cover them', () => {
+    const held = seen.filter((s) => /state\/reports\/2026-09-02T010000Z-held\.html$/.test(s.where)).at(-1)!;
+    expect(held, 'the held run report').toBeDefined();
+    for (const p of left) expect(held.text).toContain(`${p.given_name} ${p.family_name}`);
+    // Hugo and Noah, protected since: counted among the removed, never named.
+    expect(held.text).toContain('2 borttagna personer visas inte: skyddad identitet.');
+  });
+
+  it("names no one in the logs, last-run.json, held.json, baseline.json, approval.json or the terminal: only the review file and the run reports name persons", () => {
+    const named = seen.filter((s) => s.name !== 'review.txt' && !s.where.includes('state/reports/'));
     expect(named.map((s) => s.name)).toEqual(expect.arrayContaining(['stdout', 'stderr', 'last-run.json', 'held.json', 'baseline.json', 'approval.json']));
     expect(named.some((s) => /^procapita-sync\.\d{4}-\d{2}-\d{2}\.\d+\.log$/.test(s.name))).toBe(true);
     for (const s of named) {

@@ -36,7 +36,8 @@ function modes(root: string): Record<string, string> {
 }
 
 /** The modes, with the one daily log file's date-bearing name made stable. */
-const stable = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/\d{4}-\d{2}-\d{2}\.\d+\.log$/, 'DATE.N.log'), v]));
+const stable = (m: Record<string, string>) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/\d{4}-\d{2}-\d{2}\.\d+\.log$/, 'DATE.N.log').replace(/reports\/\d{4}-\d{2}-\d{2}T\d{6}Z-/, 'reports/TIME-'), v]));
 
 /** The demo register with every pupil of Ekdalens gymnasium out of their classes: the next run is held. */
 function ekgyEmptied() {
@@ -78,6 +79,13 @@ describe('under umask 000, on Linux', () => {
       'lib/procapita-sync/last-run.json': '0600',
       'lib/procapita-sync/held.json': '0600',
       'lib/procapita-sync/review.txt': '0600',
+      'lib/procapita-sync/reports': '0700',
+      'lib/procapita-sync/reports/index.html': '0600',
+      'lib/procapita-sync/reports/index.json': '0600',
+      'lib/procapita-sync/reports/TIME-delivered.html': '0600',
+      'lib/procapita-sync/reports/TIME-delivered-left-out.csv': '0600',
+      'lib/procapita-sync/reports/TIME-held.html': '0600',
+      'lib/procapita-sync/reports/TIME-held-left-out.csv': '0600',
       'log/procapita-sync': '0700',
       'log/procapita-sync/procapita-sync.DATE.N.log': '0600',
     });
