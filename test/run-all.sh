@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # Recommends but provisioning needs it) and OpenLDAP (slapd, ldap-utils); for the credential
 # store, a real Secret Service (gnome-keyring under dbus-run-session, libsecret-1-0 for keytar);
 # tmux, the pseudo-terminal that drives the wizard end to end; wine64, which runs the Windows exe
-# in test/exe (about 700 MB; a failed install fails the run: those tests never skip).
-packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils gnome-keyring dbus libsecret-1-0 tmux wine64)
+# in test/exe (about 700 MB; a failed install fails the run: those tests never skip); chromium, the
+# browser test/report renders the run reports in (playwright-core drives it; nothing is downloaded),
+# with fonts-dejavu-core so that its screenshots show text (fonts are only a Recommends of chromium).
+packages=(freetds-bin samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools slapd ldap-utils gnome-keyring dbus libsecret-1-0 tmux wine64 chromium fonts-dejavu-core)
 bash build/ensure-debian-packages.sh "${packages[@]}"
 
 npm run --silent typecheck

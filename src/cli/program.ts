@@ -21,6 +21,7 @@ import { registerSetup } from './setup';
 import { registerDoctor } from './doctor';
 import { addCredentialsTest } from './credentials-test';
 import { registerSchedule } from './schedule';
+import { reportCommand } from './report';
 import { given, ours, safe } from '../safe-text';
 
 export type { Io } from './io';
@@ -77,6 +78,15 @@ export function buildProgram(io: Io): Command {
         return;
       }
       io.stdout(`${formatStatus(last, { ...(lock ? { lock } : {}), heldFile: join(config.stateDir, STATE_FILES.review), configPath: opts.config })}\n`);
+    });
+
+  program
+    .command('report')
+    .description("print the path of the newest run report (HTML, in the state folder's reports/), or open it")
+    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .option('--open', 'open it in the default browser')
+    .action(async (opts: { config: string; open?: boolean }) => {
+      await reportCommand({ configPath: opts.config, open: opts.open === true }, io);
     });
 
   program

@@ -183,7 +183,8 @@ export function runPageHtml(p: RunPage, m: Messages): string {
   const w = m.report;
   const r = p.run;
   const outcome = w.outcome[r.outcome];
-  const error = r.error
+  // A held run's error is the guard's verdict, which its own section shows in full.
+  const error = r.error && r.outcome !== 'held'
     ? `<h2>${esc(w.errorHeading)}</h2><p>${esc(w.exitCode(r.exitCode, r.exitName, EXIT_CODE_MEANINGS[r.exitName]))}</p><pre>${esc(r.error.message)}</pre>`
     : '';
   const warnings = `<h2>${esc(w.warningsHeading)}</h2>${r.warnings.length ? `<ul>${r.warnings.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : `<p>${esc(w.noWarnings)}</p>`}`;
