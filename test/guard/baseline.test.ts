@@ -7,7 +7,7 @@ import type { Role } from '../../src/decide/decide';
 import type { RosterGroup, RosterPerson, RosterSchool } from '../../src/decide/roster';
 import { toSnapshot } from '../../src/deliver/snapshot';
 import { AppError } from '../../src/errors';
-import { manifestJson, readWrittenBaseline, toManifest, type Baseline, type Manifest } from '../../src/guard/baseline';
+import { DIGEST_WIDTH, manifestJson, personDigests, readWrittenBaseline, toManifest, type Baseline, type Manifest } from '../../src/guard/baseline';
 import { checkRemovals } from '../../src/guard/deletion';
 import { formatReview } from '../../src/guard/review';
 import { readBaseline } from '../../src/guard/state';
@@ -113,6 +113,42 @@ describe('baseline.json as manifestJson writes it', () => {
     const baseline = (await read(text))!;
     const m = JSON.parse(text) as Manifest;
     for (const next of [after, before]) expect(checkRemovals(next, baseline, LIMITS, CONFIGURED)).toEqual(checkRemovals(next, m, LIMITS, CONFIGURED));
+  });
+});
+
+describe("the persons' digests, which tell the run report who changed", () => {
+  const digestAt = (d: string, i: number) => d.slice(i * DIGEST_WIDTH, (i + 1) * DIGEST_WIDTH);
+
+  it('one per person, in the baseline as written and as parsed', async () => {
+    expect(manifest.personDigests).toMatch(new RegExp(`^[0-9a-f]{${before.persons.length * DIGEST_WIDTH}}$`));
+    expect((await read(written))!.personDigests).toBe(manifest.personDigests);
+    expect((await read(JSON.stringify(manifest, null, 2)))!.personDigests).toBe(manifest.personDigests);
+  });
+
+  it('change with a name, an e-mail address, a school or a class, and only for that person', () => {
+    const base = personDigests(before);
+    const at = before.persons.findIndex((p) => p.id === students[0]);
+    const renamed = { ...before, persons: before.persons.map((p, i) => (i === at ? { ...p, familyName: 'Annat' } : p)) };
+    const mailed = { ...before, persons: before.persons.map((p, i) => (i === at ? { ...p, email: 'ny@skola.example' } : p)) };
+    const moved = { ...before, groups: before.groups.map((g) => (g.id === 'c1' ? { ...g, studentIds: g.studentIds.filter((id) => id !== students[0]) } : g.id === 'c2' ? { ...g, studentIds: [...g.studentIds, students[0]!] } : g)) };
+    for (const changed of [renamed, mailed, moved]) {
+      const d = personDigests(changed);
+      expect(digestAt(d, at)).not.toBe(digestAt(base, at));
+      expect(d.slice(0, at * DIGEST_WIDTH) + d.slice((at + 1) * DIGEST_WIDTH)).toBe(base.slice(0, at * DIGEST_WIDTH) + base.slice((at + 1) * DIGEST_WIDTH));
+    }
+    // A teaching group is not a class: joining one changes no digest (the group's own change shows it).
+    expect(personDigests({ ...before, groups: before.groups.map((g) => (g.id === 'g2' ? { ...g, studentIds: [...g.studentIds, students[0]!] } : g)) })).toBe(base);
+  });
+
+  it('absent from a baseline an older version wrote, or when they do not fit the persons: the guard reads it as before', async () => {
+    const { personDigests: _, ...older } = manifest;
+    const olderText = Buffer.from(JSON.stringify(older));
+    expect(readWrittenBaseline(olderText)).toBeDefined();
+    expect(readWrittenBaseline(olderText)!.personDigests).toBeUndefined();
+    expectSameAsManifest((await read(olderText))!);
+    const short = (await read(JSON.stringify({ ...manifest, personDigests: manifest.personDigests!.slice(DIGEST_WIDTH) })))!;
+    expect(short.personDigests).toBeUndefined();
+    expectSameAsManifest(short);
   });
 });
 

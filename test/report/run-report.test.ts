@@ -10,6 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { csvCell } from '../../src/report/left-out-csv';
 import { maskPersonalNumbersIn } from '../../src/personal-number';
 import { openCommand } from '../../src/cli/report';
+import { changesSince, MAX_LISTED } from '../../src/report/changes';
+import { classesOfPersons, personDigests, STUDENT } from '../../src/guard/baseline';
 import type { Command } from '../../src/schedule/task';
 import { DEMO_DATE, runCli } from '../support/cli';
 import { byGiven, FORMULA_NAME, fourNights, NUMBER_IN_NAME, type Nights } from './nights';
@@ -113,6 +115,28 @@ describe('the run report of each night', () => {
     expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
     expect(text(html)).toContain('The deletion guard held the roster back: nothing was delivered.');
     expect(text(readFileSync(join(en.reports, 'index.html'), 'utf8'))).toContain('4 runs in the last 60 days, newest first.');
+  });
+});
+
+describe('the changes, counted past what a page lists', () => {
+  it('a new school year: 1,500 gone, 1,000 listed and the total said; those now protected only counted', () => {
+    const ids = Array.from({ length: 1500 }, (_, i) => `p${String(i).padStart(4, '0')}`);
+    const baseline = {
+      contentHash: 'sha256:x',
+      syncDate: '2026-06-30',
+      acceptedAt: '2026-06-30T01:00:00.000Z',
+      schools: [{ id: 'u1', code: 'KRSK', name: 'Krokslätt' }],
+      persons: ids.map((id) => ({ id, roles: STUDENT, schoolIds: ['u1'] })),
+      groups: [],
+    };
+    const rows = { persons: ids.map((id, i) => ({ person_id: id, given_name: 'Elev', family_name: id, personal_number: null, email: null, protected_identity: i < 2 ? 1 : 0, deregistered: false, deceased: false })) };
+    const tonight = { schools: [], persons: [], groups: [] };
+    const c = changesSince(tonight, personDigests(tonight), classesOfPersons(tonight), baseline, rows);
+    expect(c.persons.removed.total).toBe(1498);
+    expect(c.persons.removed.items).toHaveLength(MAX_LISTED);
+    expect(c.persons.notListed).toBe(2);
+    expect(c.persons.removed.items.map((p) => p.id)).not.toContain('p0000');
+    expect(c.persons.changed).toBeNull(); // this baseline has no digests
   });
 });
 
