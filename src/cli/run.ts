@@ -31,10 +31,10 @@ import { sendAlertMail } from '../report/email-alert';
 import { eventCreateCommand, runEventCommand } from '../report/event-log';
 import { changesSince, type Changes } from '../report/changes';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
-import { leftOutCsv } from '../report/left-out-csv';
+import { leftOutCsvHeader, leftOutCsvLine } from '../report/left-out-csv';
 import { leftOutOf, type LeftOutSection } from '../report/left-out';
-import { localTime, saveRunReport } from '../report/report-files';
-import { runPageHtml, type TimingStep } from '../report/run-page';
+import { localTime, openCsvFile, saveRunReport } from '../report/report-files';
+import { MAX_ON_PAGE, runPageHtml, type TimingStep } from '../report/run-page';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
 import { formatSummary, PERSONAL_NUMBER_IN_EMAIL, schoolRows, type SchoolRow } from '../report/summary';
 import { startRunDeadline, withinDeadline, type RunDeadline } from '../run-deadline';
@@ -71,6 +71,8 @@ interface Progress {
   /** For the run report: what the run got to. */
   schools?: SchoolRow[];
   leftOut?: LeftOutSection[];
+  /** The left-out CSV, written while deciding, under its temporary name; null when it could not be. */
+  leftOutCsv?: string | null;
   changes?: Changes;
   review?: string;
   timings: Partial<Record<TimingStep, number>>;
@@ -88,8 +90,17 @@ interface Built {
   readonly ruleWarnings: Prepared['decisions']['warnings'];
   readonly encoded: EncodedSnapshot;
   readonly snapshot: Snapshot;
+  /** For the run report; absent in a preview, which writes none. */
+  readonly report?: ReportPart;
+}
+
+/** What the run report takes from the decisions, before they are let go. */
+interface ReportPart {
   readonly schools: SchoolRow[];
+  /** Each reason's first MAX_ON_PAGE entries: the rest are in the CSV file only. */
   readonly leftOut: LeftOutSection[];
+  readonly csvFile: string | null;
+  readonly csvError?: unknown;
 }
 
 /**
@@ -97,23 +108,32 @@ interface Built {
  * encoding and the gates after it need: the decisions and the link rows (they hold each other) are let go
  * with this function's frame, before the snapshot is serialised, and they are half of the heap by then.
  */
-async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline) {
+async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Omit<Built, 'encoded' | 'snapshot' | 'rows'> & { roster: Prepared['roster']; persons: Prepared['rows']['persons'] }> {
   const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), ...(signal ? { signal } : {}) }, io.hooks);
   const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
-  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules)}\n\n`);
-  checkConsistency(prepared.roster, prepared.decisions, prepared.rows);
-  // The run report's part of the decisions, taken before they are let go.
   const schools = schoolRows(prepared.decisions, prepared.roster);
-  const leftOut = leftOutOf(prepared.decisions, prepared.rows);
-  return { roster: prepared.roster, persons: prepared.rows.persons, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, schools, leftOut };
+  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules, schools)}\n\n`);
+  checkConsistency(prepared.roster, prepared.decisions, prepared.rows);
+  const report = o.out === undefined ? reportPart(config, prepared, schools) : undefined;
+  return { roster: prepared.roster, persons: prepared.rows.persons, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, ...(report ? { report } : {}) };
+}
+
+/** The run report's part of the decisions: the page's share of who was left out, and all of them into the CSV file as they come. */
+function reportPart(config: Config, prepared: Prepared, schools: SchoolRow[]): ReportPart {
+  const m = messagesFor(config.language);
+  const csv = openCsvFile(config.stateDir);
+  csv.add(leftOutCsvHeader(m));
+  const leftOut = leftOutOf(prepared.decisions, prepared.rows, MAX_ON_PAGE, (kind, reason, entry) => csv.add(leftOutCsvLine(kind, reason, entry, m)));
+  const { file, error } = csv.close();
+  return { schools, leftOut, csvFile: file ?? null, ...(error !== undefined ? { csvError: error } : {}) };
 }
 
 async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Built> {
-  const { roster, persons, extractWarnings, ruleWarnings, schools, leftOut } = await decided(config, o, io, log, deadline);
+  const { roster, persons, extractWarnings, ruleWarnings, report } = await decided(config, o, io, log, deadline);
   // Serialised once, in the form the target takes: the upload's gzip compresses while the guard stage runs.
   const encoded = encodeSnapshot(roster, o.version, io.now(), config.target?.type === 'https' && o.out === undefined ? 'gzip' : 'json');
-  return { rows: { persons }, extractWarnings, ruleWarnings, encoded, snapshot: encoded.snapshot, schools, leftOut };
+  return { rows: { persons }, extractWarnings, ruleWarnings, encoded, snapshot: encoded.snapshot, ...(report ? { report } : {}) };
 }
 
 /** The snapshot's JSON, which build() makes for a folder. */
@@ -142,11 +162,15 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, deadline: RunDeadline): Promise<void> {
   const target = config.target!;
   const started = io.now().getTime();
-  const { encoded, snapshot, rows, ruleWarnings, extractWarnings, schools, leftOut } = await build(config, o, io, log, deadline);
+  const { encoded, snapshot, rows, ruleWarnings, extractWarnings, report } = await build(config, o, io, log, deadline);
   p.timings.read = io.now().getTime() - started;
   p.snapshot = snapshot;
-  p.schools = schools;
-  p.leftOut = leftOut;
+  if (report) {
+    p.schools = report.schools;
+    p.leftOut = report.leftOut;
+    p.leftOutCsv = report.csvFile;
+    if (report.csvError !== undefined) log.warn(safe`The run report's list of everyone left out (CSV) could not be written in ${given(join(config.stateDir, 'reports'))}: ${fileErrorReason(report.csvError)}. The report itself lists them.`);
+  }
   p.warnings.push(...extractWarnings, ...ruleWarnings);
   log.record('info', safe`Snapshot ${hashOf(snapshot)} built: ${counted(snapshot)}.`, { contentHash: hashOf(snapshot), counts: { ...countsOf(snapshot) } });
   ruleWarnings.forEach((w) => log.record('warn', w));
@@ -313,7 +337,7 @@ async function saveReport(p: Progress, config: Config, r: RunReport, o: RunOptio
   const saved = await saveRunReport(
     config.stateDir,
     {
-      csv: p.leftOut ? leftOutCsv(p.leftOut, messages) : null,
+      csvFile: p.leftOutCsv ?? null,
       page: (csvName) =>
         runPageHtml(
           {

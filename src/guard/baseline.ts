@@ -31,12 +31,12 @@ type DigestContent = Pick<Snapshot, 'persons' | 'groups'>;
 /** Hex digits per person in personDigests. */
 export const DIGEST_WIDTH = 8;
 
-/** FNV-1a, 32 bits: a change detector for the run report, not a protection; nothing secret is hashed that the snapshot does not hold. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
+/** FNV-1a, 32 bits, of `text` and a separator after it, from `h`: a change detector for the run report, not a protection. */
+function fnv1a(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return Math.imul(h ^ 0x1f, 0x01000193);
 }
+const FNV_START = 0x811c9dc5;
 
 /** Each person's classes, by id: a move between classes is a change the report shows. */
 export function classesOfPersons(content: Pick<Snapshot, 'groups'>): Map<string, string[]> {
@@ -52,18 +52,26 @@ export function classesOfPersons(content: Pick<Snapshot, 'groups'>): Map<string,
   return classes;
 }
 
+const NO_CLASSES: readonly string[] = [];
+
 /**
  * One digest per person, in the snapshot's order, of what the report calls a change: name, e-mail, roles,
  * schools and classes. DIGEST_WIDTH hex digits each, in one string: the baseline keeps it so that the next run
  * can say who changed without keeping anyone's name.
  */
 export function personDigests(content: DigestContent, classes = classesOfPersons(content)): string {
-  let out = '';
+  const parts: string[] = new Array<string>(content.persons.length);
+  let i = 0;
   for (const p of content.persons) {
-    const text = `${p.givenName}\u0000${p.familyName}\u0000${p.email ?? ''}\u0000${p.roles.join(',')}\u0000${p.schoolIds.join(',')}\u0000${classes.get(p.id)?.join(',') ?? ''}`;
-    out += fnv1a(text).toString(16).padStart(DIGEST_WIDTH, '0');
+    let h = fnv1a(fnv1a(fnv1a(FNV_START, p.givenName), p.familyName), p.email ?? '');
+    for (const r of p.roles) h = fnv1a(h, r);
+    h = fnv1a(h, '');
+    for (const s of p.schoolIds) h = fnv1a(h, s);
+    h = fnv1a(h, '');
+    for (const c of classes.get(p.id) ?? NO_CLASSES) h = fnv1a(h, c);
+    parts[i++] = (h >>> 0).toString(16).padStart(DIGEST_WIDTH, '0');
   }
-  return out;
+  return parts.join('');
 }
 
 const manifestSchool = ({ id, code, name }: Snapshot['schools'][number]): Manifest['schools'][number] => ({ id, code, name });

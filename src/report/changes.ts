@@ -5,7 +5,7 @@
  */
 import type { Snapshot } from '../deliver/snapshot';
 import type { SourceRows } from '../extract/contract';
-import { DIGEST_WIDTH, idsOf, STAFF, STUDENT, type Baseline } from '../guard/baseline';
+import { DIGEST_WIDTH, idsOf, STAFF, STUDENT, type Baseline, type BaselinePerson, type IdList } from '../guard/baseline';
 
 /** The most entries a list keeps; the count says how many there were. A new school year changes tens of thousands. */
 export const MAX_LISTED = 1000;
@@ -76,8 +76,50 @@ function memberDiff(before: readonly string[], after: readonly string[]): [added
   return [added, was.size];
 }
 
-/** The ids of a list in the baseline's text form, quoted and joined, for a cheap comparison with tonight's. */
-const listText = (ids: readonly string[]) => (ids.length === 0 ? '' : `"${ids.join('","')}"`);
+/** Whether a baseline list holds exactly `ids`, in order; its text form is compared in place, with no copy made. */
+function sameIds(list: IdList, ids: readonly string[]): boolean {
+  if (typeof list !== 'string') return list.length === ids.length && list.every((id, i) => id === ids[i]);
+  let at = 0;
+  for (const id of ids) {
+    if (at > 0 && list.charCodeAt(at++) !== 0x2c) return false; // ,
+    if (list.charCodeAt(at) !== 0x22 || !list.startsWith(id, at + 1) || list.charCodeAt(at + 1 + id.length) !== 0x22) return false;
+    at += id.length + 2;
+  }
+  return at === list.length;
+}
+
+const ascending = (items: readonly { readonly id: string }[]) => items.every((x, i) => i === 0 || items[i - 1]!.id < x.id);
+
+/**
+ * Walks two lists by id: `both` for an id in each, `onlyNext` and `onlyBase` for the rest. Both are sorted by
+ * id in any snapshot and baseline we write, so they are merged; a map pairs them when either is not.
+ */
+function pairById<N extends { readonly id: string }, B extends { readonly id: string }>(
+  next: readonly N[],
+  base: readonly B[],
+  both: (n: N, i: number, b: B, j: number) => void,
+  onlyNext: (n: N) => void,
+  onlyBase: (b: B) => void,
+): void {
+  if (ascending(next) && ascending(base)) {
+    let j = 0;
+    next.forEach((n, i) => {
+      while (j < base.length && base[j]!.id < n.id) onlyBase(base[j++]!);
+      if (j < base.length && base[j]!.id === n.id) both(n, i, base[j]!, j++);
+      else onlyNext(n);
+    });
+    while (j < base.length) onlyBase(base[j++]!);
+    return;
+  }
+  const at = new Map(base.map((b, j) => [b.id, j]));
+  next.forEach((n, i) => {
+    const j = at.get(n.id);
+    if (j === undefined) return onlyNext(n);
+    at.delete(n.id);
+    both(n, i, base[j]!, j);
+  });
+  for (const j of at.values()) onlyBase(base[j]!);
+}
 
 /**
  * Tonight's snapshot against the baseline (the last delivered one). `digests` are personDigests() of the
@@ -95,7 +137,6 @@ export function changesSince(
   for (const g of baseline.groups) if (g.kind === 'class') className.set(g.id, g.name);
   for (const g of snapshot.groups) if (g.kind === 'class') className.set(g.id, g.name);
 
-  const before = new Map(baseline.persons.map((p, i) => [p.id, i]));
   const added = new Lister<PersonChange>();
   const changed = new Lister<PersonChange>();
   const now = (p: Snapshot['persons'][number]): PersonChange => ({
@@ -106,20 +147,26 @@ export function changesSince(
     classes: (classes.get(p.id) ?? []).map((id) => className.get(id) ?? ''),
   });
   const old = baseline.personDigests;
-  snapshot.persons.forEach((p, i) => {
-    const at = before.get(p.id);
-    if (at === undefined) return added.add(() => now(p));
-    if (old !== undefined && old.slice(at * DIGEST_WIDTH, (at + 1) * DIGEST_WIDTH) !== digests.slice(i * DIGEST_WIDTH, (i + 1) * DIGEST_WIDTH)) changed.add(() => now(p));
-  });
-
+  const sameDigest = (i: number, j: number) => {
+    for (let k = 0; k < DIGEST_WIDTH; k++) if (old!.charCodeAt(j * DIGEST_WIDTH + k) !== digests.charCodeAt(i * DIGEST_WIDTH + k)) return false;
+    return true;
+  };
   // Removed: in the baseline, not tonight. Named from tonight's rows, where most still are (deregistered, moved away).
-  const tonight = new Set(snapshot.persons.map((p) => p.id));
-  const gone = baseline.persons.filter((p) => !tonight.has(p.id));
+  const gone: BaselinePerson[] = [];
+  pairById(
+    snapshot.persons,
+    baseline.persons,
+    (p, i, _b, j) => {
+      if (old !== undefined && !sameDigest(i, j)) changed.add(() => now(p));
+    },
+    (p) => added.add(() => now(p)),
+    (b) => gone.push(b),
+  );
   const goneIds = new Set(gone.map((p) => p.id));
   const rowOf = new Map<string, SourceRows['persons'][number]>();
-  for (const r of rows.persons) if (goneIds.has(r.person_id)) rowOf.set(r.person_id, r);
+  if (gone.length > 0) for (const r of rows.persons) if (goneIds.has(r.person_id)) rowOf.set(r.person_id, r);
   const lastClasses = new Map<string, string[]>();
-  for (const g of baseline.groups) {
+  for (const g of gone.length > 0 ? baseline.groups : []) {
     if (g.kind !== 'class') continue;
     for (const id of idsOf(g.studentIds)) if (goneIds.has(id)) (lastClasses.get(id) ?? lastClasses.set(id, []).get(id)!).push(g.name);
   }
@@ -140,9 +187,9 @@ export function changesSince(
     }));
   }
 
-  const baseGroups = new Map(baseline.groups.map((g) => [g.id, g]));
   const groupsAdded = new Lister<GroupChange>();
   const groupsChanged = new Lister<GroupChange>();
+  const groupsRemoved = new Lister<GroupChange>();
   const group = (g: Snapshot['groups'][number]): GroupChange => ({
     id: g.id,
     name: g.name,
@@ -152,34 +199,32 @@ export function changesSince(
     students: g.studentIds.length,
     teachers: g.teacherIds.length,
   });
-  for (const g of snapshot.groups) {
-    const b = baseGroups.get(g.id);
-    if (!b) {
-      groupsAdded.add(() => group(g));
-      continue;
-    }
-    const sameStudents = (typeof b.studentIds === 'string' ? b.studentIds : listText(b.studentIds)) === listText(g.studentIds);
-    const sameTeachers = (typeof b.teacherIds === 'string' ? b.teacherIds : listText(b.teacherIds)) === listText(g.teacherIds);
-    if (sameStudents && sameTeachers && b.name === g.name) continue;
-    groupsChanged.add(() => {
-      const [studentsAdded, studentsRemoved] = memberDiff(idsOf(b.studentIds), g.studentIds);
-      const [teachersAdded, teachersRemoved] = memberDiff(idsOf(b.teacherIds), g.teacherIds);
-      return { ...group(g), ...(b.name !== g.name ? { renamedFrom: b.name } : {}), studentsAdded, studentsRemoved, teachersAdded, teachersRemoved };
-    });
-  }
-  const tonightGroups = new Set(snapshot.groups.map((g) => g.id));
-  const groupsRemoved = new Lister<GroupChange>();
-  for (const b of baseline.groups) {
-    if (tonightGroups.has(b.id)) continue;
-    groupsRemoved.add(() => ({
-      id: b.id,
-      name: b.name,
-      kind: b.kind === 'class' ? 'class' : 'teaching',
-      school: code.get(b.schoolId) ?? '',
-      schoolForm: b.schoolForm,
-      students: idsOf(b.studentIds).length,
-      teachers: idsOf(b.teacherIds).length,
-    }));
+  // Classes come before teaching groups, each kind sorted by id: paired kind by kind, they merge.
+  const ofKind = <T extends { readonly kind: string }>(list: readonly T[], kind: string) => list.filter((x) => x.kind === kind);
+  for (const kind of ['class', 'teaching'] as const) {
+    pairById(
+      ofKind(snapshot.groups, kind),
+      ofKind(baseline.groups, kind),
+      (g, _i, b) => {
+        if (b.name === g.name && sameIds(b.studentIds, g.studentIds) && sameIds(b.teacherIds, g.teacherIds)) return;
+        groupsChanged.add(() => {
+          const [studentsAdded, studentsRemoved] = memberDiff(idsOf(b.studentIds), g.studentIds);
+          const [teachersAdded, teachersRemoved] = memberDiff(idsOf(b.teacherIds), g.teacherIds);
+          return { ...group(g), ...(b.name !== g.name ? { renamedFrom: b.name } : {}), studentsAdded, studentsRemoved, teachersAdded, teachersRemoved };
+        });
+      },
+      (g) => groupsAdded.add(() => group(g)),
+      (b) =>
+        groupsRemoved.add(() => ({
+          id: b.id,
+          name: b.name,
+          kind: b.kind === 'class' ? 'class' : 'teaching',
+          school: code.get(b.schoolId) ?? '',
+          schoolForm: b.schoolForm,
+          students: idsOf(b.studentIds).length,
+          teachers: idsOf(b.teacherIds).length,
+        })),
+    );
   }
 
   return {

@@ -5,7 +5,8 @@
  */
 import type { Messages } from '../../wizard/messages';
 import { maskPersonalNumbersIn } from '../personal-number';
-import type { LeftOutSection } from './left-out';
+import type { Reason } from '../decide/reasons';
+import type { LeftOutEntry, LeftOutKind } from './left-out';
 
 /** Excel, LibreOffice and Google Sheets run a cell that starts with one of these as a formula (OWASP: CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -18,11 +19,10 @@ export function csvCell(value: string): string {
   return /[;"\s]/.test(text) || text !== value ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function leftOutCsv(sections: readonly LeftOutSection[], m: Messages): string {
-  const w = m.report;
-  const lines = [w.csvHeader.map(csvCell).join(';')];
-  for (const s of sections) {
-    for (const e of s.entries) lines.push([w.kind[s.kind], s.reason, m.summary.reasons[s.reason], e.name, e.id, e.school, e.place, e.rule].map(csvCell).join(';'));
-  }
-  return `\ufeff${lines.join('\r\n')}\r\n`;
+/** The header line, in the report's language. */
+export const leftOutCsvHeader = (m: Messages): string => `\ufeff${m.report.csvHeader.map(csvCell).join(';')}\r\n`;
+
+/** One entry's line. The first three cells are our own words and codes; the others come from ProCapita. */
+export function leftOutCsvLine(kind: LeftOutKind, reason: Reason, e: LeftOutEntry, m: Messages): string {
+  return `${m.report.kind[kind]};${reason};${csvCell(m.summary.reasons[reason])};${[e.name, e.id, e.school, e.place, e.rule].map(csvCell).join(';')}\r\n`;
 }

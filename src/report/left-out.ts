@@ -28,8 +28,12 @@ export interface LeftOutSection {
   readonly count: number;
   /** Not listed: a protected identity. */
   readonly notListed: number;
+  /** The first `keep` of the listed entries (count − notListed of them); every one went to the sink. */
   readonly entries: readonly LeftOutEntry[];
 }
+
+/** Where every listed entry goes as it is made (the CSV file), so that only the page's first ones stay in memory. */
+export type LeftOutSink = (kind: LeftOutKind, reason: Reason, entry: LeftOutEntry) => void;
 
 const failed = (checks: readonly Check[]): string =>
   checks
@@ -53,13 +57,26 @@ function newestBy<T extends { readonly person_id: string; readonly start_date: s
 class Sections {
   private readonly byKey = new Map<string, { kind: LeftOutKind; reason: Reason; count: number; notListed: number; entries: LeftOutEntry[] }>();
 
+  constructor(
+    private readonly keep: number,
+    private readonly sink: LeftOutSink | undefined,
+  ) {}
+
   add(kind: LeftOutKind, reason: Reason, entry: (() => LeftOutEntry) | null): void {
     const key = `${kind}:${reason}`;
     let s = this.byKey.get(key);
     if (!s) this.byKey.set(key, (s = { kind, reason, count: 0, notListed: 0, entries: [] }));
     s.count++;
-    if (entry) s.entries.push(entry());
-    else s.notListed++;
+    if (!entry) {
+      s.notListed++;
+      return;
+    }
+    const listed = s.count - s.notListed;
+    // Made only when something reads it: the rule's words cost a run of the rules.
+    if (listed > this.keep && !this.sink) return;
+    const e = entry();
+    this.sink?.(kind, reason, e);
+    if (listed <= this.keep) s.entries.push(e);
   }
 
   /** In LEFT_OUT_KINDS' order, then the largest count first, as the summary prints them. */
@@ -69,9 +86,12 @@ class Sections {
   }
 }
 
-/** What was left out, per kind and reason, from the decisions and tonight's rows. Pure. */
-export function leftOutOf(decisions: Decisions, rows: SourceRows): LeftOutSection[] {
-  const sections = new Sections();
+/**
+ * What was left out, per kind and reason, from the decisions and tonight's rows, in LEFT_OUT_KINDS' order.
+ * Each section keeps its first `keep` entries; `sink` gets every one. Pure but for what the sink does.
+ */
+export function leftOutOf(decisions: Decisions, rows: SourceRows, keep = Infinity, sink?: LeftOutSink): LeftOutSection[] {
+  const sections = new Sections(keep, sink);
   const unitById = new Map(rows.schoolUnits.map((u) => [u.unit_id, u]));
   for (const s of decisions.schools) {
     if (s.included || !s.reason) continue;
@@ -103,19 +123,19 @@ export function leftOutOf(decisions: Decisions, rows: SourceRows): LeftOutSectio
     place: role === 'student' ? (classes.get(placement.get(d.personId)?.class_id ?? '')?.name ?? '') : '',
     rule,
   });
-  for (const d of decisions.persons) {
-    for (const role of ['student', 'staff'] as const) {
+  // A pass per kind, so that the sink (the CSV file) gets them kind by kind.
+  for (const role of ['student', 'staff'] as const) {
+    for (const d of decisions.persons) {
       const r = d[role];
       if (!r || r.included || !r.reason) continue;
-      sections.add(role === 'student' ? 'students' : 'staff', r.reason, d.protected ? null : personEntry(d, role, failed(r.checks)));
+      sections.add(role === 'student' ? 'students' : 'staff', r.reason, d.protected ? null : () => personEntry(d, role, failed(r.checks))());
     }
-    if (d.reason === 'no-role' && !d.protected) sections.add('otherPersons', d.reason, personEntry(d, null, ''));
   }
+  for (const d of decisions.persons) if (d.reason === 'no-role' && !d.protected) sections.add('otherPersons', d.reason, personEntry(d, null, ''));
 
   const groupEntry = (g: GroupDecision) => () => ({ id: g.id, name: g.name, school: unitById.get(g.unitId)?.unit_code ?? '', place: g.schoolForm, rule: failed(g.checks) });
-  for (const g of decisions.groups) {
-    if (g.included || !g.reason) continue;
-    sections.add(g.kind === 'class' ? 'classes' : 'teachingGroups', g.reason, groupEntry(g));
+  for (const kind of ['class', 'teaching'] as const) {
+    for (const g of decisions.groups) if (g.kind === kind && !g.included && g.reason) sections.add(kind === 'class' ? 'classes' : 'teachingGroups', g.reason, groupEntry(g));
   }
   return sections.list();
 }

@@ -4,9 +4,10 @@
  * 0700; icacls on Windows covers the state folder) and written whole, through
  * a temporary file and a rename. Reports older than the retention go.
  */
-import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { access, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../atomic-file';
+import { makePrivateFolder, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE, writeFileAtomically } from '../atomic-file';
 import type { Messages } from '../../wizard/messages';
 import { indexHtml, indexJson, keptEntries, parseIndex, type IndexEntry } from './report-index';
 
@@ -36,6 +37,53 @@ async function freeStem(dir: string, startedAt: string, outcome: string): Promis
   }
 }
 
+/** The left-out CSV while the run is going: written as the entries are made, renamed beside the page at the end. */
+export interface CsvFile {
+  readonly add: (text: string) => void;
+  /** The temporary file, whole; undefined when it could not be written (a warning: the page still says everything). */
+  close(): { readonly file?: string; readonly error?: unknown };
+}
+
+const CSV_CHUNK = 1 << 20;
+const TEMP = /\.part$/;
+
+/**
+ * A CSV file in reports/ under a temporary name, written a megabyte at a time: the entries of a large
+ * municipality (60,000 left out) never sit in memory together. Synchronous, as its caller is the pure
+ * left-out walk; a failure stops the writing and is told by close().
+ */
+export function openCsvFile(stateDir: string): CsvFile {
+  const dir = reportsFolder(stateDir);
+  const file = join(dir, `left-out-${process.pid}.csv.part`);
+  let fd: number | undefined;
+  let error: unknown;
+  let pending = '';
+  const flush = () => {
+    if (error !== undefined || pending === '') return;
+    try {
+      if (fd === undefined) {
+        mkdirSync(dir, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+        fd = openSync(file, 'w', PRIVATE_FILE_MODE);
+      }
+      writeSync(fd, pending);
+    } catch (err) {
+      error = err;
+    }
+    pending = '';
+  };
+  return {
+    add(text) {
+      pending += text;
+      if (pending.length >= CSV_CHUNK) flush();
+    },
+    close() {
+      flush();
+      if (fd !== undefined) closeSync(fd);
+      return error === undefined && fd !== undefined ? { file } : { error };
+    },
+  };
+}
+
 export interface SavedReport {
   readonly html: string;
   readonly csv: string | null;
@@ -47,14 +95,15 @@ export interface SavedReport {
  */
 export async function saveRunReport(
   stateDir: string,
-  report: { readonly page: (csvName: string | null) => string; readonly csv: string | null },
+  report: { readonly page: (csvName: string | null) => string; readonly csvFile: string | null },
   entry: Omit<IndexEntry, 'file' | 'csv'>,
   o: { readonly keepDays: number; readonly now: Date; readonly lang: 'sv' | 'en'; readonly messages: Messages },
 ): Promise<SavedReport> {
   const dir = reportsFolder(stateDir);
   const stem = await freeStem(dir, entry.startedAt, entry.outcome);
-  const csvName = report.csv === null ? null : `${stem}-left-out.csv`;
-  if (csvName) await writeFileAtomically(join(dir, csvName), report.csv!);
+  await makePrivateFolder(dir);
+  const csvName = report.csvFile === null ? null : `${stem}-left-out.csv`;
+  if (csvName) await rename(report.csvFile!, join(dir, csvName));
   const html = join(dir, `${stem}.html`);
   await writeFileAtomically(html, report.page(csvName));
 
@@ -66,12 +115,15 @@ export async function saveRunReport(
   return { html, csv: csvName ? join(dir, csvName) : null };
 }
 
-/** Reports and CSV files whose run started before the retention, by the date in their name (the index may be lost). */
+/**
+ * Reports and CSV files whose run started before the retention, by the date in their name (the index may be
+ * lost), and CSV files a run that died left half-written (this run holds the lock: no other is writing one).
+ */
 async function removeOld(dir: string, now: Date, keepDays: number): Promise<void> {
   const from = now.getTime() - keepDays * 86_400_000;
   for (const name of await readdir(dir)) {
     const m = REPORT_NAME.exec(name);
-    if (m && Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`) < from) await rm(join(dir, name), { force: true });
+    if ((m && Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`) < from) || TEMP.test(name)) await rm(join(dir, name), { force: true });
   }
 }
 

@@ -144,9 +144,10 @@ function leftOutSection(p: RunPage, w: Words, m: Messages): string {
     const head = [col.name, col.guid, col.school, group ? col.form : col.class, col.rule];
     for (const s of sections) {
       const shown = s.entries.slice(0, MAX_ON_PAGE);
-      const more = shown.length < s.entries.length ? `<p class="muted">${esc(w.moreInCsv(shown.length, s.entries.length))}</p>` : '';
+      const listed = s.count - s.notListed;
+      const more = shown.length < listed ? `<p class="muted">${esc(w.moreInCsv(shown.length, listed))}</p>` : '';
       const hidden = s.notListed > 0 ? `<p>${esc(w.protectedCounted(s.notListed))}</p>` : '';
-      const table = shown.length ? `<details><summary>${esc(w.list(m.summary.reasons[s.reason], s.entries.length))}</summary>${more}${htmlTable(head, shown.map((e) => [esc(e.name), `<code>${esc(e.id)}</code>`, esc(e.school), esc(e.place), esc(e.rule)]))}</details>` : '';
+      const table = shown.length ? `<details><summary>${esc(w.list(m.summary.reasons[s.reason], listed))}</summary>${more}${htmlTable(head, shown.map((e) => [esc(e.name), `<code>${esc(e.id)}</code>`, esc(e.school), esc(e.place), esc(e.rule)]))}</details>` : '';
       parts.push(table, hidden);
     }
   }

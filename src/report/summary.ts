@@ -97,11 +97,12 @@ export function formatSummary(
   email: EmailStats,
   words: SummaryWords = ENGLISH_SUMMARY,
   rules: Pick<RuleConfig, 'allowPersonalNumberInEmail'> = { allowPersonalNumberInEmail: false },
+  schools: readonly SchoolRow[] = schoolRows(decisions, roster),
 ): string {
   const lines: string[] = [];
   const c = words.column;
   const header = [c.schoolUnit, c.forms, c.students, c.staff, c.classes, c.teachingGroups];
-  const body = schoolRows(decisions, roster).map((s) => [`${s.name} (${s.code})`, s.forms.join(', '), String(s.students), String(s.staff), String(s.classes), String(s.teachingGroups)]);
+  const body = schools.map((s) => [`${s.name} (${s.code})`, s.forms.join(', '), String(s.students), String(s.staff), String(s.classes), String(s.teachingGroups)]);
   const total = [
     words.total,
     '',

@@ -155,7 +155,7 @@ describe('the left-out CSV', () => {
   });
 
   it('makes a formula text, and masks a personnummer in a name', () => {
-    expect(csv()).toContain(`"övrig person";no-role;"ingen klassplacering och ingen anställning";"'${FORMULA_NAME.replace(/"/g, '""')} Olsson";0c0ffee0-0000-4000-8000-000000000003;;;\r\n`);
+    expect(csv()).toContain(`övrig person;no-role;"ingen klassplacering och ingen anställning";"'${FORMULA_NAME.replace(/"/g, '""')} Olsson";0c0ffee0-0000-4000-8000-000000000003;;;\r\n`);
     expect(csv()).toContain('"Pia Dahl [personnummer]"');
     for (const [input, cell] of [
       ['=1+1', `"'=1+1"`],
