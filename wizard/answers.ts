@@ -17,7 +17,8 @@ export const CHANGES = ['rotate', 'schools', 'schedule', 'everything'] as const;
 export type Change = (typeof CHANGES)[number];
 export const TEACHING_GROUP_SELECTIONS = ['notesMarker', 'namePrefix', 'nameSuffix'] as const;
 export const EMAIL_SOURCES = ['procapita', 'file', 'ad'] as const;
-export const ROTATABLE = ['sqlPassword', 'apiKey', 'ldapPassword', 'proxyPassword'] as const satisfies readonly SecretName[];
+export const ROTATABLE = ['sqlPassword', 'apiKey', 'ldapPassword', 'proxyPassword', 'smtpPassword'] as const satisfies readonly SecretName[];
+export const SMTP_SECURITY = ['starttls', 'tls'] as const;
 
 /** A secret given ahead: the name of an environment variable that holds it. */
 export interface SecretRef {
@@ -62,6 +63,17 @@ export interface AnswerTypes {
   'target.proxy.url': string;
   'target.proxy.user': string;
   'target.proxy.password': SecretRef;
+  'alerts.enabled': boolean;
+  'alerts.host': string;
+  'alerts.security': (typeof SMTP_SECURITY)[number];
+  'alerts.port': number;
+  'alerts.from': string;
+  'alerts.to': readonly string[];
+  'alerts.user': string;
+  'alerts.password': SecretRef;
+  'alerts.caFile': string;
+  'alerts.everyRun': boolean;
+  'alerts.sendTest': boolean;
   'schedule.time': string;
   'schedule.account': string;
   'schedule.password': SecretRef;
@@ -149,6 +161,21 @@ function buildFileSchema() {
         proxy: z.strictObject({ url: text.nullish(), user: text.nullish(), password: secretRef.nullish() }).optional(),
       })
       .optional(),
+    alerts: z
+      .strictObject({
+        enabled: z.boolean().nullish(),
+        host: text.nullish(),
+        security: z.enum(SMTP_SECURITY).nullish(),
+        port: z.number().int().min(1).max(65535).nullish(),
+        from: z.email().nullish(),
+        to: z.union([z.array(z.email()).min(1), z.string().transform((t, ctx) => parseEmails(t) ?? (ctx.addIssue({ code: 'custom', message: 'give e-mail addresses, separated by commas' }), z.NEVER))]).nullish(),
+        user: text.nullish(),
+        password: secretRef.nullish(),
+        caFile: text.nullish(),
+        everyRun: z.boolean().nullish(),
+        sendTest: z.boolean().nullish(),
+      })
+      .optional(),
     schedule: z
       .strictObject({ time: text.nullish(), account: text.nullish(), password: secretRef.nullish(), register: z.boolean().nullish() })
       .optional(),
@@ -161,6 +188,15 @@ function parseSchool(s: string): School | undefined {
   const m = /^\s*([^/]+?)\s*\/\s*([A-Za-z]+)\s*$/.exec(s);
   const form = m?.[2]?.toUpperCase();
   return m && (SCHOOL_FORMS as readonly string[]).includes(form!) ? { unitCode: m[1]!, schoolForm: form as School['schoolForm'] } : undefined;
+}
+
+/** Addresses separated by commas (or semicolons, as Outlook writes them); undefined unless each looks like one. */
+export function parseEmails(t: string): string[] | undefined {
+  const list = t
+    .split(/[,;]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+  return list.length > 0 && list.every((x) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(x)) ? list : undefined;
 }
 
 const parseBool = (t: string): boolean | undefined => ({ true: true, yes: true, ja: true, '1': true, false: false, no: false, nej: false, '0': false })[t.trim().toLowerCase()];
@@ -219,6 +255,17 @@ export const ANSWERS: { readonly [K in AnswerKey]: Spec<K> } = {
   'target.proxy.url': { parse: nonEmpty, arg: 'url', help: 'HTTP(S) proxy' },
   'target.proxy.user': { parse: nonEmpty, arg: 'user', help: 'proxy user (Basic authentication)' },
   'target.proxy.password': { parse: secretFlag, arg: 'VAR', help: 'environment variable holding the proxy password' },
+  'alerts.enabled': { parse: parseBool, arg: 'true|false', help: 'send e-mail alerts (default false, or as configured)' },
+  'alerts.host': { parse: nonEmpty, arg: 'host', help: 'SMTP server' },
+  'alerts.security': { parse: oneOf(SMTP_SECURITY), arg: SMTP_SECURITY.join('|'), help: 'STARTTLS (port 587) or TLS from the start (465); default starttls' },
+  'alerts.port': { parse: (t) => (/^\d{1,5}$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 65535 ? Number(t) : undefined), arg: 'port', help: 'SMTP port (default 587, or 465 with tls)' },
+  'alerts.from': { parse: (t) => parseEmails(t)?.length === 1 ? t.trim() : undefined, arg: 'address', help: 'the sender address' },
+  'alerts.to': { parse: parseEmails, arg: 'address,...', help: 'the recipients' },
+  'alerts.user': { parse: nonEmpty, arg: 'login', help: 'SMTP login (default: none)' },
+  'alerts.password': { parse: secretFlag, arg: 'VAR', help: 'environment variable holding the SMTP password' },
+  'alerts.caFile': { parse: nonEmpty, arg: 'file', help: "PEM file with the SMTP server's CA certificate" },
+  'alerts.everyRun': { parse: parseBool, arg: 'true|false', help: 'a mail after every run, not only failed and held ones (default false)' },
+  'alerts.sendTest': { parse: parseBool, arg: 'true|false', help: 'send a test message once the SMTP server answers (default true; false under --non-interactive unless given)' },
   'schedule.time': { parse: nonEmpty, arg: 'HH:MM', help: 'time of the nightly run (default 18:30)' },
   'schedule.account': { parse: nonEmpty, arg: 'DOMAIN\\user', help: 'the account the task runs as (default: the one running setup)' },
   'schedule.password': { parse: secretFlag, arg: 'VAR', help: "environment variable holding that account's Windows password (for the task)" },

@@ -6,7 +6,8 @@
  */
 import { homedir } from 'node:os';
 import { dirname, join, posix, resolve, win32 } from 'node:path';
-import { checkLdap, checkSql, checkTarget, type CheckResult } from '../src/cli/checks';
+import { checkLdap, checkSmtp, checkSql, checkTarget, checkTestAlert, type CheckResult } from '../src/cli/checks';
+import type { AlertMail } from '../src/report/alerts';
 import type { Io } from '../src/cli/io';
 import { parseConfig, type Config } from '../src/configure/config';
 import { credentialsFrom, keytarStore, MAX_SECRET_BYTES, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../src/configure/credentials';
@@ -62,6 +63,19 @@ export interface Draft {
   export?: { personalNumber?: boolean; [other: string]: unknown };
   email?: { requireEmail?: boolean; mappingFile?: string; ad?: DraftAd; [other: string]: unknown };
   target?: DraftTarget | { type: 'directory'; path: string };
+  alerts?: { email?: DraftAlerts; [other: string]: unknown };
+  [other: string]: unknown;
+}
+
+export interface DraftAlerts {
+  host: string;
+  port?: number;
+  security: 'starttls' | 'tls';
+  from: string;
+  to: string[];
+  user?: string;
+  caFile?: string;
+  everyRun?: boolean;
   [other: string]: unknown;
 }
 
@@ -70,9 +84,11 @@ export interface Checks {
   readonly sql: (config: Config, credentials: Credentials) => Promise<CheckResult>;
   readonly ldap: (config: Config, credentials: Credentials) => Promise<CheckResult | undefined>;
   readonly target: (config: Config, credentials: Credentials, env: NodeJS.ProcessEnv) => Promise<CheckResult | undefined>;
+  readonly smtp: (config: Config, credentials: Credentials) => Promise<CheckResult | undefined>;
+  readonly testAlert: (config: Config, credentials: Credentials, mail: AlertMail) => Promise<CheckResult>;
 }
 
-export const realChecks: Checks = { sql: checkSql, ldap: checkLdap, target: checkTarget };
+export const realChecks: Checks = { sql: checkSql, ldap: checkLdap, target: checkTarget, smtp: checkSmtp, testAlert: checkTestAlert };
 
 export interface Schedule {
   readonly time: string;

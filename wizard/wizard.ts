@@ -6,6 +6,7 @@
 import type { Change } from './answers';
 import { ask, say, type Context } from './context';
 import { isCancel } from './prompts';
+import { alertsStep } from './steps/alerts';
 import { emailStep } from './steps/email';
 import { previewStep } from './steps/preview';
 import { privacyStep } from './steps/privacy';
@@ -29,6 +30,7 @@ async function everything(ctx: Context): Promise<void> {
   await privacyStep(ctx);
   await emailStep(ctx);
   await targetStep(ctx);
+  await alertsStep(ctx);
   while ((await previewStep(ctx)) === 'schools') await schoolsAndPreview(ctx, true);
   await scheduleStep(ctx);
   await writeStep(ctx);

@@ -31,7 +31,9 @@ export type CheckFound =
   | { readonly check: 'sql'; readonly server: string; readonly database: string; readonly isolation: string }
   | { readonly check: 'ldap'; readonly url: string; readonly bindDn: string; readonly baseDn: string }
   | { readonly check: 'target'; readonly url: string }
-  | { readonly check: 'proxy'; readonly proxy: string; readonly url: string; readonly status: number };
+  | { readonly check: 'proxy'; readonly proxy: string; readonly url: string; readonly status: number }
+  | { readonly check: 'smtp'; readonly server: string; readonly tls: string; readonly user: string | null }
+  | { readonly check: 'testAlert'; readonly to: string };
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -265,7 +267,8 @@ export async function checkSmtp(config: Config, credentials: Credentials): Promi
   const label = smtpLabel(cfg);
   try {
     await withSmtp(cfg, credentials, (t) => t.verify());
-    return passed(`${label}: ${cfg.security === 'tls' ? 'TLS' : 'STARTTLS'}${cfg.user ? `, logged in as ${cfg.user}` : ''}`);
+    const tls = cfg.security === 'tls' ? 'TLS' : 'STARTTLS';
+    return passed(`${label}: ${tls}${cfg.user ? `, logged in as ${cfg.user}` : ''}`, { check: 'smtp', server: smtpWhere(cfg), tls, user: cfg.user ?? null });
   } catch (err) {
     return failed(label, new AppError('config', whyMailFailed(err, cfg)));
   }
@@ -280,7 +283,7 @@ export async function checkTestAlert(config: Config, credentials: Credentials, m
   if (!cfg) return failed('Test alert', new AppError('usage', safe`there are no e-mail alerts in the configuration (alerts.email, docs/configuration.md).`));
   const label = `Test alert to ${cfg.to.length} recipient(s)`;
   const why = await sendAlertMail(cfg, mail, credentials);
-  return why ? failed(label, new AppError('config', why)) : passed(`${label} sent: ${cfg.to.join(', ')}`);
+  return why ? failed(label, new AppError('config', why)) : passed(`${label} sent: ${cfg.to.join(', ')}`, { check: 'testAlert', to: cfg.to.join(', ') });
 }
 
 /**

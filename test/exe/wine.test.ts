@@ -166,8 +166,8 @@ describe('the Windows exe under Wine', () => {
 
   it('setup --lang en in a console shows the first question; Ctrl-C ends it with nothing written', async () => {
     const { screen, code } = await firstScreen(['setup', '--lang', 'en'], '? SQL Server host name or address');
-    expect(screen).toMatch(/^procapita-sync setup\nThis sets up the nightly sync in nine steps: SQL Server, schools,/);
-    expect(screen).toContain('\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/9] SQL Server (ProCapita)\n? SQL Server host name or address');
+    expect(screen).toMatch(/^procapita-sync setup\nThis sets up the nightly sync in ten steps: SQL Server, schools,/);
+    expect(screen).toContain('\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/10] SQL Server (ProCapita)\n? SQL Server host name or address');
     expect(screen).not.toContain('error');
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
@@ -175,8 +175,8 @@ describe('the Windows exe under Wine', () => {
 
   it('with no arguments in a console it starts the wizard, in Swedish; Ctrl-C ends it with nothing written', async () => {
     const { screen, code } = await firstScreen([], '? SQL Servers värdnamn eller adress');
-    expect(screen).toMatch(/^procapita-sync – installation\nHär ställer du in den nattliga synkroniseringen i nio steg:/);
-    expect(screen).toContain('\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/9] SQL Server (ProCapita)\n? SQL Servers värdnamn eller adress');
+    expect(screen).toMatch(/^procapita-sync – installation\nHär ställer du in den nattliga synkroniseringen i tio steg:/);
+    expect(screen).toContain('\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/10] SQL Server (ProCapita)\n? SQL Servers värdnamn eller adress');
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
   }, 150_000);

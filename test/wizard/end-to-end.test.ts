@@ -196,7 +196,9 @@ describe('the wizard in a pseudo-terminal', () => {
     enter(CA_FILE);
     await pane.waitFor('/v1/ping: nåbar, API-nyckeln godtogs');
 
-    // 7. Preview, 8. Schedule, 9. Write.
+    // 7. No e-mail alerts (the default). 8. Preview, 9. Schedule, 10. Write.
+    await pane.waitFor('? Skicka larm via e-post?');
+    enter();
     await pane.waitFor('? Ser det här rätt ut?');
     enter();
     await pane.waitFor('? Tid för den nattliga körningen');

@@ -97,7 +97,7 @@ describe('setup --non-interactive --answers', () => {
     const f = folder(answers(sql.port, rec.url));
     const r = await cli(setup(f), ENV, memoryStore());
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('[1/9] SQL Server (ProCapita)');
+    expect(r.stdout).toContain('[1/10] SQL Server (ProCapita)');
     expect(r.stdout).toContain('Provar inloggningen och schemakontrollen…');
     expect(r.stdout).toContain('✓ 2 skolformer valda, 19 elever i dag.');
     expect(r.stdout).toContain(`✓ Konfigurationen skriven: ${f.configPath}`);

@@ -206,6 +206,7 @@ describe('re-run: go through everything', () => {
       '', '', // privacy
       '', // e-mail addresses
       '', '', false, '', // url, API key (kept), no proxy, CA file
+      '', // no e-mail alerts, as before
       'continue',
       '', // time
       true, // write

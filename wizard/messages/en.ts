@@ -7,7 +7,7 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 export const en = {
   title: 'procapita-sync setup',
   introFirst: (path: string) =>
-    `This sets up the nightly sync in nine steps: SQL Server, schools, teaching groups, privacy, e-mail addresses, target, a preview, the schedule, and writing it all down. Each answer is tested at once; nothing is written before the last step.\nThe configuration goes to ${path}.`,
+    `This sets up the nightly sync in ten steps: SQL Server, schools, teaching groups, privacy, e-mail addresses, target, e-mail alerts, a preview, the schedule, and writing it all down. Each answer is tested at once; nothing is written before the last step.\nThe configuration goes to ${path}.`,
   introRerun: (path: string) => `A configuration exists: ${path}. The wizard starts from it and changes only what you pick.`,
   rerunPrompt: 'What do you want to do?',
   rerunRotate: 'Rotate a password or key',
@@ -52,6 +52,8 @@ export const en = {
     ldap: (url: string, bindDn: string, baseDn: string) => `Directory ${url}: bind as ${bindDn} and read of ${baseDn} passed`,
     target: (url: string) => `Upload service ${url}: reachable, API key accepted`,
     proxy: (proxy: string, url: string, status: number) => `Proxy ${proxy} to ${url}: the service answered through the proxy (HTTP ${status})`,
+    smtp: (server: string, tls: string, user: string | null) => `SMTP server ${server}: ${tls}${user ? `, logged in as ${user}` : ''}`,
+    testAlert: (to: string) => `Test message sent to ${to}`,
   },
   /** A failure's cause (an AppError's message, as in the log and `doctor`): in English as it is. */
   failureCause: (detail: string) => detail,
@@ -161,7 +163,29 @@ export const en = {
   targetTesting: 'the upload service and the API key (GET /v1/ping)',
   targetField: { url: 'upload URL', apiKey: 'API key', proxy: 'proxy', caFile: 'CA certificate' },
 
-  // 7. Preview
+  // 7. E-mail alerts
+  alertsTitle: 'E-mail alerts',
+  alertsWhy: 'procapita-sync can send an e-mail when a night fails or is held, and when it goes well again. The mails hold counts, codes and the path of the run report, never personal data.',
+  alertsPrompt: 'Send e-mail alerts?',
+  alertsHost: 'SMTP server (host name)',
+  alertsSecurity: 'Connection to the SMTP server',
+  alertsStarttls: 'STARTTLS, usually port 587',
+  alertsTls: 'TLS from the start, usually port 465',
+  alertsPort: 'Port',
+  alertsFrom: 'Sender address',
+  alertsTo: 'Recipients (e-mail addresses, separated by commas)',
+  alertsUser: 'SMTP login (empty: none)',
+  alertsPassword: (user: string) => `SMTP password for ${user}`,
+  alertsCa: "The SMTP server's CA certificate (PEM file; empty: the system's)",
+  alertsEveryRun: 'A mail after every night, the good ones too?',
+  alertsTesting: 'the SMTP server',
+  alertsSendTest: 'Send a test message now?',
+  alertsTestSending: (n: number) => `a test message to ${plural(n, 'recipient', 'recipients')}`,
+  alertsField: { host: 'SMTP server', port: 'port and connection', user: 'login', password: 'password', caFile: 'CA certificate', to: 'recipients' },
+  notEmail: 'Give an e-mail address, e.g. it-drift@kommun.se.',
+  notEmails: 'Give one or more e-mail addresses, separated by commas.',
+
+  // 8. Preview
   previewTitle: 'Preview: a dry run of the whole sync',
   previewRunning: 'Reading ProCapita and applying the rules; nothing is delivered…',
   summary: ENGLISH_SUMMARY,
@@ -175,7 +199,7 @@ export const en = {
   previewContinue: 'Yes, continue',
   previewChangeSchools: 'Change the schools or teaching groups',
 
-  // 8. Schedule
+  // 9. Schedule
   scheduleTitle: 'Schedule',
   scheduleExplainWindows: (account: string) =>
     `The sync runs as a scheduled task, every day. Its passwords and key are kept in Windows Credential Manager, which is per user: the task can read them only when it runs as the account that stored them, ${account} (the one running this wizard), with that account's Windows password stored in the task. A task that runs as another account, or without a stored password, cannot read them.`,
@@ -190,7 +214,7 @@ export const en = {
   scheduleRegister: 'Register the scheduled task now?',
   schedulePassword: (account: string) => `Windows password of ${account} (Task Scheduler keeps it; procapita-sync does not)`,
 
-  // 9. Write
+  // 10. Write
   writeTitle: 'Write',
   writePlan: 'To be written:',
   planConfig: (path: string) => `configuration: ${path}`,
@@ -253,7 +277,7 @@ export const en = {
   alertApprove: (command: string) => `After reading the review file, approve with:\n  ${command}`,
   alertSchools: (codes: string) => `Configured schools: ${codes}`,
   alertTestSubject: (server: string) => `procapita-sync on ${server}: a test of the e-mail alerts`,
-  alertTest: 'This is a test message from procapita-sync doctor --send-test-alert. If you read it, the alerts reach you.',
+  alertTest: 'This is a test message from procapita-sync (setup, or doctor --send-test-alert). If you read it, the alerts reach you.',
   alertDetails: (path: string) => `Report: ${path} (open it in a browser; procapita-sync status shows the run too)`,
 
   // The run report (src/report/run-page.ts) and its index (src/report/report-index.ts).

@@ -7,7 +7,7 @@ const stor = (text: string) => text.replace(/^./, (c) => c.toUpperCase());
 export const sv: Messages = {
   title: 'procapita-sync – installation',
   introFirst: (path: string) =>
-    `Här ställer du in den nattliga synkroniseringen i nio steg: SQL Server, skolor, undervisningsgrupper, integritet, e-postadresser, mottagare, förhandsvisning, schema och till sist att allt skrivs ner. Varje svar provas direkt; ingenting skrivs förrän i sista steget.\nKonfigurationen hamnar i ${path}.`,
+    `Här ställer du in den nattliga synkroniseringen i tio steg: SQL Server, skolor, undervisningsgrupper, integritet, e-postadresser, mottagare, e-postlarm, förhandsvisning, schema och till sist att allt skrivs ner. Varje svar provas direkt; ingenting skrivs förrän i sista steget.\nKonfigurationen hamnar i ${path}.`,
   introRerun: (path: string) => `Det finns redan en konfiguration: ${path}. Guiden utgår från den och ändrar bara det du väljer.`,
   rerunPrompt: 'Vad vill du göra?',
   rerunRotate: 'Byta ett lösenord eller en nyckel',
@@ -50,6 +50,8 @@ export const sv: Messages = {
     ldap: (url: string, bindDn: string, baseDn: string) => `Katalogen ${url}: inloggningen som ${bindDn} och läsningen av ${baseDn} gick igenom`,
     target: (url: string) => `Molntjänsten ${url}: nåbar, API-nyckeln godtogs`,
     proxy: (proxy: string, url: string, status: number) => `Proxyn ${proxy} till ${url}: tjänsten svarade genom proxyn (HTTP ${status})`,
+    smtp: (server: string, tls: string, user: string | null) => `SMTP-servern ${server}: ${tls}${user ? `, inloggad som ${user}` : ''}`,
+    testAlert: (to: string) => `Testmeddelande skickat till ${to}`,
   },
   // Orsaken står på engelska med flit: samma text som i loggen och i doctor, som supporten söker på.
   failureCause: (detail: string) => `Orsak (samma text som i loggen): ${detail}`,
@@ -173,7 +175,29 @@ export const sv: Messages = {
   targetTesting: 'molntjänsten och API-nyckeln (GET /v1/ping)',
   targetField: { url: 'adress', apiKey: 'API-nyckel', proxy: 'proxy', caFile: 'CA-certifikat' },
 
-  // 7. Förhandsvisning
+  // 7. E-postlarm
+  alertsTitle: 'E-postlarm',
+  alertsWhy: 'procapita-sync kan skicka e-post när en natt misslyckas eller stoppas, och när det går bra igen. Breven innehåller antal, koder och sökvägen till körrapporten, aldrig personuppgifter.',
+  alertsPrompt: 'Skicka larm via e-post?',
+  alertsHost: 'SMTP-server (värdnamn)',
+  alertsSecurity: 'Anslutning till SMTP-servern',
+  alertsStarttls: 'STARTTLS, oftast port 587',
+  alertsTls: 'TLS från början, oftast port 465',
+  alertsPort: 'Port',
+  alertsFrom: 'Avsändaradress',
+  alertsTo: 'Mottagare (e-postadresser, åtskilda med komma)',
+  alertsUser: 'Inloggning på SMTP-servern (tomt: ingen)',
+  alertsPassword: (user: string) => `SMTP-lösenord för ${user}`,
+  alertsCa: 'SMTP-serverns CA-certifikat (PEM-fil; tomt: systemets)',
+  alertsEveryRun: 'Ett brev efter varje natt, även de som går bra?',
+  alertsTesting: 'SMTP-servern',
+  alertsSendTest: 'Skicka ett testmeddelande nu?',
+  alertsTestSending: (n: number) => `ett testmeddelande till ${antal(n, 'mottagare', 'mottagare')}`,
+  alertsField: { host: 'SMTP-server', port: 'port och anslutning', user: 'inloggning', password: 'lösenord', caFile: 'CA-certifikat', to: 'mottagare' },
+  notEmail: 'Ange en e-postadress, t.ex. it-drift@kommun.se.',
+  notEmails: 'Ange en eller flera e-postadresser, åtskilda med komma.',
+
+  // 8. Förhandsvisning
   previewTitle: 'Förhandsvisning: en provkörning av hela synkroniseringen',
   previewRunning: 'Läser ProCapita och tillämpar reglerna; ingenting levereras…',
   summary: {
@@ -229,7 +253,7 @@ export const sv: Messages = {
   previewContinue: 'Ja, fortsätt',
   previewChangeSchools: 'Ändra skolorna eller undervisningsgrupperna',
 
-  // 8. Schema
+  // 9. Schema
   scheduleTitle: 'Schema',
   scheduleExplainWindows: (account: string) =>
     `Synkroniseringen körs som en schemalagd aktivitet, varje dag. Lösenorden och nyckeln sparas i Windows autentiseringshanterare, som är personlig: aktiviteten kan bara läsa dem när den körs som kontot som sparade dem, ${account} (som kör den här guiden), och med kontots Windows-lösenord sparat i aktiviteten. En aktivitet som körs som ett annat konto, eller utan sparat lösenord, kan inte läsa dem.`,
@@ -244,7 +268,7 @@ export const sv: Messages = {
   scheduleRegister: 'Registrera den schemalagda aktiviteten nu?',
   schedulePassword: (account: string) => `Windows-lösenord för ${account} (Schemaläggaren sparar det, inte procapita-sync)`,
 
-  // 9. Skriv
+  // 10. Skriv
   writeTitle: 'Skriv',
   writePlan: 'Det här skrivs:',
   planConfig: (path: string) => `konfiguration: ${path}`,
@@ -307,7 +331,7 @@ export const sv: Messages = {
   alertApprove: (command: string) => `Läs granskningsfilen och godkänn sedan med:\n  ${command}`,
   alertSchools: (codes: string) => `Konfigurerade skolor: ${codes}`,
   alertTestSubject: (server: string) => `procapita-sync på ${server}: ett test av e-postlarmen`,
-  alertTest: 'Det här är ett testmeddelande från procapita-sync doctor --send-test-alert. Om du läser det når larmen fram.',
+  alertTest: 'Det här är ett testmeddelande från procapita-sync (installationen, eller doctor --send-test-alert). Om du läser det når larmen fram.',
   alertDetails: (path: string) => `Rapport: ${path} (öppna den i en webbläsare; procapita-sync status visar också körningen)`,
 
   // Körrapporten (src/report/run-page.ts) och dess förteckning (src/report/report-index.ts).

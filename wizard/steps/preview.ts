@@ -1,5 +1,5 @@
 /**
- * Step 7, preview: the whole sync as a dry run (extract, decide, enrich;
+ * Step 8, preview: the whole sync as a dry run (extract, decide, enrich;
  * nothing is delivered, nothing is written). Counts per school, what was
  * left out and why, and the first few persons and groups. The roster holds
  * no person with a protected identity, so none can be shown here.
@@ -19,7 +19,7 @@ export type PreviewChoice = 'continue' | 'schools';
 
 export async function previewStep(ctx: Context): Promise<PreviewChoice> {
   const m = ctx.m;
-  heading(ctx, 7, m.previewTitle);
+  heading(ctx, 8, m.previewTitle);
   say(ctx, m.previewRunning);
   let config = draftConfig(ctx);
   // A table built from AD in this session is written at the last step; until then the preview reads a temporary copy.

@@ -13,19 +13,16 @@ import { ask, askSecret, draftConfig, say, storeEntry, wizardCredentials, type C
 import { cancelled, resultLine } from './shared';
 import { given, safe } from '../../src/safe-text';
 
-/** The secrets the wizard asks for. The e-mail alerts' SMTP password is not one yet: `credentials set smtpPassword`. */
-type WizardSecret = Exclude<SecretName, 'smtpPassword'>;
-const isWizardSecret = (name: SecretName): name is WizardSecret => name !== 'smtpPassword';
-
-export const SECRET_KEYS: Record<WizardSecret, AnswerKey> = {
+export const SECRET_KEYS: Record<SecretName, AnswerKey> = {
   sqlPassword: 'sql.password',
   apiKey: 'target.apiKey',
   ldapPassword: 'email.ad.password',
   proxyPassword: 'target.proxy.password',
+  smtpPassword: 'alerts.password',
 };
 
 /** The check that uses a secret, run with the new value. */
-async function testWith(ctx: Context, name: WizardSecret, value: string): Promise<CheckResult | undefined> {
+async function testWith(ctx: Context, name: SecretName, value: string): Promise<CheckResult | undefined> {
   const config = draftConfig(ctx);
   const credentials = wizardCredentials(ctx, { [name]: value });
   switch (name) {
@@ -36,19 +33,21 @@ async function testWith(ctx: Context, name: WizardSecret, value: string): Promis
     case 'apiKey':
     case 'proxyPassword':
       return ctx.checks.target(config, credentials, ctx.io.env);
+    case 'smtpPassword':
+      return ctx.checks.smtp(config, credentials);
   }
 }
 
 export async function rotateStep(ctx: Context): Promise<void> {
   const m = ctx.m;
   const config = draftConfig(ctx);
-  const used = neededSecrets(config).filter(isWizardSecret);
+  const used = neededSecrets(config);
   if (used.length === 0) {
     say(ctx, m.rotateNone);
     return;
   }
   const name = await ask(ctx, 'rotate', () =>
-    ctx.prompts.select<WizardSecret>({ message: m.rotatePrompt, choices: used.map((n) => ({ name: m.secretName[n], value: n })) }),
+    ctx.prompts.select<SecretName>({ message: m.rotatePrompt, choices: used.map((n) => ({ name: m.secretName[n], value: n })) }),
   );
   if (!used.includes(name)) throw new AppError('usage', given(m.rotateNotUsed(m.secretName[name], ctx.answers.sourceOf('rotate'))));
   const key = SECRET_KEYS[name];

@@ -1,5 +1,5 @@
 /**
- * Step 8, schedule: the time of the nightly run and the account it runs as.
+ * Step 9, schedule: the time of the nightly run and the account it runs as.
  *
  * On Windows the secrets are in Credential Manager, which is per user: the
  * task can read them only when it runs as the account that stored them, the
@@ -26,7 +26,7 @@ export function wizardAccount(ctx: Pick<Context, 'io' | 'platform'>): string {
 
 export async function scheduleStep(ctx: Context, currentTime?: string): Promise<void> {
   const m = ctx.m;
-  heading(ctx, 8, m.scheduleTitle);
+  heading(ctx, 9, m.scheduleTitle);
   const windows = ctx.platform === 'win32';
   const me = wizardAccount(ctx);
   say(ctx, windows ? m.scheduleExplainWindows(me) : m.scheduleExplainOther(me));

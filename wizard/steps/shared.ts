@@ -6,10 +6,13 @@ import { absolute, say, type Context } from '../context';
 import type { Messages } from '../messages';
 import { given } from '../../src/safe-text';
 
-/** "[1/9] SQL Server". */
+/** How many steps a first run goes through (wizard/wizard.ts). */
+export const STEPS = 10;
+
+/** "[1/10] SQL Server". */
 export function heading(ctx: Pick<Context, 'io' | 'm'>, step: number, title: string): void {
   say(ctx);
-  say(ctx, ctx.m.stepHeading(step, 9, title));
+  say(ctx, ctx.m.stepHeading(step, STEPS, title));
 }
 
 /**
@@ -32,6 +35,10 @@ export function resultText(m: Messages, result: CheckResult): string {
       return m.checkPassed.target(f.url);
     case 'proxy':
       return m.checkPassed.proxy(f.proxy, f.url, f.status);
+    case 'smtp':
+      return m.checkPassed.smtp(f.server, f.tls, f.user);
+    case 'testAlert':
+      return m.checkPassed.testAlert(f.to);
     default:
       return result.label; // the wizard's own checks (mapping file, AD table) are in its language already
   }

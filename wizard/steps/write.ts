@@ -1,5 +1,5 @@
 /**
- * Step 9, write: the secrets to the credential store; on Windows the folders
+ * Step 10, write: the secrets to the credential store; on Windows the folders
  * with personal data restricted to the task's account, Administrators and
  * SYSTEM (icacls); the mapping table, the configuration (atomically: a
  * reader sees the old file or the whole new one, and both are 0600), then
@@ -39,7 +39,7 @@ export function configChanged(ctx: Pick<Context, 'draft' | 'existing'>): boolean
 
 export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<void> {
   const m = ctx.m;
-  heading(ctx, 9, m.writeTitle);
+  heading(ctx, 10, m.writeTitle);
   const secrets = parts.secrets ? (Object.entries(ctx.secrets) as [SecretName, string][]) : [];
   const changed = parts.config && configChanged(ctx);
   const task = parts.task ? ctx.schedule : undefined;
