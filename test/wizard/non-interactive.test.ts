@@ -11,6 +11,7 @@ import { taskXml, type Command } from '../../src/schedule/task';
 import { currentRuntime, programFor } from '../../src/schedule/windows';
 import { utf16 } from '../support/cli';
 import { API_KEY, CA_FILE, cli, closeAll, folder, memoryStore, receiver, SQL_PASSWORD, tdsServer } from './support';
+import { closeSmtpServers, smtp, SMTP_PASSWORD, SMTP_USER } from '../support/smtp';
 
 afterEach(closeAll);
 
@@ -89,6 +90,31 @@ describe('setup --non-interactive --answers', () => {
     for (const secret of [SQL_PASSWORD, API_KEY]) expect(r.stdout).not.toContain(secret);
     // The receiver saw a ping and nothing else: the preview delivers nothing.
     expect(rec.imports).toHaveLength(0);
+  });
+
+  it('with e-mail alerts: tested, a test message sent because asked for, alerts.email written and smtpPassword stored', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const mail = await smtp();
+    try {
+      const alerts = { enabled: true, host: 'localhost', port: mail.port, from: 'procapita-sync@kommun.example', to: 'it-drift@kommun.example', user: SMTP_USER, password: { fromEnv: 'SMTP_PW' }, caFile: CA_FILE, sendTest: true };
+      const f = folder({ ...answers(sql.port, rec.url), alerts });
+      const store = memoryStore();
+      const r = await cli(setup(f, '--lang', 'en'), { ...ENV, SMTP_PW: SMTP_PASSWORD }, store);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`[7/10] E-mail alerts`);
+      expect(r.stdout).toContain(`✓ SMTP server localhost:${mail.port}: STARTTLS, logged in as ${SMTP_USER}`);
+      expect(r.stdout).toContain('✓ Test message sent to it-drift@kommun.example');
+      expect(JSON.parse(readFileSync(f.configPath, 'utf8')).alerts).toEqual({
+        email: { host: 'localhost', security: 'starttls', port: mail.port, from: 'procapita-sync@kommun.example', to: ['it-drift@kommun.example'], user: SMTP_USER, caFile: CA_FILE },
+      });
+      expect(store.values).toEqual({ sqlPassword: SQL_PASSWORD, apiKey: API_KEY, smtpPassword: SMTP_PASSWORD });
+      expect(mail.mails).toHaveLength(1);
+      expect(r.stdout).not.toContain(SMTP_PASSWORD);
+    } finally {
+      await closeSmtpServers();
+    }
   });
 
   it('speaks Swedish by default', async () => {
