@@ -221,6 +221,13 @@ export async function askOptional(ctx: Context, key: AnswerKey, message: string,
   return answer.trim() === '' ? undefined : answer.trim();
 }
 
+/** An optional CA file (PEM): set on `holder` made absolute, or taken off it when the answer is empty. */
+export async function askCaFile(ctx: Context, key: AnswerKey, message: string, holder: { caFile?: string }): Promise<void> {
+  const file = await askOptional(ctx, key, message, holder.caFile);
+  if (file) holder.caFile = absolute(ctx, file);
+  else delete holder.caFile;
+}
+
 /**
  * A secret: from the environment variable an answer names, or typed masked.
  * With `keep`, an empty answer keeps the stored value (undefined is returned).

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { AppError } from '../../src/errors';
 import { given, safe } from '../../src/safe-text';
 import { parseEmails, type AnswerKey } from '../answers';
-import { absolute, ask, askOptional, askSecret, draftConfig, required, say, wizardCredentials, type Context, type DraftAlerts } from '../context';
+import { ask, askCaFile, askOptional, askSecret, draftConfig, required, say, wizardCredentials, type Context, type DraftAlerts } from '../context';
 import { afterFailure, heading, test } from './shared';
 
 type Field = 'host' | 'port' | 'to' | 'user' | 'caFile';
@@ -67,9 +67,7 @@ async function askField(ctx: Context, field: Field, a: DraftAlerts): Promise<voi
       return;
     }
     case 'caFile': {
-      const file = await askOptional(ctx, 'alerts.caFile', m.alertsCa, a.caFile);
-      if (file) a.caFile = absolute(ctx, file);
-      else delete a.caFile;
+      await askCaFile(ctx, 'alerts.caFile', m.alertsCa, a);
       return;
     }
   }

@@ -8,7 +8,7 @@ import { buildMapping, formatQualityReport, readAdEntries } from '../../src/enri
 import { readMappingTable } from '../../src/enrich/mapping-table';
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
-import { absolute, ask, askOptional, askSecret, configDir, draftConfig, required, say, wizardCredentials, type Context, type DraftAd } from '../context';
+import { absolute, ask, askCaFile, askSecret, configDir, draftConfig, required, say, wizardCredentials, type Context, type DraftAd } from '../context';
 import { afterFailure, askFile, failure, heading, test } from './shared';
 import { given, safe } from '../../src/safe-text';
 
@@ -80,9 +80,7 @@ async function askAd(ctx: Context, key: AnswerKey, ad: DraftAd): Promise<void> {
       return;
     }
     case 'email.ad.caFile': {
-      const file = await askOptional(ctx, 'email.ad.caFile', m.adCaFile, ad.caFile);
-      if (file) ad.caFile = absolute(ctx, file);
-      else delete ad.caFile;
+      await askCaFile(ctx, 'email.ad.caFile', m.adCaFile, ad);
       return;
     }
     case 'email.ad.bindDn':

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
-import { absolute, ask, askOptional, askSecret, draftConfig, say, wizardCredentials, type Context, type DraftTarget } from '../context';
+import { ask, askCaFile, askOptional, askSecret, draftConfig, say, wizardCredentials, type Context, type DraftTarget } from '../context';
 import { afterFailure, heading, test } from './shared';
 import { given, safe } from '../../src/safe-text';
 
@@ -74,9 +74,7 @@ async function askField(ctx: Context, field: Field): Promise<void> {
       break;
     }
     case 'caFile': {
-      const file = await askOptional(ctx, 'target.caFile', m.targetCa, t.caFile);
-      if (file) t.caFile = absolute(ctx, file);
-      else delete t.caFile;
+      await askCaFile(ctx, 'target.caFile', m.targetCa, t);
       break;
     }
   }
