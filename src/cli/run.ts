@@ -69,10 +69,7 @@ interface Progress {
   unchangedSince?: CalendarDate;
   warnings: SafeText[];
   /** For the run report: what the run got to. */
-  schools?: SchoolRow[];
-  leftOut?: LeftOutSection[];
-  /** The left-out CSV, written while deciding, under its temporary name; null when it could not be. */
-  leftOutCsv?: string | null;
+  report?: ReportPart;
   changes?: Changes;
   review?: string;
   timings: Partial<Record<TimingStep, number>>;
@@ -99,16 +96,20 @@ interface ReportPart {
   readonly schools: SchoolRow[];
   /** Each reason's first MAX_ON_PAGE entries: the rest are in the CSV file only. */
   readonly leftOut: LeftOutSection[];
+  /** The left-out CSV, written while deciding, under its temporary name; null when it could not be. */
   readonly csvFile: string | null;
   readonly csvError?: unknown;
 }
+
+/** What decided() hands on: the roster and the persons' rows, and what the summary and the report need. */
+type Decided = Pick<Built, 'extractWarnings' | 'ruleWarnings' | 'report'> & { readonly roster: Prepared['roster']; readonly persons: Prepared['rows']['persons'] };
 
 /**
  * Extract, decide and enrich; the summary, and the consistency gate over the roster. Returns only what
  * encoding and the gates after it need: the decisions and the link rows (they hold each other) are let go
  * with this function's frame, before the snapshot is serialised, and they are half of the heap by then.
  */
-async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Omit<Built, 'encoded' | 'snapshot' | 'rows'> & { roster: Prepared['roster']; persons: Prepared['rows']['persons'] }> {
+async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Decided> {
   const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), ...(signal ? { signal } : {}) }, io.hooks);
   const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
@@ -166,9 +167,7 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   p.timings.read = io.now().getTime() - started;
   p.snapshot = snapshot;
   if (report) {
-    p.schools = report.schools;
-    p.leftOut = report.leftOut;
-    p.leftOutCsv = report.csvFile;
+    p.report = report;
     if (report.csvError !== undefined) log.warn(safe`The run report's list of everyone left out (CSV) could not be written in ${given(join(config.stateDir, 'reports'))}: ${fileErrorReason(report.csvError)}. The report itself lists them.`);
   }
   p.warnings.push(...extractWarnings, ...ruleWarnings);
@@ -337,16 +336,16 @@ async function saveReport(p: Progress, config: Config, r: RunReport, o: RunOptio
   const saved = await saveRunReport(
     config.stateDir,
     {
-      csvFile: p.leftOutCsv ?? null,
+      csvFile: p.report?.csvFile ?? null,
       page: (csvName) =>
         runPageHtml(
           {
             run: r,
             lang: config.language,
             timings: p.timings,
-            schools: p.schools ?? null,
+            schools: p.report?.schools ?? null,
             changes: c ?? null,
-            leftOut: p.leftOut ?? null,
+            leftOut: p.report?.leftOut ?? null,
             review: r.outcome === 'held' ? (p.review ?? null) : null,
             approve: r.outcome === 'held' && r.contentHash ? approveCommand(r.contentHash, o) : null,
             unchangedSince: p.unchangedSince ?? null,
