@@ -184,9 +184,6 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
   const classes = classesOfPersons(snapshot);
   const digests = personDigests(snapshot, classes);
   if (baseline) p.changes = changesSince(snapshot, digests, classes, baseline, rows);
-  const guardLine = joined([safe`Deletion guard: ${verdict.decision === 'pass' ? 'passed' : 'would hold'}.`, ...verdict.notes.map((n) => safe`  ${n}`)], '\n');
-  io.stdout(`${guardLine}\n`);
-  log.record('info', guardLine, { decision: ours(verdict.decision), reasons: verdict.reasons, baseline: verdict.baseline ? ours(verdict.baseline.contentHash) : null });
   let approval: Approval | undefined;
   if (verdict.decision === 'hold') {
     const a = await readApproval(config.stateDir);
@@ -201,6 +198,11 @@ async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: 
       log.info(safe`The approval by ${given(a.approvedBy)} was for ${ours(a.contentHash)}, not for this snapshot, so it does not apply and has been withdrawn.`);
     }
   }
+  // After the approval is read, so that the line says what happens: passed, held, or held and released.
+  const decision = verdict.decision === 'pass' ? safe`passed` : approval ? safe`held, and released by the approval of ${given(approval.approvedBy)}` : safe`held`;
+  const guardLine = joined([safe`Deletion guard: ${decision}.`, ...verdict.notes.map((n) => safe`  ${n}`)], '\n');
+  io.stdout(`${guardLine}\n`);
+  log.record('info', guardLine, { decision: ours(verdict.decision), reasons: verdict.reasons, baseline: verdict.baseline ? ours(verdict.baseline.contentHash) : null });
 
   // The last step before anything is written: the review file and the target alike.
   checkPrivacy(snapshot, rows, config.rules);

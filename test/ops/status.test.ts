@@ -166,6 +166,8 @@ describe('status', () => {
     writeFileSync(join(dir, 'municipality.json'), JSON.stringify(without7A(fixture)));
     const held = await run(new Date('2026-09-02T02:00:00Z'));
     expect(held.code).toBe(12);
+    // What the run itself printed, not a preview's "would hold".
+    expect(held.stdout).toContain('\nDeletion guard: held.\n');
     reports.push(lastRun());
     const hash = JSON.parse(lastRun()).contentHash as string;
     expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -204,6 +206,7 @@ describe('status', () => {
 
     const released = await run(new Date('2026-09-03T02:00:00Z'));
     expect(released.code).toBe(0);
+    expect(released.stdout).toContain('\nDeletion guard: held, and released by the approval of skoladmin.\n');
     reports.push(lastRun());
     const after = (await status()).stdout.split('\n');
     expect(after[0]).toBe('Last run: delivered (exit code 0, ok: the roster was written)');
