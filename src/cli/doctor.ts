@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { messagesFor } from '../../wizard/messages';
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../configure/config';
+import { deliveryTarget, loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
@@ -39,6 +39,8 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
   const configLabel = `Configuration ${configPath}`;
   try {
     config = await loadConfig(configPath);
+    // What a run checks before it reads anything: a configuration that runs would refuse is not valid here either.
+    deliveryTarget(config);
     show({ ok: true, label: `${configLabel} is valid`, detail: safe`` });
   } catch (err) {
     const r = failed(configLabel, err);

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { messagesFor } from '../../wizard/messages';
-import { loadConfig, type Config, type EmailAlertConfig } from '../configure/config';
+import { deliveryTarget, loadConfig, type Config, type EmailAlertConfig } from '../configure/config';
 import { credentialsFrom, keytarStore, secretEnvNames, type Credentials } from '../configure/credentials';
 import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
@@ -409,11 +409,11 @@ export async function runCommand(o: RunOptions, io: Io): Promise<void> {
   try {
     const config = (p.config = await loadConfig(o.configPath));
     if (o.out !== undefined) return await preview(config, { ...o, out: o.out }, io);
-    if (!config.target) throw new AppError('usage', safe`Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).`);
+    const target = deliveryTarget(config);
     const deadline = startRunDeadline(config.runDeadlineSeconds);
     lock = await acquireRunLock(config.stateDir, startedAt);
     log = await openRunLog(config.logDir, { terminal: (line) => io.stderr(`${line}\n`), now: io.now, keep: LOG_FILES_KEPT, bindings: { syncDate: given(o.syncDate) } });
-    log.record('info', safe`Run started: procapita-sync ${ours(o.version)}, sync date ${given(o.syncDate)}.`, { version: ours(o.version), target: config.target.type === 'https' ? safe`https` : safe`directory` });
+    log.record('info', safe`Run started: procapita-sync ${ours(o.version)}, sync date ${given(o.syncDate)}.`, { version: ours(o.version), target: target.type === 'https' ? safe`https` : safe`directory` });
     if (lock.tookOver) {
       const h = lock.tookOver.holder;
       log.warn(takeoverMessage(lock.tookOver), { staleLock: h ? { pid: h.pid, host: given(h.host), startedAt: given(h.startedAt) } : null, lockAgeSeconds: Math.round(lock.tookOver.ageMs / 1000) });

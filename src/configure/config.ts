@@ -277,6 +277,12 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
   };
 }
 
+/** Where a run delivers: the configuration's target. A run without `--out` and without one stops here (exit 2), and doctor says the same. */
+export function deliveryTarget(config: Pick<Config, 'target'>): TargetConfig {
+  if (!config.target) throw new AppError('usage', safe`Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).`);
+  return config.target;
+}
+
 export async function loadConfig(file: string): Promise<Config> {
   const data = await readJsonFile(file, safe`Configuration ${given(file)}`, { read: 'config', parse: 'config' }, safe`Give the path of the configuration file with --config.`, { duplicateKeys: 'name' });
   return parseConfig(data, file);

@@ -232,6 +232,21 @@ describe('doctor on Windows (recorded PowerShell): the task line sits between th
   });
 });
 
+describe('doctor validates the configuration exactly as run does', () => {
+  it('no target: run stops with exit 2, and so does doctor, with the same words; the other checks still run', async () => {
+    const s = site({ sqlPort: 1, receiverUrl: 'https://unused.invalid' }, { source: { type: 'fixture', path: 'municipality.json' }, target: undefined });
+    const run = await cli(['run', '--config', s.configPath], WINDOWS_ENV, memoryStore());
+    const io = windowsIo(TASK, ok({ ...BATCH, exported: false }));
+    const r = await cli(['doctor', '--config', s.configPath], WINDOWS_ENV, memoryStore(), { platform: 'win32', exec: io.exec });
+    const why = 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).';
+    expect(run).toMatchObject({ code: 2, stderr: `error: ${why}\n` });
+    expect(r.code).toBe(2);
+    expect(r.stdout.split('\n')[0]).toBe(`✗ Configuration ${s.configPath}: ${why}`);
+    expect(r.stdout).toContain(`✓ Fixture ${join(s.dir, 'municipality.json')} readable`);
+    expect(r.stdout).not.toContain('checks passed');
+  });
+});
+
 // ---- credentials test ---------------------------------------------------------------------
 
 describe('credentials test NAME: the stored secret, tried where it is used', () => {
