@@ -1,5 +1,5 @@
 /** `npm run tds-server`: starts from a fixture, says where it listens and how to log in, and stops on Ctrl-C. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import sql from 'mssql';
@@ -30,4 +30,11 @@ it('serves a fixture on the port it prints, with the login it prints, until SIGI
   } finally {
     child.kill();
   }
+});
+
+it('--help prints the usage (exit 0); an unknown option says which, with the usage and no stack (exit 2)', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'test/tds/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const usage = 'usage: npm run tds-server -- --fixture FILE [--port N] [--host H] [--user U --password P] [--tls]\n';
+  expect(run('--help')).toMatchObject({ status: 0, stdout: usage, stderr: '' });
+  expect(run('--fixtrue', 'x.json')).toMatchObject({ status: 2, stdout: '', stderr: `Unknown option '--fixtrue'\n${usage}` });
 });

@@ -11,16 +11,31 @@ import { startTdsServer } from './server';
 const TEST_PASSWORD = 'Test-only 2026!';
 const USAGE = 'usage: npm run tds-server -- --fixture FILE [--port N] [--host H] [--user U --password P] [--tls]';
 
-const { values: args } = parseArgs({
-  options: {
-    fixture: { type: 'string' },
-    port: { type: 'string', default: '0' },
-    host: { type: 'string', default: '127.0.0.1' },
-    user: { type: 'string', default: 'procapita_reader' },
-    password: { type: 'string' },
-    tls: { type: 'boolean', default: false },
-  },
-});
+function parsed() {
+  try {
+    return parseArgs({
+      options: {
+        fixture: { type: 'string' },
+        port: { type: 'string', default: '0' },
+        host: { type: 'string', default: '127.0.0.1' },
+        user: { type: 'string', default: 'procapita_reader' },
+        password: { type: 'string' },
+        tls: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    // An unknown or incomplete option: say which, and how it is used, without a stack.
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const args = parsed();
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (!args.fixture || !/^\d+$/.test(args.port)) {
   console.error(USAGE);
   process.exit(2);
