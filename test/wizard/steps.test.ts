@@ -18,6 +18,7 @@ import { privacyStep } from '../../wizard/steps/privacy';
 import { scheduleStep } from '../../wizard/steps/schedule';
 import { schoolsStep } from '../../wizard/steps/schools';
 import { sqlStep } from '../../wizard/steps/sql';
+import { loadAnswers } from '../../wizard/answers';
 import { snapshotUrl, targetStep } from '../../wizard/steps/target';
 import { countSelected, teachingGroupsStep } from '../../wizard/steps/teaching-groups';
 import { DEMO_FIXTURE, tempDir } from '../support/cli';
@@ -101,6 +102,17 @@ describe('1. SQL Server', () => {
     expect(ctx.draft.source).toMatchObject({ host: 'sql-nowhere', instanceName: 'PROCAPITA', encrypt: false, trustServerCertificate: false });
     expect(ctx.draft.source).not.toHaveProperty('port');
     expect(out()).toContain('  ✗ The host name sql-nowhere cannot be resolved. Check source.host.');
+  });
+});
+
+describe('1. SQL Server, with a port given ahead', () => {
+  it('asks no named instance: the port answers that question', async () => {
+    const failing = async (): Promise<CheckResult> => ({ ok: false, label: 'SQL Server', detail: ours('The host name sql-nowhere cannot be resolved. Check source.host.'), code: 'sourceUnavailable' });
+    const { ctx, prompts } = stepContext({ answers: await loadAnswers({ sqlPort: '14330' }), script: ['sql-nowhere', 'ProCapita', 'reader', 'pw', false, 'quit'], checks: { sql: failing } });
+    await expect(sqlStep(ctx)).rejects.toThrow('Setup cancelled: nothing was written.');
+    expect(prompts.screen.filter((l) => /instance|port/i.test(l) && l.startsWith('?'))).toEqual([]);
+    expect(ctx.draft.source).toMatchObject({ host: 'sql-nowhere', port: 14330 });
+    expect(ctx.draft.source).not.toHaveProperty('instanceName');
   });
 });
 

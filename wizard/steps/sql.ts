@@ -46,7 +46,9 @@ async function askField(ctx: Context, field: Field): Promise<void> {
       return update(ctx, (d) => (d.host = host.trim()));
     }
     case 'endpoint': {
-      const instance = await askOptional(ctx, 'sql.instance', m.sqlInstance, s.instanceName);
+      // A port given ahead answers the question: the instance is asked only when neither is.
+      const portGiven = !ctx.reask.has('sql.port') && ctx.answers.get('sql.port') !== undefined && ctx.answers.get('sql.instance') === undefined;
+      const instance = portGiven ? undefined : await askOptional(ctx, 'sql.instance', m.sqlInstance, s.instanceName);
       if (instance) {
         return update(ctx, (d) => {
           delete d.port;
