@@ -81,7 +81,7 @@ describe('setup --non-interactive --answers', () => {
     expect(store.values).toEqual({ sqlPassword: SQL_PASSWORD, apiKey: API_KEY });
     expect(r.stdout).toContain('login and schema check passed');
     expect(r.stdout).toContain(`✓ Upload service ${rec.url}/v1/ping: reachable, API key accepted`);
-    expect(r.stdout).toContain('✓ 2 school forms chosen, 19 students today.');
+    expect(r.stdout).toContain('✓ 2 school forms chosen, 19 students placed in their classes today.');
     expect(r.stdout).toMatch(/School unit +Forms +Students/); // the preview's summary
     expect(r.stdout).toContain('OnCalendar=*-*-* 19:05:00');
     expect(r.stdout).toContain(`run --config ${f.configPath}`);
@@ -125,7 +125,7 @@ describe('setup --non-interactive --answers', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('[1/10] SQL Server (ProCapita)');
     expect(r.stdout).toContain('Provar inloggningen och schemakontrollen…');
-    expect(r.stdout).toContain('✓ 2 skolformer valda, 19 elever i dag.');
+    expect(r.stdout).toContain('✓ 2 skolformer valda, 19 elever placerade i sina klasser i dag.');
     expect(r.stdout).toContain(`✓ Konfigurationen skriven: ${f.configPath}`);
   });
 

@@ -111,7 +111,7 @@ describe('re-run: change the schools', () => {
     const { ctx, out } = stepContext({ configPath: site.f.configPath, store: site.store, script: ['schools', pick('EKGY GY'), pick('BJSK F'), pick('Done'), 'continue', true] });
     await runWizard(ctx);
     expect(out()).toContain('✓ ProCapita read: 4 school units, 40 persons.');
-    expect(out()).toContain('✓ 2 school forms chosen, 18 students today.');
+    expect(out()).toContain('✓ 2 school forms chosen, 18 students placed in their classes today.');
     expect(out()).toContain(`✓ Configuration written: ${site.f.configPath}`);
     expect(readFileSync(site.f.configPath, 'utf8')).toBe(
       `${JSON.stringify({ ...edited, schools: [{ unitCode: 'BJSK', schoolForm: 'F' }, { unitCode: 'BJSK', schoolForm: 'GR' }] }, null, 2)}\n`,

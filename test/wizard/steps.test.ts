@@ -139,7 +139,7 @@ describe('2. Schools', () => {
     const last = prompts.screen.lastIndexOf('? Schools to deliver');
     expect(prompts.screen.slice(last + 1, last + 7).map((l) => l.slice(0, 24))).toEqual(['  Done (2 selected)', '  [ ] BJSK F  Björkskola', '  [x] BJSK GR  Björkskol', '  [x] EKGY GY  Ekdalens ', '  [ ] GMSK GR  Gamla sko', '  [ ] LIFS FS  Lindens f']);
     expect(ctx.draft.schools).toEqual(SCHOOLS);
-    expect(out()).toContain('✓ 2 school forms chosen, 19 students today.');
+    expect(out()).toContain('✓ 2 school forms chosen, 19 students placed in their classes today.');
   });
 
   it('shows control characters in school names and codes escaped, in the list and the answered line', async () => {

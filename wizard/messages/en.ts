@@ -91,7 +91,8 @@ export const en = {
   notActive: 'not active today',
   schoolDates: (unit: string, form: string) => `school unit ${unit}; school form ${form}`,
   schoolsNoneSelected: 'Pick at least one school first.',
-  schoolsChosen: (n: number, students: number) => `  ✓ ${plural(n, 'school form', 'school forms')} chosen, ${plural(students, 'student', 'students')} today.`,
+  schoolsChosen: (n: number, students: number) =>
+    `  ✓ ${plural(n, 'school form', 'school forms')} chosen, ${plural(students, 'student', 'students')} placed in their classes today. The preview (step 8) counts those the rules let through: fewer, without protected identities, the deregistered and classes not yet created.`,
   schoolInactive: (school: string, dates: string) => `${school} is not active today (${dates}): nothing from it is delivered until it is.`,
   schoolsUnknown: (list: string, source: string) => `${source}: ProCapita has no ${list}. Check the unit codes and school forms.`,
 

@@ -89,7 +89,8 @@ export const sv: Messages = {
   notActive: 'inte aktiv i dag',
   schoolDates: (unit: string, form: string) => `skolenhet ${unit}; skolform ${form}`,
   schoolsNoneSelected: 'Välj minst en skola först.',
-  schoolsChosen: (n: number, students: number) => `  ✓ ${antal(n, 'skolform', 'skolformer')} valda, ${antal(students, 'elev', 'elever')} i dag.`,
+  schoolsChosen: (n: number, students: number) =>
+    `  ✓ ${antal(n, 'skolform', 'skolformer')} valda, ${antal(students, 'elev', 'elever')} placerade i sina klasser i dag. Förhandsvisningen (steg 8) räknar dem som reglerna släpper igenom: färre, utan skyddade identiteter, avregistrerade och klasser som inte skapats än.`,
   schoolInactive: (school: string, dates: string) => `${school} är inte aktiv i dag (${dates}): ingenting därifrån levereras förrän den är det.`,
   schoolsUnknown: (list: string, source: string) => `${source}: ProCapita har ingen ${list}. Kontrollera enhetskoderna och skolformerna.`,
 
