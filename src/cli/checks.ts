@@ -15,7 +15,11 @@ import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink
 import { probeDirectory } from '../enrich/ad-mapping';
 import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors';
 import { readFixture } from '../extract/fixture-source';
-import { probeSqlSource } from '../extract/sql-source';
+import { readSchoolUnits, probeSqlSource } from '../extract/sql-source';
+import { QUERY_NAMES, type CalendarDate, type SourceRows } from '../extract/contract';
+import { datesFor } from '../decide/checks';
+import { REASONS } from '../decide/reasons';
+import { decideSchools } from '../decide/school-units';
 import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
 import type { AlertMail } from '../report/alerts';
 import { sendAlertMail, smtpWhere, whyMailFailed, withSmtp } from '../report/email-alert';
@@ -101,6 +105,32 @@ export async function checkSecrets(config: Config, store: SecretStore, env: Node
 /** Where SQL Server is, as messages name it. */
 export function sqlWhere(source: Extract<Config['source'], { type: 'sql' }>): string {
   return `${sqlServer(source)}, database ${source.database}`;
+}
+
+/**
+ * The configured schools against ProCapita's school units, by the rules' own school rule: a code or a form
+ * ProCapita does not have fails the check (a typo); a school not active on `date` is named on the passed line,
+ * as runs leave it out without failing.
+ */
+export async function checkSchools(config: Config, credentials: Credentials, date: CalendarDate): Promise<CheckResult> {
+  const label = 'Configured schools';
+  try {
+    const source = config.source;
+    const units = source.type === 'fixture' ? await readFixture(source.path) : await readSchoolUnits(source, await credentials.get('sqlPassword'), credentials.origin?.('sqlPassword'));
+    const rows = { ...(Object.fromEntries(QUERY_NAMES.map((q) => [q, []])) as unknown as SourceRows), schoolUnits: units.schoolUnits, schoolUnitForms: units.schoolUnitForms };
+    const schools = decideSchools(rows, config.rules, datesFor(date, config.rules)).schools;
+    const named = (reasons: readonly string[]) =>
+      schools.filter((s) => s.reason && reasons.includes(s.reason)).map((s) => `${s.unitCode}/${s.schoolForm} (${REASONS[s.reason!]})`);
+    const unknown = named(['school-not-found', 'school-form-missing']);
+    if (unknown.length > 0) {
+      return failed(label, new AppError('config', safe`${ours(String(unknown.length))} of ${ours(String(schools.length))} not in ProCapita: ${given(unknown.join(', '))}. Correct the school list (schools in the configuration, or the setup wizard's step 2).`));
+    }
+    const inactive = named(['school-unit-inactive', 'school-form-inactive']);
+    const active = schools.length - inactive.length;
+    return passed(`${label}: ${active} of ${schools.length} in ProCapita and active on ${date}${inactive.length ? `; not active, so left out: ${inactive.join(', ')}` : ''}`);
+  } catch (err) {
+    return failed(label, err);
+  }
 }
 
 /** The server part of sqlWhere: host\instance or host:port. */

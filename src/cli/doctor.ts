@@ -11,9 +11,9 @@ import { deliveryTarget, loadConfig, type Config } from '../configure/config';
 import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
-import { checkEventSource, checkFolders, checkLdap, checkSmtp, checkTestAlert, smtpLabel, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
+import { checkEventSource, checkFolders, checkSchools, checkLdap, checkSmtp, checkTestAlert, smtpLabel, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
 import { checkFolderAccess } from './folder-access';
-import type { Io } from './io';
+import { todayInStockholm, type Io } from './io';
 import { credentialsFor } from './run';
 import { ours, safe, type SafeText } from '../safe-text';
 
@@ -61,7 +61,11 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
 
   if (config.source.type === 'sql' && unreadable.has('sqlPassword')) {
     show(withoutSecret(`SQL Server ${sqlWhere(config.source)}`, 'sqlPassword'));
-  } else show(await checkSql(config, credentials));
+  } else {
+    const source = await checkSql(config, credentials);
+    show(source);
+    if (source.ok) show(await checkSchools(config, credentials, todayInStockholm(io.now())));
+  }
 
   if (config.email.ad && unreadable.has('ldapPassword')) show(withoutSecret(`Directory ${config.email.ad.url}`, 'ldapPassword'));
   else show(await checkLdap(config, credentials));

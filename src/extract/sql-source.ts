@@ -10,7 +10,7 @@ import { secretOrigin, type Credentials } from '../configure/credentials';
 import { addDays, utcMidnight } from '../calendar-date';
 import { AppError, errnoOf, errorChain } from '../errors';
 import { trustedCas, untrustedBecause } from '../tls-trust';
-import { CONTRACT, queryPlace, type CalendarDate, type QueryName } from './contract';
+import { CONTRACT, queryPlace, type CalendarDate, type QueryName, type SourceRows } from './contract';
 import { duplicateResolver, type Resolved } from './duplicates';
 import { checkReadOnlyQuery } from './read-only-query';
 import { contractRowReader } from './rows';
@@ -341,27 +341,54 @@ async function beginReadTransaction(pool: Mssql.ConnectionPool, queries: readonl
   return committed;
 }
 
+/** Connects and begins the read transaction (with its schema check) as a run does, hands it to `use`, then rolls back and closes. */
+async function inReadTransaction<T>(cfg: SqlSourceConfig, password: string, origin: SafeText | undefined, log: Log, use: (tx: Mssql.Transaction, queries: Query[], historyFrom: CalendarDate) => Promise<T>): Promise<T> {
+  const queries = await loadQueries(cfg.queries);
+  const ca = cfg.caFile ? await trustedCas(cfg.caFile, safe`source.caFile`) : undefined;
+  const sql = await loadMssql();
+  const pool = new sql.ConnectionPool(await connectionConfig(cfg, password, ca));
+  pool.on('error', () => undefined);
+  const historyFrom = addDays(new Date().toISOString().slice(0, 10), -HISTORY_DAYS);
+  try {
+    await pool.connect().catch((err: unknown) => {
+      throw explainSqlError(err, cfg, safe`connect`, origin);
+    });
+    const tx = await beginReadTransaction(pool, queries, historyFrom, log).catch((err: unknown) => {
+      throw explainSqlError(err, cfg, safe`checking the schema`, origin);
+    });
+    try {
+      return await use(tx, queries, historyFrom);
+    } finally {
+      await tx.rollback().catch(() => undefined);
+    }
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}
+
 /**
  * Connects and runs the schema check exactly as a run does before it reads,
  * then rolls back and closes: for `doctor` and the setup wizard. Resolves with
  * the isolation level a run would read at; throws the AppError a run would.
  */
 export async function probeSqlSource(cfg: SqlSourceConfig, password: string, log: Log = () => undefined, origin?: SafeText): Promise<'SNAPSHOT' | 'READ COMMITTED'> {
-  const queries = await loadQueries(cfg.queries);
-  const ca = cfg.caFile ? await trustedCas(cfg.caFile, safe`source.caFile`) : undefined;
   const sql = await loadMssql();
-  const pool = new sql.ConnectionPool(await connectionConfig(cfg, password, ca));
-  pool.on('error', () => undefined);
-  try {
-    await pool.connect().catch((err: unknown) => {
-      throw explainSqlError(err, cfg, safe`connect`, origin);
-    });
-    const tx = await beginReadTransaction(pool, queries, addDays(new Date().toISOString().slice(0, 10), -HISTORY_DAYS), log).catch((err: unknown) => {
-      throw explainSqlError(err, cfg, safe`checking the schema`, origin);
-    });
-    await tx.rollback().catch(() => undefined);
-    return tx.isolationLevel === sql.ISOLATION_LEVEL.SNAPSHOT ? 'SNAPSHOT' : 'READ COMMITTED';
-  } finally {
-    await pool.close().catch(() => undefined);
-  }
+  return inReadTransaction(cfg, password, origin, log, async (tx) => (tx.isolationLevel === sql.ISOLATION_LEVEL.SNAPSHOT ? 'SNAPSHOT' : 'READ COMMITTED'));
+}
+
+/** The school units and their forms, read by the run's own queries: what doctor checks the configured schools against. */
+export async function readSchoolUnits(cfg: SqlSourceConfig, password: string, origin?: SafeText): Promise<Pick<SourceRows, 'schoolUnits' | 'schoolUnitForms'>> {
+  return inReadTransaction(cfg, password, origin, () => undefined, async (tx, queries, historyFrom) => {
+    const toContractRow = contractRowReader();
+    const rows: { schoolUnits: unknown[]; schoolUnitForms: unknown[] } = { schoolUnits: [], schoolUnitForms: [] };
+    for (const q of queries) {
+      if (q.name !== 'schoolUnits' && q.name !== 'schoolUnitForms') continue;
+      const list = rows[q.name];
+      const where = queryPlace(q.name, q.file);
+      await streamRows(tx, q.text, historyFrom, (raw) => void list.push(toContractRow(q.name, raw, list.length, where))).catch((err: unknown) => {
+        throw explainSqlError(err, cfg, safe`reading ${CONTRACT[q.name].table}`);
+      });
+    }
+    return rows as Pick<SourceRows, 'schoolUnits' | 'schoolUnitForms'>;
+  });
 }

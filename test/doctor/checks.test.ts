@@ -17,7 +17,7 @@ import { describeLastResult } from '../../src/schedule/task';
 import { startSlapd, stopDirectories, type Directory } from '../ldap/directories';
 import { startConnectProxy } from '../receiver/proxy';
 import { startReceiver } from '../receiver/receiver';
-import { demoFixture, tempDir, withTlsChecksOff } from '../support/cli';
+import { demoFixture, ROOT, tempDir, withTlsChecksOff } from '../support/cli';
 import { ACCOUNT, API_KEY, BATCH, cli, closeAll, httpsTarget, memoryStore, receiver, site, SQL_PASSWORD, sqlSource, TASK, tdsServer, CERTS, windowsIo, WINDOWS_ENV } from './support';
 
 let slapd: Directory;
@@ -219,13 +219,14 @@ describe('doctor on Windows (recorded PowerShell): the task line sits between th
     expect(r.stdout.split('\n')).toEqual([
       `✓ Configuration ${s.configPath} is valid`,
       `✓ Fixture ${join(s.dir, 'municipality.json')} readable`,
+      '✓ Configured schools: 3 of 4 in ProCapita and active on 2026-09-01; not active, so left out: GMSK/GR (school unit not active on the sync date)',
       `✓ Scheduled task procapita-sync registered, runs as KOMMUN\\svc-procapita; last result ${describeLastResult(0)}; "Log on as a batch job" could not be checked (reading the user rights needs an elevated prompt (Run as administrator))`,
       '✓ Event source procapita-sync (Application log) is registered',
       `✓ Log folder ${join(s.dir, 'logs')} writable`,
       `✓ State folder ${join(s.dir, 'state')} writable`,
       `✓ Snapshot folder ${join(s.dir, 'out')} writable`,
       '✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders',
-      'All 8 checks passed.',
+      'All 9 checks passed.',
       '',
     ]);
     expect(r.code).toBe(0);
@@ -244,6 +245,17 @@ describe('doctor validates the configuration exactly as run does', () => {
     expect(r.stdout.split('\n')[0]).toBe(`✗ Configuration ${s.configPath}: ${why}`);
     expect(r.stdout).toContain(`✓ Fixture ${join(s.dir, 'municipality.json')} readable`);
     expect(r.stdout).not.toContain('checks passed');
+  });
+
+  it('a school code or form that ProCapita does not have fails, exit 3; one no longer active is named on the ✓ line', async () => {
+    const demo = JSON.parse(readFileSync(join(ROOT, 'assets/demo/config.json'), 'utf8')) as { schools: { unitCode: string; schoolForm: string }[] };
+    const schools = [...demo.schools, { unitCode: 'BJKS', schoolForm: 'GR' }, { unitCode: 'EKGY', schoolForm: 'GR' }];
+    const s = site({ sqlPort: 1, receiverUrl: 'https://unused.invalid' }, { source: { type: 'fixture', path: 'municipality.json' }, target: { type: 'directory', path: 'out' }, schools });
+    const r = await cli(['doctor', '--config', s.configPath], WINDOWS_ENV, memoryStore(), { platform: 'win32', exec: windowsIo(TASK, ok({ ...BATCH, exported: false })).exec });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(
+      "✗ Configured schools: 2 of 6 not in ProCapita: BJKS/GR (configured school unit not found in ProCapita), EKGY/GR (school unit has no such school form in ProCapita). Correct the school list (schools in the configuration, or the setup wizard's step 2).",
+    );
   });
 });
 

@@ -27,6 +27,7 @@ function healthyLines(s: Site, sqlPort: number, receiverUrl: string): string[] {
     '✓ Directory (LDAP) bind password readable from environment variable PROCAPITA_LDAP_PASSWORD',
     '✓ API key readable from environment variable PROCAPITA_API_KEY',
     `✓ SQL Server 127.0.0.1:${sqlPort}, database ProCapita: login and schema check passed (reads at SNAPSHOT isolation)`,
+    '✓ Configured schools: 3 of 4 in ProCapita and active on 2026-09-01; not active, so left out: GMSK/GR (school unit not active on the sync date)',
     `✓ Directory ldaps://127.0.0.1:3636: bind as cn=svc-sync,ou=service,dc=test,dc=local and read of dc=test,dc=local passed`,
     `✓ Upload service ${receiverUrl}/v1/ping: reachable, API key accepted`,
     '✓ Scheduled task: not applicable here (Windows Task Scheduler)',
@@ -57,19 +58,29 @@ describe('doctor', () => {
   it('all checks pass: one ✓ line each, exit 0; it reads nothing, writes nothing but its probe files, and pings once', async () => {
     const { sql, rec, s, expected } = await healthySite();
     const r = await doctor(s);
-    expect(lines(r.stdout)).toEqual([...expected, 'All 11 checks passed.']);
+    expect(lines(r.stdout)).toEqual([...expected, 'All 12 checks passed.']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expectNoSecrets(r.stdout + r.stderr);
 
-    // SQL: read-only intent, the schema check only (zero-row queries), no write.
+    // SQL: read-only intent, no write. The login and schema check (zero-row queries), then the same again and the
+    // school units and their forms, which the configured schools are checked against; no person is read.
     const sessions = sql.sessions.filter((x) => x.statements.some((st) => !/^set /i.test(st)));
-    expect(sessions).toHaveLength(1);
-    expect(sessions[0]!.readOnlyIntent).toBe(true);
-    const queries = sessions[0]!.statements.filter((st) => !/^set /i.test(st) && st !== 'SELECT 1;'); // SELECT 1: mssql's pool checks the connection
-    expect(queries).toHaveLength(13);
-    expect(queries.every((st) => /^SELECT \* FROM \([\s\S]*\) AS q WHERE 1 = 0$/.test(st))).toBe(true);
-    expect(sessions[0]!.isolationLevels).toEqual([5]); // SNAPSHOT, as a run reads
+    expect(sessions).toHaveLength(2);
+    const queries = sessions.map((x) => x.statements.filter((st) => !/^set /i.test(st) && st !== 'SELECT 1;')); // SELECT 1: mssql's pool checks the connection
+    const schemaCheck = (st: string) => /^SELECT \* FROM \([\s\S]*\) AS q WHERE 1 = 0$/.test(st);
+    expect(queries[0]).toHaveLength(13);
+    expect(queries[0]!.every(schemaCheck)).toBe(true);
+    const read = queries[1]!.filter((st) => !schemaCheck(st));
+    expect(queries[1]!.filter(schemaCheck)).toHaveLength(13);
+    expect(read).toHaveLength(2);
+    expect(read.join('\n')).toMatch(/FROM school_unit\b/);
+    expect(read.join('\n')).toMatch(/FROM school_unit_form\b/);
+    expect(read.join('\n')).not.toMatch(/person/);
+    for (const x of sessions) {
+      expect(x.readOnlyIntent).toBe(true);
+      expect(x.isolationLevels).toEqual([5]); // SNAPSHOT, as a run reads
+    }
     // The service: one GET /v1/ping with the key; nothing imported.
     expect(rec.attempts.map((a) => [a.method, a.path, a.authorization, a.status])).toEqual([['GET', '/v1/ping', `Bearer ${API_KEY}`, 200]]);
     expect(rec.imports).toEqual([]);
@@ -90,7 +101,7 @@ describe('doctor', () => {
           `^✗ SQL Server 127\\.0\\.0\\.1:${sql.port}, database ProCapita: SQL Server at 127\\.0\\.0\\.1:${sql.port} refused the login for user 'procapita_reader'\\. Check the SQL account and its password \\(environment variable PROCAPITA_SQL_PASSWORD.*\\), and that database 'ProCapita' exists and the account may open it\\.$`,
         ),
       ),
-      ...expected.slice(5),
+      ...expected.slice(6),
     ]);
     expect(r.stderr).toBe('error: 1 of 11 checks failed. Exit code 8 is the first one\'s: access denied: a secret is missing, a login or API key was refused, or the account may not read a table.\n');
     expect(r.code).toBe(8);
@@ -106,7 +117,7 @@ describe('doctor', () => {
     expect(lines(r.stdout)).toEqual([
       ...expected.slice(0, 4),
       `✗ SQL Server 127.0.0.1:${port}, database ProCapita: Nothing is listening at 127.0.0.1:${port} (connection refused). Check the host and port, that SQL Server accepts TCP connections, and that the firewall allows port ${port}.`,
-      ...expected.slice(5),
+      ...expected.slice(6),
     ]);
     expect(r.code).toBe(4);
   });
@@ -118,7 +129,7 @@ describe('doctor', () => {
     expect(lines(r.stdout)).toEqual([
       ...expected.slice(0, 4),
       `✗ SQL Server 127.0.0.1:${sql.port}, database ProCapita: ProCapita table person lacks column deceased: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`,
-      ...expected.slice(5),
+      ...expected.slice(6),
     ]);
     expect(r.code).toBe(5);
   });
@@ -127,9 +138,9 @@ describe('doctor', () => {
     const { s, expected, rec } = await healthySite();
     const r = await doctor(s, { ...s.env, PROCAPITA_API_KEY: 'not-the-key-4242' });
     expect(lines(r.stdout)).toEqual([
-      ...expected.slice(0, 6),
+      ...expected.slice(0, 7),
       `✗ Upload service ${rec.url}/v1/ping: The upload service refused the API key (401). Check the key in environment variable PROCAPITA_API_KEY; it may have been rotated.`,
-      ...expected.slice(7),
+      ...expected.slice(8),
     ]);
     expect(r.code).toBe(8);
     expectNoSecrets(r.stdout + r.stderr, 'not-the-key-4242');
@@ -141,9 +152,9 @@ describe('doctor', () => {
     const r = await doctor(s);
     const port = new URL(rec.url).port;
     expect(lines(r.stdout)).toEqual([
-      ...expected.slice(0, 6),
+      ...expected.slice(0, 7),
       `✗ Upload service ${rec.url}/v1/ping: Cannot reach the upload service at localhost:${port} (ECONNREFUSED). Check target.url, that this server may connect to it on its port (firewall; a proxy goes in target.proxy or HTTPS_PROXY), and that the service is up.`,
-      ...expected.slice(7),
+      ...expected.slice(8),
     ]);
     expect(r.code).toBe(9);
   });
@@ -153,9 +164,9 @@ describe('doctor', () => {
     writeFileSync(join(s.dir, 'state'), 'not a folder');
     const r = await doctor(s);
     expect(lines(r.stdout)).toEqual([
-      ...expected.slice(0, 9),
+      ...expected.slice(0, 10),
       `✗ State folder ${join(s.dir, 'state')}: Cannot write in ${join(s.dir, 'state')}: a file is in the way of the folder. Give the account that runs procapita-sync write access to the folder, or set stateDir in the configuration.`,
-      expected[10],
+      expected[11],
     ]);
     expect(r.code).toBe(6);
   });
@@ -199,7 +210,7 @@ describe('doctor', () => {
       ),
       ...expected.slice(2, 4),
       `✗ SQL Server 127.0.0.1:${sql.port}, database ProCapita: not checked without the SQL password (see above).`,
-      ...expected.slice(5),
+      ...expected.slice(6),
     ]);
     expect(store.reads).toEqual(['sqlPassword']);
     expect(sql.sessions).toEqual([]);
@@ -224,7 +235,7 @@ describe('doctor', () => {
       `✓ Directory (LDAP) bind password readable from ${from('ldapPassword')}`,
       `✓ API key readable from ${from('apiKey')}`,
       ...healthyLines(s, sql.port, rec.url).slice(4),
-      'All 11 checks passed.',
+      'All 12 checks passed.',
     ]);
     expect(r.code).toBe(0);
 
@@ -240,11 +251,11 @@ describe('doctor', () => {
     const { s, expected } = await healthySite();
     const r = await doctor(s, { ...s.env, PROCAPITA_LDAP_PASSWORD: 'Wrong-Bind-Pass-1' });
     expect(lines(r.stdout)).toEqual([
-      ...expected.slice(0, 5),
+      ...expected.slice(0, 6),
       expect.stringMatching(
         /^✗ Directory ldaps:\/\/127\.0\.0\.1:3636: The directory at 127\.0\.0\.1:3636 refused the bind for account cn=svc-sync,ou=service,dc=test,dc=local: check the account \(email\.ad\.bindDn: a DN, or on Active Directory also user@domain\) and .*environment variable PROCAPITA_LDAP_PASSWORD.*\.$/,
       ),
-      ...expected.slice(6),
+      ...expected.slice(7),
     ]);
     expect(r.code).toBe(8);
     expectNoSecrets(r.stdout + r.stderr, 'Wrong-Bind-Pass-1');

@@ -154,7 +154,7 @@ describe('doctor: only this account can read the folders with personal data', ()
     const state = join(s.dir, 'var/lib/procapita-sync');
     const doctor = () => runCli(['doctor', '--config', s.configPath]);
     const ok = await doctor();
-    expect(ok.stdout.split('\n').slice(-3)).toEqual(['✓ Only this account can read the log, state and snapshot folders (folders 0700, files 0600)', 'All 7 checks passed.', '']);
+    expect(ok.stdout.split('\n').slice(-3)).toEqual(['✓ Only this account can read the log, state and snapshot folders (folders 0700, files 0600)', 'All 8 checks passed.', '']);
     expect(ok.code).toBe(0);
 
     chmodSync(join(state, 'baseline.json'), 0o644);
@@ -166,7 +166,7 @@ describe('doctor: only this account can read the folders with personal data', ()
     expect(r.stdout.split('\n').at(-2)).toBe(
       `✗ Access to the log, state and snapshot folders: ${b} is 0644, not 0600 (chmod 600 ${b}); ${out} is 0750, not 0700 (chmod 700 ${out}). They hold personal data: make them private as shown, as the account that runs procapita-sync.`,
     );
-    expect(r.stderr).toMatch(/^error: 1 of 7 checks failed\. Exit code 3 is the first one's/);
+    expect(r.stderr).toMatch(/^error: 1 of 8 checks failed\. Exit code 3 is the first one's/);
     expect(r.code).toBe(3);
   });
 });

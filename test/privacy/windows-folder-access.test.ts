@@ -158,7 +158,7 @@ describe('doctor on Windows (recorded PowerShell)', () => {
     const s = doctorSite();
     const ps = recorded((folders) => printed(folders.map((folder) => ({ folder, protected: true, rules: RESTRICTED }))));
     const r = await runCli(['doctor', '--config', s.configPath], undefined, ENV, { platform: 'win32', exec: ps.exec });
-    expect(r.stdout.split('\n').slice(-3)).toEqual(['✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders', 'All 8 checks passed.', '']);
+    expect(r.stdout.split('\n').slice(-3)).toEqual(['✓ Only this account, Administrators and SYSTEM can open the log, state and snapshot folders', 'All 9 checks passed.', '']);
     expect(r.code).toBe(0);
     const acl = ps.commands.find((c) => /Get-Acl/.test(c.args.join(' ')))!;
     expect(acl).toEqual(folderAccessCommand([join(s.dir, 'logs'), join(s.dir, 'state'), join(s.dir, 'out')]));
