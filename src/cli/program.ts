@@ -118,8 +118,8 @@ export function buildProgram(io: Io): Command {
 
   program
     .command('explain')
-    .description('show why a person or group is or is not exported')
-    .argument('<query>', 'a GUID, a personnummer or part of a name')
+    .description('show why a person, a group or a school unit is or is not exported')
+    .argument('<query>', "a GUID, a personnummer, part of a name, or a school unit's code")
     .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
     .addOption(dateOption())
     .action(async (query: string, opts: { config: string; date?: string }) => {

@@ -3,6 +3,9 @@ import { REASONS } from '../decide/reasons';
 import type { SourceRows } from '../extract/contract';
 import { comparableDigits, looksLikePersonalNumber } from '../personal-number';
 import { printable } from '../printable';
+import { unitCodeKey } from '../configure/unit-code';
+import { formatRange } from '../decide/dates';
+import { schoolOverview } from './overview';
 
 const MAX_MATCHES = 20;
 
@@ -46,6 +49,37 @@ function explainGroup(g: GroupDecision, unitCodes: Map<string, string>): string[
 }
 
 /**
+ * A school unit by its code: each school form ProCapita has for it, with its dates, whether the configuration
+ * names it, and whether it is in the snapshot, and why not. Counts only: no person.
+ */
+function explainUnit(code: string, decisions: Decisions, rows: SourceRows): string[] {
+  const key = unitCodeKey(code);
+  const D = decisions.syncDate;
+  const forms = schoolOverview(rows, D).filter((f) => unitCodeKey(f.unitCode) === key);
+  const configured = decisions.schools.filter((s) => unitCodeKey(s.unitCode) === key);
+  const lines: string[] = [];
+  const units = [...new Map(forms.map((f) => [f.unitId, f])).values()];
+  for (const u of units) {
+    const active = u.unitStart !== null && u.unitStart <= D && (u.unitEnd === null || u.unitEnd >= D);
+    lines.push(`school unit ${u.unitCode} ${u.name} (${u.unitId}), ${formatRange(u.unitStart, u.unitEnd)}: ${active ? 'active' : 'not active'} on ${D}`);
+    for (const f of forms.filter((x) => x.unitId === u.unitId)) {
+      const decision = configured.find((s) => s.schoolForm === f.schoolForm && (s.unitId === null || s.unitId === u.unitId));
+      const placed = `${f.students} student${f.students === 1 ? '' : 's'} placed in its classes on ${D}`;
+      lines.push(`  school form ${f.schoolForm}, ${formatRange(f.formStart, f.formEnd)}: ${placed}`);
+      if (!decision) lines.push(`    not configured: not in the snapshot. To include it, add { "unitCode": "${u.unitCode}", "schoolForm": "${f.schoolForm}" } to schools (or pick it in the setup wizard).`);
+      else if (decision.included) lines.push('    configured, and in the snapshot');
+      else lines.push(`    configured, but not in the snapshot: ${REASONS[decision.reason!]} (${decision.reason})`, ...decision.checks.map(checkLine));
+    }
+  }
+  // Configured forms ProCapita does not have for the unit, or a code it does not have at all.
+  for (const s of configured.filter((c) => !forms.some((f) => f.schoolForm === c.schoolForm))) {
+    if (lines.length === 0) lines.push(`school unit ${s.unitCode}: not in ProCapita`);
+    lines.push(`  school form ${s.schoolForm}: configured, but not in the snapshot: ${REASONS[s.reason!]} (${s.reason})`, ...s.checks.map(checkLine));
+  }
+  return lines;
+}
+
+/**
  * Answers "why is (or isn't) this person or group in the roster?".
  * QUERY is a GUID, a personnummer or a name fragment. Nothing finds a
  * person with a protected (or unknown) identity level, and the answer is the
@@ -69,9 +103,10 @@ export function formatExplain(query: string, decisions: Decisions, rows: SourceR
   });
   const groupMatches = byPnr ? [] : decisions.groups.filter((g) => g.id === q || (q.length >= 2 && g.name.toLowerCase().includes(q)));
 
-  const all = [...personMatches.map((d) => explainPerson(d, persons, decisions.groups)), ...groupMatches.map((g) => explainGroup(g, unitCodes))];
+  const unit = byPnr ? [] : explainUnit(q, decisions, rows);
+  const all = [...(unit.length > 0 ? [unit] : []), ...personMatches.map((d) => explainPerson(d, persons, decisions.groups)), ...groupMatches.map((g) => explainGroup(g, unitCodes))];
   if (all.length === 0) {
-    return `Nothing that may be shown matches on ${decisions.syncDate}. Search by GUID, personnummer, or at least two letters of a name. A person with a protected identity is never shown, whatever the search: ask the school's registrar.`;
+    return `Nothing that may be shown matches on ${decisions.syncDate}. Search by GUID, personnummer, a school unit's code, or at least two letters of a name. A person with a protected identity is never shown, whatever the search: ask the school's registrar.`;
   }
   const lines = [`Sync date ${decisions.syncDate}: ${all.length} match${all.length === 1 ? '' : 'es'}`, ''];
   for (const block of all.slice(0, MAX_MATCHES)) lines.push(...block, '');

@@ -2,11 +2,40 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CONFIG, DEMO_DATE, demoFixture, runCli, writeSetup } from '../support/cli';
 
 const NOTHING =
-  "Nothing that may be shown matches on 2026-09-01. Search by GUID, personnummer, or at least two letters of a name. A person with a protected identity is never shown, whatever the search: ask the school's registrar.\n";
+  "Nothing that may be shown matches on 2026-09-01. Search by GUID, personnummer, a school unit's code, or at least two letters of a name. A person with a protected identity is never shown, whatever the search: ask the school's registrar.\n";
 
 const explain = (query: string, date = DEMO_DATE) => runCli(['explain', query, '--config', DEMO_CONFIG, '--date', date]);
 
 const person = (given: string) => demoFixture().person!.find((p) => p.given_name === given)!;
+
+describe('explain UNITCODE', () => {
+  const unit = (code: string) => demoFixture().school_unit!.find((u) => u.unit_code === code)!;
+
+  it('a configured unit that has ended: its forms, their dates, and the rule that leaves it out', async () => {
+    const r = await explain('GMSK');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'Sync date 2026-09-01: 1 match',
+        '',
+        `school unit GMSK Gamla skolan (${unit('GMSK').unit_id}), 1960-08-01 – 2025-06-30: not active on 2026-09-01`,
+        '  school form GR, 1960-08-01 – 2025-06-30: 0 students placed in its classes on 2026-09-01',
+        '    configured, but not in the snapshot: school unit not active on the sync date (school-unit-inactive)',
+        '    ✓ GMSK GR is in the configured school list',
+        '    ✗ school unit Gamla skolan (GMSK) ended 2025-06-30 (before 2026-09-01)',
+        '    ✗ school form GR at GMSK ended 2025-06-30 (before 2026-09-01)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a unit with students that is not configured says so, and how to include it; any case', async () => {
+    const r = await explain('lifs');
+    expect(r.stdout).toContain('  school form FS, 2010-01-01 – no end date: 1 student placed in its classes on 2026-09-01\n');
+    expect(r.stdout).toContain('    not configured: not in the snapshot. To include it, add { "unitCode": "LIFS", "schoolForm": "FS" } to schools (or pick it in the setup wizard).\n');
+    expect((await explain('BJSK')).stdout).toContain('  school form GR, 1998-08-01 – no end date: 15 students placed in its classes on 2026-09-01\n    configured, and in the snapshot\n');
+  });
+});
 
 describe('explain', () => {
   it('says which placement ended, and when', async () => {
