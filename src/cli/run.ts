@@ -33,6 +33,7 @@ import { changesSince, type Changes } from '../report/changes';
 import { changesOf, countsOf, exitNameOf, outcomeOf, type RunReport } from '../report/last-run';
 import { leftOutCsvHeader, leftOutCsvLine } from '../report/left-out-csv';
 import { leftOutOf, type LeftOutSection } from '../report/left-out';
+import { unconfiguredWithStudents, type SchoolFormOverview } from '../report/overview';
 import { localTime, openCsvFile, saveRunReport } from '../report/report-files';
 import { MAX_ON_PAGE, runPageHtml, type TimingStep } from '../report/run-page';
 import { openRunLog, terminalLog, type RunLog } from '../report/log';
@@ -94,6 +95,8 @@ interface Built {
 /** What the run report takes from the decisions, before they are let go. */
 interface ReportPart {
   readonly schools: SchoolRow[];
+  /** Active school units and forms with students, not configured: flagged on the page. */
+  readonly unconfigured: SchoolFormOverview[];
   /** Each reason's first MAX_ON_PAGE entries: the rest are in the CSV file only. */
   readonly leftOut: LeftOutSection[];
   /** The left-out CSV, written while deciding, under its temporary name; null when it could not be. */
@@ -114,20 +117,21 @@ async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadl
   const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
   const schools = schoolRows(prepared.decisions, prepared.roster);
-  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules, schools)}\n\n`);
+  const unconfigured = unconfiguredWithStudents(prepared.rows, config.rules, o.syncDate);
+  io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules, schools, unconfigured)}\n\n`);
   checkConsistency(prepared.roster, prepared.decisions, prepared.rows);
-  const report = o.out === undefined ? reportPart(config, prepared, schools) : undefined;
+  const report = o.out === undefined ? reportPart(config, prepared, schools, unconfigured) : undefined;
   return { roster: prepared.roster, persons: prepared.rows.persons, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, ...(report ? { report } : {}) };
 }
 
 /** The run report's part of the decisions: the page's share of who was left out, and all of them into the CSV file as they come. */
-function reportPart(config: Config, prepared: Prepared, schools: SchoolRow[]): ReportPart {
+function reportPart(config: Config, prepared: Prepared, schools: SchoolRow[], unconfigured: SchoolFormOverview[]): ReportPart {
   const m = messagesFor(config.language);
   const csv = openCsvFile(config.stateDir);
   csv.add(leftOutCsvHeader(m));
   const leftOut = leftOutOf(prepared.decisions, prepared.rows, MAX_ON_PAGE, (kind, reason, entry) => csv.add(leftOutCsvLine(kind, reason, entry, m)));
   const { file, error } = csv.close();
-  return { schools, leftOut, csvFile: file ?? null, ...(error !== undefined ? { csvError: error } : {}) };
+  return { schools, unconfigured, leftOut, csvFile: file ?? null, ...(error !== undefined ? { csvError: error } : {}) };
 }
 
 async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Built> {
@@ -346,6 +350,7 @@ async function saveReport(p: Progress, config: Config, r: RunReport, o: RunOptio
             lang: config.language,
             timings: p.timings,
             schools: p.report?.schools ?? null,
+            unconfigured: p.report?.unconfigured ?? [],
             changes: c ?? null,
             leftOut: p.report?.leftOut ?? null,
             review: r.outcome === 'held' ? (p.review ?? null) : null,

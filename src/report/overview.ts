@@ -1,3 +1,5 @@
+import type { RuleConfig } from '../configure/config';
+import { unitCodeKey } from '../configure/unit-code';
 import type { CalendarDate, SourceRows } from '../extract/contract';
 
 /** One school form at one school unit, as ProCapita has it: what the setup wizard lists to pick from. */
@@ -70,4 +72,13 @@ export function schoolOverview(rows: Pick<SourceRows, 'schoolUnits' | 'schoolUni
   }
   const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return list.sort((a, b) => byText(a.unitCode.toLowerCase(), b.unitCode.toLowerCase()) || byText(a.schoolForm, b.schoolForm) || byText(a.unitId, b.unitId));
+}
+
+/**
+ * School units and forms active on the sync date, with students placed in their classes, that the
+ * configuration does not name: a new school, noticed before it shows only as "placement-school-not-included".
+ */
+export function unconfiguredWithStudents(rows: Parameters<typeof schoolOverview>[0], rules: Pick<RuleConfig, 'schools'>, syncDate: CalendarDate): SchoolFormOverview[] {
+  const configured = new Set(rules.schools.map((s) => `${unitCodeKey(s.unitCode)}|${s.schoolForm}`));
+  return schoolOverview(rows, syncDate).filter((f) => f.active && f.students > 0 && !configured.has(`${unitCodeKey(f.unitCode)}|${f.schoolForm}`));
 }

@@ -10,6 +10,7 @@ import type { Changes, GroupChange, Listed, PersonChange } from './changes';
 import { esc, htmlTable, page } from './html';
 import type { RunReport } from './last-run';
 import { LEFT_OUT_KINDS, type LeftOutSection } from './left-out';
+import type { SchoolFormOverview } from './overview';
 import type { SchoolRow } from './summary';
 
 /** How many entries of one left-out reason the page lists; the CSV file has them all. */
@@ -24,6 +25,8 @@ export interface RunPage {
   readonly timings: Readonly<Partial<Record<TimingStep, number>>>;
   /** Null when the run ended before the rules. */
   readonly schools: readonly SchoolRow[] | null;
+  /** Active school units and forms with students placed there that the configuration does not name. */
+  readonly unconfigured: readonly SchoolFormOverview[];
   /** Null on the first delivery, or when the run ended before the comparison (the run's guard says which). */
   readonly changes: Changes | null;
   readonly leftOut: readonly LeftOutSection[] | null;
@@ -57,7 +60,11 @@ function schoolsSection(p: RunPage, w: Words, m: Messages): string {
   const rows = p.schools.map((s) => [`${esc(s.name)} (${esc(s.code)})`, esc(s.forms.join(', ')), String(s.students), String(s.staff), String(s.classes), String(s.teachingGroups)]);
   const sum = (k: 'students' | 'staff' | 'classes' | 'teachingGroups') => String(p.schools!.reduce((n, s) => n + s[k], 0));
   rows.push([`<strong>${esc(m.summary.total)}</strong>`, '', sum('students'), sum('staff'), sum('classes'), sum('teachingGroups')]);
-  return `<h2>${esc(w.schoolsHeading)}</h2>${htmlTable([c.schoolUnit, c.forms, c.students, c.staff, c.classes, c.teachingGroups], rows, new Set([2, 3, 4, 5]))}`;
+  const s = m.summary;
+  const unconfigured = p.unconfigured.length
+    ? `<p id="unconfigured">${esc(s.unconfigured)}</p><ul>${p.unconfigured.map((u) => `<li>${esc(s.unconfiguredLine(u.unitCode, u.schoolForm, u.name, u.students))}</li>`).join('')}</ul>`
+    : '';
+  return `<h2>${esc(w.schoolsHeading)}</h2>${htmlTable([c.schoolUnit, c.forms, c.students, c.staff, c.classes, c.teachingGroups], rows, new Set([2, 3, 4, 5]))}${unconfigured}`;
 }
 
 const roleWords = (roles: readonly ('student' | 'staff')[], m: Messages) => roles.map((r) => m.role[r]).join(', ');

@@ -6,6 +6,7 @@ import type { EmailStats } from '../enrich/email';
 import { printable } from '../printable';
 import { safe } from '../safe-text';
 import { table } from '../text-table';
+import type { SchoolFormOverview } from './overview';
 
 function countReasons<T>(items: readonly T[], reasonOf: (item: T) => Reason | undefined): [Reason, number][] {
   const counts = new Map<Reason, number>();
@@ -46,6 +47,9 @@ export interface SummaryWords {
   /** Shown when export.allowPersonalNumberInEmail is on. */
   readonly personalNumberInEmail: string;
   readonly warnings: string;
+  /** The heading of the school units and forms with students that the configuration leaves out. */
+  readonly unconfigured: string;
+  readonly unconfiguredLine: (code: string, form: string, name: string, students: number) => string;
 }
 
 /** The line of the summary, and of the log, while export.allowPersonalNumberInEmail is on. */
@@ -63,6 +67,8 @@ export const ENGLISH_SUMMARY: SummaryWords = {
     `E-mail: ${fromProCapita} from ProCapita, ${fromMapping} from the mapping table, ${none} without an address${invalid > 0 ? ` (${invalid} held an invalid address in ProCapita)` : ''}`,
   personalNumberInEmail: PERSONAL_NUMBER_IN_EMAIL,
   warnings: 'Warnings',
+  unconfigured: 'Not configured, but with students placed in their classes today (explain UNITCODE shows more):',
+  unconfiguredLine: (code: string, form: string, name: string, students: number) => `${code} ${form} ${name}: ${students} student${students === 1 ? '' : 's'}`,
 };
 
 /** One row of the per-school table: what goes out for a school unit. */
@@ -98,6 +104,7 @@ export function formatSummary(
   words: SummaryWords = ENGLISH_SUMMARY,
   rules: Pick<RuleConfig, 'allowPersonalNumberInEmail'> = { allowPersonalNumberInEmail: false },
   schools: readonly SchoolRow[] = schoolRows(decisions, roster),
+  unconfigured: readonly SchoolFormOverview[] = [],
 ): string {
   const lines: string[] = [];
   const c = words.column;
@@ -135,6 +142,12 @@ export function formatSummary(
       const width = Math.max(...counts.map(([, n]) => String(n).length));
       for (const [reason, n] of counts) lines.push(`    ${String(n).padStart(width)}  ${reason}: ${words.reasons[reason]}`);
     }
+    lines.push('');
+  }
+
+  if (unconfigured.length > 0) {
+    lines.push(words.unconfigured);
+    for (const u of unconfigured) lines.push(`  ! ${words.unconfiguredLine(u.unitCode, u.schoolForm, u.name, u.students)}`);
     lines.push('');
   }
 

@@ -125,6 +125,8 @@ describe('e-mail alerts over SMTP', () => {
   it('doctor checks the SMTP server, and with --send-test-alert sends one test message', async () => {
     const s = await smtp();
     const st = site(s);
+    // A configuration a run accepts: doctor validates it as run does, and a missing target would be the first ✗.
+    st.configure({ target: { type: 'directory', path: 'out' } });
     const plain = await runMain(['doctor', '--config', st.configPath], { env });
     expect(plain.stdout).toContain(`✓ SMTP server localhost:${s.port} (e-mail alerts): STARTTLS, logged in as procapita-larm\n`);
     expect(plain.stdout).not.toContain('Test alert');

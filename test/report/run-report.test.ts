@@ -77,6 +77,9 @@ describe('the run report of each night', () => {
     expect(t).toMatch(/ingen aktiv klassplacering \(no-active-placement\) 5 /);
     expect(t).toMatch(/placement in \S+ at \S+ ended \d{4}-\d\d-\d\d \(before 2026-09-01\)/);
     expect(t).toContain('3 med skyddad identitet: räknas, men visas aldrig.');
+    // A school with students that the configuration does not name, on the page and in the run's summary.
+    expect(t).toContain('Inte valda, men med elever placerade i sina klasser i dag (explain ENHETSKOD visar mer): LIFS FS Lindens förskola: 1 elev');
+    expect(n.nights.first.result.stdout).toContain('\nNot configured, but with students placed in their classes today (explain UNITCODE shows more):\n  ! LIFS FS Lindens förskola: 1 student\n');
   });
 
   it('the second night lists who was added, removed and changed, with names and schools; the newly protected are only counted', () => {

@@ -208,6 +208,8 @@ export const sv: Messages = {
     noActiveUnit: 'Ingen av de valda skolenheterna är aktiv det här datumet: ingenting att exportera.',
     leftOut: 'Utelämnade (orsakskod: antal)',
     kind: { schoolUnits: 'skolenheter', students: 'elever', staff: 'personal', otherPersons: 'övriga personer', classes: 'klasser', teachingGroups: 'undervisningsgrupper' },
+    unconfigured: 'Inte valda, men med elever placerade i sina klasser i dag (explain ENHETSKOD visar mer):',
+    unconfiguredLine: (code: string, form: string, name: string, students: number) => `${code} ${form} ${name}: ${antal(students, 'elev', 'elever')}`,
     // Koderna är desamma på alla språk (explain och supporten använder dem); texten efter koden är översatt.
     reasons: {
       'protected-identity': 'skyddad identitet',

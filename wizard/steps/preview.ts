@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeMappingTable } from '../../src/enrich/mapping-table';
 import { prepare } from '../../src/pipeline';
 import { formatSummary } from '../../src/report/summary';
+import { unconfiguredWithStudents } from '../../src/report/overview';
 import { draftConfig, say, wizardCredentials, type Context } from '../context';
 import { cancelled, heading } from './shared';
 
@@ -30,9 +31,10 @@ export async function previewStep(ctx: Context): Promise<PreviewChoice> {
       await writeMappingTable(file, ctx.mapping.table);
       config = { ...config, email: { ...config.email, mappingFile: file } };
     }
-    const { decisions, roster, email } = await prepare(config, ctx.syncDate, { credentials: wizardCredentials(ctx), log: () => undefined });
+    const { decisions, roster, email, rows } = await prepare(config, ctx.syncDate, { credentials: wizardCredentials(ctx), log: () => undefined });
     say(ctx);
-    say(ctx, formatSummary(decisions, roster, email, m.summary, config.rules).replace(/^(?=.)/gm, '  '));
+    const unconfigured = unconfiguredWithStudents(rows, config.rules, ctx.syncDate);
+    say(ctx, formatSummary(decisions, roster, email, m.summary, config.rules, undefined, unconfigured).replace(/^(?=.)/gm, '  '));
     const schools = new Map(roster.schools.map((s) => [s.id, s.code]));
     say(ctx);
     say(ctx, m.previewPersons(Math.min(SHOWN, roster.persons.length), roster.persons.length));
