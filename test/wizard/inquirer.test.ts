@@ -80,6 +80,29 @@ describe('the real prompts', () => {
     expect(ctx.draft.schools).toEqual([{ unitCode: 'EKGY', schoolForm: 'GY' }]);
   });
 
+  it('schools: after a search, one choice selects every school it shows, and again unselects them', async () => {
+    const { ctx } = await real({ rows });
+    const done = schoolsStep(ctx);
+    await until('Done (0 selected)');
+    expect(screen.getScreen()).not.toContain('shown'); // no search yet: nothing to select all of
+    screen.type('bjsk');
+    await until('Select all 2 shown');
+    screen.keypress('down');
+    expect(screen.getScreen()).toContain('❯ Select all 2 shown');
+    screen.keypress('enter');
+    await until('Done (2 selected)');
+    expect(screen.getScreen()).toContain('[x] BJSK F  Björkskolan');
+    expect(screen.getScreen()).toContain('[x] BJSK GR  Björkskolan');
+    expect(screen.getScreen()).toContain('Unselect all 2 shown');
+    screen.keypress('up');
+    screen.keypress('enter');
+    await done;
+    expect(ctx.draft.schools).toEqual([
+      { unitCode: 'BJSK', schoolForm: 'F' },
+      { unitCode: 'BJSK', schoolForm: 'GR' },
+    ]);
+  });
+
   it('the Windows password is masked', async () => {
     const { ctx } = await real({ platform: 'win32', env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc' } });
     const done = scheduleStep(ctx);

@@ -85,6 +85,8 @@ export const en = {
   schoolsHelp: 'Type to search by code, name or form. Enter ticks or unticks the school under the cursor; pick "Done" at the top when finished.',
   schoolsPrompt: 'Schools to deliver',
   schoolsDone: (n: number) => `Done (${n} selected)`,
+  schoolsTickShown: (n: number) => `Select all ${n} shown`,
+  schoolsUntickShown: (n: number) => `Unselect all ${n} shown`,
   schoolTicked: (school: string) => `${school}: ticked`,
   schoolUnticked: (school: string) => `${school}: unticked`,
   students: (n: number) => plural(n, 'student', 'students'),

@@ -83,6 +83,8 @@ export const sv: Messages = {
   schoolsHelp: 'Skriv för att söka på kod, namn eller skolform. Enter markerar eller avmarkerar skolan under markören; välj "Klar" överst när du är färdig.',
   schoolsPrompt: 'Skolor som ska levereras',
   schoolsDone: (n: number) => `Klar (${n} valda)`,
+  schoolsTickShown: (n: number) => `Välj alla ${n} som visas`,
+  schoolsUntickShown: (n: number) => `Avmarkera alla ${n} som visas`,
   schoolTicked: (school: string) => `${school}: markerad`,
   schoolUnticked: (school: string) => `${school}: avmarkerad`,
   students: (n: number) => antal(n, 'elev', 'elever'),

@@ -51,13 +51,16 @@ export async function schoolsStep(ctx: Context): Promise<void> {
   for (const s of inactive) say(ctx, `  ! ${m.schoolInactive(`${s!.unitCode} ${s!.schoolForm}`, formatRange(s!.formStart, s!.formEnd))}`);
 }
 
-/** The search loop: Enter toggles, "Done" ends. */
+const ALL_SHOWN = '\u0000all';
+
+/** The search loop: Enter toggles, "Done" ends; after a search, one choice ticks (or unticks) every school it shows. */
 async function pick(ctx: Context, overview: readonly SchoolFormOverview[]): Promise<School[]> {
   const m = ctx.m;
   const picked = new Set((ctx.draft.schools ?? []).map(keyOf));
   say(ctx, m.schoolsHelp);
   let term = '';
   let last: string | undefined;
+  let shown: string[] = [];
   for (;;) {
     const choice = await ctx.prompts.search<string>({
       message: m.schoolsPrompt,
@@ -71,8 +74,12 @@ async function pick(ctx: Context, overview: readonly SchoolFormOverview[]): Prom
           return words.every((w) => text.includes(w));
         });
         const done: Choice<string> = { name: m.schoolsDone(picked.size), value: DONE };
+        shown = matches.map(keyOf);
+        const all = shown.every((k) => picked.has(k));
+        const toggleAll: Choice<string>[] = words.length > 0 && matches.length > 1 ? [{ name: (all ? m.schoolsUntickShown : m.schoolsTickShown)(matches.length), value: ALL_SHOWN }] : [];
         return [
           done,
+          ...toggleAll,
           ...matches.map((s) => ({
             name: schoolLabel(ctx, s, picked.has(keyOf(s))),
             // What the answered line shows: what Enter did.
@@ -88,7 +95,11 @@ async function pick(ctx: Context, overview: readonly SchoolFormOverview[]): Prom
       say(ctx, m.schoolsNoneSelected);
       continue;
     }
-    if (picked.has(choice)) picked.delete(choice);
+    if (choice === ALL_SHOWN) {
+      const all = shown.every((k) => picked.has(k));
+      for (const k of shown) if (all) picked.delete(k);
+      else picked.add(k);
+    } else if (picked.has(choice)) picked.delete(choice);
     else picked.add(choice);
     last = choice;
   }
