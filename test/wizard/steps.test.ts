@@ -166,7 +166,10 @@ describe('2. Schools', () => {
     const search = ctx.prompts.search;
     ctx.prompts.search = async (q) => (calls++ === 0 ? search(q) : ('\u0000done' as never));
     await schoolsStep(ctx);
-    const names = (term: string) => source!(term).slice(1).map((c) => c.name.slice(4, 11).trim());
+    const names = (term: string) =>
+      source!(term)
+        .filter((c) => c.name.startsWith('['))
+        .map((c) => c.name.slice(4, 11).trim());
     expect(names('')).toHaveLength(5);
     expect(names('björk')).toEqual(['BJSK F', 'BJSK GR']);
     expect(names('gr')).toEqual(['BJSK GR', 'GMSK GR']);
@@ -174,6 +177,10 @@ describe('2. Schools', () => {
     expect(names('gymnasium')).toEqual(['EKGY GY']);
     expect(names('nothing like it')).toEqual([]);
     expect(source!('nothing')[0]!.name).toBe('Done (1 selected)'); // "Done" is always there
+    // After a search that shows more than one, the second choice selects them all; not before a search.
+    expect(source!('gr').map((c) => c.name).slice(0, 2)).toEqual(['Done (1 selected)', 'Select all 2 shown']);
+    expect(source!('').map((c) => c.name)).not.toContain('Select all 5 shown');
+    expect(source!('gymnasium').map((c) => c.name)).not.toContain('Select all 1 shown');
   });
 });
 
