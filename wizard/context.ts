@@ -4,8 +4,7 @@
  * the world outside (Io, the checks, the credential store). Each step is a
  * small async function over this context.
  */
-import { homedir } from 'node:os';
-import { dirname, join, posix, resolve, win32 } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { checkLdap, checkSmtp, checkSql, checkTarget, checkTestAlert, type CheckResult } from '../src/cli/checks';
 import type { AlertMail } from '../src/report/alerts';
 import type { Io } from '../src/cli/io';
@@ -127,12 +126,7 @@ export interface Context {
   readonly reask: Set<AnswerKey>;
 }
 
-/** Where the configuration goes unless --config says otherwise. */
-export function defaultConfigPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
-  if (platform === 'win32') return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'procapita-sync', 'config.json');
-  const base = env.XDG_CONFIG_HOME && posix.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME ?? homedir(), '.config');
-  return join(base, 'procapita-sync', 'config.json');
-}
+export { defaultConfigPath } from '../src/configure/config';
 
 export interface ContextOptions {
   readonly io: Io;

@@ -16,6 +16,7 @@ import { checkLdap, checkSmtp, checkSql, checkTarget, failed, formatCheck, neede
 import type { Io } from './io';
 import { credentialsFor } from './run';
 import { given, joined, ours, safe } from '../safe-text';
+import { configOption } from './config-option';
 
 /** Credentials that take `name` from the store alone (the value under test), and every other secret as a run does. */
 function storedOnly(name: SecretName, config: Config, io: Io): Credentials {
@@ -87,7 +88,7 @@ export function addCredentialsTest(credentials: Command, io: Io): void {
     .command('test')
     .description('try a stored secret where it is used: sqlPassword logs in to SQL Server, ldapPassword binds to the directory, apiKey pings the upload service, proxyPassword reaches it through the proxy')
     .argument('<name>', SECRET_NAMES.join(' | '))
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .action(async (name: string, opts: { config: string }) => {
       await credentialsTest(name, opts.config, io);
     });

@@ -22,6 +22,7 @@ import {
 import { AppError } from '../errors';
 import type { Io } from './io';
 import { joined, safe } from '../safe-text';
+import { configOption } from './config-option';
 
 /** The NAME argument, or exit 2 listing the valid names. A wrong name is not echoed: it may be a value typed in the wrong place. */
 export function secretNameArgument(text: string): SecretName {
@@ -117,7 +118,7 @@ export function credentialsCommand(program: Command, io: Io): Command {
     .command('set')
     .description('store a secret, or replace it; the value is read from standard input (a masked prompt on a terminal), never from the command line')
     .argument('<name>', SECRET_NAMES.join(' | '))
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .allowExcessArguments(true)
     .action(async (nameText: string, opts: { config: string }, command: Command) => {
       // A value given as an argument is refused before anything else, and never repeated.
@@ -144,7 +145,7 @@ export function credentialsCommand(program: Command, io: Io): Command {
     .command('delete')
     .description('remove a secret from the credential store')
     .argument('<name>', SECRET_NAMES.join(' | '))
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .action(async (nameText: string, opts: { config: string }) => {
       const name = secretNameArgument(nameText);
       const config = await loadConfig(opts.config);

@@ -16,6 +16,7 @@ import { checkFolderAccess } from './folder-access';
 import { todayInStockholm, type Io } from './io';
 import { credentialsFor } from './run';
 import { ours, safe, type SafeText } from '../safe-text';
+import { configOption } from './config-option';
 
 /** A check that needs a secret that could not be read is not tried: the secret's own line says what to do. */
 function withoutSecret(label: string, secret: SecretName): CheckResult {
@@ -107,7 +108,7 @@ export function registerDoctor(program: Command, io: Io): void {
   program
     .command('doctor')
     .description('check the configuration, the secrets, SQL Server, the directory, the upload service, the scheduled task and the folders')
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .option('--send-test-alert', 'also send a test message through the e-mail alerts (alerts.email)')
     .action(async (opts: { config: string; sendTestAlert?: boolean }) => {
       await doctor(opts.config, io, { sendTestAlert: opts.sendTestAlert === true });

@@ -23,6 +23,7 @@ import { addCredentialsTest } from './credentials-test';
 import { registerSchedule } from './schedule';
 import { reportCommand } from './report';
 import { given, ours, safe } from '../safe-text';
+import { configOption } from './config-option';
 
 export type { Io } from './io';
 export { todayInStockholm } from './io';
@@ -55,7 +56,7 @@ export function buildProgram(io: Io): Command {
   program
     .command('run')
     .description('read the source, apply the rules and deliver the snapshot')
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .option('--out <dir>', 'preview: write the snapshot into this folder; nothing is delivered and the state is left as it is')
     .addOption(dateOption())
     .action(async (opts: { config: string; out?: string; date?: string }) => {
@@ -65,7 +66,7 @@ export function buildProgram(io: Io): Command {
   program
     .command('status')
     .description('show what the last run did, and the run lock, if there is one')
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .action(async (opts: { config: string }) => {
       const config = await loadConfig(opts.config);
       // The lock's age is the file's, on the real clock.
@@ -83,7 +84,7 @@ export function buildProgram(io: Io): Command {
   program
     .command('report')
     .description("print the path of the newest run report (HTML, in the state folder's reports/), or open it")
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .option('--open', 'open it in the default browser')
     .action(async (opts: { config: string; open?: boolean }) => {
       await reportCommand({ configPath: opts.config, open: opts.open === true }, io);
@@ -93,7 +94,7 @@ export function buildProgram(io: Io): Command {
     .command('approve')
     .description('release one held snapshot: the next run delivers it if its hash still matches')
     .argument('<hash>', 'the held snapshot (sha256:…, as in the review file; its first 12 hex digits are enough)')
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .action(async (hash: string, opts: { config: string }) => {
       const config = await loadConfig(opts.config);
       const review = join(config.stateDir, STATE_FILES.review);
@@ -120,7 +121,7 @@ export function buildProgram(io: Io): Command {
     .command('explain')
     .description('show why a person, a group or a school unit is or is not exported')
     .argument('<query>', "a GUID, a personnummer, part of a name, or a school unit's code")
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .addOption(dateOption())
     .action(async (query: string, opts: { config: string; date?: string }) => {
       const date = syncDate(opts.date, io);
@@ -135,7 +136,7 @@ export function buildProgram(io: Io): Command {
     .description('the e-mail mapping table, from Active Directory')
     .command('build')
     .description('read Active Directory and write the mapping table (email.mappingFile), with a quality report')
-    .requiredOption('--config <file>', 'configuration file (docs/configuration.md)')
+    .addOption(configOption(io))
     .addOption(dateOption())
     .action(async (opts: { config: string; date?: string }) => {
       const date = syncDate(opts.date, io);

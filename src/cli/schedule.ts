@@ -12,6 +12,7 @@ import { actionArguments, DEFAULT_TIME, describeLastResult, linuxSchedule, nextS
 import { accountToUse, currentAccount, installSpec, onWindows, platformOf, registerTask, removeTask, runasHint, taskStatus } from '../schedule/windows';
 import type { Io } from './io';
 import { given, safe } from '../safe-text';
+import { configOption } from './config-option';
 
 const CONFIG_HELP = 'configuration file the task runs with (docs/configuration.md)';
 
@@ -100,7 +101,7 @@ export function registerSchedule(program: Command, io: Io): void {
   schedule
     .command('install')
     .description('register the scheduled task (or replace it) to run as you, with your Windows password; elsewhere print a systemd timer and a cron line')
-    .requiredOption('--config <file>', CONFIG_HELP)
+    .addOption(configOption(io, CONFIG_HELP))
     .option('--time <HH:MM>', 'time of day, server time', DEFAULT_TIME)
     .option('--account <DOMAIN\\user>', 'the account to run as; it must be the one running this, which stored the secrets (default)')
     .action(async (opts: { config: string; time: string; account?: string }) => {
@@ -151,7 +152,7 @@ export function registerSchedule(program: Command, io: Io): void {
   schedule
     .command('xml')
     .description('print the task XML without registering it (or write it for schtasks /XML or Import Task with --out)')
-    .requiredOption('--config <file>', CONFIG_HELP)
+    .addOption(configOption(io, CONFIG_HELP))
     .option('--time <HH:MM>', 'time of day, server time', DEFAULT_TIME)
     .option('--account <DOMAIN\\user>', 'the account to run as (default: the current one)')
     .option('--out <file>', 'write the XML to this file, UTF-16 as schtasks /Create /XML expects')

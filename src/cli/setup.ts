@@ -55,7 +55,7 @@ export function registerSetup(program: Command, io: Io): void {
   const command = program
     .command('setup')
     .description('the setup wizard: configuration, secrets and the scheduled task, each answer tested at once')
-    .option('--config <file>', 'where the configuration goes (default: %ProgramData%\\procapita-sync\\config.json on Windows, $XDG_CONFIG_HOME/procapita-sync/config.json elsewhere); an existing one is the starting point')
+    .option('--config <file>', 'where the configuration goes (default: %ProgramData%\\procapita-sync\\config.json on Windows, /etc/procapita-sync/config.json elsewhere); an existing one is the starting point')
     .option('--answers <file>', 'answers given ahead, as JSON (see below)')
     .option('--non-interactive', 'ask nothing: a missing answer is an error')
     .addOption(new Option('--lang <lang>', 'language of the wizard').choices(LANGS).default(DEFAULT_LANG))

@@ -200,6 +200,12 @@ export interface Config {
   readonly reports: { readonly keepDays: number };
 }
 
+/** Where the setup wizard writes the configuration, and where every command looks for it unless --config says otherwise. */
+export function defaultConfigPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
+  if (platform === 'win32') return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'procapita-sync', 'config.json');
+  return '/etc/procapita-sync/config.json';
+}
+
 /** Where state and logs go unless the configuration says otherwise: %ProgramData% on Windows. */
 export function defaultDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { stateDir: string; logDir: string } {
   if (platform === 'win32') {

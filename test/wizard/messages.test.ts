@@ -42,12 +42,11 @@ describe('answer flags', () => {
 });
 
 describe('where the configuration goes', () => {
-  it('%ProgramData% on Windows, $XDG_CONFIG_HOME (or ~/.config) elsewhere', async () => {
+  it('%ProgramData% on Windows, /etc elsewhere', async () => {
     const { defaultConfigPath } = await import('../../wizard/context');
     expect(defaultConfigPath('win32', { ProgramData: 'D:\\ProgramData' })).toBe('D:\\ProgramData\\procapita-sync\\config.json');
     expect(defaultConfigPath('win32', {})).toBe('C:\\ProgramData\\procapita-sync\\config.json');
-    expect(defaultConfigPath('linux', { XDG_CONFIG_HOME: '/etc/xdg-home', HOME: '/home/svc' })).toBe('/etc/xdg-home/procapita-sync/config.json');
-    expect(defaultConfigPath('linux', { XDG_CONFIG_HOME: 'relative', HOME: '/home/svc' })).toBe('/home/svc/.config/procapita-sync/config.json');
-    expect(defaultConfigPath('linux', { HOME: '/home/svc' })).toBe('/home/svc/.config/procapita-sync/config.json');
+    // Not the user's home: the task's account and the admin who runs doctor look in the same place.
+    expect(defaultConfigPath('linux', { XDG_CONFIG_HOME: '/etc/xdg-home', HOME: '/home/svc' })).toBe('/etc/procapita-sync/config.json');
   });
 });
