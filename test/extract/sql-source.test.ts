@@ -149,7 +149,8 @@ describe('SQL source: isolation, custom queries', () => {
     expect(r.stderr).toBe(`error: ${message}\n`);
     expect(r.roster).toBeNull();
 
-    const { configPath } = writeSetup(demoFixture(), { source: sqlSource(server.port, { queries: { persons: file } }) });
+    // A target too: doctor validates the configuration as run does, and a missing target would be its first ✗.
+    const { configPath } = writeSetup(demoFixture(), { source: sqlSource(server.port, { queries: { persons: file } }), target: { type: 'directory', path: 'out' } });
     const doctor = await runCli(['doctor', '--config', configPath], undefined, env);
     expect(doctor.code).toBe(3);
     expect(doctor.stdout).toContain(`✗ SQL Server 127.0.0.1:${server.port}, database ProCapita: ${message}\n`);
