@@ -20,6 +20,7 @@ import { QUERY_NAMES, type CalendarDate, type SourceRows } from '../extract/cont
 import { datesFor } from '../decide/checks';
 import { REASONS } from '../decide/reasons';
 import { decideSchools } from '../decide/school-units';
+import { unitCodeKey } from '../configure/unit-code';
 import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
 import type { AlertMail } from '../report/alerts';
 import { sendAlertMail, smtpWhere, whyMailFailed, withSmtp } from '../report/email-alert';
@@ -119,8 +120,10 @@ export async function checkSchools(config: Config, credentials: Credentials, dat
     const units = source.type === 'fixture' ? await readFixture(source.path) : await readSchoolUnits(source, await credentials.get('sqlPassword'), credentials.origin?.('sqlPassword'));
     const rows = { ...(Object.fromEntries(QUERY_NAMES.map((q) => [q, []])) as unknown as SourceRows), schoolUnits: units.schoolUnits, schoolUnitForms: units.schoolUnitForms };
     const schools = decideSchools(rows, config.rules, datesFor(date, config.rules)).schools;
+    // Named as the configuration spells them: a decision for a unit that exists carries ProCapita's spelling, a value read from it.
+    const spelled = new Map(config.rules.schools.map((c) => [unitCodeKey(c.unitCode), c.unitCode]));
     const named = (reasons: readonly string[]) =>
-      schools.filter((s) => s.reason && reasons.includes(s.reason)).map((s) => `${s.unitCode}/${s.schoolForm} (${REASONS[s.reason!]})`);
+      schools.filter((s) => s.reason && reasons.includes(s.reason)).map((s) => `${spelled.get(unitCodeKey(s.unitCode)) ?? s.unitCode}/${s.schoolForm} (${REASONS[s.reason!]})`);
     const unknown = named(['school-not-found', 'school-form-missing']);
     if (unknown.length > 0) {
       return failed(label, new AppError('config', safe`${ours(String(unknown.length))} of ${ours(String(schools.length))} not in ProCapita: ${given(unknown.join(', '))}. Correct the school list (schools in the configuration, or the setup wizard's step 2).`));

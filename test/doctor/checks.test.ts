@@ -249,12 +249,13 @@ describe('doctor validates the configuration exactly as run does', () => {
 
   it('a school code or form that ProCapita does not have fails, exit 3; one no longer active is named on the ✓ line', async () => {
     const demo = JSON.parse(readFileSync(join(ROOT, 'assets/demo/config.json'), 'utf8')) as { schools: { unitCode: string; schoolForm: string }[] };
-    const schools = [...demo.schools, { unitCode: 'BJKS', schoolForm: 'GR' }, { unitCode: 'EKGY', schoolForm: 'GR' }];
+    // ekgy in lower case: the message names it as configured, never as ProCapita spells it.
+    const schools = [...demo.schools, { unitCode: 'BJKS', schoolForm: 'GR' }, { unitCode: 'ekgy', schoolForm: 'GR' }];
     const s = site({ sqlPort: 1, receiverUrl: 'https://unused.invalid' }, { source: { type: 'fixture', path: 'municipality.json' }, target: { type: 'directory', path: 'out' }, schools });
     const r = await cli(['doctor', '--config', s.configPath], WINDOWS_ENV, memoryStore(), { platform: 'win32', exec: windowsIo(TASK, ok({ ...BATCH, exported: false })).exec });
     expect(r.code).toBe(3);
     expect(r.stdout).toContain(
-      "✗ Configured schools: 2 of 6 not in ProCapita: BJKS/GR (configured school unit not found in ProCapita), EKGY/GR (school unit has no such school form in ProCapita). Correct the school list (schools in the configuration, or the setup wizard's step 2).",
+      "✗ Configured schools: 2 of 6 not in ProCapita: BJKS/GR (configured school unit not found in ProCapita), ekgy/GR (school unit has no such school form in ProCapita). Correct the school list (schools in the configuration, or the setup wizard's step 2).",
     );
   });
 });
