@@ -122,6 +122,8 @@ export interface Context {
   /** A mapping table built from AD, written at the write step. */
   mapping?: { readonly file: string; readonly table: readonly MappingEntry[] };
   schedule?: Schedule;
+  /** The account the nightly task runs as, settled before the first question (steps/account.ts); Windows only. */
+  account?: string;
   /** Answers the user chose to change after a failed test: asked again even when given ahead. */
   readonly reask: Set<AnswerKey>;
 }

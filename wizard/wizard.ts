@@ -6,6 +6,7 @@
 import type { Change } from './answers';
 import { ask, say, type Context } from './context';
 import { isCancel } from './prompts';
+import { accountStep } from './steps/account';
 import { alertsStep } from './steps/alerts';
 import { emailStep } from './steps/email';
 import { previewStep } from './steps/preview';
@@ -41,9 +42,11 @@ async function steps(ctx: Context): Promise<void> {
   say(ctx, m.title);
   if (!ctx.existing) {
     say(ctx, m.introFirst(ctx.configPath));
+    await accountStep(ctx);
     return everything(ctx);
   }
   say(ctx, m.introRerun(ctx.configPath));
+  await accountStep(ctx);
   const change = await ask(ctx, 'change', () =>
     ctx.prompts.select<Change>({
       message: m.rerunPrompt,

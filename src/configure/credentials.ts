@@ -44,7 +44,15 @@ export interface SecretStore {
   /** Throws AppError('usage') for an empty value or one over MAX_SECRET_BYTES. */
   set(name: SecretName, value: string): Promise<void>;
   delete(name: SecretName): Promise<boolean>;
+  /**
+   * Writes, reads back and removes an entry of its own, so the setup wizard learns at its first step, before
+   * any question, whether this account's store works. Throws AppError('accessDenied') with the cause.
+   */
+  probe(): Promise<void>;
 }
+
+/** The probe's entry (Credential Manager target `procapita-sync/setup-probe`): never a secret, removed at once. */
+export const PROBE_ACCOUNT = 'setup-probe';
 
 const describe: Record<SecretName, SafeText> = {
   sqlPassword: safe`SQL password`,
@@ -248,6 +256,19 @@ export function keytarStore(platform: NodeJS.Platform = process.platform): Secre
       } catch (err) {
         throw explainStoreError(err, platform);
       }
+    },
+    async probe() {
+      const keytar = await loadKeytar();
+      const value = `probe-${process.pid}-${Date.now()}`;
+      let back: string | null;
+      try {
+        await keytar.setPassword(CREDENTIAL_SERVICE, PROBE_ACCOUNT, value);
+        back = await keytar.getPassword(CREDENTIAL_SERVICE, PROBE_ACCOUNT);
+        await keytar.deletePassword(CREDENTIAL_SERVICE, PROBE_ACCOUNT);
+      } catch (err) {
+        throw explainStoreError(err, platform);
+      }
+      if (back !== value) throw new AppError('accessDenied', safe`${storeLabel(platform)} took a test entry but gave back ${back === null ? safe`nothing` : safe`another value`} when it was read: it cannot keep secrets for this account. Check that the account's profile is loaded (runas without /noprofile), ${ENV_ALTERNATIVE}.`);
     },
   };
 }

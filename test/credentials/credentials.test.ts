@@ -43,6 +43,7 @@ function memoryStore(initial: Partial<Record<SecretName, string>> = {}): SecretS
     async delete(name) {
       return values.delete(name);
     },
+    async probe() {},
   };
 }
 
@@ -54,6 +55,9 @@ const brokenStore = (message: string): SecretStore => ({
     throw explainStoreError(new Error(message), 'linux');
   },
   delete: async () => {
+    throw explainStoreError(new Error(message), 'linux');
+  },
+  probe: async () => {
     throw explainStoreError(new Error(message), 'linux');
   },
 });

@@ -6,13 +6,13 @@
  * gnome-keyring or dbus-run-session fails these tests, locally and in CI.
  * Each test has its own keyring and server, so they run concurrently.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { currentAccount } from '../../src/configure/credentials';
 import { openFixtureDatabase } from '../tds/database';
 import { startTdsServer, type TdsServer } from '../tds/server';
-import { DEMO_DATE, ROOT, demoFixture, snapshotText, writeSetup } from '../support/cli';
+import { DEMO_DATE, ROOT, demoFixture, snapshotText, tempDir, writeSetup } from '../support/cli';
 import { CLI, cleanEnv, keyring, requireKeyringTools, spawnCollect, type KeyringResult } from './keyring';
 
 const certs = join(ROOT, 'test/certs');
@@ -26,7 +26,8 @@ beforeAll(() => {
   requireKeyringTools();
 });
 
-async function serve(): Promise<TdsServer> {
+/** Closed when its own test finishes: the context's hook, as the global one may name another of these concurrent tests. */
+async function serve({ onTestFinished }: TestContext): Promise<TdsServer> {
   const server = await startTdsServer({ db: openFixtureDatabase(demoFixture()), logins: { procapita_reader: PASSWORD }, tls });
   onTestFinished(() => server.close());
   return server;
@@ -82,6 +83,21 @@ describe.concurrent('keytarStore on a real Secret Service', () => {
   );
 
   it(
+    'the setup probe writes, reads back and removes an entry of its own; the secrets are untouched',
+    async () => {
+      const k = keyring();
+      const r = await storeOps(k, ['set:sqlPassword', 'probe', 'peek:setup-probe', 'get:sqlPassword'], [PASSWORD]);
+      expect(r).toEqual([
+        { op: 'set:sqlPassword', ok: true },
+        { op: 'probe', ok: true },
+        { op: 'peek:setup-probe', ok: true },
+        { op: 'get:sqlPassword', ok: true, value: PASSWORD },
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'refuses a value over 2,560 bytes and an empty one, and keeps what was stored',
     async () => {
       const k = keyring();
@@ -100,8 +116,8 @@ describe.concurrent('keytarStore on a real Secret Service', () => {
 describe.concurrent('credentials set, then a run that reads the SQL password from the store', () => {
   it(
     'stores a piped password (one trailing newline taken off) and the run logs in with it; the value is never printed',
-    async () => {
-      const server = await serve();
+    async (context) => {
+      const server = await serve(context);
       const k = keyring();
       const { configPath, out, runArgs } = setup(server.port);
 
@@ -126,8 +142,8 @@ describe.concurrent('credentials set, then a run that reads the SQL password fro
 
   it(
     'nothing stored: exit 8 before connecting, with the command to run and as whom',
-    async () => {
-      const server = await serve();
+    async (context) => {
+      const server = await serve(context);
       const k = keyring();
       const { configPath, out, runArgs } = setup(server.port);
       const run = await k.cli(runArgs);
@@ -143,8 +159,8 @@ describe.concurrent('credentials set, then a run that reads the SQL password fro
 
   it(
     'a named environment variable that is set wins over the store; unset, the store is used',
-    async () => {
-      const server = await serve();
+    async (context) => {
+      const server = await serve(context);
       const k = keyring();
       const { configPath, runArgs } = setup(server.port, 'PROCAPITA_SQL_PASSWORD');
       expect((await k.cli(['credentials', 'set', 'sqlPassword', '--config', configPath], { input: 'fel-lösenord' })).code).toBe(0);
@@ -183,8 +199,8 @@ describe.concurrent('credentials set, then a run that reads the SQL password fro
 
   it(
     'delete removes it: the next run stops with exit 8',
-    async () => {
-      const server = await serve();
+    async (context) => {
+      const server = await serve(context);
       const k = keyring();
       const { configPath, runArgs } = setup(server.port);
       expect((await k.cli(['credentials', 'set', 'sqlPassword', '--config', configPath], { input: PASSWORD })).code).toBe(0);
@@ -205,8 +221,8 @@ describe.concurrent('no Secret Service: exit 8 with what to do', () => {
 
   it(
     'credentials set and run both stop with exit 8 and say why',
-    async () => {
-      const server = await serve();
+    async (context) => {
+      const server = await serve(context);
       const { configPath, runArgs } = setup(server.port);
       const set = await spawnCollect(CLI[0], [...CLI.slice(1), 'credentials', 'set', 'sqlPassword', '--config', configPath], nowhere(), { input: PASSWORD });
       expect(set.code).toBe(8);
@@ -217,6 +233,22 @@ describe.concurrent('no Secret Service: exit 8 with what to do', () => {
       expect(run.code).toBe(8);
       expect(run.stderr).toMatch(/^error: No Secret Service is reachable \(Could not connect: No such file or directory\)\./);
       expect(server.sessions).toHaveLength(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'setup stops before its first question, saying who runs it and why the store cannot be used',
+    async () => {
+      const dir = tempDir('procapita-sync-nostore-');
+      const r = await spawnCollect(CLI[0], [...CLI.slice(1), 'setup', '--lang', 'en', '--non-interactive', '--config', join(dir, 'config.json')], nowhere());
+      expect(r.code).toBe(8);
+      expect(r.stdout).toContain(`This wizard runs as ${ACCOUNT}. The secrets go into the Secret Service keyring, which keeps them per account: only ${ACCOUNT} can read them.\nTesting the Secret Service keyring for ${ACCOUNT}…\n  ✗ `);
+      expect(r.stderr).toMatch(/^error: No Secret Service is reachable \(Could not connect: No such file or directory\)\./);
+      // Nothing asked, nothing written.
+      expect(r.stdout).not.toContain('[1/10]');
+      expect(r.stderr).not.toContain('answer');
+      expect(existsSync(join(dir, 'config.json'))).toBe(false);
     },
     TIMEOUT,
   );

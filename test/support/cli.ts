@@ -18,25 +18,36 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export type MemoryStore = SecretStore & { readonly values: Partial<Record<SecretName, string>>; readonly reads: SecretName[]; readonly writes: SecretName[] };
+export type MemoryStore = SecretStore & { readonly values: Partial<Record<SecretName, string>>; readonly reads: SecretName[]; readonly writes: SecretName[]; probes: number };
 
-/** The credential store, in memory: what a test puts in it, and every read and write. */
-export function memoryStore(values: Partial<Record<SecretName, string>> = {}): MemoryStore {
+/** The credential store, in memory: what a test puts in it, and every read and write. `unusable`: the store's error, for every call. */
+export function memoryStore(values: Partial<Record<SecretName, string>> = {}, unusable?: () => Error): MemoryStore {
   const reads: SecretName[] = [];
   const writes: SecretName[] = [];
+  const check = () => {
+    if (unusable) throw unusable();
+  };
   return {
     values,
     reads,
     writes,
+    probes: 0,
+    async probe() {
+      this.probes++;
+      check();
+    },
     get: async (name) => {
+      check();
       reads.push(name);
       return values[name];
     },
     set: async (name, value) => {
+      check();
       writes.push(name);
       values[name] = value;
     },
     delete: async (name) => {
+      check();
       const had = values[name] !== undefined;
       delete values[name];
       return had;

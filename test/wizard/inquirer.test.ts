@@ -108,9 +108,7 @@ describe('the real prompts', () => {
     const done = scheduleStep(ctx);
     screen.keypress('enter'); // 18:30
     await screen.next();
-    screen.keypress('enter'); // KOMMUN\svc
-    await screen.next();
-    screen.keypress('enter'); // register: yes
+    screen.keypress('enter'); // register: yes (the account was settled before the first question)
     await screen.next();
     expect(screen.getScreen()).toContain('Windows password of KOMMUN\\svc');
     screen.type('Hemligt1!');

@@ -5,7 +5,7 @@
 import { elevationCommand, registerSourceCommand, sourceQueryCommand } from '../../src/report/event-log';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Command } from '../../src/schedule/task';
+import { queryTaskCommand, type Command } from '../../src/schedule/task';
 import { runWizard } from '../../wizard/wizard';
 import { API_KEY, CA_FILE, cli, closeAll, folder, memoryStore, receiver, SQL_PASSWORD, stepContext, tdsServer, type MemoryStore } from './support';
 
@@ -120,12 +120,18 @@ describe('re-run: change the schools', () => {
   });
 });
 
+/** Task Scheduler's answer about the installed task: registered, as the account that runs the wizard. */
+const TASK_REGISTERED = JSON.stringify({ registered: true, userId: 'KOMMUN\\svc-procapita', logonType: 'Password', state: 'Ready' });
+const isTaskQuery = (c: Command) => JSON.stringify(c) === JSON.stringify(queryTaskCommand());
+
 describe('re-run: change the schedule', () => {
   /** Re-runs the wizard on Windows to change the schedule to 05:15; `exitCode` answers each command it runs. */
   async function changeSchedule(exitCode: (c: Command) => number = () => 0) {
     const site = await installed();
     const commands: Command[] = [];
     const exec = async (c: Command) => {
+      // The task is asked about first, before any question: it runs as this account, so nothing about the account is asked.
+      if (isTaskQuery(c)) return { code: 0, stdout: TASK_REGISTERED, stderr: '' };
       commands.push(c);
       return { code: exitCode(c), stdout: 'registered', stderr: '' };
     };
@@ -135,7 +141,7 @@ describe('re-run: change the schedule', () => {
       platform: 'win32',
       env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' },
       exec,
-      script: ['schedule', '05:15', '', true, 'Vinter-2026!', true],
+      script: ['schedule', '05:15', true, 'Vinter-2026!', true],
     });
     await runWizard(ctx);
     return { site, commands, out };
@@ -143,6 +149,7 @@ describe('re-run: change the schedule', () => {
 
   it('on Windows registers the task again and writes nothing else', async () => {
     const { site, commands, out } = await changeSchedule();
+    expect(out()).toContain('  ✓ The scheduled task procapita-sync runs as KOMMUN\\svc-procapita, this account: it reads the secrets stored now.');
     expect(out()).toContain('✓ Scheduled task procapita-sync registered: every day at 05:15, as KOMMUN\\svc-procapita with its password stored');
     expect(commands).toHaveLength(2);
     expect(commands[0]).toEqual(sourceQueryCommand);
@@ -172,6 +179,7 @@ describe('re-run: change the schedule', () => {
     ];
     const passwords: string[] = [];
     const exec = async (c: Command) => {
+      if (isTaskQuery(c)) return { code: 0, stdout: TASK_REGISTERED, stderr: '' };
       passwords.push(JSON.parse(c.stdin!).password);
       return results.shift()!;
     };
@@ -181,7 +189,7 @@ describe('re-run: change the schedule', () => {
       platform: 'win32',
       env: { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' },
       exec,
-      script: ['schedule', '', '', true, 'Fel-lösen', true, 'password', 'Rätt-lösen'],
+      script: ['schedule', '', true, 'Fel-lösen', true, 'password', 'Rätt-lösen'],
     });
     await runWizard(ctx);
     expect(out()).toContain('✗ Registering the scheduled task as KOMMUN\\svc-procapita: Windows refused the password for KOMMUN\\svc-procapita (0x8007052E: wrong user name or password).');

@@ -260,14 +260,13 @@ describe('6. Target', () => {
 describe('8. Schedule', () => {
   const env = { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' };
 
-  it('on Windows explains the per-user store; another account gets the runas line, and the current one is used', async () => {
-    const { ctx, prompts, out } = stepContext({ platform: 'win32', env, script: ['', 'KOMMUN\\admin', 'current', true, 'Vinter-2026!'] });
+  it('on Windows: the time, and the task registered as the account settled before the first question', async () => {
+    const { ctx, prompts, out } = stepContext({ platform: 'win32', env, script: ['', true, 'Vinter-2026!'] });
+    ctx.account = 'KOMMUN\\svc-procapita';
     await scheduleStep(ctx);
-    expect(out()).toContain('Windows Credential Manager, which is per user');
-    expect(out()).toContain('with that account\'s Windows password stored in the task');
-    expect(out()).toContain('To run the task as KOMMUN\\admin, run the wizard as KOMMUN\\admin:\n  runas /user:KOMMUN\\admin "procapita-sync.exe setup"');
+    expect(out()).toContain('The task runs as KOMMUN\\svc-procapita, the account running this wizard, whose secrets it reads.');
     expect(prompts.screen).toContain('? Time of the nightly run (HH:MM) (18:30) 18:30');
-    expect(prompts.screen).toContain('  Run the task as KOMMUN\\svc-procapita');
+    expect(prompts.screen.join('\n')).not.toContain('Account the task runs as');
     expect(ctx.schedule).toEqual({ time: '18:30', account: 'KOMMUN\\svc-procapita', register: true, password: 'Vinter-2026!' });
   });
 

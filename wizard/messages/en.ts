@@ -202,6 +202,15 @@ export const en = {
   previewContinue: 'Yes, continue',
   previewChangeSchools: 'Change the schools or teaching groups',
 
+  // Before the first question: the account and its credential store
+  accountRunning: (account: string, store: string) => `This wizard runs as ${account}. The secrets go into ${store}, which keeps them per account: only ${account} can read them.`,
+  storeWhat: (store: string, account: string) => `${store} for ${account}`,
+  storeWorks: (store: string, account: string) => `${store.replace(/^./, (c) => c.toUpperCase())}: opened, written and read back for ${account}`,
+  taskSameAccount: (task: string, account: string) => `The scheduled task ${task} runs as ${account}, this account: it reads the secrets stored now.`,
+  taskOtherAccount: (task: string, taskAccount: string, account: string, runas: string) =>
+    `The scheduled task ${task} runs as ${taskAccount}, but this wizard runs as ${account}: secrets stored now would go to ${account}'s store, which the task cannot read. Run the wizard as ${taskAccount}:\n    ${runas}`,
+  taskContinueAs: (account: string) => `Go on as ${account} (the task is to run as ${account} from now on)`,
+
   // 9. Schedule
   scheduleTitle: 'Schedule',
   scheduleExplainWindows: (account: string) =>
@@ -214,6 +223,7 @@ export const en = {
     `The secrets are stored for ${current}, who runs this wizard, and ${other} could not read them. To run the task as ${other}, run the wizard as ${other}:\n  ${runas}`,
   scheduleUseCurrent: (account: string) => `Run the task as ${account}`,
   scheduleQuitForOther: (account: string) => `Quit, to run the wizard as ${account}`,
+  scheduleAs: (account: string) => `The task runs as ${account}, the account running this wizard, whose secrets it reads.`,
   scheduleRegister: 'Register the scheduled task now?',
   schedulePassword: (account: string) => `Windows password of ${account} (Task Scheduler keeps it; procapita-sync does not)`,
 

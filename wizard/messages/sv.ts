@@ -258,6 +258,15 @@ export const sv: Messages = {
   previewContinue: 'Ja, fortsätt',
   previewChangeSchools: 'Ändra skolorna eller undervisningsgrupperna',
 
+  // Före första frågan: kontot och dess lösenordsvalv
+  accountRunning: (account: string, store: string) => `Guiden körs som ${account}. Lösenorden sparas i ${store}, som håller dem per konto: bara ${account} kan läsa dem.`,
+  storeWhat: (store: string, account: string) => `${store} för ${account}`,
+  storeWorks: (store: string, account: string) => `${stor(store)}: kan öppnas, skrivas och läsas för ${account}`,
+  taskSameAccount: (task: string, account: string) => `Den schemalagda aktiviteten ${task} körs som ${account}, det här kontot: den läser lösenorden som sparas nu.`,
+  taskOtherAccount: (task: string, taskAccount: string, account: string, runas: string) =>
+    `Den schemalagda aktiviteten ${task} körs som ${taskAccount}, men guiden körs som ${account}: lösenord som sparas nu hamnar hos ${account}, och dem kan aktiviteten inte läsa. Kör guiden som ${taskAccount}:\n    ${runas}`,
+  taskContinueAs: (account: string) => `Fortsätt som ${account} (aktiviteten ska hädanefter köras som ${account})`,
+
   // 9. Schema
   scheduleTitle: 'Schema',
   scheduleExplainWindows: (account: string) =>
@@ -270,6 +279,7 @@ export const sv: Messages = {
     `Lösenorden sparas för ${current}, som kör den här guiden, och ${other} skulle inte kunna läsa dem. Vill du köra aktiviteten som ${other}, kör då guiden som ${other}:\n  ${runas}`,
   scheduleUseCurrent: (account: string) => `Kör aktiviteten som ${account}`,
   scheduleQuitForOther: (account: string) => `Avsluta, för att köra guiden som ${account}`,
+  scheduleAs: (account: string) => `Aktiviteten körs som ${account}, kontot som kör den här guiden, och läser det kontots lösenord.`,
   scheduleRegister: 'Registrera den schemalagda aktiviteten nu?',
   schedulePassword: (account: string) => `Windows-lösenord för ${account} (Schemaläggaren sparar det, inte procapita-sync)`,
 

@@ -1,20 +1,17 @@
 /**
- * Step 9, schedule: the time of the nightly run and the account it runs as.
- *
- * On Windows the secrets are in Credential Manager, which is per user: the
- * task can read them only when it runs as the account that stored them, the
- * one running this wizard, with that account's password stored in the task.
- * Naming another account is refused with how to run the wizard as that
- * account instead. The task is registered at the write step, after the
- * configuration and the secrets. Elsewhere the step prints a systemd timer
- * and a cron line at the write step.
+ * Step 9, schedule: the time of the nightly run, and on Windows whether to
+ * register the task now, with the account's password. The account itself was
+ * settled before the first question (steps/account.ts): Credential Manager is
+ * per user, so the task runs as the account that runs the wizard. The task is
+ * registered at the write step, after the configuration and the secrets.
+ * Elsewhere the step prints a systemd timer and a cron line at the write step.
  */
 import { currentAccount as loginName } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
 import { DEFAULT_TIME, normalizeTime } from '../../src/schedule/task';
-import { accountToUse, currentAccount, runasHint } from '../../src/schedule/windows';
+import { currentAccount } from '../../src/schedule/windows';
 import { ask, askSecret, say, type Context } from '../context';
-import { cancelled, heading } from './shared';
+import { heading } from './shared';
 import { given, safe } from '../../src/safe-text';
 
 const TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
@@ -29,7 +26,6 @@ export async function scheduleStep(ctx: Context, currentTime?: string): Promise<
   heading(ctx, 9, m.scheduleTitle);
   const windows = ctx.platform === 'win32';
   const me = wizardAccount(ctx);
-  say(ctx, windows ? m.scheduleExplainWindows(me) : m.scheduleExplainOther(me));
   const start = currentTime ?? ctx.schedule?.time ?? DEFAULT_TIME;
   const typed = await ask(ctx, 'schedule.time', () => ctx.prompts.input({ message: m.scheduleTime, default: start, validate: (v) => (TIME.test(v.trim()) ? true : m.notTime) }), { default: start });
   if (!TIME.test(typed.trim())) throw new AppError('usage', safe`${ctx.answers.sourceOf('schedule.time')}: ${given(m.notTime)}`);
@@ -38,25 +34,9 @@ export async function scheduleStep(ctx: Context, currentTime?: string): Promise<
     ctx.schedule = { time, account: me, register: false };
     return;
   }
-  let account: string | undefined;
-  while (account === undefined) {
-    const requested = await ask(ctx, 'schedule.account', () => ctx.prompts.input({ message: m.scheduleAccount, default: me }), { default: me });
-    try {
-      account = accountToUse(requested, ctx.io.env);
-    } catch (err) {
-      if (!(err instanceof AppError) || ctx.answers.nonInteractive) throw err;
-      say(ctx, m.scheduleOtherAccount(requested, me, runasHint(requested)));
-      const choice = await ctx.prompts.select<'current' | 'quit'>({
-        message: m.whatNow,
-        choices: [
-          { name: m.scheduleUseCurrent(me), value: 'current' },
-          { name: m.scheduleQuitForOther(requested), value: 'quit' },
-        ],
-      });
-      if (choice === 'quit') throw cancelled(ctx);
-      account = me;
-    }
-  }
+  // Settled at the first step, before any question (steps/account.ts).
+  const account = ctx.account ?? me;
+  say(ctx, m.scheduleAs(account));
   const register = await ask(ctx, 'schedule.register', () => ctx.prompts.confirm({ message: m.scheduleRegister, default: true }), { default: true });
   if (!register) {
     ctx.schedule = { time, account, register };
