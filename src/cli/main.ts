@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { DEFAULT_LANG, messagesFor } from '../../wizard/messages';
-import { main, startsWizard } from './program';
+import { execCommand } from '../schedule/windows';
+import { keepsWindowOpen, parentFrom, parentQuery, type Parent } from './console-window';
+import { main } from './program';
 
 // Node's deprecation notices (tedious names an IP address as TLS server name) mean nothing to an admin.
 process.noDeprecation = true;
@@ -28,12 +30,26 @@ void main(argv, {
   },
 }).then(async (code) => {
   process.exitCode = code;
-  // Double-clicked in Explorer, the exe starts the wizard in a console window of its own, which
-  // closes the moment the exe ends: keep the wizard's last words on screen until Enter.
-  if (process.platform === 'win32' && startsWizard(argv, { interactive: isInteractive() })) {
-    process.stdout.write(`\n${messagesFor(DEFAULT_LANG).pressEnterToClose}\n`);
+  // In a console window of its own (double-clicked, runas) the wizard's last words would vanish with the window.
+  const keepsOpen = (p: Parent) => keepsWindowOpen(argv, { interactive: isInteractive(), platform: process.platform }, p);
+  if (process.platform === 'win32' && keepsOpen('other') && keepsOpen(await parent())) {
+    const lang = argv.some((a, i) => a === '--lang=en' || (a === '--lang' && argv[i + 1] === 'en')) ? 'en' : DEFAULT_LANG;
+    process.stdout.write(`\n${messagesFor(lang).pressEnterToClose}\n`);
     const line = process.getBuiltinModule('node:readline').createInterface({ input: process.stdin });
     await new Promise((done) => line.once('line', done).once('close', done));
     line.close();
   }
 });
+
+/** What started this process; asked only when setup ends on Windows. */
+async function parent(): Promise<Parent> {
+  try {
+    process.kill(process.ppid, 0);
+  } catch {
+    return 'gone';
+  }
+  return execCommand(parentQuery(process.ppid)).then(
+    (r) => (r.code === 0 ? parentFrom(r.stdout) : 'other'),
+    () => 'other',
+  );
+}

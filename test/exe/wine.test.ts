@@ -103,7 +103,7 @@ describe('the Windows exe under Wine', () => {
     const deleted = await exe(['credentials', 'delete', 'sqlPassword', ...config]);
     expect(deleted.stdout).toMatch(new RegExp(`^Deleted the SQL password from ${entry.replace(/[()]/g, '\\$&')} of \\S+\\\\\\S+\\.\n`));
     expect(deleted.code).toBe(0);
-    expect(await wine.credentialTargets()).toEqual([]);
+    expect(await wine.credentialTargets()).not.toContain('procapita-sync/setup-probe');
     const missing = await exe(['credentials', 'test', 'sqlPassword', ...config]);
     expect(missing.stdout).toContain(`No SQL password is stored in ${entry}.`);
     expect(missing.code).toBe(ExitCode.accessDenied);
@@ -165,26 +165,35 @@ describe('the Windows exe under Wine', () => {
   const defaultConfigDir = () => join(wine.prefix, 'drive_c/ProgramData/procapita-sync');
 
   it('setup --lang en in a console shows the first question; Ctrl-C ends it with nothing written', async () => {
-    const { screen, code } = await firstScreen(['setup', '--lang', 'en'], '? SQL Server host name or address');
+    // Before the first question: who runs it, and Wine's Credential Manager probed for that account.
+    const { screen, code } = await firstScreen(['setup', '--lang', 'en'], '? Account the task runs as');
     expect(screen).toMatch(/^procapita-sync setup\nThis sets up the nightly sync in ten steps: SQL Server, schools,/);
-    expect(screen).toContain('\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/10] SQL Server (ProCapita)\n? SQL Server host name or address');
+    expect(screen).toMatch(/\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config\.json\.\n\nThis wizard runs as (\S+)\. The secrets go into Windows Credential Manager, which keeps them per account: only \1 can read them\.\n/);
+    expect(screen).toMatch(/\n {2}✓ Windows Credential Manager: opened, written and read back for \S+\n/);
+    expect(await wine.credentialTargets()).not.toContain('procapita-sync/setup-probe');
     expect(screen).not.toContain('error');
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
   }, 150_000);
 
   it('with no arguments in a console it starts the wizard, in Swedish; Ctrl-C ends it with nothing written', async () => {
-    const { screen, code } = await firstScreen([], '? SQL Servers värdnamn eller adress');
+    const { screen, code } = await firstScreen([], '? Konto som aktiviteten körs som');
     expect(screen).toMatch(/^procapita-sync – installation\nHär ställer du in den nattliga synkroniseringen i tio steg:/);
-    expect(screen).toContain('\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/10] SQL Server (ProCapita)\n? SQL Servers värdnamn eller adress');
+    expect(screen).toMatch(/\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config\.json\.\n\nGuiden körs som \S+\. Lösenorden sparas i Windows autentiseringshanterare/);
+    expect(screen).toMatch(/\n {2}✓ Windows autentiseringshanterare \(Credential Manager\): kan öppnas, skrivas och läsas för \S+\n/);
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
   }, 150_000);
 
-  it('double-clicked (no arguments), the console window stays open after the wizard ends, until Enter', async () => {
-    const pane = wine.console([], wine.dir);
+  it.each([
+    ['double-clicked (no arguments)', []],
+    ['started as `setup` in a console of its own, as runas does', ['setup']],
+  ])('%s, the console window stays open after the wizard ends, until Enter', async (how, args) => {
+    const pane = wine.console(args, wine.dir);
     try {
-      await pane.waitFor('? SQL Servers värdnamn eller adress', 1, 90_000);
+      await pane.waitFor('? Konto som aktiviteten körs som', 1, 90_000);
+      pane.press('Enter'); // this account
+      await pane.waitFor('? SQL Servers värdnamn eller adress', 1, 60_000);
       // Host, instance (none), port (1433, where nothing listens), database, login, password, encryption, certificate check.
       const answers = ['127.0.0.1', '', '', 'ProCapita', 'reader', 'not-a-real-password', '', ''];
       for (const [i, answer] of answers.entries()) {
@@ -195,7 +204,7 @@ describe('the Windows exe under Wine', () => {
         // Each answered question turns into a line starting with √ (Wine's console redraws the rest unevenly). Under
         // load the redraw after the last answer can overwrite that line's √; the menu below comes only after all the
         // answers and the SQL test, so it stands for the last one.
-        if (i < answers.length - 1) await pane.waitFor('√', i + 1, 30_000);
+        if (i < answers.length - 1) await pane.waitFor('√', i + 2, 30_000);
       }
       await pane.waitFor('Avsluta utan att skriva något', 1, 60_000);
       for (let i = 0; i < 8; i++) pane.press('Down');
@@ -207,7 +216,7 @@ describe('the Windows exe under Wine', () => {
       pane.press('Enter');
       await pane.waitFor('[exit ', 1, 30_000);
       expect(pane.transcript()).toMatch(/Tryck på Enter för att stänga fönstret\.\n+\[exit 2\]/);
-      transcript.screen('wine64 procapita-sync.exe   (double-clicked: no arguments; the SQL test fails, then "Avsluta utan att skriva något")', waiting, 'The window waits for Enter; after Enter the exe ended with exit code 2.');
+      transcript.screen(`wine64 procapita-sync.exe ${args.join(' ')}  (${how}; the SQL test fails, then "Avsluta utan att skriva något")`, waiting, 'The window waits for Enter; after Enter the exe ended with exit code 2.');
       expect(existsSync(defaultConfigDir())).toBe(false);
     } finally {
       pane.close();
