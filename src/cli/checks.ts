@@ -26,6 +26,7 @@ import type { AlertMail } from '../report/alerts';
 import { sendAlertMail, smtpWhere, whyMailFailed, withSmtp } from '../report/email-alert';
 import { EVENT_SOURCE, registerSourceLine, sourceQueryCommand } from '../report/event-log';
 import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
+import { credentialsOptions } from './run';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
 import type { Io } from './io';
 import { given, ours, safe, type SafeText } from '../safe-text';
@@ -89,8 +90,8 @@ export function neededSecrets(config: Config): SecretName[] {
  * credential store. Only whether it is there: checkSql and the others try
  * whether it works.
  */
-export async function checkSecrets(config: Config, store: SecretStore, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
-  const credentials = credentialsFrom(store, secretEnvNames(config), env, config.file ? { configPath: config.file } : {});
+export async function checkSecrets(config: Config, store: SecretStore, io: Io): Promise<CheckResult[]> {
+  const credentials = credentialsFrom(store, secretEnvNames(config), io.env, credentialsOptions(config, io));
   const results: CheckResult[] = [];
   for (const name of neededSecrets(config)) {
     try {

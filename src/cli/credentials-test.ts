@@ -10,11 +10,11 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../configure/config';
-import { describeSecret, keytarStore, SECRET_ENV_KEYS, SECRET_NAMES, secretEnvNames, storeEntry, isSecretName, type Credentials, type SecretName } from '../configure/credentials';
+import { describeSecret, keytarStore, notStored, SECRET_ENV_KEYS, SECRET_NAMES, secretEnvNames, storeEntry, isSecretName, type Credentials, type SecretName } from '../configure/credentials';
 import { AppError } from '../errors';
 import { checkLdap, checkSmtp, checkSql, checkTarget, failed, formatCheck, neededSecrets, secretWords, type CheckResult } from './checks';
 import type { Io } from './io';
-import { credentialsFor } from './run';
+import { credentialsFor, credentialsOptions } from './run';
 import { given, joined, ours, safe } from '../safe-text';
 import { configOption } from './config-option';
 
@@ -27,9 +27,7 @@ function storedOnly(name: SecretName, config: Config, io: Io): Credentials {
     async get(n) {
       if (n !== name) return usual.get(n);
       const value = await store.get(n);
-      if (value === undefined || value === '') {
-        throw new AppError('accessDenied', safe`No ${describeSecret(n)} is stored in ${storeEntry(n)}. Store it with \`procapita-sync credentials set ${n} --config ${config.file ? given(config.file) : '<configuration file>'}\`.`);
-      }
+      if (value === undefined || value === '') throw await notStored(n, io.env, credentialsOptions(config, io));
       return value;
     },
   };

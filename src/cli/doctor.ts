@@ -55,7 +55,7 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
     return results;
   }
 
-  const secrets = await checkSecrets(config, io.secrets ?? keytarStore(), io.env);
+  const secrets = await checkSecrets(config, io.secrets ?? keytarStore(), io);
   secrets.forEach(show);
   const unreadable = new Set(secrets.filter((r) => !r.ok).map((r) => r.secret));
   const credentials = credentialsFor(config, io);

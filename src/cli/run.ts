@@ -10,7 +10,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { messagesFor } from '../../wizard/messages';
 import { deliveryTarget, loadConfig, type Config, type EmailAlertConfig } from '../configure/config';
-import { credentialsFrom, keytarStore, secretEnvNames, type Credentials } from '../configure/credentials';
+import { credentialsFrom, keytarStore, secretEnvNames, type Credentials, type CredentialsOptions } from '../configure/credentials';
+import { platformOf, registeredTaskAccount } from '../schedule/windows';
 import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
@@ -55,9 +56,16 @@ export interface RunOptions {
 }
 
 /** Secrets from the environment variables the configuration names, when they are set; otherwise from the credential store. */
-export function credentialsFor(config: Config, io: Pick<Io, 'env' | 'secrets'>): Credentials {
-  return credentialsFrom(io.secrets ?? keytarStore(), secretEnvNames(config), io.env, config.file ? { configPath: config.file } : {});
+export function credentialsFor(config: Config, io: Io): Credentials {
+  return credentialsFrom(io.secrets ?? keytarStore(), secretEnvNames(config), io.env, credentialsOptions(config, io));
 }
+
+/** For the messages about a missing secret: the configuration to name, and the scheduled task's account. */
+export const credentialsOptions = (config: Config, io: Io): CredentialsOptions => ({
+  ...(config.file ? { configPath: config.file } : {}),
+  platform: platformOf(io),
+  taskAccount: () => registeredTaskAccount(io),
+});
 
 /** What the run has got to, for the report at its end. */
 interface Progress {

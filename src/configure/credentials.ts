@@ -277,6 +277,22 @@ export interface CredentialsOptions {
   /** Named in the messages that say how to store a secret. */
   readonly configPath?: string;
   readonly platform?: NodeJS.Platform;
+  /** The scheduled task's account (Task Scheduler), for the message when a secret is missing; undefined when none is known. */
+  readonly taskAccount?: () => Promise<string | undefined>;
+}
+
+/**
+ * Why a secret this account lacks may be there all the same: the store is per account. Names the task's
+ * account when it is known, so that the admin knows whom to run the command as.
+ */
+async function perAccount(account: SafeText, set: SafeText, o: CredentialsOptions): Promise<SafeText> {
+  const task = await o.taskAccount?.().catch(() => undefined);
+  const same = task !== undefined && [account.toLowerCase(), account.split('\\').pop()!.toLowerCase()].includes(task.toLowerCase());
+  if (task === undefined) {
+    return safe`Secrets there are kept per account, and only the account that stored one can read it: run this as the account that runs the nightly task, and store it as that account with ${set} (or the setup wizard).`;
+  }
+  if (same) return safe`Store it as ${account}, the account the scheduled task runs as: ${set} (or the setup wizard).`;
+  return safe`Secrets there are kept per account, and the scheduled task runs as ${given(task)}, not as ${account}: run this as ${given(task)} (\`runas /user:${given(task)} cmd\`, then the same command), or store it for ${given(task)} with ${set} run as that account.`;
 }
 
 /** The secrets a run needs: an environment variable the configuration names (and that is set) wins; otherwise the store. */
@@ -306,10 +322,14 @@ export function credentialsFrom(store: SecretStore, envNames: Partial<Record<Sec
           safe`${unset} Nor is it stored in ${storeEntry(name, platform)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
         );
       }
-      throw new AppError(
-        'accessDenied',
-        safe`The ${describe[name]} is not stored for ${account} in ${storeEntry(name, platform)}: run ${setCommand(name)} (or the setup wizard) as the account that runs the scheduled task.`,
-      );
+      throw await notStored(name, env, o);
     },
   };
+}
+
+/** A secret the store does not hold for this account: for whom, where, and that the store is per account. */
+export async function notStored(name: SecretName, env: NodeJS.ProcessEnv, o: CredentialsOptions = {}): Promise<AppError> {
+  const account = currentAccount(env);
+  const set = safe`\`procapita-sync credentials set ${name} --config ${o.configPath ? given(o.configPath) : '<configuration file>'}\``;
+  return new AppError('accessDenied', safe`The ${describe[name]} is not stored for ${account} in ${storeEntry(name, o.platform ?? process.platform)}. ${await perAccount(account, set, o)}`);
 }

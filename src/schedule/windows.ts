@@ -202,6 +202,17 @@ export async function removeTask(io: Io): Promise<boolean> {
   return said === SCRIPT_OUTPUT.removed;
 }
 
+/** The account the registered task runs as; undefined off Windows, without a task, or when Task Scheduler cannot say. */
+export async function registeredTaskAccount(io: Io): Promise<string | undefined> {
+  if (!onWindows(io)) return undefined;
+  try {
+    const status = await taskStatus(io);
+    return status.registered ? status.account : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The task's state and last result. Windows only: check onWindows(io) first. */
 export async function taskStatus(io: Io): Promise<TaskStatus> {
   const what = safe`Reading the scheduled task`;

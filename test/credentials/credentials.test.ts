@@ -22,7 +22,9 @@ import {
   type SecretStore,
 } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
-import { writeSetup, demoFixture } from '../support/cli';
+import { writeSetup, demoFixture, tempDir } from '../support/cli';
+import { queryTaskCommand } from '../../src/schedule/task';
+import { join } from 'node:path';
 import { ours } from '../../src/safe-text';
 
 /** A stand-in store for these tests only; store.test.ts uses the real one. */
@@ -64,7 +66,7 @@ const brokenStore = (message: string): SecretStore => ({
 
 const sqlConfig = { type: 'sql', host: 'db.kommun.local', database: 'ProCapita', user: 'procapita_reader' };
 
-async function cli(args: readonly string[], o: { store: SecretStore; input?: string; env?: NodeJS.ProcessEnv; onRead?: () => void }) {
+async function cli(args: readonly string[], o: { store: SecretStore; input?: string; env?: NodeJS.ProcessEnv; onRead?: () => void; more?: Partial<Io> }) {
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -80,6 +82,7 @@ async function cli(args: readonly string[], o: { store: SecretStore; input?: str
       if (o.input === undefined) throw new Error('the test gave no input');
       return readPipedSecret(Readable.from([Buffer.from(o.input, 'utf8')]));
     },
+    ...o.more,
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
@@ -105,14 +108,30 @@ describe('credentialsFrom: an environment variable the configuration names wins 
     expect(c.origin?.('sqlPassword')).toBe(storeEntry('sqlPassword'));
   });
 
-  it('not stored, no variable: says for whom, and the command to run as which account', async () => {
+  it('not stored, no variable: says for whom, that secrets are per account, and the command to run as which account', async () => {
     const c = credentialsFrom(memoryStore(), {}, { USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita' }, { configPath: 'C:\\ProgramData\\procapita-sync\\config.json', platform: 'win32' });
     const err = await c.get('sqlPassword').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('accessDenied');
     expect((err as AppError).message).toBe(
-      'The SQL password is not stored for KOMMUN\\svc-procapita in Windows Credential Manager (service procapita-sync, account sqlPassword): run `procapita-sync credentials set sqlPassword --config C:\\ProgramData\\procapita-sync\\config.json` (or the setup wizard) as the account that runs the scheduled task.',
+      'The SQL password is not stored for KOMMUN\\svc-procapita in Windows Credential Manager (service procapita-sync, account sqlPassword). Secrets there are kept per account, and only the account that stored one can read it: run this as the account that runs the nightly task, and store it as that account with `procapita-sync credentials set sqlPassword --config C:\\ProgramData\\procapita-sync\\config.json` (or the setup wizard).',
     );
+  });
+
+  it.each([
+    [
+      'another account than the task\'s: names the task\'s account, and how to run as it',
+      'KOMMUN\\svc-procapita',
+      'The SQL password is not stored for KOMMUN\\anna.admin in Windows Credential Manager (service procapita-sync, account sqlPassword). Secrets there are kept per account, and the scheduled task runs as KOMMUN\\svc-procapita, not as KOMMUN\\anna.admin: run this as KOMMUN\\svc-procapita (`runas /user:KOMMUN\\svc-procapita cmd`, then the same command), or store it for KOMMUN\\svc-procapita with `procapita-sync credentials set sqlPassword --config C:\\sync\\config.json` run as that account.',
+    ],
+    [
+      'the task\'s own account (as Task Scheduler names it, without the domain)',
+      'anna.admin',
+      'The SQL password is not stored for KOMMUN\\anna.admin in Windows Credential Manager (service procapita-sync, account sqlPassword). Store it as KOMMUN\\anna.admin, the account the scheduled task runs as: `procapita-sync credentials set sqlPassword --config C:\\sync\\config.json` (or the setup wizard).',
+    ],
+  ])('not stored, %s', async (_, task, said) => {
+    const c = credentialsFrom(memoryStore(), {}, { USERDOMAIN: 'KOMMUN', USERNAME: 'anna.admin' }, { configPath: 'C:\\sync\\config.json', platform: 'win32', taskAccount: async () => task });
+    expect(((await c.get('sqlPassword').catch((e: unknown) => e)) as AppError).message).toBe(said);
   });
 
   it('a named variable that is unset, and nothing stored: the message begins as it always has, then names the store', async () => {
@@ -259,6 +278,34 @@ describe('config: the *Env keys are optional', () => {
 
   it('still refuses a name that is no environment variable', () => {
     expect(() => parseConfig({ source: { ...sqlConfig, passwordEnv: 'secret123!' }, schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }] }, '/c.json')).toThrow(/source\.passwordEnv: name an environment variable/);
+  });
+});
+
+describe('a secret this account lacks, in every command that needs one: the store is per account, and the task runs as …', () => {
+  const setup = () => writeSetup(demoFixture(), { source: { ...sqlConfig, port: 1433 }, target: { type: 'directory', path: 'out' } }).configPath;
+  const admin = { USERDOMAIN: 'KOMMUN', USERNAME: 'anna.admin' };
+  /** Task Scheduler (mocked: it cannot run here) says the task runs as KOMMUN\\svc-procapita; nothing else is expected. */
+  const windows = (): Partial<Io> => ({
+    platform: 'win32',
+    exec: async (c) =>
+      JSON.stringify(c) === JSON.stringify(queryTaskCommand())
+        ? { code: 0, stdout: JSON.stringify({ registered: true, userId: 'KOMMUN\\svc-procapita', logonType: 'Password' }), stderr: '' }
+        : { code: 1, stdout: '', stderr: 'not expected' },
+  });
+  const said = 'Secrets there are kept per account, and the scheduled task runs as KOMMUN\\svc-procapita, not as KOMMUN\\anna.admin: run this as KOMMUN\\svc-procapita (`runas /user:KOMMUN\\svc-procapita cmd`, then the same command)';
+
+  it.each([
+    ['run', (c: string) => ['run', '--config', c, '--date', '2026-09-01']],
+    ['run --out', (c: string) => ['run', '--config', c, '--date', '2026-09-01', '--out', join(tempDir(), 'out')]],
+    ['explain', (c: string) => ['explain', 'Björk', '--config', c, '--date', '2026-09-01']],
+    ['credentials test', (c: string) => ['credentials', 'test', 'sqlPassword', '--config', c]],
+    ['doctor', (c: string) => ['doctor', '--config', c]],
+  ])('%s', async (_, args) => {
+    const configPath = setup();
+    const r = await cli(args(configPath), { store: memoryStore(), env: admin, more: windows() });
+    expect(r.code).toBe(8);
+    expect(r.stdout + r.stderr).toContain('The SQL password is not stored for KOMMUN\\anna.admin in Windows Credential Manager (service procapita-sync, account sqlPassword).');
+    expect(r.stdout + r.stderr).toContain(said);
   });
 });
 

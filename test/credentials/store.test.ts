@@ -149,7 +149,7 @@ describe.concurrent('credentials set, then a run that reads the SQL password fro
       const run = await k.cli(runArgs);
       expect(run.code).toBe(8);
       expect(run.stderr).toBe(
-        `error: The SQL password is not stored for ${ACCOUNT} in ${STORE} (service procapita-sync, account sqlPassword): run \`procapita-sync credentials set sqlPassword --config ${configPath}\` (or the setup wizard) as the account that runs the scheduled task.\n`,
+        `error: The SQL password is not stored for ${ACCOUNT} in ${STORE} (service procapita-sync, account sqlPassword). Secrets there are kept per account, and only the account that stored one can read it: run this as the account that runs the nightly task, and store it as that account with \`procapita-sync credentials set sqlPassword --config ${configPath}\` (or the setup wizard).\n`,
       );
       expect(server.sessions).toHaveLength(0);
       expect(snapshotText(out)).toBeNull();

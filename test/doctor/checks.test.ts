@@ -317,7 +317,9 @@ describe('credentials test NAME: the stored secret, tried where it is used', () 
     const { s, store } = await storeSite();
     delete store.values.apiKey;
     const missing = await test('apiKey', s, store);
-    expect(missing.stdout).toMatch(/^✗ Upload service https:\/\/localhost:\d+\/v1\/ping: No API key is stored in the Secret Service keyring \(service procapita-sync, account apiKey\)\. Store it with `procapita-sync credentials set apiKey --config .*config\.json`\.\n$/);
+    expect(missing.stdout).toMatch(
+      /^✗ Upload service https:\/\/localhost:\d+\/v1\/ping: The API key is not stored for \S+ in the Secret Service keyring \(service procapita-sync, account apiKey\)\. Secrets there are kept per account, and only the account that stored one can read it: run this as the account that runs the nightly task, and store it as that account with `procapita-sync credentials set apiKey --config .*config\.json` \(or the setup wizard\)\.\n$/,
+    );
     expect(missing.code).toBe(8);
     const unused = await test('proxyPassword', s, store);
     expect(unused.stderr).toBe(`error: The configuration ${s.configPath} does not use the proxy password, so there is nothing to test it against.\n`);

@@ -8,7 +8,7 @@
  */
 import { AppError } from '../../src/errors';
 import { TASK_NAME } from '../../src/schedule/task';
-import { accountToUse, runasHint, taskStatus } from '../../src/schedule/windows';
+import { accountToUse, registeredTaskAccount, runasHint } from '../../src/schedule/windows';
 import { ask, say, storeName, type Context } from '../context';
 import { afterFailure, cancelled, failure, test } from './shared';
 import { wizardAccount } from './schedule';
@@ -33,7 +33,7 @@ export async function accountStep(ctx: Context): Promise<void> {
     say(ctx, m.scheduleExplainOther(me));
     return;
   }
-  const task = ctx.existing ? await registeredAccount(ctx) : undefined;
+  const task = ctx.existing ? await registeredTaskAccount(ctx.io) : undefined;
   if (task !== undefined) {
     ctx.account = await sameAsTask(ctx, task, me);
     return;
@@ -56,16 +56,6 @@ export async function accountStep(ctx: Context): Promise<void> {
       if (choice === 'quit') throw cancelled(ctx);
       ctx.account = me;
     }
-  }
-}
-
-/** The account an already registered task runs as; undefined when there is none or Task Scheduler cannot say. */
-async function registeredAccount(ctx: Context): Promise<string | undefined> {
-  try {
-    const status = await taskStatus(ctx.io);
-    return status.registered ? status.account : undefined;
-  } catch {
-    return undefined; // then it is asked, as on a first install
   }
 }
 
