@@ -7,6 +7,7 @@ import type { RemovalKind } from '../configure/config';
 import type { Snapshot } from '../deliver/snapshot';
 import { AppError, EXIT_CODE_MEANINGS, type ExitCodeName } from '../errors';
 import type { GuardVerdict, KindChange } from '../guard/deletion';
+import type { RefreshOutcome } from '../enrich/ad-refresh';
 import type { SafeText } from '../safe-text';
 
 export interface Counts {
@@ -44,6 +45,8 @@ export interface RunReport {
   /** sent, not sent, or failed (why). */
   readonly heartbeat: SafeText;
   readonly warnings: readonly SafeText[];
+  /** The e-mail mapping table the run used: when it was built, and tonight's refresh (src/enrich/ad-refresh.ts). Absent without email.mappingFile, when the run ended before reading it, and in older files. */
+  readonly mappingTable?: { readonly builtAt: string | null; readonly refresh: RefreshOutcome };
   readonly error: { readonly code: ExitCodeName; readonly message: SafeText } | null;
   /** The run's HTML report (src/report/report-files.ts); null when it could not be written. Absent before 0.2. */
   readonly report?: string | null;
