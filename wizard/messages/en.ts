@@ -137,6 +137,9 @@ export const en = {
   adFilter: 'Filter',
   adKey: 'Attribute that holds the ProCapita GUID or the personnummer',
   adTableFile: 'Where to keep the mapping table',
+  adRefresh: 'Keep the mapping table up to date?',
+  adRefreshNightly: 'Yes: rebuild it from Active Directory before every nightly run (recommended)',
+  adRefreshManual: 'No: only when someone runs procapita-sync ad-mapping build',
   adTesting: 'the directory: reading the accounts and building the table',
   adField: {
     'email.ad.url': 'directory server',

@@ -135,6 +135,9 @@ export const sv: Messages = {
   adFilter: 'Filter',
   adKey: 'Attribut som innehåller ProCapitas GUID eller personnumret',
   adTableFile: 'Var mappningstabellen ska sparas',
+  adRefresh: 'Hålla mappningstabellen aktuell?',
+  adRefreshNightly: 'Ja: bygg om den från Active Directory före varje nattlig körning (rekommenderas)',
+  adRefreshManual: 'Nej: bara när någon kör procapita-sync ad-mapping build',
   adTesting: 'katalogen: läser kontona och bygger tabellen',
   adField: {
     'email.ad.url': 'katalogserver',
