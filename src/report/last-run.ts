@@ -97,6 +97,11 @@ export function formatStatus(r: RunReport, extra: { lock?: string; heldFile?: st
     lines.push(`  Deletion guard: ${decision}.`, ...g.reasons.map((x) => `    - ${x}`), ...g.notes.map((x) => `    ${x}`));
   }
   if (r.delivery) lines.push(r.delivery.importId ? `  Upload: import ${r.delivery.importId}, ${r.delivery.status}, after ${r.delivery.attempts} attempt(s).` : r.outcome === 'unchanged' ? `  Not sent: ${r.delivery.status}.` : `  Written: ${r.delivery.status}.`);
+  if (r.mappingTable) {
+    const t = r.mappingTable;
+    const refresh = { none: 'kept by hand', manual: 'rebuilt only by ad-mapping build', succeeded: 'rebuilt from Active Directory by this run', failed: "this run's rebuild from Active Directory failed, so the previous one was used (see the warnings)", kept: 'used as it is' }[t.refresh];
+    lines.push(`  E-mail mapping table: ${t.builtAt ? `built ${when(t.builtAt)}` : 'none yet'}; ${refresh}.`);
+  }
   lines.push(`  Heartbeat: ${r.heartbeat}.`);
   if (r.warnings.length > 0) lines.push('  Warnings:', ...r.warnings.map((w) => `    - ${w}`));
   if (r.report) lines.push(`  Report: ${r.report}`);

@@ -125,6 +125,8 @@ describe('email.ad.refresh "nightly"', () => {
     const page = s.reportText();
     expect(page).toContain(`${DEMO_WARNING} ${warning}`);
     expect(page).toContain('Tabellen som körningen använde byggdes 2026-08-29 12:00:00, 3 dygn före körningen. Nattens ombyggnad från Active Directory misslyckades, så den förra tabellen användes oförändrad (se varningarna).');
+    const status = await runCli(['status', '--config', s.configPath], NOW);
+    expect(status.stdout).toContain("\n  E-mail mapping table: built 2026-08-29 12:00:00; this run's rebuild from Active Directory failed, so the previous one was used (see the warnings).\n");
   });
 
   it('the bind refused: the same, and the warning says why without a value from the directory', async () => {
