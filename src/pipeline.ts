@@ -7,7 +7,7 @@ import { decide, type Decisions } from './decide/decide';
 import { cleanNames } from './decide/clean-names';
 import { buildRoster, type Roster } from './decide/roster';
 import { emailResolver, resolveEmails, type EmailStats } from './enrich/email';
-import { readMappingTable } from './enrich/mapping-table';
+import { loadMapping, type MappingStatus, type RefreshMode } from './enrich/ad-refresh';
 import type { CalendarDate, SourceRows } from './extract/contract';
 import type { Resolved } from './extract/duplicates';
 import { readSource, type SourceContext } from './extract/source';
@@ -20,6 +20,13 @@ export interface Prepared {
   readonly decisions: Decisions;
   readonly roster: Roster;
   readonly email: EmailStats;
+  /** The mapping table this run used, and tonight's refresh; absent without email.mappingFile. */
+  readonly mapping?: MappingStatus;
+}
+
+/** Whether email.ad.refresh "nightly" rebuilds the table in this call (the run, and its preview in memory); others use the table as it is. */
+export interface PrepareContext extends Omit<SourceContext, 'syncDate'> {
+  readonly refreshMapping?: { readonly mode: RefreshMode; readonly now: () => Date };
 }
 
 /** Test-only: lets a test play a bug in the rules, to prove the gates behind them catch it. */
@@ -28,11 +35,13 @@ export interface Hooks {
 }
 
 /** Extract, decide and enrich: everything before the guard stage. */
-export async function prepare(config: Config, syncDate: CalendarDate, context: Omit<SourceContext, 'syncDate'>, hooks: Hooks = {}): Promise<Prepared> {
-  let read: Resolved | undefined = await readSource(config, { ...context, syncDate });
+export async function prepare(config: Config, syncDate: CalendarDate, context: PrepareContext, hooks: Hooks = {}): Promise<Prepared> {
+  const { refreshMapping, ...source } = context;
+  let read: Resolved | undefined = await readSource(config, { ...source, syncDate });
   const { rows, warnings: extractWarnings } = read;
-  const mapping = config.email.mappingFile ? await readMappingTable(config.email.mappingFile, syncDate) : undefined;
-  const addressOf = emailResolver(mapping, syncDate);
+  // After the read: the rebuild matches the directory's keys against ProCapita's persons.
+  const mapping = await loadMapping(config, rows.persons, syncDate, { credentials: context.credentials, log: context.log, now: refreshMapping?.now ?? (() => new Date()) }, refreshMapping?.mode ?? 'none');
+  const addressOf = emailResolver(mapping.table, syncDate);
   const decided = decide(rows, config.rules, syncDate, addressOf, read.positions);
   // The positions' maps (8 MB on large) are not kept past decide.
   read = undefined;
@@ -40,6 +49,7 @@ export async function prepare(config: Config, syncDate: CalendarDate, context: O
   const cleaned = cleanNames(buildRoster(decisions, rows, config.rules));
   const { roster, stats } = resolveEmails(cleaned.roster, rows.persons, addressOf);
   // Counted with the decisions' warnings: the summary, the log and last-run.json show them all.
-  const warned = cleaned.warnings.length > 0 ? { ...decisions, warnings: [...decisions.warnings, ...cleaned.warnings] } : decisions;
-  return { rows, extractWarnings, decisions: warned, roster, email: stats };
+  const more = [...(mapping.warning ? [mapping.warning] : []), ...cleaned.warnings];
+  const warned = more.length > 0 ? { ...decisions, warnings: [...decisions.warnings, ...more] } : decisions;
+  return { rows, extractWarnings, decisions: warned, roster, email: stats, ...(mapping.status ? { mapping: mapping.status } : {}) };
 }

@@ -17,6 +17,7 @@ export const CHANGES = ['rotate', 'schools', 'schedule', 'everything'] as const;
 export type Change = (typeof CHANGES)[number];
 export const TEACHING_GROUP_SELECTIONS = ['notesMarker', 'namePrefix', 'nameSuffix'] as const;
 export const EMAIL_SOURCES = ['procapita', 'file', 'ad'] as const;
+export const AD_REFRESH = ['nightly', 'manual'] as const;
 export const ROTATABLE = ['sqlPassword', 'apiKey', 'ldapPassword', 'proxyPassword', 'smtpPassword'] as const satisfies readonly SecretName[];
 export const SMTP_SECURITY = ['starttls', 'tls'] as const;
 
@@ -57,6 +58,7 @@ export interface AnswerTypes {
   'email.ad.baseDn': string;
   'email.ad.filter': string;
   'email.ad.keyAttribute': string;
+  'email.ad.refresh': (typeof AD_REFRESH)[number];
   'target.url': string;
   'target.apiKey': SecretRef;
   'target.caFile': string;
@@ -149,6 +151,7 @@ function buildFileSchema() {
             baseDn: text.nullish(),
             filter: text.nullish(),
             keyAttribute: text.nullish(),
+            refresh: z.enum(AD_REFRESH).nullish(),
           })
           .optional(),
       })
@@ -249,6 +252,7 @@ export const ANSWERS: { readonly [K in AnswerKey]: Spec<K> } = {
   'email.ad.baseDn': { parse: nonEmpty, arg: 'dn', help: 'where to search' },
   'email.ad.filter': { parse: nonEmpty, arg: 'filter', help: 'LDAP filter (default: all users)' },
   'email.ad.keyAttribute': { parse: nonEmpty, arg: 'attribute', help: 'attribute with the GUID or personnummer (default employeeID)' },
+  'email.ad.refresh': { parse: oneOf(AD_REFRESH), arg: AD_REFRESH.join('|'), help: 'rebuild the mapping table before every run, or only by ad-mapping build (default nightly; manual for a configuration without it)' },
   'target.url': { parse: nonEmpty, arg: 'url', help: "the service's upload URL (https://)" },
   'target.apiKey': { parse: secretFlag, arg: 'VAR', help: 'environment variable holding the API key' },
   'target.caFile': { parse: nonEmpty, arg: 'file', help: 'PEM file with a CA to trust (a re-signing proxy)' },

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { BUILD_INFO, formatVersion } from '../build-info';
 import { loadConfig, type Config } from '../configure/config';
-import { buildMapping, formatQualityReport, readAdEntries } from '../enrich/ad-mapping';
+import { buildFromDirectory, formatQualityReport } from '../enrich/ad-mapping';
 import { writeMappingTable } from '../enrich/mapping-table';
 import { readSource } from '../extract/source';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode, internalError, type ExitCodeName } from '../errors';
@@ -151,20 +151,15 @@ export function buildProgram(io: Io): Command {
       const { rows, warnings } = await readSource(config, { ...context, syncDate: date });
       warnings.forEach((w) => io.stderr(`warning: ${w}\n`));
       const started = io.now().getTime();
-      const entries = await readAdEntries(ad, password, { log: context.log });
-      if (entries.length === 0) {
-        // A wrong baseDn or filter must not replace a good table with an empty one.
-        throw new AppError('emailMapping', safe`The directory search under ${given(ad.baseDn)} found no accounts. Check email.ad.baseDn and email.ad.filter; the existing table ${given(mappingFile)} was kept.`);
-      }
-      const { table, report } = buildMapping(entries, rows.persons, date);
-      if (table.length === 0) {
-        // A table that maps no one is refused by the run (exit 11): never replace a good one with it.
-        io.stdout(`${formatQualityReport(report)}\n\n`);
-        throw new AppError('emailMapping', safe`None of the ${entries.length} directory accounts gave a table entry (see the report above). Check email.ad.keyAttribute; the existing table ${given(mappingFile)} was kept.`);
-      }
+      const { table, accounts } = await buildFromDirectory(ad, password, rows.persons, date, {
+        log: context.log,
+        mappingFile,
+        // Shown before a refusal too: it says why no account gave an entry.
+        onReport: (r) => io.stdout(`${formatQualityReport(r)}\n\n`),
+      });
       await writeMappingTable(mappingFile, table);
       const seconds = ((io.now().getTime() - started) / 1000).toFixed(1);
-      io.stdout(`${formatQualityReport(report)}\n\nWrote ${table.length} rows to ${mappingFile} (${entries.length} directory accounts read in ${seconds} s).\n`);
+      io.stdout(`Wrote ${table.length} rows to ${mappingFile} (${accounts} directory accounts read in ${seconds} s).\n`);
     });
 
   // Commands that live in modules of their own register here, one line each.

@@ -82,6 +82,7 @@ interface Progress {
   changes?: Changes;
   review?: string;
   timings: Partial<Record<TimingStep, number>>;
+  mapping?: Prepared['mapping'];
 }
 
 const counted = (s: Pick<Snapshot, 'persons' | 'groups'>) => safe`${s.persons.length} persons, ${s.groups.length} groups`;
@@ -98,6 +99,8 @@ interface Built {
   readonly snapshot: Snapshot;
   /** For the run report; absent in a preview, which writes none. */
   readonly report?: ReportPart;
+  /** The mapping table the run used; absent without email.mappingFile. */
+  readonly mapping?: Prepared['mapping'];
 }
 
 /** What the run report takes from the decisions, before they are let go. */
@@ -113,7 +116,7 @@ interface ReportPart {
 }
 
 /** What decided() hands on: the roster and the persons' rows, and what the summary and the report need. */
-type Decided = Pick<Built, 'extractWarnings' | 'ruleWarnings' | 'report'> & { readonly roster: Prepared['roster']; readonly persons: Prepared['rows']['persons'] };
+type Decided = Pick<Built, 'extractWarnings' | 'ruleWarnings' | 'report' | 'mapping'> & { readonly roster: Prepared['roster']; readonly persons: Prepared['rows']['persons'] };
 
 /**
  * Extract, decide and enrich; the summary, and the consistency gate over the roster. Returns only what
@@ -121,7 +124,9 @@ type Decided = Pick<Built, 'extractWarnings' | 'ruleWarnings' | 'report'> & { re
  * with this function's frame, before the snapshot is serialised, and they are half of the heap by then.
  */
 async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Decided> {
-  const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), ...(signal ? { signal } : {}) }, io.hooks);
+  // email.ad.refresh "nightly" rebuilds the mapping table first; a preview changes no file, so its rebuild stays in memory.
+  const refreshMapping = { mode: o.out === undefined ? ('write' as const) : ('memory' as const), now: io.now };
+  const read = (signal?: AbortSignal) => prepare(config, o.syncDate, { credentials: credentialsFor(config, io), log: (line) => log.info(line), refreshMapping, ...(signal ? { signal } : {}) }, io.hooks);
   const prepared = await (deadline ? withinDeadline(deadline, 'reading', read) : read());
   prepared.extractWarnings.forEach((w) => log.warn(w));
   const schools = schoolRows(prepared.decisions, prepared.roster);
@@ -129,7 +134,14 @@ async function decided(config: Config, o: RunOptions, io: Io, log: RunLog, deadl
   io.stdout(`${formatSummary(prepared.decisions, prepared.roster, prepared.email, undefined, config.rules, schools, unconfigured)}\n\n`);
   checkConsistency(prepared.roster, prepared.decisions, prepared.rows);
   const report = o.out === undefined ? reportPart(config, prepared, schools, unconfigured) : undefined;
-  return { roster: prepared.roster, persons: prepared.rows.persons, extractWarnings: prepared.extractWarnings, ruleWarnings: prepared.decisions.warnings, ...(report ? { report } : {}) };
+  return {
+    roster: prepared.roster,
+    persons: prepared.rows.persons,
+    extractWarnings: prepared.extractWarnings,
+    ruleWarnings: prepared.decisions.warnings,
+    ...(report ? { report } : {}),
+    ...(prepared.mapping ? { mapping: prepared.mapping } : {}),
+  };
 }
 
 /** The run report's part of the decisions: the page's share of who was left out, and all of them into the CSV file as they come. */
@@ -143,10 +155,10 @@ function reportPart(config: Config, prepared: Prepared, schools: SchoolRow[], un
 }
 
 async function build(config: Config, o: RunOptions, io: Io, log: RunLog, deadline?: RunDeadline): Promise<Built> {
-  const { roster, persons, extractWarnings, ruleWarnings, report } = await decided(config, o, io, log, deadline);
+  const { roster, persons, extractWarnings, ruleWarnings, report, mapping } = await decided(config, o, io, log, deadline);
   // Serialised once, in the form the target takes: the upload's gzip compresses while the guard stage runs.
   const encoded = encodeSnapshot(roster, o.version, io.now(), config.target?.type === 'https' && o.out === undefined ? 'gzip' : 'json');
-  return { rows: { persons }, extractWarnings, ruleWarnings, encoded, snapshot: encoded.snapshot, ...(report ? { report } : {}) };
+  return { rows: { persons }, extractWarnings, ruleWarnings, encoded, snapshot: encoded.snapshot, ...(report ? { report } : {}), ...(mapping ? { mapping } : {}) };
 }
 
 /** The snapshot's JSON, which build() makes for a folder. */
@@ -175,9 +187,10 @@ async function preview(config: Config, o: RunOptions & { out: string }, io: Io):
 async function deliver(p: Progress, config: Config, o: RunOptions, io: Io, log: RunLog, deadline: RunDeadline): Promise<void> {
   const target = config.target!;
   const started = io.now().getTime();
-  const { encoded, snapshot, rows, ruleWarnings, extractWarnings, report } = await build(config, o, io, log, deadline);
+  const { encoded, snapshot, rows, ruleWarnings, extractWarnings, report, mapping } = await build(config, o, io, log, deadline);
   p.timings.read = io.now().getTime() - started;
   p.snapshot = snapshot;
+  if (mapping) p.mapping = mapping;
   if (report) {
     p.report = report;
     if (report.csvError !== undefined) log.warn(safe`The run report's list of everyone left out (CSV) could not be written in ${given(join(config.stateDir, 'reports'))}: ${fileErrorReason(report.csvError)}. The report itself lists them.`);
@@ -331,6 +344,7 @@ async function report(p: Progress, config: Config, o: RunOptions, io: Io, log: R
     delivery: p.delivery ?? null,
     heartbeat,
     warnings: p.warnings,
+    ...(p.mapping ? { mappingTable: p.mapping } : {}),
     error: failure === undefined ? null : { code: exitName, message: failure instanceof AppError ? failure.message : safe`internal error: see the log` },
   };
   const page = await saveReport(p, config, r, o, io).catch((err: unknown) => {

@@ -88,6 +88,8 @@ function buildSchema() {
             keyAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).default('employeeID'),
             pageSize: z.number().int().min(1).max(1000).default(500),
             timeoutSeconds: z.number().positive().max(600).default(30),
+            // nightly: every run rebuilds email.mappingFile from the directory first (src/enrich/ad-refresh.ts).
+            refresh: z.enum(['nightly', 'manual']).default('manual'),
           })
           .optional(),
       })
@@ -239,6 +241,9 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
   }
   if (c.target?.type === 'https' && c.target.deadlineSeconds > c.runDeadlineSeconds) {
     throw new AppError('config', safe`Configuration ${given(file)}: target.deadlineSeconds (${c.target.deadlineSeconds} s) is longer than runDeadlineSeconds (${c.runDeadlineSeconds} s), which ends the whole run. Lower the one or raise the other. See docs/configuration.md.`);
+  }
+  if (c.email.ad?.refresh === 'nightly' && !c.email.mappingFile) {
+    throw new AppError('config', safe`Configuration ${given(file)}: email.ad.refresh "nightly" rebuilds the mapping table before each run, so it needs email.mappingFile (where the table goes). Add email.mappingFile, or set email.ad.refresh to "manual". See docs/email-mapping.md.`);
   }
   const here = (path: string) => resolve(dirname(file), path);
   const source: Config['source'] =

@@ -488,6 +488,40 @@ export function buildMapping(entries: readonly AdEntry[], persons: readonly Pers
   return { table, report };
 }
 
+/** What a build from the directory gives: the accounts read, the table's rows and the quality report. */
+export interface DirectoryBuild {
+  readonly accounts: number;
+  readonly table: MappingEntry[];
+  readonly report: QualityReport;
+}
+
+/**
+ * Reads the directory and builds the table: the one way `ad-mapping build`
+ * and the nightly refresh (ad-refresh.ts) make it. Writes nothing. Refuses,
+ * with exit code 11, a search that found no accounts (a wrong baseDn or
+ * filter) and a table with no entries (the run refuses one): neither may
+ * replace a good table. `onReport` sees the quality report before that check.
+ */
+export async function buildFromDirectory(
+  ad: AdConfig,
+  password: string,
+  persons: readonly PersonRow[],
+  today: CalendarDate,
+  io: Log & { readonly mappingFile: string; readonly onReport?: (report: QualityReport) => void },
+): Promise<DirectoryBuild> {
+  const entries = await readAdEntries(ad, password, io);
+  if (entries.length === 0) {
+    throw new AppError('emailMapping', safe`The directory search under ${given(ad.baseDn)} found no accounts. Check email.ad.baseDn and email.ad.filter; the existing table ${given(io.mappingFile)} was kept.`);
+  }
+  const { table, report } = buildMapping(entries, persons, today);
+  io.onReport?.(report);
+  if (table.length === 0) {
+    const why = io.onReport ? safe`see the report above` : safe`\`ad-mapping build\` shows its quality report`;
+    throw new AppError('emailMapping', safe`None of the ${entries.length} directory accounts gave a table entry (${why}). Check email.ad.keyAttribute; the existing table ${given(io.mappingFile)} was kept.`);
+  }
+  return { accounts: entries.length, table, report };
+}
+
 const MAX_DUPLICATES_SHOWN = 25;
 
 /** The words of the quality report; the default is English. The setup wizard passes its own language's. */

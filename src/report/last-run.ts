@@ -7,6 +7,7 @@ import type { RemovalKind } from '../configure/config';
 import type { Snapshot } from '../deliver/snapshot';
 import { AppError, EXIT_CODE_MEANINGS, type ExitCodeName } from '../errors';
 import type { GuardVerdict, KindChange } from '../guard/deletion';
+import type { RefreshOutcome } from '../enrich/ad-refresh';
 import type { SafeText } from '../safe-text';
 
 export interface Counts {
@@ -44,6 +45,8 @@ export interface RunReport {
   /** sent, not sent, or failed (why). */
   readonly heartbeat: SafeText;
   readonly warnings: readonly SafeText[];
+  /** The e-mail mapping table the run used: when it was built, and tonight's refresh (src/enrich/ad-refresh.ts). Absent without email.mappingFile, when the run ended before reading it, and in older files. */
+  readonly mappingTable?: { readonly builtAt: string | null; readonly refresh: RefreshOutcome };
   readonly error: { readonly code: ExitCodeName; readonly message: SafeText } | null;
   /** The run's HTML report (src/report/report-files.ts); null when it could not be written. Absent before 0.2. */
   readonly report?: string | null;
@@ -94,6 +97,11 @@ export function formatStatus(r: RunReport, extra: { lock?: string; heldFile?: st
     lines.push(`  Deletion guard: ${decision}.`, ...g.reasons.map((x) => `    - ${x}`), ...g.notes.map((x) => `    ${x}`));
   }
   if (r.delivery) lines.push(r.delivery.importId ? `  Upload: import ${r.delivery.importId}, ${r.delivery.status}, after ${r.delivery.attempts} attempt(s).` : r.outcome === 'unchanged' ? `  Not sent: ${r.delivery.status}.` : `  Written: ${r.delivery.status}.`);
+  if (r.mappingTable) {
+    const t = r.mappingTable;
+    const refresh = { none: 'kept by hand', manual: 'rebuilt only by ad-mapping build', succeeded: 'rebuilt from Active Directory by this run', failed: "this run's rebuild from Active Directory failed, so the previous one was used (see the warnings)", kept: 'used as it is' }[t.refresh];
+    lines.push(`  E-mail mapping table: ${t.builtAt ? `built ${when(t.builtAt)}` : 'none yet'}; ${refresh}.`);
+  }
   lines.push(`  Heartbeat: ${r.heartbeat}.`);
   if (r.warnings.length > 0) lines.push('  Warnings:', ...r.warnings.map((w) => `    - ${w}`));
   if (r.report) lines.push(`  Report: ${r.report}`);

@@ -186,6 +186,23 @@ function sentence(p: RunPage, w: Words): string {
   }
 }
 
+/** A table rebuilt by hand and older than this gets a hint to rebuild it. */
+export const STALE_MAPPING_DAYS = 7;
+
+function mappingSection(p: RunPage, w: Words): string {
+  const t = p.run.mappingTable;
+  if (!t) return '';
+  const lines: string[] = [];
+  if (t.builtAt === null) lines.push(w.mappingMissing);
+  else {
+    // Whole days before the run started; a clock set back gives 0, not a negative age.
+    const days = Math.max(0, Math.floor((Date.parse(p.run.startedAt) - Date.parse(t.builtAt)) / 86_400_000));
+    lines.push(`${w.mappingBuilt(p.localTime(t.builtAt), days)} ${w.mappingRefresh[t.refresh]}`);
+    if (t.refresh === 'manual' && days > STALE_MAPPING_DAYS) lines.push(w.mappingStale(STALE_MAPPING_DAYS));
+  }
+  return `<h2>${esc(w.mappingHeading)}</h2>${lines.map((l, i) => `<p${i === 0 ? ' id="mapping-table"' : ''}>${esc(l)}</p>`).join('')}`;
+}
+
 /** The report of one run, as a whole HTML page. */
 export function runPageHtml(p: RunPage, m: Messages): string {
   const w = m.report;
@@ -208,6 +225,7 @@ export function runPageHtml(p: RunPage, m: Messages): string {
     changesSection(p, w, m),
     guardSection(p, w),
     leftOutSection(p, w, m),
+    mappingSection(p, w),
     warnings,
     deliverySection(p, w),
     '</main>',

@@ -37,6 +37,7 @@ function adConfig(dir: Directory, overrides: Partial<AdConfig> = {}): AdConfig {
     keyAttribute: 'employeeID',
     pageSize: 500,
     timeoutSeconds: 60,
+    refresh: 'manual',
     ...overrides,
   };
 }

@@ -183,6 +183,9 @@ describe('the wizard in a pseudo-terminal', () => {
     enter();
     await pane.waitFor('? Var mappningstabellen ska sparas');
     enter();
+    await pane.waitFor('? Hålla mappningstabellen aktuell?');
+    await pane.waitFor('Ja: bygg om den från Active Directory före varje nattlig körning (rekommenderas)');
+    enter();
     await pane.waitFor('✓ mappningstabellen har 2 rader');
 
     // 6. Target: the ping with the key.
@@ -223,7 +226,7 @@ describe('the wizard in a pseudo-terminal', () => {
           email: {
             requireEmail: false,
             mappingFile,
-            ad: { url: slapd.ldapsUrl, caFile: CA_FILE, bindDn: slapd.bindDn, baseDn: OU, filter: '(objectClass=user)', keyAttribute: 'employeeID' },
+            ad: { url: slapd.ldapsUrl, caFile: CA_FILE, bindDn: slapd.bindDn, baseDn: OU, filter: '(objectClass=user)', keyAttribute: 'employeeID', refresh: 'nightly' },
           },
           target: { type: 'https', url: `${rec.url}/v1/snapshots`, caFile: CA_FILE },
         },

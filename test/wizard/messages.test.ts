@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../../wizard/messages/en';
 import { sv } from '../../wizard/messages/sv';
-import { ANSWER_KEYS, flagOf } from '../../wizard/answers';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ANSWER_KEYS, flagOf, loadAnswers } from '../../wizard/answers';
+import { tempDir } from '../support/cli';
 
 /** Every key path, with what is there: "string", or "function/2" for a function of two arguments. */
 function shape(catalogue: object, prefix = ''): string[] {
@@ -38,6 +41,17 @@ describe('answer flags', () => {
     expect(flagOf('sql.password')).toBe('--sql-password-env');
     expect(flagOf('target.proxy.password')).toBe('--target-proxy-password-env');
     expect(flagOf('email.ad.keyAttribute')).toBe('--email-ad-key-attribute');
+    expect(flagOf('email.ad.refresh')).toBe('--email-ad-refresh');
+  });
+
+  it('the mapping table\'s refresh: nightly or manual, by flag or in the answers file; anything else is a usage error', async () => {
+    expect((await loadAnswers({ emailAdRefresh: 'manual' })).get('email.ad.refresh')).toBe('manual');
+    const file = join(tempDir(), 'answers.json');
+    writeFileSync(file, JSON.stringify({ email: { ad: { refresh: 'nightly' } } }));
+    expect((await loadAnswers({ answers: file })).get('email.ad.refresh')).toBe('nightly');
+    await expect(loadAnswers({ emailAdRefresh: 'daily' })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('--email-ad-refresh') });
+    writeFileSync(file, JSON.stringify({ email: { ad: { refresh: 'daily' } } }));
+    await expect(loadAnswers({ answers: file })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('email.ad.refresh') });
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildMapping, formatQualityReport, readAdEntries } from '../../src/enrich/ad-mapping';
 import { readMappingTable } from '../../src/enrich/mapping-table';
 import { AppError } from '../../src/errors';
-import type { AnswerKey } from '../answers';
+import type { AnswerKey, AnswerTypes } from '../answers';
 import { absolute, ask, askCaFile, askSecret, configDir, draftConfig, required, say, wizardCredentials, type Context, type DraftAd } from '../context';
 import { afterFailure, askFile, failure, heading, test } from './shared';
 import { given, safe } from '../../src/safe-text';
@@ -15,6 +15,7 @@ import { given, safe } from '../../src/safe-text';
 export const DEFAULT_AD_FILTER = '(&(objectCategory=person)(objectClass=user))';
 
 type Source = 'procapita' | 'file' | 'ad';
+type Refresh = AnswerTypes['email.ad.refresh'];
 
 export async function emailStep(ctx: Context): Promise<void> {
   const m = ctx.m;
@@ -117,6 +118,15 @@ async function adStep(ctx: Context, rest: NonNullable<Context['draft']['email']>
   for (const key of AD_FIELDS) await askAd(ctx, key, ad);
   const defaultFile = ctx.draft.email?.mappingFile ?? join(configDir(ctx), 'email-mapping.csv');
   const mappingFile = absolute(ctx, await ask(ctx, 'email.mappingFile', () => ctx.prompts.input({ message: m.adTableFile, default: defaultFile, validate: required(ctx) }), { default: defaultFile }));
+  // A new setup rebuilds nightly, so new staff get their address the night after AD has it; a configuration
+  // without the key keeps what it does ("manual", the default).
+  const refresh = (before?.refresh as Refresh | undefined) ?? (before ? 'manual' : 'nightly');
+  ad.refresh = await ask(
+    ctx,
+    'email.ad.refresh',
+    () => ctx.prompts.select<Refresh>({ message: m.adRefresh, choices: [{ name: m.adRefreshNightly, value: 'nightly' }, { name: m.adRefreshManual, value: 'manual' }], default: refresh }),
+    { default: refresh },
+  );
   for (;;) {
     // The order of the file: url, startTls, caFile, bindDn, baseDn, filter, keyAttribute, and what else was there.
     const { url, startTls, caFile, bindDn, baseDn, filter, keyAttribute, ...other } = ad;
