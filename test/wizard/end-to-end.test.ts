@@ -109,8 +109,12 @@ describe('the wizard in a pseudo-terminal', () => {
       pane.press('Enter');
     };
 
-    // 1. SQL Server, with a wrong password first: the cause is shown and only the password is asked again.
+    // Before any question: who runs it, and the real keyring probed for that account (nothing asked on Linux).
     await pane.waitFor('? SQL Servers värdnamn eller adress');
+    const before = pane.transcript().split('[1/10]')[0]!;
+    expect(before).toMatch(/\nGuiden körs som (\S+)\. Lösenorden sparas i nyckelringen \(Secret Service\), som håller dem per konto: bara \1 kan läsa dem\.\nProvar nyckelringen \(Secret Service\) för \1…\n {2}✓ Nyckelringen \(Secret Service\): kan öppnas, skrivas och läsas för \1\n/);
+
+    // 1. SQL Server, with a wrong password first: the cause is shown and only the password is asked again.
     enter('127.0.0.1');
     await pane.waitFor('? Namngiven instans');
     enter();
