@@ -1,11 +1,11 @@
 // The guides `procapita-sync help TOPIC` prints, inside the bundle: esbuild loads a
-// module holding the text of every Markdown file under docs/ in place of
-// src/cli/guide-text.ts, which reads them from the repository. The packed exe
-// then needs no docs/ beside it, and a guide cannot differ from its file in docs/
-// at the commit built (test/cli/help.test.ts runs this plugin to check).
-// All of docs/ (about 0.2 MB), so a new topic or language needs no change here.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
+// module holding their text in place of src/cli/guide-text.ts, which reads them
+// from docs/. The packed exe then needs no docs/ beside it, and a guide is the
+// file in docs/ at the commit built (test/cli/help.test.ts runs this plugin).
+// Only the guides in src/cli/guides.json: docs/building.md, for one, names the
+// sentinel pkg injects the program at, which must occur once in the binary.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The esbuild plugin; `root` is the project folder. */
 export function embedGuides(root) {
@@ -13,11 +13,9 @@ export function embedGuides(root) {
     name: 'embed-guides',
     setup(build) {
       build.onLoad({ filter: /[\\/]src[\\/]cli[\\/]guide-text\.ts$/ }, () => {
-        const docs = join(root, 'docs');
-        const files = readdirSync(docs, { recursive: true })
-          .filter((f) => f.endsWith('.md'))
-          .sort();
-        const texts = Object.fromEntries(files.map((f) => [f.split(sep).join('/'), readFileSync(join(docs, f), 'utf8')]));
+        const files = JSON.parse(readFileSync(join(root, 'src/cli/guides.json'), 'utf8')).map((g) => `${g.doc}.md`);
+        // A guide the table names but docs/ lacks fails the build here (ENOENT).
+        const texts = Object.fromEntries(files.map((f) => [f, readFileSync(join(root, 'docs', f), 'utf8')]));
         return {
           loader: 'js',
           contents: [
@@ -27,7 +25,7 @@ export function embedGuides(root) {
             '  return TEXTS[file];',
             '}',
           ].join('\n'),
-          watchFiles: files.map((f) => join(docs, f)),
+          watchFiles: [join(root, 'src/cli/guides.json'), ...files.map((f) => join(root, 'docs', f))],
         };
       });
     },

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { AppError } from '../errors';
 import { given, joined, ours, safe } from '../safe-text';
 import { guideText } from './guide-text';
+import guides from './guides.json' with { type: 'json' };
 import type { Io } from './io';
 
 interface Guide {
@@ -17,22 +18,9 @@ interface Guide {
   readonly summary: string;
 }
 
-// English guides in docs/; the Swedish ones will be docs/sv/<same file>, chosen by the language.
-export const GUIDES: readonly Guide[] = [
-  { topic: 'installation', doc: 'install-windows', summary: 'installing on the Windows integration server, step by step' },
-  { topic: 'configuration', doc: 'configuration', summary: 'every key of the configuration file, and where the secrets are kept' },
-  { topic: 'exit-codes', doc: 'exit-codes', summary: 'what each exit code means, and what to do about it' },
-  { topic: 'operations', doc: 'operations', summary: 'everyday running: logs, run report, alerts, the deletion guard, approving' },
-  { topic: 'scheduling', doc: 'scheduling', summary: 'the nightly scheduled task, and reading its last result' },
-  { topic: 'email-mapping', doc: 'email-mapping', summary: 'e-mail addresses and the mapping table built from Active Directory' },
-  { topic: 'privacy', doc: 'privacy', summary: 'what is read, kept, written and sent (for the data-protection officer)' },
-  { topic: 'rules', doc: 'rules', summary: 'who and what goes into the roster, and the reason codes' },
-  { topic: 'procapita-schema', doc: 'procapita-schema', summary: 'the ProCapita tables and columns read, and adapting the queries' },
-  { topic: 'fixtures', doc: 'fixtures', summary: 'ProCapita rows in a JSON file instead of SQL Server (tests, demos)' },
-  { topic: 'upload-api', doc: 'upload-api', summary: "the upload service's API: snapshot, ping and heartbeat" },
-  { topic: 'snapshot-format', doc: 'snapshot-format', summary: 'the roster as delivered: snapshot format v1' },
-  { topic: 'glossary', doc: 'glossary', summary: 'Swedish school-register terms and the English names used here' },
-];
+// The guides, in src/cli/guides.json because build/embed-guides.mjs reads the same table: the exe holds these
+// files and no others. English, in docs/; the Swedish ones will be docs/sv/<same file>, chosen by the language.
+export const GUIDES: readonly Guide[] = guides;
 
 const fileOf = (guide: Guide) => `${guide.doc}.md`;
 const byFile = new Map(GUIDES.map((g) => [fileOf(g), g]));
@@ -71,7 +59,13 @@ function link(label: string, target: string): string {
   return label === file ? command : `${label} (${command})`;
 }
 
-const inline = (text: string) => text.replace(/\[([^\]]*)\]\(([^)\s]*)\)/g, (_, label: string, target: string) => link(label, target)).replace(/\*\*(.+?)\*\*/g, '$1');
+/** Links, and bold outside `code`: bold may span lines, so each ** goes on its own. */
+const inline = (text: string) =>
+  text
+    .replace(/\[([^\]]*)\]\(([^)\s]*)\)/g, (_, label: string, target: string) => link(label, target))
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\*\*/g, '')))
+    .join('');
 
 /**
  * A guide's Markdown as plain terminal text: it stays Markdown in the main (tables, `code`), which reads well in

@@ -130,7 +130,9 @@ describe('the guides inside the packed program', () => {
       throw new Error(`the embedded guides required ${id}`);
     });
     for (const g of GUIDES) expect(module.exports.guideText!(`${g.doc}.md`), g.doc).toBe(doc(`${g.doc}.md`));
-    expect(() => module.exports.guideText!('no-such-guide.md')).toThrow('docs/no-such-guide.md is not in the bundle');
+    // Only the guides: docs/building.md names the sentinel pkg injects the program at, which must occur once in the binary.
+    expect(() => module.exports.guideText!('building.md')).toThrow('docs/building.md is not in the bundle');
+    expect(built.outputFiles[0]!.text).not.toContain('NODE_SEA_FUSE');
   });
 });
 
@@ -151,10 +153,22 @@ function stringsIn(fileName: string, source: string): { where: string; text: str
 /** Strings that name a Markdown file (docs/x.md, or x.md alone): a path in the source repository. */
 const namingDocFiles = (fileName: string, source: string) => stringsIn(fileName, source).filter((s) => /[\w-]\.md\b/.test(s.text));
 
-const sourceFiles = (dir: string): string[] =>
+const sourceFiles = (dir: string, ext = '.ts'): string[] =>
   readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
+    .filter((f) => f.endsWith(ext))
     .map((f) => join(dir, f));
+
+/** Every string in the JSON files beside the code (src/cli/guides.json's summaries are shown by `help`). */
+const jsonStrings = (): { where: string; text: string }[] =>
+  [...sourceFiles('src', '.json'), ...sourceFiles('wizard', '.json')].flatMap((f) => {
+    const found: { where: string; text: string }[] = [];
+    const visit = (x: unknown): void => {
+      if (typeof x === 'string') found.push({ where: f, text: x });
+      else if (x && typeof x === 'object') Object.values(x).forEach(visit);
+    };
+    visit(JSON.parse(readFileSync(join(ROOT, f), 'utf8')));
+    return found;
+  });
 
 describe('messages name help topics, not files of the source repository', () => {
   it('the scan finds a docs/ path in every kind of string, and none in comments (a planted example)', () => {
@@ -175,11 +189,14 @@ describe('messages name help topics, not files of the source repository', () => 
     expect(files.length).toBeGreaterThan(50);
     const found = files.flatMap((f) => namingDocFiles(relative(ROOT, join(ROOT, f)), readFileSync(join(ROOT, f), 'utf8')));
     expect(found).toEqual([]);
+    const json = jsonStrings();
+    expect(json.map((s) => s.where)).toContain('src/cli/guides.json');
+    expect(json.filter((s) => /[\w-]\.md\b/.test(s.text))).toEqual([]);
   });
 
   it('every `procapita-sync help X` in the program, the README and the docs names a topic or a command', () => {
     const known = new Set([...GUIDES.map((g) => g.topic), ...COMMANDS]);
-    const code = [...sourceFiles('src'), ...sourceFiles('wizard')].flatMap((f) => stringsIn(f, readFileSync(join(ROOT, f), 'utf8')));
+    const code = [...sourceFiles('src'), ...sourceFiles('wizard')].flatMap((f) => stringsIn(f, readFileSync(join(ROOT, f), 'utf8'))).concat(jsonStrings());
     const prose = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)].map((f) => ({ where: f, text: readFileSync(join(ROOT, f), 'utf8') }));
     const named = [...code, ...prose].flatMap((s) => [...s.text.matchAll(/procapita-sync help ([a-z][\w-]*)/g)].map((m) => ({ where: s.where, topic: m[1]! })));
     expect(named.length).toBeGreaterThan(20);
