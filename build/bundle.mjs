@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { embedGuides } from './embed-guides.mjs';
 
 const [outfile, commit, date] = process.argv.slice(2);
 if (!outfile || !commit || !date) {
@@ -129,7 +130,7 @@ const result = await esbuild.build({
   // Before any module runs: reading process.title on a Windows console under Wine trips a libuv
   // assertion, and a dependency of tedious reads it while loading. Setting it first avoids that.
   banner: { js: "process.title = 'procapita-sync';" },
-  plugins: [buildInfo, deferred],
+  plugins: [buildInfo, deferred, embedGuides(root)],
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,

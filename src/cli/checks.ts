@@ -210,7 +210,7 @@ export async function checkTarget(config: Config, credentials: Credentials, env:
     if (status === 429 || status >= 500) {
       throw new AppError('uploadFailed', safe`The upload service answered the ping with HTTP ${status}: it is reachable but not working now. Try again later; if it lasts, ask the service's support.`);
     }
-    throw new AppError('uploadRejected', safe`The upload service answered the ping with HTTP ${status}. Check target.url: it should be the service's snapshot endpoint, ending in /v1/snapshots (docs/upload-api.md).`);
+    throw new AppError('uploadRejected', safe`The upload service answered the ping with HTTP ${status}. Check target.url: it should be the service's snapshot endpoint, ending in /v1/snapshots (\`procapita-sync help upload-api\`).`);
   } catch (err) {
     return failed(label, err);
   }
@@ -314,7 +314,7 @@ export const smtpLabel = (cfg: EmailAlertConfig): string => `SMTP server ${smtpW
 /** `doctor --send-test-alert`: one test message through the alerts' SMTP server, to every recipient. */
 export async function checkTestAlert(config: Config, credentials: Credentials, mail: AlertMail): Promise<CheckResult> {
   const cfg = config.alerts.email;
-  if (!cfg) return failed('Test alert', new AppError('usage', safe`there are no e-mail alerts in the configuration (alerts.email, docs/configuration.md).`));
+  if (!cfg) return failed('Test alert', new AppError('usage', safe`there are no e-mail alerts in the configuration (alerts.email, \`procapita-sync help configuration\`).`));
   const label = `Test alert to ${cfg.to.length} recipient(s)`;
   const why = await sendAlertMail(cfg, mail, credentials);
   return why ? failed(label, new AppError('config', why)) : passed(`${label} sent: ${cfg.to.join(', ')}`, { check: 'testAlert', to: cfg.to.join(', ') });

@@ -19,6 +19,7 @@ import type { Io } from './io';
 import { credentialsFor, LOG_FILES_KEPT, runCommand } from './run';
 import { registerSetup } from './setup';
 import { registerDoctor } from './doctor';
+import { registerHelp } from './help';
 import { addCredentialsTest } from './credentials-test';
 import { registerSchedule } from './schedule';
 import { reportCommand } from './report';
@@ -51,7 +52,7 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run procapita-sync --help for usage)')
     .exitOverride()
-    .addHelpText('after', `\nExit codes:\n${exitCodeLines()}\nSee docs/exit-codes.md.`);
+    .addHelpText('after', `\nExit codes:\n${exitCodeLines()}\n\`procapita-sync help exit-codes\` says what to do about each.`);
 
   program
     .command('run')
@@ -143,7 +144,7 @@ export function buildProgram(io: Io): Command {
       const config = await loadConfig(opts.config);
       const { ad, mappingFile } = config.email;
       if (!ad || !mappingFile) {
-        throw new AppError('config', safe`Configuration ${given(opts.config)}: building the mapping needs email.ad (the directory) and email.mappingFile (where the table goes). See docs/email-mapping.md.`);
+        throw new AppError('config', safe`Configuration ${given(opts.config)}: building the mapping needs email.ad (the directory) and email.mappingFile (where the table goes). See \`procapita-sync help email-mapping\`.`);
       }
       const context = toolContext(config, io);
       const password = await context.credentials.get('ldapPassword');
@@ -167,6 +168,8 @@ export function buildProgram(io: Io): Command {
   registerSetup(program, io);
   registerSchedule(program, io);
   registerDoctor(program, io);
+  // Last: its help text follows the exit codes, and `help` ends the list of commands.
+  registerHelp(program, io);
 
   return program;
 }

@@ -14,7 +14,7 @@ import type { Io } from './io';
 import { given, safe } from '../safe-text';
 import { configOption } from './config-option';
 
-const CONFIG_HELP = 'configuration file the task runs with (docs/configuration.md)';
+const CONFIG_HELP = 'configuration file the task runs with (procapita-sync help configuration)';
 
 /**
  * The account's Windows password: a masked prompt on a terminal (once: Windows
@@ -96,7 +96,7 @@ function printLinux(spec: Omit<TaskSpec, 'account'>, io: Io): void {
 }
 
 export function registerSchedule(program: Command, io: Io): void {
-  const schedule = program.command('schedule').description('the nightly run: a Windows scheduled task, or a systemd timer or cron line elsewhere (docs/scheduling.md)');
+  const schedule = program.command('schedule').description('the nightly run: a Windows scheduled task, or a systemd timer or cron line elsewhere (procapita-sync help scheduling)');
 
   schedule
     .command('install')
@@ -120,7 +120,7 @@ export function registerSchedule(program: Command, io: Io): void {
         [
           `Registered the scheduled task ${TASK_NAME}: every day at ${spec.time} (first run ${startDate}), as ${account} with its stored password.`,
           `It runs: ${commandLine(spec)}`,
-          `${account} needs the "Log on as a batch job" right on this server (docs/scheduling.md). \`procapita-sync schedule status\` shows the last result.`,
+          `${account} needs the "Log on as a batch job" right on this server (\`procapita-sync help scheduling\`). \`procapita-sync schedule status\` shows the last result.`,
           '',
         ].join('\n'),
       );

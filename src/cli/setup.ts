@@ -34,7 +34,7 @@ target.proxy.password, schedule.password) are never given as values, neither
 in the file nor on the command line: name an environment variable that holds
 the value, {"fromEnv": "VAR"} in the file or --sql-password-env VAR. The
 wizard stores them in the credential store (Windows Credential Manager);
-the configuration file never holds a secret. See docs/install-windows.md.`;
+the configuration file never holds a secret. See \`procapita-sync help installation\`.`;
 
 async function readExisting(path: string): Promise<{ text: string; data: Draft } | undefined> {
   if (!existsSync(path)) return undefined;

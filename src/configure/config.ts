@@ -229,7 +229,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
   if (!result.success) {
     const [first, ...rest] = result.error.issues;
     const more = rest.length > 0 ? safe` (and ${count(rest.length, 'more problem')})` : '';
-    throw new AppError('config', safe`Configuration ${given(file)}: ${first ? describeIssue(first) : 'invalid'}${more}. See docs/configuration.md.`);
+    throw new AppError('config', safe`Configuration ${given(file)}: ${first ? describeIssue(first) : 'invalid'}${more}. See \`procapita-sync help configuration\`.`);
   }
   const c = result.data;
   const seen = new Set<string>();
@@ -240,7 +240,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
     seen.add(key);
   }
   if (c.target?.type === 'https' && c.target.deadlineSeconds > c.runDeadlineSeconds) {
-    throw new AppError('config', safe`Configuration ${given(file)}: target.deadlineSeconds (${c.target.deadlineSeconds} s) is longer than runDeadlineSeconds (${c.runDeadlineSeconds} s), which ends the whole run. Lower the one or raise the other. See docs/configuration.md.`);
+    throw new AppError('config', safe`Configuration ${given(file)}: target.deadlineSeconds (${c.target.deadlineSeconds} s) is longer than runDeadlineSeconds (${c.runDeadlineSeconds} s), which ends the whole run. Lower the one or raise the other. See \`procapita-sync help configuration\`.`);
   }
   if (c.email.ad?.refresh === 'nightly' && !c.email.mappingFile) {
     throw new AppError('config', safe`Configuration ${given(file)}: email.ad.refresh "nightly" rebuilds the mapping table before each run, so it needs email.mappingFile (where the table goes). Add email.mappingFile, or set email.ad.refresh to "manual". See docs/email-mapping.md.`);
@@ -290,7 +290,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
 
 /** Where a run delivers: the configuration's target. A run without `--out` and without one stops here (exit 2), and doctor says the same. */
 export function deliveryTarget(config: Pick<Config, 'target'>): TargetConfig {
-  if (!config.target) throw new AppError('usage', safe`Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).`);
+  if (!config.target) throw new AppError('usage', safe`Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (\`procapita-sync help configuration\`).`);
   return config.target;
 }
 

@@ -148,7 +148,7 @@ function detailOf(err: unknown, secret?: string): SafeText {
   return ours(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 
-const ENV_ALTERNATIVE = 'or name environment variables for the secrets in the configuration instead (docs/configuration.md, "Credentials")';
+const ENV_ALTERNATIVE = 'or name environment variables for the secrets in the configuration instead (`procapita-sync help configuration`, section "Credentials")';
 
 /**
  * Turns keytar's failures into messages that say what to do. Loading the

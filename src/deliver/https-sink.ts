@@ -202,7 +202,7 @@ async function attempt(snapshot: Snapshot, url: string, dispatcher: Dispatcher, 
   const wait = retryAfterMs(res.headers['retry-after'], io.now());
   if (status >= 200 && status < 300) {
     const importId = token(json.importId);
-    if (!importId) return { kind: 'fail', error: new AppError('uploadFailed', safe`The upload service answered ${status} without a valid import id. Check target.url: it should be the service's snapshot endpoint (docs/upload-api.md).`) };
+    if (!importId) return { kind: 'fail', error: new AppError('uploadFailed', safe`The upload service answered ${status} without a valid import id. Check target.url: it should be the service's snapshot endpoint (\`procapita-sync help upload-api\`).`) };
     const answered = token(json.status) ?? safe`accepted`;
     const why = unconfirmed(json, snapshot);
     if (why) {

@@ -113,7 +113,7 @@ function personResolver(where: SafeText): QueryResolver {
       if (conflicts.size > 0) {
         throw new AppError(
           'schemaMismatch',
-          safe`${where}: ${count(conflicts.size, 'person id is', 'person ids are')} on more than one row, and the rows differ in ${joined([...columns].sort().map(ours), ', ')}, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a person (docs/procapita-schema.md).`,
+          safe`${where}: ${count(conflicts.size, 'person id is', 'person ids are')} on more than one row, and the rows differ in ${joined([...columns].sort().map(ours), ', ')}, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a person (\`procapita-sync help procapita-schema\`).`,
         );
       }
       if (repeated.size > 0) {
@@ -164,7 +164,7 @@ function rowResolver(query: QueryName, where: SafeText): QueryResolver {
       if (conflicts.size > 0) {
         throw new AppError(
           'schemaMismatch',
-          safe`${where}: ${conflicts.size} ${ours(id!)} ${conflicts.size === 1 ? 'value is' : 'values are'} on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (docs/procapita-schema.md).`,
+          safe`${where}: ${conflicts.size} ${ours(id!)} ${conflicts.size === 1 ? 'value is' : 'values are'} on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (\`procapita-sync help procapita-schema\`).`,
         );
       }
       if (repeats > 0) warnings.push(safe`${where}: ${count(repeats, 'row')} repeated another row exactly; the repeats were dropped.`);
@@ -184,7 +184,7 @@ function checkUnitCodes(units: readonly Row<'schoolUnits'>[], schools: RuleConfi
     const keys = joined(configured.map((s) => safe`schools[${s.i}].unitCode`), ', ');
     throw new AppError(
       'schemaMismatch',
-      safe`${where}: the unit code of ${keys} in the configuration is shared by more than one school unit, so which school is meant is unclear. Nothing was delivered. Give each school unit its own unit_code, or leave the other unit out of the schoolUnits query (docs/procapita-schema.md).`,
+      safe`${where}: the unit code of ${keys} in the configuration is shared by more than one school unit, so which school is meant is unclear. Nothing was delivered. Give each school unit its own unit_code, or leave the other unit out of the schoolUnits query (\`procapita-sync help procapita-schema\`).`,
     );
   }
   warnings.push(safe`${where}: ${count(shared.size, 'unit code is', 'unit codes are')} shared by more than one school unit; none of them is configured, so no school is exported from them.`);

@@ -13,7 +13,7 @@ const TABLES = new Set<string>(QUERY_NAMES.map((q) => CONTRACT[q].table));
  */
 export function fixtureToRows(fixture: unknown, name: SafeText): SourceRows {
   if (fixture === null || typeof fixture !== 'object' || Array.isArray(fixture)) {
-    throw new AppError('schemaMismatch', safe`${name}: a fixture is a JSON object with one array per table (see docs/fixtures.md)`);
+    throw new AppError('schemaMismatch', safe`${name}: a fixture is a JSON object with one array per table (see \`procapita-sync help fixtures\`)`);
   }
   const tables = fixture as Record<string, unknown>;
   const unknown = Object.keys(tables).filter((t) => !TABLES.has(t) && !t.startsWith('$'));
@@ -26,7 +26,7 @@ export function fixtureToRows(fixture: unknown, name: SafeText): SourceRows {
     const table = CONTRACT[query].table;
     const raw = tables[table];
     if (!Array.isArray(raw)) {
-      throw new AppError('schemaMismatch', safe`${name} lacks table ${table} (an array of rows; it may be empty): see docs/fixtures.md`);
+      throw new AppError('schemaMismatch', safe`${name} lacks table ${table} (an array of rows; it may be empty): see \`procapita-sync help fixtures\``);
     }
     rows[query] = toContractRows(query, raw, safe`${name} table ${table}`, toRow);
   }

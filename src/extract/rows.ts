@@ -121,7 +121,7 @@ export function contractRowReader(): ContractRowReader {
       const raw = record[column];
       const value = plan.coerce[i]!(raw);
       if (value === MISFIT || (raw === undefined && !(column in record))) {
-        if (!(column in record)) throw new AppError('schemaMismatch', safe`${where} lacks column ${column} (row ${index + 1}): see the column contract in docs/procapita-schema.md`);
+        if (!(column in record)) throw new AppError('schemaMismatch', safe`${where} lacks column ${column} (row ${index + 1}): see the column contract in \`procapita-sync help procapita-schema\``);
         throw new AppError('schemaMismatch', safe`${where}, row ${index + 1}, column ${column}: expected ${misfit(plan.types[i]!, raw)}`);
       }
       values[i] = value;

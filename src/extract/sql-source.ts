@@ -69,7 +69,7 @@ export async function loadQueries(custom: SqlSourceConfig['queries']): Promise<Q
       if (!verdict.ok) {
         throw new AppError(
           'config',
-          safe`Query ${ours(name)} (${given(path)}), line ${verdict.line}: the file ${verdict.problem}. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see docs/procapita-schema.md). Check source.queries.${ours(name)} in the configuration.`,
+          safe`Query ${ours(name)} (${given(path)}), line ${verdict.line}: the file ${verdict.problem}. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see \`procapita-sync help procapita-schema\`). Check source.queries.${ours(name)} in the configuration.`,
         );
       }
       return { name, text: verdict.statement, ...(file ? { file } : {}) };
@@ -213,8 +213,8 @@ async function checkSchema(tx: Mssql.Transaction, queries: readonly Query[], his
       const e = err as { number?: number; message?: string };
       const column = e.number === 207 ? missingColumn(e.message ?? '') : undefined;
       const object = e.number === 208 ? missingObject(e.message ?? '') : undefined;
-      if (column) throw new AppError('schemaMismatch', safe`${source} lacks column ${ours(column)}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
-      if (object) throw new AppError('schemaMismatch', safe`ProCapita has no table ${ours(object)} (query ${q.name}): this ProCapita version needs adapted queries (see docs/procapita-schema.md)`);
+      if (column) throw new AppError('schemaMismatch', safe`${source} lacks column ${ours(column)}: this ProCapita version needs adapted queries (see \`procapita-sync help procapita-schema\`)`);
+      if (object) throw new AppError('schemaMismatch', safe`ProCapita has no table ${ours(object)} (query ${q.name}): this ProCapita version needs adapted queries (see \`procapita-sync help procapita-schema\`)`);
       if (e.number === 102 || e.number === 156) throw new AppError('schemaMismatch', safe`${q.file ? source : safe`Query ${q.name}`} is not valid SQL (SQL Server error ${e.number}${lineOf(err)}).`);
       throw err;
     }
@@ -223,8 +223,8 @@ async function checkSchema(tx: Mssql.Transaction, queries: readonly Query[], his
         throw new AppError(
           'schemaMismatch',
           q.file
-            ? safe`${source} returns no column ${column}: each query must return the columns of the column contract (see docs/procapita-schema.md)`
-            : safe`${source} lacks column ${column}: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`,
+            ? safe`${source} returns no column ${column}: each query must return the columns of the column contract (see \`procapita-sync help procapita-schema\`)`
+            : safe`${source} lacks column ${column}: this ProCapita version needs adapted queries (see \`procapita-sync help procapita-schema\`)`,
         );
       }
     }

@@ -93,7 +93,7 @@ export function checkPrivacy(
     if (inFields.length > 0) {
       advice.push(
         counts.has('e-mail local parts') && !rules.exportPersonalNumber && !rules.allowPersonalNumberInEmail
-          ? safe`Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory. If your e-mail addresses are built from personnummer on purpose, see export.allowPersonalNumberInEmail in docs/configuration.md.`
+          ? safe`Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory. If your e-mail addresses are built from personnummer on purpose, see export.allowPersonalNumberInEmail in \`procapita-sync help configuration\`.`
           : safe`Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory.`,
       );
     }

@@ -105,7 +105,7 @@ export function taskXml(spec: TaskSpec): string {
     '<?xml version="1.0" encoding="UTF-16"?>',
     '<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">',
     '  <RegistrationInfo>',
-    `    <Description>${xmlText(`Runs procapita-sync every day at ${time}: reads ProCapita and delivers the school roster. Registered by procapita-sync schedule install; see docs/scheduling.md.`)}</Description>`,
+    `    <Description>${xmlText(`Runs procapita-sync every day at ${time}: reads ProCapita and delivers the school roster. Registered by procapita-sync schedule install; see procapita-sync help scheduling.`)}</Description>`,
     `    <URI>${xmlText(`${TASK_PATH}${TASK_NAME}`)}</URI>`,
     '  </RegistrationInfo>',
     '  <Triggers>',

@@ -132,7 +132,7 @@ export function accountToUse(requested: string | undefined, env: NodeJS.ProcessE
 // ---- Running the commands -------------------------------------------------------
 
 function requireWindows(io: Io, what: SafeText): void {
-  if (!onWindows(io)) throw new AppError('usage', safe`${what} needs Windows Task Scheduler; this is ${ours(platformOf(io))}. See docs/scheduling.md for a systemd timer or cron line.`);
+  if (!onWindows(io)) throw new AppError('usage', safe`${what} needs Windows Task Scheduler; this is ${ours(platformOf(io))}. See \`procapita-sync help scheduling\` for a systemd timer or cron line.`);
 }
 
 async function run(command: Command, io: Io, what: SafeText): Promise<ExecResult> {
@@ -172,7 +172,7 @@ export function taskFailure(what: SafeText, result: ExecResult, account?: string
     case 0x80070532:
     case 0x80070533:
     case 0x80070775:
-      return new AppError('accessDenied', safe`${what}: ${ours(TASK_RESULT_MEANINGS.get(hr) ?? '')} (${code}, for ${who}). See docs/scheduling.md.`);
+      return new AppError('accessDenied', safe`${what}: ${ours(TASK_RESULT_MEANINGS.get(hr) ?? '')} (${code}, for ${who}). See \`procapita-sync help scheduling\`.`);
     default:
       if (/access is denied/i.test(detail)) return taskFailure(what, { ...result, stderr: `${detail} 0x80070005` }, account);
       return new AppError('internal', safe`${what} failed (PowerShell exit code ${result.code ?? 'none'}): ${detail ? ours(detail) : 'no message'}`);

@@ -88,7 +88,7 @@ describe('expected failures: one clear line and a documented exit code', () => {
   it.each([
     ['no arguments', [], 2, /Usage: procapita-sync/],
     ['an unknown command', ['sync'], 2, /unknown command 'sync'/],
-    ['no --out and no target', ['run', ...demo], 2, /^error: Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration \(docs\/configuration\.md\)\.\n$/],
+    ['no --out and no target', ['run', ...demo], 2, /^error: Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration \(`procapita-sync help configuration`\)\.\n$/],
     ['an impossible date', ['run', ...demo, '--out', '/tmp/x', '--date', '2026-02-30'], 2, /^error: --date 2026-02-30 is not a calendar date\. Use YYYY-MM-DD/],
     ['a date in another format', ['run', ...demo, '--out', '/tmp/x', '--date', '30/08/2026'], 2, /^error: --date 30\/08\/2026 is not a calendar date/],
     ['a missing config file', ['run', '--config', '/nonexistent/config.json', '--out', '/tmp/x'], 3, /^error: Configuration \/nonexistent\/config.json: no such file\. Give the path of the configuration file with --config\./],
@@ -180,7 +180,7 @@ describe('expected failures: one clear line and a documented exit code', () => {
     const r = await runCli(['run', '--config', configPath, '--out', dir]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(message);
-    expect(r.stderr).toMatch(/See docs\/configuration\.md\.\n$|Remove one\.\n$/);
+    expect(r.stderr).toMatch(/See `procapita-sync help configuration`\.\n$|Remove one\.\n$/);
     expect(r.stderr.split('\n')).toHaveLength(2);
   });
 
@@ -198,7 +198,7 @@ describe('expected failures: one clear line and a documented exit code', () => {
     const { configPath, dir } = writeSetup(fixture);
     const r = await runCli(['run', '--config', configPath, '--out', join(dir, 'out')]);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/lacks table class_placement \(an array of rows; it may be empty\): see docs\/fixtures\.md/);
+    expect(r.stderr).toMatch(/lacks table class_placement \(an array of rows; it may be empty\): see `procapita-sync help fixtures`/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 

@@ -207,7 +207,7 @@ describe('explainStoreError: what keytar says, turned into what to do', () => {
   it('the native library missing: names libsecret on Linux, keytar.node elsewhere', () => {
     const linux = explain('libsecret-1.so.0: cannot open shared object file: No such file or directory', 'linux');
     expect(linux).toBe(
-      'The credential store cannot be used: the Secret Service client library libsecret (libsecret-1.so.0) could not be loaded (libsecret-1.so.0: cannot open shared object file: No such file or directory). Install it (Debian, Ubuntu: apt-get install libsecret-1-0; RHEL, Fedora: dnf install libsecret), or name environment variables for the secrets in the configuration instead (docs/configuration.md, "Credentials").',
+      'The credential store cannot be used: the Secret Service client library libsecret (libsecret-1.so.0) could not be loaded (libsecret-1.so.0: cannot open shared object file: No such file or directory). Install it (Debian, Ubuntu: apt-get install libsecret-1-0; RHEL, Fedora: dnf install libsecret), or name environment variables for the secrets in the configuration instead (`procapita-sync help configuration`, section "Credentials").',
     );
     expect(explain('Failed to load keytar native addon, checked ["../build/Release"] on prebuilds/linux-x64', 'linux')).toMatch(/libsecret-1-0/);
     const windows = explain('The specified module could not be found.\\\\?\\C:\\x\\keytar.node', 'win32');

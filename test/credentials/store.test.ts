@@ -226,7 +226,7 @@ describe.concurrent('no Secret Service: exit 8 with what to do', () => {
       const { configPath, runArgs } = setup(server.port);
       const set = await spawnCollect(CLI[0], [...CLI.slice(1), 'credentials', 'set', 'sqlPassword', '--config', configPath], nowhere(), { input: PASSWORD });
       expect(set.code).toBe(8);
-      expect(set.stderr).toMatch(/^error: No Secret Service is reachable \(Could not connect: No such file or directory\)\. On Linux the credential store is the keyring .*name environment variables for the secrets in the configuration instead \(docs\/configuration\.md, "Credentials"\)\.\n$/);
+      expect(set.stderr).toMatch(/^error: No Secret Service is reachable \(Could not connect: No such file or directory\)\. On Linux the credential store is the keyring .*name environment variables for the secrets in the configuration instead \(`procapita-sync help configuration`, section "Credentials"\)\.\n$/);
       expectNoSecret(set, PASSWORD);
 
       const run = await spawnCollect(CLI[0], [...CLI.slice(1), ...runArgs], nowhere());

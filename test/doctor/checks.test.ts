@@ -239,7 +239,7 @@ describe('doctor validates the configuration exactly as run does', () => {
     const run = await cli(['run', '--config', s.configPath], WINDOWS_ENV, memoryStore());
     const io = windowsIo(TASK, ok({ ...BATCH, exported: false }));
     const r = await cli(['doctor', '--config', s.configPath], WINDOWS_ENV, memoryStore(), { platform: 'win32', exec: io.exec });
-    const why = 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (docs/configuration.md).';
+    const why = 'Nowhere to deliver the snapshot: give --out DIR, or a target in the configuration (`procapita-sync help configuration`).';
     expect(run).toMatchObject({ code: 2, stderr: `error: ${why}\n` });
     expect(r.code).toBe(2);
     expect(r.stdout.split('\n')[0]).toBe(`✗ Configuration ${s.configPath}: ${why}`);

@@ -128,7 +128,7 @@ describe('doctor', () => {
     const r = await doctor(s);
     expect(lines(r.stdout)).toEqual([
       ...expected.slice(0, 4),
-      `✗ SQL Server 127.0.0.1:${sql.port}, database ProCapita: ProCapita table person lacks column deceased: this ProCapita version needs adapted queries (see docs/procapita-schema.md)`,
+      `✗ SQL Server 127.0.0.1:${sql.port}, database ProCapita: ProCapita table person lacks column deceased: this ProCapita version needs adapted queries (see \`procapita-sync help procapita-schema\`)`,
       ...expected.slice(6),
     ]);
     expect(r.code).toBe(5);
@@ -184,7 +184,7 @@ describe('doctor', () => {
     const { s } = await healthySite({ schools: [] });
     const r = await doctor(s);
     expect(lines(r.stdout)).toEqual([
-      `✗ Configuration ${s.configPath}: schools: list at least one school unit and school form. See docs/configuration.md.`,
+      `✗ Configuration ${s.configPath}: schools: list at least one school unit and school form. See \`procapita-sync help configuration\`.`,
       '– Secrets, SQL Server, directory, upload service and folders: not checked, they need a valid configuration.',
       '✓ Scheduled task: not applicable here (Windows Task Scheduler)',
     ]);

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderGuide } from '../../src/cli/help';
 import { keyring } from '../credentials/keyring';
 import { ROOT, tempDir } from '../support/cli';
 import { expectedVersionLine, LINUX_BINARY, requireBinary, sourceSnapshotHash, SQL_PASSWORD, startSmokeWorld, WINDOWS_EXE, type SmokeWorld } from './support';
@@ -41,6 +42,17 @@ describe('the Linux binary', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.trimEnd()).toMatch(expectedVersionLine());
+  });
+
+  it('prints the guides from inside itself: help exit-codes, in a folder with no docs/ near it', async () => {
+    const r = await binary(['help', 'exit-codes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Exit codes\n==========\n/);
+    expect(r.stdout).toBe(renderGuide(readFileSync(join(ROOT, 'docs/exit-codes.md'), 'utf8')));
+    const unknown = await binary(['help', 'exit-code']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: There is no help topic or command "exit-code"\. The topics: installation, configuration, exit-codes, /);
   });
 
   it('is listed with the exe in SHA256SUMS, with the right sums', () => {

@@ -1,6 +1,6 @@
 /**
  * The Windows exe from npm run build:exe, run under Wine as an admin runs it
- * on Windows: --version, a secret rotated through Wine's Credential Manager
+ * on Windows: --version, help exit-codes, a secret rotated through Wine's Credential Manager
  * (keytar's win32 module, unpacked by pkg at run time), a full run over TCP
  * to the TDS test server and the reference receiver, and the wizard's first
  * screen in a console. Every step goes into .test-output/wine-transcript.txt
@@ -9,9 +9,10 @@
  * Needs wine64 and tmux (test/run-all.sh installs them). Without them the
  * tests fail, saying so: they never skip.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderGuide } from '../../src/cli/help';
 import { ExitCode } from '../../src/errors';
 import { ROOT } from '../support/cli';
 import { hasTmux } from '../wizard/tmux';
@@ -67,6 +68,13 @@ describe('the Windows exe under Wine', () => {
     const r = await exe(['--version']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trimEnd()).toMatch(expectedVersionLine());
+    expect(r.code).toBe(0);
+  });
+
+  it('help exit-codes prints the guide from inside the exe, as plain text for the console', async () => {
+    const r = await exe(['help', 'exit-codes']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(renderGuide(readFileSync(join(ROOT, 'docs/exit-codes.md'), 'utf8')));
     expect(r.code).toBe(0);
   });
 

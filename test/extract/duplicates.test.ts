@@ -84,7 +84,7 @@ describe('resolveDuplicates: a person on more than one row', () => {
       const err = thrown(() => resolveDuplicates(personOnRows(rows, pupil, copies), SCHOOLS, where));
       expect(err.code).toBe('schemaMismatch');
       expect(err.message).toBe(
-        `Table person: 1 person id is on more than one row, and the rows differ in ${column}, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a person (docs/procapita-schema.md).`,
+        `Table person: 1 person id is on more than one row, and the rows differ in ${column}, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a person (\`procapita-sync help procapita-schema\`).`,
       );
     }
   });
@@ -117,7 +117,7 @@ describe('resolveDuplicates: the other tables', () => {
       const err = thrown(() => resolveDuplicates(order, SCHOOLS, where));
       expect(err.code).toBe('schemaMismatch');
       expect(err.message).toBe(
-        `Table ${CONTRACT[q].table}: 1 ${id} value is on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (docs/procapita-schema.md).`,
+        `Table ${CONTRACT[q].table}: 1 ${id} value is on more than one row, and the rows differ, so which is right is unclear. Nothing was delivered. Check the query: a join can repeat a row (\`procapita-sync help procapita-schema\`).`,
       );
       expect(err.message).not.toContain((first as Record<string, unknown>)[id]);
     }
@@ -142,7 +142,7 @@ describe('resolveDuplicates: one unit code on two school units', () => {
     const err = thrown(() => resolveDuplicates(shared, [{ unitCode: 'OTHR', schoolForm: 'GR' }, ...SCHOOLS], where));
     expect(err.code).toBe('schemaMismatch');
     expect(err.message).toBe(
-      'Table school_unit: the unit code of schools[1].unitCode in the configuration is shared by more than one school unit, so which school is meant is unclear. Nothing was delivered. Give each school unit its own unit_code, or leave the other unit out of the schoolUnits query (docs/procapita-schema.md).',
+      'Table school_unit: the unit code of schools[1].unitCode in the configuration is shared by more than one school unit, so which school is meant is unclear. Nothing was delivered. Give each school unit its own unit_code, or leave the other unit out of the schoolUnits query (`procapita-sync help procapita-schema`).',
     );
     expect(err.message).not.toMatch(/krsk|Nya/i);
   });

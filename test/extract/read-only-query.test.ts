@@ -77,7 +77,7 @@ describe('loadQueries refuses a query file that does more than read, before any 
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('config');
     expect((err as AppError).message).toBe(
-      `Query persons (${file}), line 2: the file holds a second statement after a semicolon. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see docs/procapita-schema.md). Check source.queries.persons in the configuration.`,
+      `Query persons (${file}), line 2: the file holds a second statement after a semicolon. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see \`procapita-sync help procapita-schema\`). Check source.queries.persons in the configuration.`,
     );
     expect((err as AppError).message).not.toMatch(/Sven|20130707|DELETE/);
   });

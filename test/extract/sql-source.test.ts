@@ -136,14 +136,14 @@ describe('SQL source: isolation, custom queries', () => {
     writeFileSync(file, 'SELECT person_id, given_name, family_name, personal_number, epost AS email, protected_identity, deregistered\nFROM person\n');
     const bad = await run(sqlSource(server.port, { queries: { persons: file } }));
     expect(bad.code).toBe(5);
-    expect(bad.stderr).toBe(`error: Query persons (${file}) returns no column deceased: each query must return the columns of the column contract (see docs/procapita-schema.md)\n`);
+    expect(bad.stderr).toBe(`error: Query persons (${file}) returns no column deceased: each query must return the columns of the column contract (see \`procapita-sync help procapita-schema\`)\n`);
   });
 
   it('a query file with a second statement behind the schema-check wrapper: run and doctor refuse it with exit 3, naming the file, before connecting', async () => {
     const { server } = await serve();
     const file = join(tempDir(), 'persons.sql');
     writeFileSync(file, 'SELECT person_id, given_name, family_name, personal_number, email, protected_identity, deregistered, deceased FROM person\n) AS x; DELETE FROM person; SELECT * FROM (\nSELECT person_id FROM person\n');
-    const message = `Query persons (${file}), line 2: the file holds a second statement after a semicolon. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see docs/procapita-schema.md). Check source.queries.persons in the configuration.`;
+    const message = `Query persons (${file}), line 2: the file holds a second statement after a semicolon. A query file holds exactly one SELECT statement (or WITH … SELECT) and nothing that writes or runs code (see \`procapita-sync help procapita-schema\`). Check source.queries.persons in the configuration.`;
     const r = await run(sqlSource(server.port, { queries: { persons: file } }));
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`error: ${message}\n`);
@@ -218,7 +218,7 @@ describe('SQL source: failures say what to check, write nothing, and leak no sec
     db.exec('ALTER TABLE person DROP COLUMN protected_identity');
     const r = await run(sqlSource(server.port));
     expect(r.code).toBe(5);
-    expect(r.stderr).toBe('error: ProCapita table person lacks column protected_identity: this ProCapita version needs adapted queries (see docs/procapita-schema.md)\n');
+    expect(r.stderr).toBe('error: ProCapita table person lacks column protected_identity: this ProCapita version needs adapted queries (see `procapita-sync help procapita-schema`)\n');
     expect(r.roster).toBeNull();
     expect(server.sessions.flatMap((s) => s.statements).filter((s) => !/WHERE 1 = 0$|^SELECT 1;?$|^set /i.test(s.trim()))).toEqual([]);
   });
@@ -228,7 +228,7 @@ describe('SQL source: failures say what to check, write nothing, and leak no sec
     db.exec('DROP TABLE activity_group');
     const r = await run(sqlSource(server.port));
     expect(r.code).toBe(5);
-    expect(r.stderr).toBe('error: ProCapita has no table activity_group (query activityGroups): this ProCapita version needs adapted queries (see docs/procapita-schema.md)\n');
+    expect(r.stderr).toBe('error: ProCapita has no table activity_group (query activityGroups): this ProCapita version needs adapted queries (see `procapita-sync help procapita-schema`)\n');
   });
 
   it('the server drops the connection mid-stream: exit 4, no roster written', async () => {

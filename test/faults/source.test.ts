@@ -38,7 +38,7 @@ const breaks: [string, Break, RegExp][] = [
       db.exec('ALTER TABLE person DROP COLUMN deceased');
       return {};
     },
-    /^error: ProCapita table person lacks column deceased: this ProCapita version needs adapted queries \(see docs\/procapita-schema\.md\)$/,
+    /^error: ProCapita table person lacks column deceased: this ProCapita version needs adapted queries \(see `procapita-sync help procapita-schema`\)$/,
   ],
   [
     "left out of the site's own query file",

@@ -138,7 +138,7 @@ describe('privacy gate: a personnummer in any writing, whoever it belongs to', (
     const bad = fields[0]![1](fields[0]![1](fields[2]![1](roster, outsider), '130707 0308'), '20130707.0308');
     const err = gateError(bad, rules);
     expect(err.message).toBe(
-      'Privacy gate stopped the run: the outgoing snapshot held 2 personnummer in given names, 1 in e-mail local parts. Nothing was delivered. Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory. If your e-mail addresses are built from personnummer on purpose, see export.allowPersonalNumberInEmail in docs/configuration.md.',
+      'Privacy gate stopped the run: the outgoing snapshot held 2 personnummer in given names, 1 in e-mail local parts. Nothing was delivered. Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory. If your e-mail addresses are built from personnummer on purpose, see export.allowPersonalNumberInEmail in `procapita-sync help configuration`.',
     );
   });
 });
@@ -149,7 +149,7 @@ describe('privacy gate: e-mail addresses built from the personnummer', () => {
   it('stops them when export.allowPersonalNumberInEmail is off, saying which field and how many', () => {
     const err = gateError(built(roster), rules);
     expectCountedOnly(err, 'e-mail local parts', 3);
-    expect(err.message).toContain('see export.allowPersonalNumberInEmail in docs/configuration.md');
+    expect(err.message).toContain('see export.allowPersonalNumberInEmail in `procapita-sync help configuration`');
   });
 
   it('lets them through when it is on', () => {

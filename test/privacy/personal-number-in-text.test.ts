@@ -62,7 +62,7 @@ describe('a personnummer in exported text, through the CLI', () => {
       const r = await deliver(fixture);
       expect(r.code).toBe(7);
       expect(r.stderr).toContain(
-        'error: Privacy gate stopped the run: the outgoing snapshot held 21 personnummer in e-mail local parts. Nothing was delivered. Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory. If your e-mail addresses are built from personnummer on purpose, see export.allowPersonalNumberInEmail in docs/configuration.md.',
+        'error: Privacy gate stopped the run: the outgoing snapshot held 21 personnummer in e-mail local parts. Nothing was delivered. Remove the personnummer from those fields in ProCapita, the mapping table or Active Directory. If your e-mail addresses are built from personnummer on purpose, see export.allowPersonalNumberInEmail in `procapita-sync help configuration`.',
       );
       expect(snapshotText(r.out)).toBeNull();
       expect(r.stdout).not.toContain('export.allowPersonalNumberInEmail is on');

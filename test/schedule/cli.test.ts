@@ -90,7 +90,7 @@ describe('schedule install on Windows', () => {
       [
         `Registered the scheduled task procapita-sync: every day at 18:30 (first run ${nextStartDate('18:30', NOW)}), as KOMMUN\\svc-sync with its stored password.`,
         `It runs: ${process.execPath} --import tsx ${main} run --config "${configPath}"`,
-        'KOMMUN\\svc-sync needs the "Log on as a batch job" right on this server (docs/scheduling.md). `procapita-sync schedule status` shows the last result.',
+        'KOMMUN\\svc-sync needs the "Log on as a batch job" right on this server (`procapita-sync help scheduling`). `procapita-sync schedule status` shows the last result.',
         '',
       ].join('\n'),
     );
