@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { messagesFor } from '../../wizard/messages';
 import type { Command } from 'commander';
 import { deliveryTarget, loadConfig, type Config } from '../configure/config';
-import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
+import { describeSecret, type SecretName } from '../configure/credentials';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
 import { checkEventSource, checkFolders, checkSchools, checkLdap, checkSmtp, checkTestAlert, smtpLabel, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
@@ -55,7 +55,7 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
     return results;
   }
 
-  const secrets = await checkSecrets(config, io.secrets ?? keytarStore(), io.env);
+  const secrets = await checkSecrets(config, io.secrets, io.env);
   secrets.forEach(show);
   const unreadable = new Set(secrets.filter((r) => !r.ok).map((r) => r.secret));
   const credentials = credentialsFor(config, io);
@@ -85,7 +85,7 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
     }
   }
 
-  show(await checkTask(io, configPath));
+  show(await checkTask(io, configPath, config.name));
   show(await checkEventSource(io));
   (await checkFolders(config)).forEach(show);
   show(await checkFolderAccess(config, io));

@@ -151,7 +151,7 @@ export function buildProgram(io: Io): Command {
       const { rows, warnings } = await readSource(config, { ...context, syncDate: date });
       warnings.forEach((w) => io.stderr(`warning: ${w}\n`));
       const started = io.now().getTime();
-      const entries = await readAdEntries(ad, password, { log: context.log });
+      const entries = await readAdEntries(ad, password, { log: context.log, origin: context.credentials.origin?.('ldapPassword') });
       if (entries.length === 0) {
         // A wrong baseDn or filter must not replace a good table with an empty one.
         throw new AppError('emailMapping', safe`The directory search under ${given(ad.baseDn)} found no accounts. Check email.ad.baseDn and email.ad.filter; the existing table ${given(mappingFile)} was kept.`);

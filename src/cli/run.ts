@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { messagesFor } from '../../wizard/messages';
 import { deliveryTarget, loadConfig, type Config, type EmailAlertConfig } from '../configure/config';
-import { credentialsFrom, keytarStore, secretEnvNames, type Credentials } from '../configure/credentials';
+import { configCredentials, type Credentials } from '../configure/credentials';
 import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
 import { uploadSnapshot } from '../deliver/https-sink';
@@ -56,7 +56,7 @@ export interface RunOptions {
 
 /** Secrets from the environment variables the configuration names, when they are set; otherwise from the credential store. */
 export function credentialsFor(config: Config, io: Pick<Io, 'env' | 'secrets'>): Credentials {
-  return credentialsFrom(io.secrets ?? keytarStore(), secretEnvNames(config), io.env, config.file ? { configPath: config.file } : {});
+  return configCredentials(config, io.secrets, io.env);
 }
 
 /** What the run has got to, for the report at its end. */

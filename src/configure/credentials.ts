@@ -2,7 +2,9 @@
  * The secrets procapita-sync needs, and where they are kept: the operating
  * system's credential store (Windows Credential Manager; the Secret Service,
  * e.g. GNOME Keyring, on Linux), through @github/keytar. One service,
- * `procapita-sync`, with an account per secret. An environment variable that
+ * `procapita-sync`, with an account per secret; a named configuration has a
+ * service of its own, `procapita-sync-<name>`, so that two configurations on
+ * one server never overwrite each other's secrets. An environment variable that
  * the configuration names, and that is set, wins over the store (CI, containers).
  *
  * No message made here ever holds a secret's value.
@@ -12,14 +14,20 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors';
 import type { Config } from './config';
+import { BASE_NAME, instanceName } from './instance';
 import { given, ours, safe, type SafeText } from '../safe-text';
 
 export type SecretName = 'sqlPassword' | 'ldapPassword' | 'apiKey' | 'proxyPassword' | 'smtpPassword';
 
 export const SECRET_NAMES: readonly SecretName[] = ['sqlPassword', 'ldapPassword', 'apiKey', 'proxyPassword', 'smtpPassword'];
 
-/** The one service name in the store; the account is the SecretName (Credential Manager target `procapita-sync/sqlPassword`). */
-export const CREDENTIAL_SERVICE = 'procapita-sync';
+/** The service name in the store for a configuration without a name; the account is the SecretName (Credential Manager target `procapita-sync/sqlPassword`). */
+export const CREDENTIAL_SERVICE = BASE_NAME;
+
+/** The store's service for a configuration: `procapita-sync`, or `procapita-sync-<name>` for a named one. */
+export function credentialService(config: Pick<Config, 'name'>): string {
+  return instanceName(config.name);
+}
 
 /**
  * Credential Manager's CRED_MAX_CREDENTIAL_BLOB_SIZE (5 × 512 bytes). keytar
@@ -91,8 +99,8 @@ export function storeLabel(platform: NodeJS.Platform = process.platform): SafeTe
 }
 
 /** Where a secret is kept in the store, for messages: "Windows Credential Manager (service procapita-sync, account apiKey)". */
-export function storeEntry(name: SecretName, platform: NodeJS.Platform = process.platform): SafeText {
-  return safe`${storeLabel(platform)} (service ${CREDENTIAL_SERVICE}, account ${name})`;
+export function storeEntry(name: SecretName, platform: NodeJS.Platform = process.platform, service: string = CREDENTIAL_SERVICE): SafeText {
+  return safe`${storeLabel(platform)} (service ${given(service)}, account ${name})`;
 }
 
 /**
@@ -100,10 +108,10 @@ export function storeEntry(name: SecretName, platform: NodeJS.Platform = process
  * variable when the configuration names one and it is set, else the store.
  * Without it: what the configuration allows.
  */
-export function secretOrigin(name: SecretName, envName: string | undefined, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): SafeText {
+export function secretOrigin(name: SecretName, envName: string | undefined, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, service: string = CREDENTIAL_SERVICE): SafeText {
   if (envName && env?.[envName]) return safe`environment variable ${given(envName)}`;
-  if (envName && !env) return safe`environment variable ${given(envName)}, or when it is not set ${storeEntry(name, platform)}`;
-  return storeEntry(name, platform);
+  if (envName && !env) return safe`environment variable ${given(envName)}, or when it is not set ${storeEntry(name, platform, service)}`;
+  return storeEntry(name, platform, service);
 }
 
 /** The account whose store is used: DOMAIN\user on Windows, the login name elsewhere. */
@@ -220,13 +228,18 @@ function loadKeytar(): Promise<Keytar> {
   return keytarModule;
 }
 
-/** The operating system's credential store, through keytar. */
-export function keytarStore(platform: NodeJS.Platform = process.platform): SecretStore {
+/**
+ * The operating system's credential store, through keytar, under one service:
+ * credentialService(config). A function is asked at each use (the setup
+ * wizard learns the configuration's name as it goes).
+ */
+export function keytarStore(platform: NodeJS.Platform = process.platform, service: string | (() => string) = CREDENTIAL_SERVICE): SecretStore {
+  const serviceNow = typeof service === 'function' ? service : () => service;
   return {
     async get(name) {
       const keytar = await loadKeytar();
       try {
-        const value = await keytar.getPassword(CREDENTIAL_SERVICE, name);
+        const value = await keytar.getPassword(serviceNow(), name);
         return value === null || value === '' ? undefined : value;
       } catch (err) {
         throw explainStoreError(err, platform);
@@ -236,7 +249,7 @@ export function keytarStore(platform: NodeJS.Platform = process.platform): Secre
       checkSecretValue(name, value);
       const keytar = await loadKeytar();
       try {
-        await keytar.setPassword(CREDENTIAL_SERVICE, name, value);
+        await keytar.setPassword(serviceNow(), name, value);
       } catch (err) {
         throw explainStoreError(err, platform, value);
       }
@@ -244,7 +257,7 @@ export function keytarStore(platform: NodeJS.Platform = process.platform): Secre
     async delete(name) {
       const keytar = await loadKeytar();
       try {
-        return await keytar.deletePassword(CREDENTIAL_SERVICE, name);
+        return await keytar.deletePassword(serviceNow(), name);
       } catch (err) {
         throw explainStoreError(err, platform);
       }
@@ -256,14 +269,27 @@ export interface CredentialsOptions {
   /** Named in the messages that say how to store a secret. */
   readonly configPath?: string;
   readonly platform?: NodeJS.Platform;
+  /** The store's service the secrets are under, for messages: credentialService(config). Default `procapita-sync`. */
+  readonly service?: string;
+}
+
+/** The store for a configuration: `injected` (Io.secrets, in tests) or the operating system's, under the configuration's service. */
+export function storeFor(config: Pick<Config, 'name'>, injected: SecretStore | undefined, platform: NodeJS.Platform = process.platform): SecretStore {
+  return injected ?? keytarStore(platform, credentialService(config));
+}
+
+/** credentialsFrom for a configuration: its store, its environment variables, its service and file in messages. */
+export function configCredentials(config: Config, injected: SecretStore | undefined, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Credentials {
+  return credentialsFrom(storeFor(config, injected, platform), secretEnvNames(config), env, { ...(config.file ? { configPath: config.file } : {}), platform, service: credentialService(config) });
 }
 
 /** The secrets a run needs: an environment variable the configuration names (and that is set) wins; otherwise the store. */
 export function credentialsFrom(store: SecretStore, envNames: Partial<Record<SecretName, string>>, env: NodeJS.ProcessEnv, o: CredentialsOptions = {}): Credentials {
   const platform = o.platform ?? process.platform;
+  const service = o.service ?? CREDENTIAL_SERVICE;
   const setCommand = (name: SecretName) => safe`\`procapita-sync credentials set ${name} --config ${o.configPath ? given(o.configPath) : '<configuration file>'}\``;
   return {
-    origin: (name) => secretOrigin(name, envNames[name], env, platform),
+    origin: (name) => secretOrigin(name, envNames[name], env, platform, service),
     async get(name) {
       const variable = envNames[name];
       const fromEnv = variable ? env[variable] : undefined;
@@ -282,12 +308,12 @@ export function credentialsFrom(store: SecretStore, envNames: Partial<Record<Sec
       if (unset) {
         throw new AppError(
           'accessDenied',
-          safe`${unset} Nor is it stored in ${storeEntry(name, platform)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
+          safe`${unset} Nor is it stored in ${storeEntry(name, platform, service)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
         );
       }
       throw new AppError(
         'accessDenied',
-        safe`The ${describe[name]} is not stored for ${account} in ${storeEntry(name, platform)}: run ${setCommand(name)} (or the setup wizard) as the account that runs the scheduled task.`,
+        safe`The ${describe[name]} is not stored for ${account} in ${storeEntry(name, platform, service)}: run ${setCommand(name)} (or the setup wizard) as the account that runs the scheduled task.`,
       );
     },
   };
