@@ -154,6 +154,16 @@ describe('checkTask', () => {
     expect(r.code).toBe('config');
   });
 
+  it("a named configuration: doctor checks its own task, procapita-sync-<name>, and names it", async () => {
+    const io = windowsIo({ registered: false }, ok(BATCH));
+    const r = await checkTask(io, 'C:\\north.json', 'north');
+    expect(formatCheck(r)).toBe(
+      '✗ Scheduled task procapita-sync-north: not registered, so nothing runs at night. Register it as the account that stored the secrets: procapita-sync schedule install --config C:\\north.json (or run procapita-sync setup).',
+    );
+    const query = io.commands.find((c) => /Get-ScheduledTaskInfo/.test(c.args.join(' ')))!;
+    expect(query.args.at(-1)).toContain("Get-ScheduledTask -TaskName 'procapita-sync-north' -TaskPath '\\'");
+  });
+
   it("the last run failed: ✗ with its meaning, and that run's exit code", async () => {
     const held = await checkTask(windowsIo({ ...TASK, lastTaskResult: 12 }, ok(BATCH)));
     expect(held).toMatchObject({ ok: false, code: 'heldByGuard' });
