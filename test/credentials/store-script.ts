@@ -2,6 +2,7 @@
  * Drives keytarStore() in a process of its own, for test/credentials/store.test.ts:
  * each argument is an operation (get:NAME, set:NAME, delete:NAME); `set` takes
  * its value from the JSON array on standard input, one value per `set`.
+ * STORE_SERVICE in the environment names the store's service (default procapita-sync).
  * Prints one JSON line per operation: { op, ok, value? , code?, message? }.
  */
 import { keytarStore, type SecretName } from '../../src/configure/credentials';
@@ -11,7 +12,8 @@ const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
 const text = Buffer.concat(chunks).toString('utf8');
 const values = (text ? JSON.parse(text) : []) as string[];
-const store = keytarStore();
+// STORE_SERVICE: another service than procapita-sync, e.g. a named configuration's procapita-sync-<name>.
+const store = keytarStore(process.platform, process.env.STORE_SERVICE || undefined);
 for (const op of process.argv.slice(2)) {
   const [verb, name] = op.split(':') as [string, SecretName];
   try {
