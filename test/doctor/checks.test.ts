@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchLogonCommand, parseBatchLogon } from '../../src/cli/batch-logon';
 import { checkEventSource, checkSql, checkTarget, checkTask, formatCheck, pingUrl } from '../../src/cli/checks';
+import { runDoctor } from '../../src/cli/doctor';
 import { sourceQueryCommand } from '../../src/report/event-log';
 import { parseConfig, type Config } from '../../src/configure/config';
 import { credentialsFrom } from '../../src/configure/credentials';
@@ -162,6 +163,24 @@ describe('checkTask', () => {
     );
     const query = io.commands.find((c) => /Get-ScheduledTaskInfo/.test(c.args.join(' ')))!;
     expect(query.args.at(-1)).toContain("Get-ScheduledTask -TaskName 'procapita-sync-north' -TaskPath '\\'");
+  });
+
+  it('doctor on a named configuration that is not valid still checks its own task, not the default one', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ name: 'north', source: { type: 'fixture', path: 'm.json' }, schools: [] }));
+    const io = windowsIo({ registered: false }, ok(BATCH));
+    let out = '';
+    const results = await runDoctor(configPath, { ...io, stdout: (t) => void (out += t) });
+    expect(results[0]).toMatchObject({ ok: false, code: 'config' });
+    expect(out).toContain('✗ Scheduled task procapita-sync-north: not registered');
+    expect(io.commands.find((c) => /Get-ScheduledTask/.test(c.args.join(' ')))!.args.at(-1)).toContain("-TaskName 'procapita-sync-north'");
+    // A name that is itself wrong names nothing: the default task.
+    writeFileSync(configPath, JSON.stringify({ name: 'Norr Skola', source: { type: 'fixture', path: 'm.json' }, schools: [{ unitCode: 'X', schoolForm: 'GR' }] }));
+    out = '';
+    await runDoctor(configPath, { ...windowsIo({ registered: false }, ok(BATCH)), stdout: (t) => void (out += t) });
+    expect(out).toContain('✗ Scheduled task procapita-sync: not registered');
+    expect(out).not.toContain('Norr Skola');
   });
 
   it("the last run failed: ✗ with its meaning, and that run's exit code", async () => {
