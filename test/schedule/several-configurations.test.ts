@@ -5,7 +5,7 @@
  * Secret Service (GNOME Keyring, test/credentials/keyring.ts) and real runs
  * against the TDS test server; Task Scheduler is recorded, as in cli.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Io } from '../../src/cli/io';
@@ -17,7 +17,8 @@ import type { Command } from '../../src/schedule/task';
 import { openFixtureDatabase } from '../tds/database';
 import { startTdsServer } from '../tds/server';
 import { keyring, requireKeyringTools, type Keyring } from '../credentials/keyring';
-import { DEMO_DATE, ROOT, demoFixture, snapshotText, writeSetup } from '../support/cli';
+import { DEMO_DATE, ROOT, demoFixture, snapshotText, tempDir, writeSetup } from '../support/cli';
+import { CA_FILE, closeAll, receiver, tdsServer } from '../wizard/support';
 
 const certs = join(ROOT, 'test/certs');
 const tls = { key: readFileSync(join(certs, 'server.key')), cert: readFileSync(join(certs, 'server.crt')) };
@@ -160,6 +161,41 @@ describe('two configurations side by side, and one without a name', () => {
       `error: SQL Server at 127.0.0.1:${server.port} refused the login for user 'north_reader'. Check the SQL account and its password (${STORE} (service procapita-sync-north, account sqlPassword)), and that database 'ProCapita' exists and the account may open it.\n`,
     );
   }, TIMEOUT);
+
+  it(
+    "the setup wizard stores a named configuration's secrets under its own service, beside those of one without a name",
+    async () => {
+      const sql = await tdsServer({ north_reader: 'Norr-lösen 1!', plain_reader: 'Vanligt-lösen 3!' });
+      const rec = await receiver(['north-key', 'plain-key']);
+      onTestFinished(closeAll);
+      const k = keyring();
+      const dir = tempDir();
+      const setup = async (user: string, env: NodeJS.ProcessEnv, name?: string) => {
+        const answers = join(dir, `${user}.json`);
+        writeFileSync(
+          answers,
+          JSON.stringify({
+            ...(name ? { name } : {}),
+            sql: { host: '127.0.0.1', port: sql.port, database: 'ProCapita', user, password: { fromEnv: 'SQL_PW' }, caFile: CA_FILE },
+            schools: ['BJSK/GR'],
+            target: { url: rec.url, apiKey: { fromEnv: 'KEY' }, caFile: CA_FILE },
+          }),
+        );
+        const configPath = join(dir, user, 'config.json');
+        const r = await k.cli(['setup', '--non-interactive', '--answers', answers, '--config', configPath, '--lang', 'en', '--date', DEMO_DATE], { env });
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        return r.stdout;
+      };
+      const north = await setup('north_reader', { SQL_PW: 'Norr-lösen 1!', KEY: 'north-key' }, 'north');
+      expect(north).toContain('✓ SQL password stored in the Secret Service keyring (service procapita-sync-north, account sqlPassword)');
+      const plain = await setup('plain_reader', { SQL_PW: 'Vanligt-lösen 3!', KEY: 'plain-key' });
+      expect(plain).toContain('✓ SQL password stored in the Secret Service keyring (service procapita-sync, account sqlPassword)');
+      expect(await stored(k, 'procapita-sync-north')).toBe('Norr-lösen 1!');
+      expect(await stored(k, 'procapita-sync')).toBe('Vanligt-lösen 3!');
+    },
+    TIMEOUT,
+  );
 
   it("schedule: each its own task; status --config A reports A's task only", async () => {
     const a = writeSetup(demoFixture(), { name: 'north' });
