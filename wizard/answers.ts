@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import type { SecretName } from '../src/configure/credentials';
 import { AppError } from '../src/errors';
+import { CONFIG_NAME } from '../src/configure/instance';
 import { SCHOOL_FORMS } from '../src/extract/contract';
 import { readJsonFile } from '../src/json-file';
 import { given, ours, safe, type SafeText } from '../src/safe-text';
@@ -33,6 +34,8 @@ export interface School {
 
 /** Every answer, by its key; the key is also the dotted path in the answers file. */
 export interface AnswerTypes {
+  /** The configuration's name, when the server has several (src/configure/instance.ts). */
+  name: string;
   'sql.host': string;
   'sql.port': number;
   'sql.instance': string;
@@ -119,6 +122,7 @@ function buildFileSchema() {
 
   /** The answers file. null means "none" for an optional answer, and "not given" otherwise. */
   return z.strictObject({
+    name: z.string().regex(CONFIG_NAME, 'give lowercase letters a-z, digits and hyphens, at most 40, starting with a letter or digit').nullish(),
     sql: z
       .strictObject({
         host: text.nullish(),
@@ -220,6 +224,7 @@ interface Spec<K extends AnswerKey> {
 
 /** Every answer's command-line flag: --sql-host for sql.host; a secret's flag names an environment variable (--sql-password-env). */
 export const ANSWERS: { readonly [K in AnswerKey]: Spec<K> } = {
+  name: { parse: (t) => (CONFIG_NAME.test(t.trim()) ? t.trim() : undefined), arg: 'name', help: 'a name for this configuration when the server has several: its task is then procapita-sync-<name>, with secrets and folders of its own (default: none)' },
   'sql.host': { parse: nonEmpty, arg: 'host', help: 'SQL Server host name or address' },
   'sql.port': { parse: (t) => (/^\d{1,5}$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 65535 ? Number(t) : undefined), arg: 'port', help: 'TCP port (default 1433; not with --sql-instance)' },
   'sql.instance': { parse: nonEmpty, arg: 'name', help: 'named instance, instead of a port' },

@@ -9,7 +9,7 @@ import { checkLdap, checkSmtp, checkSql, checkTarget, checkTestAlert, type Check
 import type { AlertMail } from '../src/report/alerts';
 import type { Io } from '../src/cli/io';
 import { parseConfig, type Config } from '../src/configure/config';
-import { credentialsFrom, keytarStore, MAX_SECRET_BYTES, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../src/configure/credentials';
+import { credentialService, credentialsFrom, keytarStore, MAX_SECRET_BYTES, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../src/configure/credentials';
 import type { MappingEntry } from '../src/enrich/mapping-table';
 import { AppError } from '../src/errors';
 import type { SourceRows } from '../src/extract/contract';
@@ -56,6 +56,8 @@ export interface DraftTarget {
 
 /** The configuration file as the wizard writes it (docs/configuration.md); other keys are kept as they were. */
 export interface Draft {
+  /** Several configurations on one server: the task, the store's service and the default folders are procapita-sync-<name>. */
+  name?: string;
   source?: DraftSql | { type: 'fixture'; path: string };
   schools?: { unitCode: string; schoolForm: string }[];
   teachingGroups?: { select: 'notesMarker' } | { select: 'namePrefix'; prefix: string } | { select: 'nameSuffix'; suffix: string };
@@ -147,14 +149,16 @@ export interface ContextOptions {
 
 export function createContext(o: ContextOptions): Context {
   const platform = o.platform ?? o.io.platform ?? process.platform;
-  return {
+  // The store's service follows the draft's name, which the wizard may learn after it starts.
+  const draft = () => ctx.draft;
+  const ctx: Context = {
     io: o.io,
     lang: o.lang,
     m: o.m,
     prompts: o.prompts,
     answers: o.answers,
     checks: o.checks ?? realChecks,
-    store: o.io.secrets ?? keytarStore(platform),
+    store: o.io.secrets ?? keytarStore(platform, () => credentialService(draft())),
     platform,
     configPath: o.configPath,
     cwd: o.cwd ?? process.cwd(),
@@ -165,6 +169,7 @@ export function createContext(o: ContextOptions): Context {
     secrets: {},
     reask: new Set(),
   };
+  return ctx;
 }
 
 // ---- Output ----------------------------------------------------------------
@@ -175,8 +180,8 @@ export const say = (ctx: Pick<Context, 'io'>, text = ''): void => ctx.io.stdout(
 /** The credential store's name, in the wizard's language. */
 export const storeName = (ctx: Pick<Context, 'm' | 'platform'>): string => (ctx.platform === 'win32' || ctx.platform === 'darwin' ? ctx.m.store[ctx.platform] : ctx.m.store.other);
 
-/** Where one secret is kept: the store, the service and the account. */
-export const storeEntry = (ctx: Pick<Context, 'm' | 'platform'>, name: SecretName): string => ctx.m.storeEntry(storeName(ctx), name);
+/** Where one secret is kept: the store, the service (the configuration's: procapita-sync or procapita-sync-<name>) and the account. */
+export const storeEntry = (ctx: Pick<Context, 'm' | 'platform' | 'draft'>, name: SecretName): string => ctx.m.storeEntry(storeName(ctx), credentialService(ctx.draft), name);
 
 // ---- Asking -----------------------------------------------------------------
 
@@ -268,7 +273,7 @@ export function draftConfig(ctx: Pick<Context, 'draft' | 'configPath'>, override
  * when it is set, or the credential store.
  */
 export function wizardCredentials(ctx: Pick<Context, 'secrets' | 'store' | 'draft' | 'configPath' | 'io' | 'platform'>, override: Partial<Record<SecretName, string>> = {}): Credentials {
-  const run = () => credentialsFrom(ctx.store, secretEnvNames(draftConfig(ctx)), ctx.io.env, { configPath: ctx.configPath, platform: ctx.platform });
+  const run = () => credentialsFrom(ctx.store, secretEnvNames(draftConfig(ctx)), ctx.io.env, { configPath: ctx.configPath, platform: ctx.platform, service: credentialService(ctx.draft) });
   return {
     origin: (name) => (override[name] ?? ctx.secrets[name] ? safe`the value given in setup` : run().origin!(name)),
     get: async (name) => override[name] ?? ctx.secrets[name] ?? run().get(name),

@@ -9,6 +9,7 @@ import { isCancel } from './prompts';
 import { accountStep } from './steps/account';
 import { alertsStep } from './steps/alerts';
 import { emailStep } from './steps/email';
+import { nameStep } from './steps/name';
 import { previewStep } from './steps/preview';
 import { privacyStep } from './steps/privacy';
 import { rotateStep } from './steps/rotate';
@@ -40,13 +41,11 @@ async function everything(ctx: Context): Promise<void> {
 async function steps(ctx: Context): Promise<void> {
   const m = ctx.m;
   say(ctx, m.title);
-  if (!ctx.existing) {
-    say(ctx, m.introFirst(ctx.configPath));
-    await accountStep(ctx);
-    return everything(ctx);
-  }
-  say(ctx, m.introRerun(ctx.configPath));
+  say(ctx, ctx.existing ? m.introRerun(ctx.configPath) : m.introFirst(ctx.configPath));
+  // Before any step: the secrets they test and store are under the configuration's name.
+  await nameStep(ctx);
   await accountStep(ctx);
+  if (!ctx.existing) return everything(ctx);
   const change = await ask(ctx, 'change', () =>
     ctx.prompts.select<Change>({
       message: m.rerunPrompt,

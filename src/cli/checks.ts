@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileErrorReason, makePrivateFolder, writePrivateFile } from '../atomic-file';
 import type { Config, EmailAlertConfig, HttpsTargetConfig } from '../configure/config';
-import { credentialsFrom, describeSecret, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
+import { credentialsFrom, describeSecret, secretEnvNames, storeFor, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
 import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
 import { probeDirectory } from '../enrich/ad-mapping';
 import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors';
@@ -21,11 +21,11 @@ import { datesFor } from '../decide/checks';
 import { REASONS } from '../decide/reasons';
 import { decideSchools } from '../decide/school-units';
 import { unitCodeKey } from '../configure/unit-code';
-import { describeLastResult, TASK_NAME, type TaskStatus } from '../schedule/task';
+import { describeLastResult, taskName, type TaskStatus } from '../schedule/task';
 import type { AlertMail } from '../report/alerts';
 import { sendAlertMail, smtpWhere, whyMailFailed, withSmtp } from '../report/email-alert';
 import { EVENT_SOURCE, registerSourceLine, sourceQueryCommand } from '../report/event-log';
-import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
+import { currentAccount, execCommand, onWindows, platformOf, runasHint, taskStatus } from '../schedule/windows';
 import { credentialsOptions } from './run';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
 import type { Io } from './io';
@@ -90,8 +90,9 @@ export function neededSecrets(config: Config): SecretName[] {
  * credential store. Only whether it is there: checkSql and the others try
  * whether it works.
  */
-export async function checkSecrets(config: Config, store: SecretStore, io: Io): Promise<CheckResult[]> {
-  const credentials = credentialsFrom(store, secretEnvNames(config), io.env, credentialsOptions(config, io));
+export async function checkSecrets(config: Config, store: SecretStore | undefined, io: Io): Promise<CheckResult[]> {
+  // Without a store given, the configuration's own (its service: credentialService).
+  const credentials = credentialsFrom(storeFor(config, store, platformOf(io)), secretEnvNames(config), io.env, credentialsOptions(config, io));
   const results: CheckResult[] = [];
   for (const name of neededSecrets(config)) {
     try {
@@ -173,7 +174,7 @@ export async function checkLdap(config: Config, credentials: Credentials): Promi
   if (!ad) return undefined;
   const label = `Directory ${ad.url}`;
   try {
-    await probeDirectory(ad, await credentials.get('ldapPassword'));
+    await probeDirectory(ad, await credentials.get('ldapPassword'), credentials.origin?.('ldapPassword'));
     return passed(`${label}: bind as ${ad.bindDn} and read of ${ad.baseDn} passed`, { check: 'ldap', url: ad.url, bindDn: ad.bindDn, baseDn: ad.baseDn });
   } catch (err) {
     return failed(label, err);
@@ -340,12 +341,13 @@ export async function checkEventSource(io: Io): Promise<CheckResult | undefined>
  * secrets were checked above), and its last result; where it can be read,
  * whether the account may log on as a batch job. Elsewhere: not applicable.
  */
-export async function checkTask(io: Io, configPath = '<configuration file>'): Promise<CheckResult> {
+export async function checkTask(io: Io, configPath = '<configuration file>', name?: string): Promise<CheckResult> {
   if (!onWindows(io)) return passed('Scheduled task: not applicable here (Windows Task Scheduler)');
-  const label = `Scheduled task ${TASK_NAME}`;
+  // The configuration's own task: procapita-sync-<name> for a named one.
+  const label = `Scheduled task ${taskName(name)}`;
   let status: TaskStatus;
   try {
-    status = await taskStatus(io);
+    status = await taskStatus(io, name);
   } catch (err) {
     return failed(label, err);
   }

@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../configure/config';
-import { describeSecret, keytarStore, notStored, SECRET_ENV_KEYS, SECRET_NAMES, secretEnvNames, storeEntry, isSecretName, type Credentials, type SecretName } from '../configure/credentials';
+import { credentialService, describeSecret, notStored, SECRET_ENV_KEYS, SECRET_NAMES, secretEnvNames, storeEntry, storeFor, isSecretName, type Credentials, type SecretName } from '../configure/credentials';
 import { AppError } from '../errors';
 import { checkLdap, checkSmtp, checkSql, checkTarget, failed, formatCheck, neededSecrets, secretWords, type CheckResult } from './checks';
 import type { Io } from './io';
@@ -21,9 +21,10 @@ import { configOption } from './config-option';
 /** Credentials that take `name` from the store alone (the value under test), and every other secret as a run does. */
 function storedOnly(name: SecretName, config: Config, io: Io): Credentials {
   const usual = credentialsFor(config, io);
-  const store = io.secrets ?? keytarStore();
+  const store = storeFor(config, io.secrets);
+  const entry = (n: SecretName) => storeEntry(n, process.platform, credentialService(config));
   return {
-    origin: (n) => (n === name ? storeEntry(n) : (usual.origin?.(n) ?? storeEntry(n))),
+    origin: (n) => (n === name ? entry(n) : (usual.origin?.(n) ?? entry(n))),
     async get(n) {
       if (n !== name) return usual.get(n);
       const value = await store.get(n);

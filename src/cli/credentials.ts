@@ -12,11 +12,12 @@ import {
   currentAccount,
   describeSecret,
   isSecretName,
-  keytarStore,
   SECRET_ENV_KEYS,
   SECRET_NAMES,
+  credentialService,
   secretEnvNames,
   storeEntry,
+  storeFor,
   type SecretName,
 } from '../configure/credentials';
 import { AppError } from '../errors';
@@ -112,7 +113,7 @@ function perUserNote(account: string): string {
 export function credentialsCommand(program: Command, io: Io): Command {
   const credentials = program
     .command('credentials')
-    .description(`the secrets in the credential store (service procapita-sync): ${SECRET_NAMES.join(', ')}`);
+    .description(`the secrets in the credential store (service procapita-sync, or procapita-sync-<name> for a configuration with a name): ${SECRET_NAMES.join(', ')}`);
 
   credentials
     .command('set')
@@ -127,14 +128,14 @@ export function credentialsCommand(program: Command, io: Io): Command {
       const config = await loadConfig(opts.config);
       const forWhom = whom(config, name);
       const what = `the ${describeSecret(name)}${forWhom ? ` for ${forWhom}` : ''}`;
-      const store = io.secrets ?? keytarStore();
+      const store = storeFor(config, io.secrets);
       // A store that cannot be opened says so before anyone types a password.
       const replacing = (await store.get(name)) !== undefined;
       const value = await (io.readSecret ?? readSecret)(capitalized(what));
       checkSecretValue(name, value);
       await store.set(name, value);
       const account = currentAccount(io.env);
-      const lines = [`${replacing ? 'Replaced' : 'Stored'} ${what} in ${storeEntry(name)}. ${perUserNote(account)}`];
+      const lines = [`${replacing ? 'Replaced' : 'Stored'} ${what} in ${storeEntry(name, process.platform, credentialService(config))}. ${perUserNote(account)}`];
       const variable = secretEnvNames(config)[name];
       if (variable && io.env[variable]) lines.push(`Note: environment variable ${variable} (${SECRET_ENV_KEYS[name]}) is set, and wins over the stored value while it is.`);
       if (!configUses(config, name)) lines.push(`Note: the configuration ${opts.config} does not use the ${describeSecret(name)}.`);
@@ -149,12 +150,13 @@ export function credentialsCommand(program: Command, io: Io): Command {
     .action(async (nameText: string, opts: { config: string }) => {
       const name = secretNameArgument(nameText);
       const config = await loadConfig(opts.config);
-      const deleted = await (io.secrets ?? keytarStore()).delete(name);
+      const deleted = await storeFor(config, io.secrets).delete(name);
       const account = currentAccount(io.env);
+      const entry = storeEntry(name, process.platform, credentialService(config));
       const lines = [
         deleted
-          ? `Deleted the ${describeSecret(name)} from ${storeEntry(name)} of ${account}.`
-          : `No ${describeSecret(name)} was stored in ${storeEntry(name)} of ${account}: nothing was deleted.`,
+          ? `Deleted the ${describeSecret(name)} from ${entry} of ${account}.`
+          : `No ${describeSecret(name)} was stored in ${entry} of ${account}: nothing was deleted.`,
       ];
       const variable = secretEnvNames(config)[name];
       if (deleted && configUses(config, name) && !(variable && io.env[variable])) {

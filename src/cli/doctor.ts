@@ -8,7 +8,9 @@ import { hostname } from 'node:os';
 import { messagesFor } from '../../wizard/messages';
 import type { Command } from 'commander';
 import { deliveryTarget, loadConfig, type Config } from '../configure/config';
-import { describeSecret, keytarStore, type SecretName } from '../configure/credentials';
+import { describeSecret, type SecretName } from '../configure/credentials';
+import { CONFIG_NAME } from '../configure/instance';
+import { readJsonFile } from '../json-file';
 import { AppError, EXIT_CODE_MEANINGS, ExitCode } from '../errors';
 import { tlsOverrideWarning } from '../tls-trust';
 import { checkEventSource, checkFolders, checkSchools, checkLdap, checkSmtp, checkTestAlert, smtpLabel, checkSecrets, checkSql, checkTarget, checkTask, failed, formatCheck, pingUrl, sqlWhere, type CheckResult } from './checks';
@@ -21,6 +23,13 @@ import { configOption } from './config-option';
 /** A check that needs a secret that could not be read is not tried: the secret's own line says what to do. */
 function withoutSecret(label: string, secret: SecretName): CheckResult {
   return { ok: false, label, detail: safe`not checked without the ${describeSecret(secret)} (see above).`, code: 'accessDenied' };
+}
+
+/** The `name` of a configuration that is not valid, when the name itself is: doctor still checks that configuration's task, not another's. */
+async function nameOfInvalid(configPath: string): Promise<string | undefined> {
+  const data = await readJsonFile(configPath, safe`Configuration`, { read: 'config', parse: 'config' }, safe``).catch(() => undefined);
+  const name = data !== null && typeof data === 'object' ? (data as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && CONFIG_NAME.test(name) ? name : undefined;
 }
 
 /** Runs the checks in the issue's order and writes each line as soon as it is known. */
@@ -50,12 +59,12 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
   }
   if (!config) {
     io.stdout('– Secrets, SQL Server, directory, upload service and folders: not checked, they need a valid configuration.\n');
-    show(await checkTask(io, configPath));
+    show(await checkTask(io, configPath, await nameOfInvalid(configPath)));
     show(await checkEventSource(io));
     return results;
   }
 
-  const secrets = await checkSecrets(config, io.secrets ?? keytarStore(), io);
+  const secrets = await checkSecrets(config, io.secrets, io);
   secrets.forEach(show);
   const unreadable = new Set(secrets.filter((r) => !r.ok).map((r) => r.secret));
   const credentials = credentialsFor(config, io);
@@ -85,7 +94,7 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
     }
   }
 
-  show(await checkTask(io, configPath));
+  show(await checkTask(io, configPath, config.name));
   show(await checkEventSource(io));
   (await checkFolders(config)).forEach(show);
   show(await checkFolderAccess(config, io));

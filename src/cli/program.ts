@@ -154,6 +154,7 @@ export function buildProgram(io: Io): Command {
       const started = io.now().getTime();
       const { table, accounts } = await buildFromDirectory(ad, password, rows.persons, date, {
         log: context.log,
+        origin: context.credentials.origin?.('ldapPassword'),
         mappingFile,
         // Shown before a refusal too: it says why no account gave an entry.
         onReport: (r) => io.stdout(`${formatQualityReport(r)}\n\n`),

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { messagesFor } from '../../wizard/messages';
 import { deliveryTarget, loadConfig, type Config, type EmailAlertConfig } from '../configure/config';
-import { credentialsFrom, keytarStore, secretEnvNames, type Credentials, type CredentialsOptions } from '../configure/credentials';
+import { credentialService, credentialsFrom, secretEnvNames, storeFor, type Credentials, type CredentialsOptions } from '../configure/credentials';
 import { platformOf, registeredTaskAccount } from '../schedule/windows';
 import { writeSnapshotToDirectory } from '../deliver/directory';
 import { sendHeartbeat, type Heartbeat } from '../deliver/heartbeat';
@@ -57,14 +57,15 @@ export interface RunOptions {
 
 /** Secrets from the environment variables the configuration names, when they are set; otherwise from the credential store. */
 export function credentialsFor(config: Config, io: Io): Credentials {
-  return credentialsFrom(io.secrets ?? keytarStore(), secretEnvNames(config), io.env, credentialsOptions(config, io));
+  return credentialsFrom(storeFor(config, io.secrets, platformOf(io)), secretEnvNames(config), io.env, credentialsOptions(config, io));
 }
 
-/** For the messages about a missing secret: the configuration to name, and the scheduled task's account. */
+/** For the messages about a missing secret: the configuration to name, its store service, and its scheduled task's account. */
 export const credentialsOptions = (config: Config, io: Io): CredentialsOptions => ({
   ...(config.file ? { configPath: config.file } : {}),
   platform: platformOf(io),
-  taskAccount: () => registeredTaskAccount(io),
+  service: credentialService(config),
+  taskAccount: () => registeredTaskAccount(io, config.name),
 });
 
 /** What the run has got to, for the report at its end. */

@@ -3,12 +3,13 @@
  * Scheduler. On Linux and macOS, `install` prints a systemd timer and a cron
  * line instead and registers nothing. docs/scheduling.md.
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../configure/config';
 import { fileErrorReason } from '../atomic-file';
 import { AppError } from '../errors';
-import { actionArguments, DEFAULT_TIME, describeLastResult, linuxSchedule, nextStartDate, TASK_NAME, taskXml, taskXmlFile, type TaskSpec, type TaskStatus } from '../schedule/task';
+import { actionArguments, DEFAULT_TIME, describeLastResult, linuxSchedule, nextStartDate, taskName, taskXml, taskXmlFile, type TaskSpec, type TaskStatus } from '../schedule/task';
 import { accountToUse, currentAccount, installSpec, onWindows, platformOf, registerTask, removeTask, runasHint, taskStatus } from '../schedule/windows';
 import type { Io } from './io';
 import { given, safe } from '../safe-text';
@@ -41,9 +42,22 @@ async function readSecret(io: Io, prompt: string): Promise<string> {
 async function specFor(opts: { config: string; time: string }, account: string): Promise<TaskSpec> {
   const spec = installSpec(opts.config, opts.time, account);
   // A task that would fail every night with exit code 3 is not worth registering.
-  await loadConfig(spec.configPath);
-  return spec;
+  const { name } = await loadConfig(spec.configPath);
+  return name ? { ...spec, name } : spec;
 }
+
+/**
+ * The configuration's name, for `remove` and `status`: its task is theirs. With
+ * --config left at its default and no file there, the task of a configuration
+ * without a name (a task can outlive its configuration).
+ */
+async function configName(opts: { config: string }, command: Command): Promise<string | undefined> {
+  if (command.getOptionValueSource('config') === 'default' && !existsSync(opts.config)) return undefined;
+  return (await loadConfig(opts.config)).name;
+}
+
+/** `schedule status`, with --config when the configuration has a name (its task is not the default one). */
+const statusCommand = (spec: Pick<TaskSpec, 'name' | 'configPath'>) => `procapita-sync schedule status${spec.name ? ` --config "${spec.configPath}"` : ''}`;
 
 const commandLine = (spec: TaskSpec) => `${/\s/.test(spec.exePath) ? `"${spec.exePath}"` : spec.exePath} ${actionArguments(spec)}`;
 
@@ -55,9 +69,10 @@ function when(iso: string | undefined): string {
 }
 
 /** The status as lines, with what is wrong about the task, if anything. */
-export function formatTaskStatus(status: TaskStatus, current: string | undefined): string {
-  if (!status.registered) return `No scheduled task ${TASK_NAME} is registered. \`procapita-sync schedule install --config FILE\` registers it.`;
-  const lines = [`Scheduled task ${TASK_NAME}: registered${status.state ? `, ${status.state}` : ''}${status.account ? `, runs as ${status.account}` : ''}.`];
+export function formatTaskStatus(status: TaskStatus, current: string | undefined, name?: string): string {
+  const task = taskName(name);
+  if (!status.registered) return `No scheduled task ${task} is registered. \`procapita-sync schedule install --config FILE\` registers it.`;
+  const lines = [`Scheduled task ${task}: registered${status.state ? `, ${status.state}` : ''}${status.account ? `, runs as ${status.account}` : ''}.`];
   if (status.command) lines.push(`  Runs:         ${status.command}${status.arguments ? ` ${status.arguments}` : ''}`);
   lines.push(`  Last run:     ${when(status.lastRunTime)}`);
   if (status.lastResult !== undefined) lines.push(`  Last result:  ${describeLastResult(status.lastResult)}`);
@@ -72,7 +87,7 @@ export function formatTaskStatus(status: TaskStatus, current: string | undefined
 }
 
 function printLinux(spec: Omit<TaskSpec, 'account'>, io: Io): void {
-  const { service, timer, cron } = linuxSchedule(spec);
+  const { unit, service, timer, cron } = linuxSchedule(spec);
   const user = io.env.USER ?? io.env.LOGNAME ?? '$USER';
   io.stdout(
     [
@@ -80,11 +95,11 @@ function printLinux(spec: Omit<TaskSpec, 'account'>, io: Io): void {
       '',
       'Either a systemd timer (Linux): save these two files,',
       '',
-      '# ~/.config/systemd/user/procapita-sync.service',
+      `# ~/.config/systemd/user/${unit}.service`,
       service,
-      '# ~/.config/systemd/user/procapita-sync.timer',
+      `# ~/.config/systemd/user/${unit}.timer`,
       timer,
-      'then: systemctl --user daemon-reload && systemctl --user enable --now procapita-sync.timer',
+      `then: systemctl --user daemon-reload && systemctl --user enable --now ${unit}.timer`,
       `and, so that it runs while nobody is logged in: loginctl enable-linger ${user}`,
       '',
       'Or one line in the crontab (crontab -e):',
@@ -118,9 +133,9 @@ export function registerSchedule(program: Command, io: Io): void {
       await registerTask({ ...spec, startDate }, password, io);
       io.stdout(
         [
-          `Registered the scheduled task ${TASK_NAME}: every day at ${spec.time} (first run ${startDate}), as ${account} with its stored password.`,
+          `Registered the scheduled task ${taskName(spec.name)}: every day at ${spec.time} (first run ${startDate}), as ${account} with its stored password.`,
           `It runs: ${commandLine(spec)}`,
-          `${account} needs the "Log on as a batch job" right on this server (\`procapita-sync help scheduling\`). \`procapita-sync schedule status\` shows the last result.`,
+          `${account} needs the "Log on as a batch job" right on this server (\`procapita-sync help scheduling\`). \`${statusCommand(spec)}\` shows the last result.`,
           '',
         ].join('\n'),
       );
@@ -128,25 +143,31 @@ export function registerSchedule(program: Command, io: Io): void {
 
   schedule
     .command('remove')
-    .description('remove the scheduled task')
-    .action(async () => {
+    .description("remove the configuration's scheduled task")
+    .addOption(configOption(io, 'the configuration whose task it is (its name names the task)'))
+    .action(async (opts: { config: string }, command: Command) => {
+      const name = await configName(opts, command);
+      const task = taskName(name);
       if (!onWindows(io)) {
-        io.stdout(`There is no Windows scheduled task on ${platformOf(io)}. Remove the timer with \`systemctl --user disable --now procapita-sync.timer\`, or the line from \`crontab -e\`.\n`);
+        io.stdout(`There is no Windows scheduled task on ${platformOf(io)}. Remove the timer with \`systemctl --user disable --now ${task}.timer\`, or the line from \`crontab -e\`.\n`);
         return;
       }
-      const removed = await removeTask(io);
-      io.stdout(removed ? `Removed the scheduled task ${TASK_NAME}. The configuration, the secrets and the state are left as they are.\n` : `No scheduled task ${TASK_NAME} was registered; nothing to remove.\n`);
+      const removed = await removeTask(io, name);
+      io.stdout(removed ? `Removed the scheduled task ${task}. The configuration, the secrets and the state are left as they are.\n` : `No scheduled task ${task} was registered; nothing to remove.\n`);
     });
 
   schedule
     .command('status')
-    .description('whether the task is registered, its last run and result, and its next run')
-    .action(async () => {
+    .description("whether the configuration's task is registered, its last run and result, and its next run")
+    .addOption(configOption(io, 'the configuration whose task it is (its name names the task)'))
+    .action(async (opts: { config: string }, command: Command) => {
+      const name = await configName(opts, command);
+      const task = taskName(name);
       if (!onWindows(io)) {
-        io.stdout(`There is no Windows scheduled task on ${platformOf(io)}. See \`systemctl --user list-timers procapita-sync.timer\` and \`journalctl --user -u procapita-sync\`, or \`crontab -l\`.\n`);
+        io.stdout(`There is no Windows scheduled task on ${platformOf(io)}. See \`systemctl --user list-timers ${task}.timer\` and \`journalctl --user -u ${task}\`, or \`crontab -l\`.\n`);
         return;
       }
-      io.stdout(`${formatTaskStatus(await taskStatus(io), currentAccount(io.env))}\n`);
+      io.stdout(`${formatTaskStatus(await taskStatus(io, name), currentAccount(io.env), name)}\n`);
     });
 
   schedule
@@ -168,6 +189,6 @@ export function registerSchedule(program: Command, io: Io): void {
       await writeFile(opts.out, taskXmlFile(xml)).catch((err: Error) => {
         throw new AppError('outputFailed', safe`Could not write the task XML to ${given(opts.out ?? '')}: ${fileErrorReason(err)}.`);
       });
-      io.stdout(`Wrote the task XML to ${opts.out} (UTF-16). Register it with: schtasks /Create /TN ${TASK_NAME} /XML "${opts.out}" /RU ${account} /RP *  (schtasks then asks for the password)\n`);
+      io.stdout(`Wrote the task XML to ${opts.out} (UTF-16). Register it with: schtasks /Create /TN ${taskName(spec.name)} /XML "${opts.out}" /RU ${account} /RP *  (schtasks then asks for the password)\n`);
     });
 }

@@ -5,6 +5,7 @@ import { QUERY_NAMES, SCHOOL_FORMS, type QueryName } from '../extract/contract';
 import { readJsonFile } from '../json-file';
 import { count, given, safe, type SafeText } from '../safe-text';
 import { schoolKey } from './unit-code';
+import { CONFIG_NAME, instanceName } from './instance';
 
 /** What the deletion guard counts, each with its own removal limit. */
 export const REMOVAL_KINDS = ['students', 'staff', 'classes', 'teachingGroups', 'memberships'] as const;
@@ -26,6 +27,11 @@ function buildSchema() {
   // An unchanged roster is sent again after this many sync dates (0: every night; src/deliver/unchanged.ts).
   const resendAfterDays = z.number().int().min(0).max(365).default(7);
   return z.strictObject({
+    // Several configurations on one server: the name keeps their task, secrets and default folders apart (src/configure/instance.ts).
+    name: z
+      .string()
+      .regex(CONFIG_NAME, 'give a short name of lowercase letters a-z, digits and hyphens (at most 40, starting with a letter or digit), e.g. "north"')
+      .optional(),
     source: z.discriminatedUnion('type', [
       z.strictObject({ type: z.literal('fixture'), path: z.string().min(1) }),
       z.strictObject({
@@ -183,6 +189,8 @@ export type EmailAlertConfig = NonNullable<ConfigFile['alerts']['email']>;
 export interface Config {
   /** The file it was read from, for messages (parseConfig's `file`). */
   readonly file?: string;
+  /** Several configurations on one server: the task is `procapita-sync-<name>`, and so are the store's service and the default folders. */
+  readonly name?: string;
   /** Paths are resolved against the configuration file's folder. */
   readonly source: { readonly type: 'fixture'; readonly path: string } | SqlSourceConfig;
   /** Where the snapshot goes; `run --out DIR` overrides it with a folder. */
@@ -208,13 +216,22 @@ export function defaultConfigPath(platform: NodeJS.Platform, env: NodeJS.Process
   return '/etc/procapita-sync/config.json';
 }
 
-/** Where state and logs go unless the configuration says otherwise: %ProgramData% on Windows. */
-export function defaultDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { stateDir: string; logDir: string } {
+export interface Dirs {
+  readonly stateDir: string;
+  readonly logDir: string;
+}
+
+/**
+ * Where state and logs go unless the configuration says otherwise: %ProgramData% on Windows.
+ * A named configuration gets folders of its own (procapita-sync-<name>), so that two never share a run lock, a baseline or a log.
+ */
+export function defaultDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, name?: string): Dirs {
+  const base = instanceName(name);
   if (platform === 'win32') {
-    const base = win32.join(env.ProgramData ?? 'C:\\ProgramData', 'procapita-sync');
-    return { stateDir: win32.join(base, 'state'), logDir: win32.join(base, 'logs') };
+    const folder = win32.join(env.ProgramData ?? 'C:\\ProgramData', base);
+    return { stateDir: win32.join(folder, 'state'), logDir: win32.join(folder, 'logs') };
   }
-  return { stateDir: '/var/lib/procapita-sync', logDir: '/var/log/procapita-sync' };
+  return { stateDir: `/var/lib/${base}`, logDir: `/var/log/${base}` };
 }
 
 /** Where in the file and what is wrong. zod's messages name the expected type or the allowed options, never the value found. */
@@ -223,8 +240,11 @@ function describeIssue(issue: z.core.$ZodIssue): SafeText {
   return given(`${path}: ${issue.message}`);
 }
 
-/** Validates a parsed configuration. `file` names it in messages and anchors relative paths. */
-export function parseConfig(data: unknown, file: string, defaults = defaultDirs(process.platform, process.env)): Config {
+/**
+ * Validates a parsed configuration. `file` names it in messages and anchors relative paths.
+ * `defaults`: the folders when the file names none, for the configuration's name (or fixed ones, for tests).
+ */
+export function parseConfig(data: unknown, file: string, defaults: Dirs | ((name: string | undefined) => Dirs) = (name) => defaultDirs(process.platform, process.env, name)): Config {
   const result = (schema ??= buildSchema()).safeParse(data);
   if (!result.success) {
     const [first, ...rest] = result.error.issues;
@@ -246,6 +266,7 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
     throw new AppError('config', safe`Configuration ${given(file)}: email.ad.refresh "nightly" rebuilds the mapping table before each run, so it needs email.mappingFile (where the table goes). Add email.mappingFile, or set email.ad.refresh to "manual". See docs/email-mapping.md.`);
   }
   const here = (path: string) => resolve(dirname(file), path);
+  const dirs = typeof defaults === 'function' ? defaults(c.name) : defaults;
   const source: Config['source'] =
     c.source.type === 'fixture'
       ? { type: 'fixture', path: here(c.source.path) }
@@ -262,14 +283,15 @@ export function parseConfig(data: unknown, file: string, defaults = defaultDirs(
         : c.target;
   return {
     file,
+    ...(c.name ? { name: c.name } : {}),
     source,
     ...(target ? { target } : {}),
     email: {
       ...(c.email.mappingFile ? { mappingFile: here(c.email.mappingFile) } : {}),
       ...(c.email.ad ? { ad: { ...c.email.ad, ...(c.email.ad.caFile ? { caFile: here(c.email.ad.caFile) } : {}) } } : {}),
     },
-    stateDir: c.stateDir ? here(c.stateDir) : defaults.stateDir,
-    logDir: c.logDir ? here(c.logDir) : defaults.logDir,
+    stateDir: c.stateDir ? here(c.stateDir) : dirs.stateDir,
+    logDir: c.logDir ? here(c.logDir) : dirs.logDir,
     runDeadlineSeconds: c.runDeadlineSeconds,
     language: c.language,
     reports: c.reports,

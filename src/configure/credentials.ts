@@ -2,7 +2,9 @@
  * The secrets procapita-sync needs, and where they are kept: the operating
  * system's credential store (Windows Credential Manager; the Secret Service,
  * e.g. GNOME Keyring, on Linux), through @github/keytar. One service,
- * `procapita-sync`, with an account per secret. An environment variable that
+ * `procapita-sync`, with an account per secret; a named configuration has a
+ * service of its own, `procapita-sync-<name>`, so that two configurations on
+ * one server never overwrite each other's secrets. An environment variable that
  * the configuration names, and that is set, wins over the store (CI, containers).
  *
  * No message made here ever holds a secret's value.
@@ -12,14 +14,20 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors';
 import type { Config } from './config';
+import { BASE_NAME, instanceName } from './instance';
 import { given, ours, safe, type SafeText } from '../safe-text';
 
 export type SecretName = 'sqlPassword' | 'ldapPassword' | 'apiKey' | 'proxyPassword' | 'smtpPassword';
 
 export const SECRET_NAMES: readonly SecretName[] = ['sqlPassword', 'ldapPassword', 'apiKey', 'proxyPassword', 'smtpPassword'];
 
-/** The one service name in the store; the account is the SecretName (Credential Manager target `procapita-sync/sqlPassword`). */
-export const CREDENTIAL_SERVICE = 'procapita-sync';
+/** The service name in the store for a configuration without a name; the account is the SecretName (Credential Manager target `procapita-sync/sqlPassword`). */
+export const CREDENTIAL_SERVICE = BASE_NAME;
+
+/** The store's service for a configuration: `procapita-sync`, or `procapita-sync-<name>` for a named one. */
+export function credentialService(config: Pick<Config, 'name'>): string {
+  return instanceName(config.name);
+}
 
 /**
  * Credential Manager's CRED_MAX_CREDENTIAL_BLOB_SIZE (5 × 512 bytes). keytar
@@ -51,7 +59,7 @@ export interface SecretStore {
   probe(): Promise<void>;
 }
 
-/** The probe's entry (Credential Manager target `procapita-sync/setup-probe`): never a secret, removed at once. */
+/** The probe's entry (Credential Manager target `procapita-sync/setup-probe`, or a named configuration's service): never a secret, removed at once. */
 export const PROBE_ACCOUNT = 'setup-probe';
 
 const describe: Record<SecretName, SafeText> = {
@@ -99,8 +107,8 @@ export function storeLabel(platform: NodeJS.Platform = process.platform): SafeTe
 }
 
 /** Where a secret is kept in the store, for messages: "Windows Credential Manager (service procapita-sync, account apiKey)". */
-export function storeEntry(name: SecretName, platform: NodeJS.Platform = process.platform): SafeText {
-  return safe`${storeLabel(platform)} (service ${CREDENTIAL_SERVICE}, account ${name})`;
+export function storeEntry(name: SecretName, platform: NodeJS.Platform = process.platform, service: string = CREDENTIAL_SERVICE): SafeText {
+  return safe`${storeLabel(platform)} (service ${given(service)}, account ${name})`;
 }
 
 /**
@@ -108,10 +116,10 @@ export function storeEntry(name: SecretName, platform: NodeJS.Platform = process
  * variable when the configuration names one and it is set, else the store.
  * Without it: what the configuration allows.
  */
-export function secretOrigin(name: SecretName, envName: string | undefined, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): SafeText {
+export function secretOrigin(name: SecretName, envName: string | undefined, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, service: string = CREDENTIAL_SERVICE): SafeText {
   if (envName && env?.[envName]) return safe`environment variable ${given(envName)}`;
-  if (envName && !env) return safe`environment variable ${given(envName)}, or when it is not set ${storeEntry(name, platform)}`;
-  return storeEntry(name, platform);
+  if (envName && !env) return safe`environment variable ${given(envName)}, or when it is not set ${storeEntry(name, platform, service)}`;
+  return storeEntry(name, platform, service);
 }
 
 /** The account whose store is used: DOMAIN\user on Windows, the login name elsewhere. */
@@ -228,13 +236,18 @@ function loadKeytar(): Promise<Keytar> {
   return keytarModule;
 }
 
-/** The operating system's credential store, through keytar. */
-export function keytarStore(platform: NodeJS.Platform = process.platform): SecretStore {
+/**
+ * The operating system's credential store, through keytar, under one service:
+ * credentialService(config). A function is asked at each use (the setup
+ * wizard learns the configuration's name as it goes).
+ */
+export function keytarStore(platform: NodeJS.Platform = process.platform, service: string | (() => string) = CREDENTIAL_SERVICE): SecretStore {
+  const serviceNow = typeof service === 'function' ? service : () => service;
   return {
     async get(name) {
       const keytar = await loadKeytar();
       try {
-        const value = await keytar.getPassword(CREDENTIAL_SERVICE, name);
+        const value = await keytar.getPassword(serviceNow(), name);
         return value === null || value === '' ? undefined : value;
       } catch (err) {
         throw explainStoreError(err, platform);
@@ -244,7 +257,7 @@ export function keytarStore(platform: NodeJS.Platform = process.platform): Secre
       checkSecretValue(name, value);
       const keytar = await loadKeytar();
       try {
-        await keytar.setPassword(CREDENTIAL_SERVICE, name, value);
+        await keytar.setPassword(serviceNow(), name, value);
       } catch (err) {
         throw explainStoreError(err, platform, value);
       }
@@ -252,7 +265,7 @@ export function keytarStore(platform: NodeJS.Platform = process.platform): Secre
     async delete(name) {
       const keytar = await loadKeytar();
       try {
-        return await keytar.deletePassword(CREDENTIAL_SERVICE, name);
+        return await keytar.deletePassword(serviceNow(), name);
       } catch (err) {
         throw explainStoreError(err, platform);
       }
@@ -262,9 +275,9 @@ export function keytarStore(platform: NodeJS.Platform = process.platform): Secre
       const value = `probe-${process.pid}-${Date.now()}`;
       let back: string | null;
       try {
-        await keytar.setPassword(CREDENTIAL_SERVICE, PROBE_ACCOUNT, value);
-        back = await keytar.getPassword(CREDENTIAL_SERVICE, PROBE_ACCOUNT);
-        await keytar.deletePassword(CREDENTIAL_SERVICE, PROBE_ACCOUNT);
+        await keytar.setPassword(serviceNow(), PROBE_ACCOUNT, value);
+        back = await keytar.getPassword(serviceNow(), PROBE_ACCOUNT);
+        await keytar.deletePassword(serviceNow(), PROBE_ACCOUNT);
       } catch (err) {
         throw explainStoreError(err, platform);
       }
@@ -279,6 +292,8 @@ export interface CredentialsOptions {
   readonly platform?: NodeJS.Platform;
   /** The scheduled task's account (Task Scheduler), for the message when a secret is missing; undefined when none is known. */
   readonly taskAccount?: () => Promise<string | undefined>;
+  /** The store's service the secrets are under, for messages: credentialService(config). Default `procapita-sync`. */
+  readonly service?: string;
 }
 
 /**
@@ -295,12 +310,23 @@ async function perAccount(account: SafeText, set: SafeText, o: CredentialsOption
   return safe`Secrets there are kept per account, and the scheduled task runs as ${given(task)}, not as ${account}: run this as ${given(task)} (\`runas /user:${given(task)} cmd\`, then the same command), or store it for ${given(task)} with ${set} run as that account.`;
 }
 
+/** The store for a configuration: `injected` (Io.secrets, in tests) or the operating system's, under the configuration's service. */
+export function storeFor(config: Pick<Config, 'name'>, injected: SecretStore | undefined, platform: NodeJS.Platform = process.platform): SecretStore {
+  return injected ?? keytarStore(platform, credentialService(config));
+}
+
+/** credentialsFrom for a configuration: its store, its environment variables, its service and file in messages. */
+export function configCredentials(config: Config, injected: SecretStore | undefined, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Credentials {
+  return credentialsFrom(storeFor(config, injected, platform), secretEnvNames(config), env, { ...(config.file ? { configPath: config.file } : {}), platform, service: credentialService(config) });
+}
+
 /** The secrets a run needs: an environment variable the configuration names (and that is set) wins; otherwise the store. */
 export function credentialsFrom(store: SecretStore, envNames: Partial<Record<SecretName, string>>, env: NodeJS.ProcessEnv, o: CredentialsOptions = {}): Credentials {
   const platform = o.platform ?? process.platform;
+  const service = o.service ?? CREDENTIAL_SERVICE;
   const setCommand = (name: SecretName) => safe`\`procapita-sync credentials set ${name} --config ${o.configPath ? given(o.configPath) : '<configuration file>'}\``;
   return {
-    origin: (name) => secretOrigin(name, envNames[name], env, platform),
+    origin: (name) => secretOrigin(name, envNames[name], env, platform, service),
     async get(name) {
       const variable = envNames[name];
       const fromEnv = variable ? env[variable] : undefined;
@@ -319,7 +345,7 @@ export function credentialsFrom(store: SecretStore, envNames: Partial<Record<Sec
       if (unset) {
         throw new AppError(
           'accessDenied',
-          safe`${unset} Nor is it stored in ${storeEntry(name, platform)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
+          safe`${unset} Nor is it stored in ${storeEntry(name, platform, service)} for ${account}. Set the variable for the account that runs procapita-sync, or run ${setCommand(name)} as that account.`,
         );
       }
       throw await notStored(name, env, o);
@@ -331,5 +357,5 @@ export function credentialsFrom(store: SecretStore, envNames: Partial<Record<Sec
 export async function notStored(name: SecretName, env: NodeJS.ProcessEnv, o: CredentialsOptions = {}): Promise<AppError> {
   const account = currentAccount(env);
   const set = safe`\`procapita-sync credentials set ${name} --config ${o.configPath ? given(o.configPath) : '<configuration file>'}\``;
-  return new AppError('accessDenied', safe`The ${describe[name]} is not stored for ${account} in ${storeEntry(name, o.platform ?? process.platform)}. ${await perAccount(account, set, o)}`);
+  return new AppError('accessDenied', safe`The ${describe[name]} is not stored for ${account} in ${storeEntry(name, o.platform ?? process.platform, o.service)}. ${await perAccount(account, set, o)}`);
 }

@@ -56,7 +56,8 @@ export interface QualityReport {
   duplicateKeys: { key: string; accounts: string[]; kept: string }[];
 }
 
-type Log = { log(line: SafeText): void };
+/** `origin`: where the bind password came from, for messages (Credentials.origin: the configuration's own store entry). */
+type Log = { log(line: SafeText): void; readonly origin?: SafeText | undefined };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** ACCOUNTDISABLE in userAccountControl. */
@@ -143,7 +144,7 @@ const PHASE_WORDS: Record<Phase, SafeText> = { connect: safe`connection`, startt
  * Turns ldapts's and Node's errors into messages that say what to check. Never includes the password, nor the
  * directory's own diagnostic text, which can quote a DN: only result codes, error codes and the settings.
  */
-function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase: Phase, read: number, { ResultCodeError }: Ldapts): AppError {
+function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase: Phase, read: number, { ResultCodeError }: Ldapts, origin?: SafeText): AppError {
   if (err instanceof AppError) return err;
   const { where } = endpoint;
   const { codes, messages } = errorChain(err);
@@ -165,7 +166,7 @@ function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase:
       const reason = adBindReason(err.message);
       return new AppError(
         'accessDenied',
-        safe`The directory at ${where} refused the bind for account ${bindDn}${reason ? safe` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and its password (${secretOrigin('ldapPassword', ad.passwordEnv)}).`,
+        safe`The directory at ${where} refused the bind for account ${bindDn}${reason ? safe` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and its password (${origin ?? secretOrigin('ldapPassword', ad.passwordEnv)}).`,
       );
     }
     if (code === 8 || code === 13) {
@@ -363,7 +364,7 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
     io.log(safe`Read ${entries.length} accounts in ${count(page, 'page')}.`);
     return entries;
   } catch (err) {
-    throw explainLdapError(err, ad, endpoint, at.phase, entries.length, ldapts);
+    throw explainLdapError(err, ad, endpoint, at.phase, entries.length, ldapts, io.origin);
   } finally {
     await unbind();
   }
@@ -374,7 +375,7 @@ export async function readAdEntries(ad: AdConfig, password: string, io: Log): Pr
  * (one base-scope search): for `doctor` and the setup wizard. Throws the
  * AppError a build would.
  */
-export async function probeDirectory(ad: AdConfig, password: string): Promise<void> {
+export async function probeDirectory(ad: AdConfig, password: string, origin?: SafeText): Promise<void> {
   const at: { phase: Phase } = { phase: 'connect' };
   const { ldapts, client, endpoint, bind, unbind } = await openSession(ad, password, at);
   try {
@@ -382,7 +383,7 @@ export async function probeDirectory(ad: AdConfig, password: string): Promise<vo
     at.phase = 'search';
     await client.search(ad.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
   } catch (err) {
-    throw explainLdapError(err, ad, endpoint, at.phase, 0, ldapts);
+    throw explainLdapError(err, ad, endpoint, at.phase, 0, ldapts, origin);
   } finally {
     await unbind();
   }

@@ -72,7 +72,7 @@ export async function loadMapping(config: Pick<Config, 'email'>, persons: readon
   if (ad && nightly && mode !== 'none') {
     try {
       const password = await ctx.credentials.get('ldapPassword');
-      const built = await buildFromDirectory(ad, password, persons, today, { log: ctx.log, mappingFile: file });
+      const built = await buildFromDirectory(ad, password, persons, today, { log: ctx.log, origin: ctx.credentials.origin?.('ldapPassword'), mappingFile: file });
       if (mode === 'write') await writeMappingTable(file, built.table);
       // Parsed from the text the file holds, so the run sees exactly what the next reader will.
       const table = parseMappingTable(formatMappingTable(built.table), file, today);

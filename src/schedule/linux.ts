@@ -2,12 +2,14 @@
  * The nightly run on Linux: a systemd service and timer (user units), or a
  * cron line. Printed by `schedule install`, never installed by it.
  */
-import { folderOf, normalizeTime, type TaskSpec } from './spec';
+import { folderOf, normalizeTime, taskName, type TaskSpec } from './spec';
 
 export interface LinuxSchedule {
-  /** ~/.config/systemd/user/procapita-sync.service */
+  /** The units' name: procapita-sync, or procapita-sync-<name> for a named configuration (taskName). */
+  readonly unit: string;
+  /** ~/.config/systemd/user/<unit>.service */
   readonly service: string;
-  /** ~/.config/systemd/user/procapita-sync.timer */
+  /** ~/.config/systemd/user/<unit>.timer */
   readonly timer: string;
   /** One crontab line (crontab -e), instead of the two units. */
   readonly cron: string;
@@ -29,9 +31,10 @@ export function linuxSchedule(spec: Omit<TaskSpec, 'account'>): LinuxSchedule {
   const [hour, minute] = time.split(':') as [string, string];
   const argv = [spec.exePath, ...(spec.exeArgs ?? []), 'run', '--config', spec.configPath];
   const workingDirectory = spec.workingDirectory ?? folderOf(spec.exePath);
+  const unit = taskName(spec.name);
   const service = [
     '[Unit]',
-    'Description=procapita-sync: read ProCapita and deliver the school roster',
+    `Description=${unit}: read ProCapita and deliver the school roster`,
     'Wants=network-online.target',
     'After=network-online.target',
     '',
@@ -42,18 +45,18 @@ export function linuxSchedule(spec: Omit<TaskSpec, 'account'>): LinuxSchedule {
     // The Windows task's ExecutionTimeLimit.
     'TimeoutStartSec=2h',
     '# Secrets: the environment variables the configuration names, from a file only this user can read, e.g.',
-    '# EnvironmentFile=%h/.config/procapita-sync/secrets.env',
+    `# EnvironmentFile=%h/.config/${unit}/secrets.env`,
     '',
   ].join('\n');
   const timer = [
     '[Unit]',
-    `Description=procapita-sync every day at ${time}`,
+    `Description=${unit} every day at ${time}`,
     '',
     '[Timer]',
     `OnCalendar=*-*-* ${time}:00`,
     // Runs a missed night when the machine is back (Task Scheduler's StartWhenAvailable).
     'Persistent=true',
-    'Unit=procapita-sync.service',
+    `Unit=${unit}.service`,
     '',
     '[Install]',
     'WantedBy=timers.target',
@@ -62,5 +65,5 @@ export function linuxSchedule(spec: Omit<TaskSpec, 'account'>): LinuxSchedule {
   // cron passes the line to sh; an unescaped % would end the command.
   const command = `cd ${shellWord(workingDirectory)} && ${argv.map(shellWord).join(' ')}`.replace(/%/g, '\\%');
   const cron = `${Number(minute)} ${Number(hour)} * * * ${command}`;
-  return { service, timer, cron };
+  return { unit, service, timer, cron };
 }

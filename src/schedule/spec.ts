@@ -1,8 +1,10 @@
 /** What the scheduled run needs to know, on Windows and on Linux alike. */
 import { AppError } from '../errors';
 import { given, safe } from '../safe-text';
+import { BASE_NAME, instanceName } from '../configure/instance';
 
-export const TASK_NAME = 'procapita-sync';
+/** The task of a configuration without a name; a named one's is taskName(name). */
+export const TASK_NAME = BASE_NAME;
 /** The task lives in the root folder of the Task Scheduler Library. */
 export const TASK_PATH = '\\';
 /** The wizard's default: after the working day. */
@@ -10,7 +12,14 @@ export const DEFAULT_TIME = '18:30';
 /** StartBoundary's date when the spec names none; any past date gives the same daily times. */
 export const DEFAULT_START_DATE = '2026-01-01';
 
+/** The task for a configuration: `procapita-sync`, or `procapita-sync-<name>` (the configuration's `name`). */
+export function taskName(name: string | undefined): string {
+  return instanceName(name);
+}
+
 export interface TaskSpec {
+  /** The configuration's `name`, when it has one: the task is then `procapita-sync-<name>`. */
+  readonly name?: string;
   /** The program the task starts: the packed exe, or node.exe when running from source. */
   readonly exePath: string;
   /** Arguments before `run --config …`: for node.exe, `--import tsx <path to src/cli/main.ts>`. None for the packed exe. */

@@ -5,7 +5,7 @@
  * docs/scheduling.md explains the choices to the admin.
  */
 import { EXIT_CODE_MEANINGS, ExitCode, type ExitCodeName, AppError } from '../errors';
-import { DEFAULT_START_DATE, folderOf, normalizeTime, TASK_NAME, TASK_PATH, type TaskSpec } from './spec';
+import { DEFAULT_START_DATE, folderOf, normalizeTime, TASK_PATH, taskName, type TaskSpec } from './spec';
 import { given, ours, safe, type SafeText } from '../safe-text';
 
 export * from './spec';
@@ -106,7 +106,7 @@ export function taskXml(spec: TaskSpec): string {
     '<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">',
     '  <RegistrationInfo>',
     `    <Description>${xmlText(`Runs procapita-sync every day at ${time}: reads ProCapita and delivers the school roster. Registered by procapita-sync schedule install; see procapita-sync help scheduling.`)}</Description>`,
-    `    <URI>${xmlText(`${TASK_PATH}${TASK_NAME}`)}</URI>`,
+    `    <URI>${xmlText(`${TASK_PATH}${taskName(spec.name)}`)}</URI>`,
     '  </RegistrationInfo>',
     '  <Triggers>',
     '    <CalendarTrigger>',
@@ -184,7 +184,8 @@ function powershell(statements: readonly string[], stdin?: string): Command {
   };
 }
 
-const NAME = `-TaskName '${TASK_NAME}' -TaskPath '${TASK_PATH}'`;
+/** The task's parameters in every script. The name is safe inside single quotes: CONFIG_NAME allows only a-z, 0-9 and hyphens. */
+const NAME = (name: string | undefined) => `-TaskName '${taskName(name)}' -TaskPath '${TASK_PATH}'`;
 /** Failures leave on stderr as one line with the HRESULT (0x8007052E…), which is the same in every Windows language. */
 const CATCH = "catch { [Console]::Error.WriteLine(($_.Exception.Message -replace '\\s+', ' ') + ' [' + $_.FullyQualifiedErrorId + ']'); exit 1 }";
 /** What the scripts print on stdout, one word, so the shell can tell the outcomes apart. */
@@ -206,19 +207,19 @@ export function registerTaskCommand(spec: TaskSpec, password: string): Command {
     [
       "$ErrorActionPreference = 'Stop'",
       'try { $in = [Console]::In.ReadToEnd() | ConvertFrom-Json',
-      `$null = Register-ScheduledTask ${NAME} -Xml $in.xml -User $in.account -Password $in.password -Force`,
+      `$null = Register-ScheduledTask ${NAME(spec.name)} -Xml $in.xml -User $in.account -Password $in.password -Force`,
       `'${SCRIPT_OUTPUT.registered}' } ${CATCH}`,
     ],
     asciiJson({ account: spec.account, password, xml }),
   );
 }
 
-/** Removes the task; prints `removed`, or `not-registered` when there was none (not an error). */
-export function removeTaskCommand(): Command {
+/** Removes the configuration's task (`name`: its name); prints `removed`, or `not-registered` when there was none (not an error). */
+export function removeTaskCommand(name?: string): Command {
   return powershell([
     "$ErrorActionPreference = 'Stop'",
-    `try { $t = Get-ScheduledTask ${NAME} -ErrorAction SilentlyContinue`,
-    `if ($null -eq $t) { '${SCRIPT_OUTPUT.notRegistered}' } else { Unregister-ScheduledTask ${NAME} -Confirm:$false; '${SCRIPT_OUTPUT.removed}' } } ${CATCH}`,
+    `try { $t = Get-ScheduledTask ${NAME(name)} -ErrorAction SilentlyContinue`,
+    `if ($null -eq $t) { '${SCRIPT_OUTPUT.notRegistered}' } else { Unregister-ScheduledTask ${NAME(name)} -Confirm:$false; '${SCRIPT_OUTPUT.removed}' } } ${CATCH}`,
   ]);
 }
 
@@ -226,11 +227,11 @@ export function removeTaskCommand(): Command {
  * The task's state and last result as one line of JSON (ASCII only; times as
  * ISO 8601 with the server's offset), or {"registered":false}. parseTaskStatus reads it.
  */
-export function queryTaskCommand(): Command {
+export function queryTaskCommand(name?: string): Command {
   const time = (x: string) => `$(if ($null -ne ${x}) { ${x}.ToString('o') } else { $null })`;
   return powershell([
     "$ErrorActionPreference = 'Stop'",
-    `try { $t = Get-ScheduledTask ${NAME} -ErrorAction SilentlyContinue`,
+    `try { $t = Get-ScheduledTask ${NAME(name)} -ErrorAction SilentlyContinue`,
     'if ($null -eq $t) { $o = [ordered]@{ registered = $false } } else { $i = $t | Get-ScheduledTaskInfo; $a = @($t.Actions)[0]',
     `$o = [ordered]@{ registered = $true; state = [string]$t.State; userId = $t.Principal.UserId; logonType = [string]$t.Principal.LogonType; lastRunTime = ${time('$i.LastRunTime')}; lastTaskResult = $i.LastTaskResult; nextRunTime = ${time('$i.NextRunTime')}; numberOfMissedRuns = $i.NumberOfMissedRuns; execute = $a.Execute; arguments = $a.Arguments } }`,
     '$j = $o | ConvertTo-Json -Compress',

@@ -95,8 +95,8 @@ export function programFor(runtime: Runtime): Pick<TaskSpec, 'exePath' | 'exeArg
  * exe, or node and tsx from source; the configuration path made absolute, as
  * the task starts elsewhere; the time checked.
  */
-export function installSpec(configPath: string, time: string, account: string, runtime: Runtime = currentRuntime()): TaskSpec {
-  return { ...programFor(runtime), configPath: resolve(configPath), time: normalizeTime(time), account };
+export function installSpec(configPath: string, time: string, account: string, runtime: Runtime = currentRuntime(), name?: string): TaskSpec {
+  return { ...(name ? { name } : {}), ...programFor(runtime), configPath: resolve(configPath), time: normalizeTime(time), account };
 }
 
 // ---- The account ---------------------------------------------------------------
@@ -192,32 +192,32 @@ export async function registerTask(spec: TaskSpec, password: string, io: Io): Pr
   if (result.code !== 0 || result.stdout.trim() !== SCRIPT_OUTPUT.registered) throw taskFailure(what, result, spec.account, password);
 }
 
-/** Removes the task: true when it was there, false when there was none. */
-export async function removeTask(io: Io): Promise<boolean> {
+/** Removes the configuration's task (`name`: the configuration's name): true when it was there, false when there was none. */
+export async function removeTask(io: Io, name?: string): Promise<boolean> {
   const what = safe`Removing the scheduled task`;
   requireWindows(io, what);
-  const result = await run(removeTaskCommand(), io, what);
+  const result = await run(removeTaskCommand(name), io, what);
   const said = result.stdout.trim();
   if (result.code !== 0 || (said !== SCRIPT_OUTPUT.removed && said !== SCRIPT_OUTPUT.notRegistered)) throw taskFailure(what, result);
   return said === SCRIPT_OUTPUT.removed;
 }
 
-/** The account the registered task runs as; undefined off Windows, without a task, or when Task Scheduler cannot say. */
-export async function registeredTaskAccount(io: Io): Promise<string | undefined> {
+/** The account the configuration's registered task runs as; undefined off Windows, without a task, or when Task Scheduler cannot say. */
+export async function registeredTaskAccount(io: Io, name?: string): Promise<string | undefined> {
   if (!onWindows(io)) return undefined;
   try {
-    const status = await taskStatus(io);
+    const status = await taskStatus(io, name);
     return status.registered ? status.account : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The task's state and last result. Windows only: check onWindows(io) first. */
-export async function taskStatus(io: Io): Promise<TaskStatus> {
+/** The configuration's task's state and last result (`name`: the configuration's name). Windows only: check onWindows(io) first. */
+export async function taskStatus(io: Io, name?: string): Promise<TaskStatus> {
   const what = safe`Reading the scheduled task`;
   requireWindows(io, what);
-  const result = await run(queryTaskCommand(), io, what);
+  const result = await run(queryTaskCommand(name), io, what);
   if (result.code !== 0) throw taskFailure(what, result);
   return parseTaskStatus(result.stdout);
 }

@@ -6,7 +6,7 @@ describe("--config defaults to the wizard's path", () => {
   it('on Windows %ProgramData%\\procapita-sync\\config.json, which --help shows and an error names', async () => {
     const io = { platform: 'win32' as const };
     const env = { ProgramData: 'D:\\ProgramData' };
-    for (const command of [['status'], ['run'], ['explain', 'x'], ['report'], ['doctor'], ['approve', 'h'], ['credentials', 'set', 'sqlPassword'], ['schedule', 'install']]) {
+    for (const command of [['status'], ['run'], ['explain', 'x'], ['report'], ['doctor'], ['approve', 'h'], ['credentials', 'set', 'sqlPassword'], ['schedule', 'install'], ['schedule', 'status'], ['schedule', 'remove']]) {
       const help = await runCli([...command, '--help'], undefined, env, io);
       expect(help.stdout.replace(/\s+/g, ' '), command.join(' ')).toContain('(default: D:\\ProgramData\\procapita-sync\\config.json)');
     }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchLogonCommand, parseBatchLogon } from '../../src/cli/batch-logon';
 import { checkEventSource, checkSql, checkTarget, checkTask, formatCheck, pingUrl } from '../../src/cli/checks';
+import { runDoctor } from '../../src/cli/doctor';
 import { sourceQueryCommand } from '../../src/report/event-log';
 import { parseConfig, type Config } from '../../src/configure/config';
 import { credentialsFrom } from '../../src/configure/credentials';
@@ -152,6 +153,34 @@ describe('checkTask', () => {
       '✗ Scheduled task procapita-sync: not registered, so nothing runs at night. Register it as the account that stored the secrets: procapita-sync schedule install --config C:\\cfg.json (or run procapita-sync setup).',
     );
     expect(r.code).toBe('config');
+  });
+
+  it("a named configuration: doctor checks its own task, procapita-sync-<name>, and names it", async () => {
+    const io = windowsIo({ registered: false }, ok(BATCH));
+    const r = await checkTask(io, 'C:\\north.json', 'north');
+    expect(formatCheck(r)).toBe(
+      '✗ Scheduled task procapita-sync-north: not registered, so nothing runs at night. Register it as the account that stored the secrets: procapita-sync schedule install --config C:\\north.json (or run procapita-sync setup).',
+    );
+    const query = io.commands.find((c) => /Get-ScheduledTaskInfo/.test(c.args.join(' ')))!;
+    expect(query.args.at(-1)).toContain("Get-ScheduledTask -TaskName 'procapita-sync-north' -TaskPath '\\'");
+  });
+
+  it('doctor on a named configuration that is not valid still checks its own task, not the default one', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ name: 'north', source: { type: 'fixture', path: 'm.json' }, schools: [] }));
+    const io = windowsIo({ registered: false }, ok(BATCH));
+    let out = '';
+    const results = await runDoctor(configPath, { ...io, stdout: (t) => void (out += t) });
+    expect(results[0]).toMatchObject({ ok: false, code: 'config' });
+    expect(out).toContain('✗ Scheduled task procapita-sync-north: not registered');
+    expect(io.commands.find((c) => /Get-ScheduledTask/.test(c.args.join(' ')))!.args.at(-1)).toContain("-TaskName 'procapita-sync-north'");
+    // A name that is itself wrong names nothing: the default task.
+    writeFileSync(configPath, JSON.stringify({ name: 'Norr Skola', source: { type: 'fixture', path: 'm.json' }, schools: [{ unitCode: 'X', schoolForm: 'GR' }] }));
+    out = '';
+    await runDoctor(configPath, { ...windowsIo({ registered: false }, ok(BATCH)), stdout: (t) => void (out += t) });
+    expect(out).toContain('✗ Scheduled task procapita-sync: not registered');
+    expect(out).not.toContain('Norr Skola');
   });
 
   it("the last run failed: ✗ with its meaning, and that run's exit code", async () => {

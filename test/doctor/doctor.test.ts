@@ -247,6 +247,28 @@ describe('doctor', () => {
     expectNoSecrets(old.stdout + old.stderr, 'an-old-key-0000');
   });
 
+  it("a named configuration: every line that names a store entry names the configuration's service, procapita-sync-<name>", async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const s = site({ sqlPort: sql.port, receiverUrl: rec.url, directory: slapd });
+    const config = JSON.parse(readFileSync(s.configPath, 'utf8')) as { source: Record<string, unknown>; target: Record<string, unknown>; email: { ad: Record<string, unknown> } };
+    delete config.source.passwordEnv;
+    delete config.target.apiKeyEnv;
+    delete config.email.ad.passwordEnv;
+    writeFileSync(s.configPath, JSON.stringify({ name: 'north', ...config }));
+    const store = memoryStore({ sqlPassword: SQL_PASSWORD, apiKey: API_KEY, ldapPassword: 'Wrong-Bind-Pass-2' });
+    const r = await doctor(s, {}, store);
+    const from = (name: string) => `the Secret Service keyring (service procapita-sync-north, account ${name})`;
+    const shown = lines(r.stdout);
+    expect(shown).toContain(`✓ SQL password readable from ${from('sqlPassword')}`);
+    expect(shown).toContain(`✓ API key readable from ${from('apiKey')}`);
+    // The bind error names where the password came from: this configuration's own entry.
+    expect(shown.find((l) => l.startsWith('✗ Directory'))).toMatch(/refused the bind for account cn=svc-sync,ou=service,dc=test,dc=local: .* and its password \(the Secret Service keyring \(service procapita-sync-north, account ldapPassword\)\)\.$/);
+    expect(r.stdout).not.toContain('service procapita-sync,');
+    expect(r.code).toBe(8);
+    expectNoSecrets(r.stdout + r.stderr, 'Wrong-Bind-Pass-2');
+  });
+
   it('the directory refuses the bind password: exit 8', async () => {
     const { s, expected } = await healthySite();
     const r = await doctor(s, { ...s.env, PROCAPITA_LDAP_PASSWORD: 'Wrong-Bind-Pass-1' });

@@ -89,6 +89,7 @@ export const KNOWN_SAFE: Record<string, string> = {
   'src/enrich/ad-mapping.ts: (err as Error).message': "ldapts's parse error for email.ad.filter, a setting the admin wrote; it quotes only the filter",
   'src/configure/config.ts: `${path}: ${issue.message}`': "zod's message for the configuration file: names the expected type or options, never the value found",
   'wizard/answers.ts: issue.message': "zod's message for the answers file: names the expected type or options, never the value found",
+  "wizard/steps/name.ts: m.nameFixed(ctx.draft.name, ctx.answers.sourceOf('name'))": "the configuration's own `name` key, which the admin wrote (a-z, 0-9, -), and where an answer came from; no data",
   'wizard/steps/email.ts: m.adNoEntries(entries.length)': 'the wizard\'s own sentence with a count of directory accounts, no account\'s data',
   "src/cli/folder-access.ts: (result.stderr.trim() || result.stdout.trim()).replace(/\\s+/g, ' ').slice(0, 300)": "icacls's own words about a folder the admin configured; it reads no data",
   "src/cli/folder-access.ts: result.stderr.trim().replace(/\\s+/g, ' ').slice(0, 300)": "PowerShell's words on reading a folder's access list (doctor); the folder is a setting",

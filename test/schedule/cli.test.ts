@@ -318,3 +318,84 @@ describe('execCommand, Io.exec by default', () => {
     await expect(execCommand({ file: 'no-such-program-procapita', args: [] })).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
+
+describe('a named configuration: its own task, procapita-sync-<name>', () => {
+  const named = (name: string) => writeSetup(demoFixture(), { name });
+  const registered = (execute: string, config: string) =>
+    `${JSON.stringify({ registered: true, state: 'Ready', userId: 'KOMMUN\\svc-sync', logonType: 'Password', execute, arguments: `run --config "${config}"`, lastTaskResult: 0, lastRunTime: '2026-09-01T18:30:01.0000000+02:00', nextRunTime: '2026-09-02T18:30:00.0000000+02:00' })}\r\n`;
+
+  it('install registers procapita-sync-<name>: the URI and the script name it, and so does what it prints', async () => {
+    const { configPath } = named('north');
+    const r = await schedule(['install', '--config', configPath], { answers: [{ stdout: 'registered\r\n' }] });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [c] = r.commands as [Command];
+    expect(c.args.at(-1)).toContain("Register-ScheduledTask -TaskName 'procapita-sync-north' -TaskPath '\\' -Xml $in.xml");
+    const xml = (JSON.parse(c.stdin!) as { xml: string }).xml;
+    expect(element(xml, 'URI')).toBe('\\procapita-sync-north');
+    expect(element(xml, 'Arguments')).toMatch(new RegExp(` run --config "${configPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"$`));
+    expect(r.stdout.split('\n')[0]).toBe(`Registered the scheduled task procapita-sync-north: every day at 18:30 (first run ${nextStartDate('18:30', NOW)}), as KOMMUN\\svc-sync with its stored password.`);
+    expect(r.stdout).toContain(`\`procapita-sync schedule status --config "${configPath}"\` shows the last result.`);
+  });
+
+  it('status --config A asks for A\'s task only, and says it is A\'s', async () => {
+    const a = named('north');
+    const b = named('south');
+    const r = await schedule(['status', '--config', a.configPath], { answers: [{ stdout: registered('C:\\procapita-sync\\procapita-sync.exe', a.configPath) }] });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.commands).toHaveLength(1);
+    const script = r.commands[0]!.args.at(-1)!;
+    expect(script).toContain("Get-ScheduledTask -TaskName 'procapita-sync-north' -TaskPath '\\'");
+    expect(script).not.toContain('procapita-sync-south');
+    expect(script).not.toContain("-TaskName 'procapita-sync' ");
+    expect(r.stdout.split('\n')[0]).toBe('Scheduled task procapita-sync-north: registered, Ready, runs as KOMMUN\\svc-sync.');
+    const other = await schedule(['status', '--config', b.configPath], { answers: [{ stdout: '{"registered":false}\r\n' }] });
+    expect(other.commands[0]!.args.at(-1)).toContain("Get-ScheduledTask -TaskName 'procapita-sync-south' -TaskPath '\\'");
+    expect(other.stdout).toBe('No scheduled task procapita-sync-south is registered. `procapita-sync schedule install --config FILE` registers it.\n');
+  });
+
+  it('remove --config removes that configuration\'s task and no other', async () => {
+    const { configPath } = named('north');
+    const r = await schedule(['remove', '--config', configPath], { answers: [{ stdout: 'removed\r\n' }] });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Removed the scheduled task procapita-sync-north. The configuration, the secrets and the state are left as they are.\n');
+    expect(r.commands[0]!.args.at(-1)).toContain("Unregister-ScheduledTask -TaskName 'procapita-sync-north' -TaskPath '\\' -Confirm:$false");
+  });
+
+  it('a configuration without a name keeps the task procapita-sync; a --config that is not there is exit 3, nothing run', async () => {
+    const { configPath } = setup();
+    const plain = await schedule(['status', '--config', configPath], { answers: [{ stdout: '{"registered":false}\r\n' }] });
+    expect(plain.commands[0]!.args.at(-1)).toContain("Get-ScheduledTask -TaskName 'procapita-sync' -TaskPath '\\'");
+    expect(plain.stdout).toBe('No scheduled task procapita-sync is registered. `procapita-sync schedule install --config FILE` registers it.\n');
+    for (const command of ['status', 'remove']) {
+      const missing = await schedule([command, '--config', join(tempDir(), 'nope.json')]);
+      expect(missing.code).toBe(3);
+      expect(missing.commands).toEqual([]);
+    }
+  });
+
+  it('xml names the task in the URI and in the schtasks line', async () => {
+    const { configPath } = named('north');
+    const out = join(tempDir(), 'task.xml');
+    const r = await schedule(['xml', '--config', configPath, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`schtasks /Create /TN procapita-sync-north /XML "${out}" /RU KOMMUN\\svc-sync /RP *`);
+    expect(element(readFileSync(out).subarray(2).toString('utf16le'), 'URI')).toBe('\\procapita-sync-north');
+  });
+
+  it('elsewhere: the systemd units are procapita-sync-<name>, and remove and status name them', async () => {
+    const { configPath } = named('north');
+    const r = await schedule(['install', '--config', configPath], { platform: 'linux', env: { USER: 'it' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('# ~/.config/systemd/user/procapita-sync-north.service\n[Unit]\nDescription=procapita-sync-north: read ProCapita');
+    expect(r.stdout).toContain('# ~/.config/systemd/user/procapita-sync-north.timer\n[Unit]\n');
+    expect(r.stdout).toContain('Unit=procapita-sync-north.service\n');
+    expect(r.stdout).toContain('systemctl --user daemon-reload && systemctl --user enable --now procapita-sync-north.timer');
+    const remove = await schedule(['remove', '--config', configPath], { platform: 'linux' });
+    expect(remove.stdout).toContain('systemctl --user disable --now procapita-sync-north.timer');
+    const status = await schedule(['status', '--config', configPath], { platform: 'linux' });
+    expect(status.stdout).toContain('`systemctl --user list-timers procapita-sync-north.timer` and `journalctl --user -u procapita-sync-north`');
+    expect([...r.commands, ...remove.commands, ...status.commands]).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import {
   registerTaskCommand,
   removeTaskCommand,
   TASK_NAME,
+  taskName,
   taskXml,
   taskXmlFile,
   windowsArg,
@@ -104,6 +105,15 @@ describe('the task XML', () => {
       if (actual[i] !== expected[i]) expect(`${actual.slice(i, i + 60)}`, `first difference at character ${i}`).toBe(expected.slice(i, i + 60));
     }
     expect(actual).toBe(expected);
+  });
+
+  it("for a named configuration: the same text but the URI, \\procapita-sync-<name>", () => {
+    const expected = readFileSync(new URL('./expected-task.xml', import.meta.url), 'utf8');
+    const named = taskXml({ ...SPEC, name: 'north' });
+    expect(named).toBe(expected.replace('    <URI>\\procapita-sync</URI>\n', '    <URI>\\procapita-sync-north</URI>\n'));
+    expect(named).not.toBe(expected);
+    expect(taskName('north')).toBe('procapita-sync-north');
+    expect(taskName(undefined)).toBe(TASK_NAME);
   });
 
   it('is checked by a well-formedness test that does find faults', () => {
@@ -293,6 +303,21 @@ describe('the PowerShell commands', () => {
     expect(removeTaskCommand().stdin).toBeUndefined();
   });
 
+  it("a named configuration's task in all three scripts: procapita-sync-<name>, in the root folder", () => {
+    const named = { ...SPEC, name: 'skola-2' };
+    const register = scriptOf(registerTaskCommand(named, PASSWORD));
+    expect(register).toContain("Register-ScheduledTask -TaskName 'procapita-sync-skola-2' -TaskPath '\\' -Xml $in.xml -User $in.account -Password $in.password -Force");
+    expect((JSON.parse(registerTaskCommand(named, PASSWORD).stdin!) as { xml: string }).xml).toContain('<URI>\\procapita-sync-skola-2</URI>');
+    const remove = scriptOf(removeTaskCommand('skola-2'));
+    expect(remove).toContain("try { $t = Get-ScheduledTask -TaskName 'procapita-sync-skola-2' -TaskPath '\\' -ErrorAction SilentlyContinue");
+    expect(remove).toContain("Unregister-ScheduledTask -TaskName 'procapita-sync-skola-2' -TaskPath '\\' -Confirm:$false; 'removed'");
+    expect(scriptOf(queryTaskCommand('skola-2'))).toContain("try { $t = Get-ScheduledTask -TaskName 'procapita-sync-skola-2' -TaskPath '\\' -ErrorAction SilentlyContinue");
+    // Never the default task by accident.
+    for (const script of [register, remove, scriptOf(queryTaskCommand('skola-2'))]) expect(script).not.toContain("-TaskName 'procapita-sync' ");
+    // Without a name: the task installs before names existed keep.
+    expect(scriptOf(queryTaskCommand())).toContain("Get-ScheduledTask -TaskName 'procapita-sync' -TaskPath '\\'");
+  });
+
   it('queries with Get-ScheduledTask and Get-ScheduledTaskInfo, as ASCII JSON', () => {
     const script = scriptOf(queryTaskCommand());
     expect(script).toContain('$i = $t | Get-ScheduledTaskInfo');
@@ -448,6 +473,24 @@ describe('linuxSchedule', () => {
       ].join('\n'),
     );
     expect(s.cron).toBe('30 18 * * * cd /opt/procapita-sync && /opt/procapita-sync/procapita-sync run --config /etc/procapita-sync/config.json');
+  });
+
+  it('for a named configuration: units procapita-sync-<name>, the timer starting that service; the cron line is the same', () => {
+    const spec = { exePath: '/opt/procapita-sync/procapita-sync', configPath: '/etc/procapita-sync-north/config.json', time: '18:30' };
+    const plain = linuxSchedule(spec);
+    const s = linuxSchedule({ ...spec, name: 'north' });
+    expect(plain.unit).toBe('procapita-sync');
+    expect(s.unit).toBe('procapita-sync-north');
+    expect(s.service).toBe(
+      plain.service
+        .replace('Description=procapita-sync: read', 'Description=procapita-sync-north: read')
+        .replace('%h/.config/procapita-sync/secrets.env', '%h/.config/procapita-sync-north/secrets.env'),
+    );
+    expect(s.service).not.toBe(plain.service);
+    expect(s.timer).toBe(
+      ['[Unit]', 'Description=procapita-sync-north every day at 18:30', '', '[Timer]', 'OnCalendar=*-*-* 18:30:00', 'Persistent=true', 'Unit=procapita-sync-north.service', '', '[Install]', 'WantedBy=timers.target', ''].join('\n'),
+    );
+    expect(s.cron).toBe('30 18 * * * cd /opt/procapita-sync && /opt/procapita-sync/procapita-sync run --config /etc/procapita-sync-north/config.json');
   });
 
   it('quotes spaces and escapes % and $ for systemd, and % for cron', () => {

@@ -329,3 +329,73 @@ describe('starting the wizard', () => {
   });
 });
 
+
+describe('a configuration with a name (several configurations on one server)', () => {
+  it('--name on Windows: written first in the file, shown in the plan; the secrets, the folders and the task are procapita-sync-<name>', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder({ ...answers(sql.port, rec.url), schedule: { time: '19:05', password: { fromEnv: 'WIN_PW' } } });
+    const store = memoryStore();
+    const commands: Command[] = [];
+    const exec = async (c: Command) => {
+      commands.push(c);
+      return { code: 0, stdout: /icacls/.test(c.args.join(' ')) ? 'restricted\n' : 'registered\n', stderr: '' };
+    };
+    const env = { ...ENV, USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita', WIN_PW: 'Vinter-2026!' };
+    const r = await cli(setup(f, '--lang', 'en', '--name', 'north'), env, store, { platform: 'win32', exec });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const written = readFileSync(f.configPath, 'utf8');
+    expect(written).toBe(expectedConfig(sql.port, rec.url).replace(/^\{\n/, '{\n  "name": "north",\n'));
+    expect(r.stdout).toContain('  configuration name: north (scheduled task and credential store service: procapita-sync-north; state and log folders of its own)\n');
+    expect(r.stdout).toContain('  scheduled task procapita-sync-north: every day at 19:05, as KOMMUN\\svc-procapita\n');
+    expect(r.stdout).toContain('✓ SQL password stored in Windows Credential Manager (service procapita-sync-north, account sqlPassword)');
+    expect(r.stdout).toContain('✓ Scheduled task procapita-sync-north registered: every day at 19:05, as KOMMUN\\svc-procapita with its password stored');
+    // Its own default folders, restricted like any.
+    expect(commands.slice(0, 2)).toEqual(['C:\\ProgramData\\procapita-sync-north\\logs', 'C:\\ProgramData\\procapita-sync-north\\state'].map((d) => restrictFolderCommand(d, 'KOMMUN\\svc-procapita')));
+    const sent = JSON.parse(commands.at(-1)!.stdin!) as { xml: string };
+    expect(commands.at(-1)!.args.at(-1)).toContain("Register-ScheduledTask -TaskName 'procapita-sync-north' -TaskPath '\\'");
+    expect(sent.xml).toBe(taskXml({ name: 'north', ...programFor(currentRuntime()), configPath: f.configPath, time: '19:05', account: 'KOMMUN\\svc-procapita', startDate: '2026-09-01' }));
+  });
+
+  it('name in the answers file, elsewhere: the systemd units are procapita-sync-<name>, in Swedish too', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder({ name: 'south', ...answers(sql.port, rec.url) });
+    const r = await cli(setup(f), ENV, memoryStore());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  konfigurationens namn: south (schemalagd aktivitet och tjänst för hemligheterna: procapita-sync-south; egna mappar för tillstånd och loggar)\n');
+    expect(r.stdout).toContain('(tjänst procapita-sync-south, konto sqlPassword)');
+    expect(r.stdout).toContain('# ~/.config/systemd/user/procapita-sync-south.service\n');
+    expect(r.stdout).toContain('# ~/.config/systemd/user/procapita-sync-south.timer\n');
+    expect(r.stdout).toContain('Unit=procapita-sync-south.service\n');
+    expect(r.stdout).toContain('systemctl --user enable --now procapita-sync-south.timer');
+    expect(JSON.parse(readFileSync(f.configPath, 'utf8')).name).toBe('south');
+  });
+
+  it('a name that is not one is refused before anything is asked or written; a re-run does not change the name', async () => {
+    const sql = await tdsServer();
+    const rec = await receiver();
+    const f = folder(answers(sql.port, rec.url));
+    const store = memoryStore();
+    const bad = await cli(setup(f, '--lang', 'en', '--name', 'Norra Skolan'), ENV, store);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --name Norra Skolan: not a valid name; expected name.\n');
+    expect(existsSync(f.configPath)).toBe(false);
+
+    expect((await cli(setup(f, '--lang', 'en', '--name', 'north'), ENV, store)).code).toBe(0);
+    const before = readFileSync(f.configPath, 'utf8');
+    const writes = store.writes.length;
+    const rerun = await cli([...setup(f, '--lang', 'en', '--name', 'south'), '--change', 'schedule'], ENV, store);
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toBe(
+      "error: --name: this configuration's name is north, and setup does not change it: its scheduled task and its secrets are stored under it. To set up another configuration with its own name, give another file with --config.\n",
+    );
+    expect(readFileSync(f.configPath, 'utf8')).toBe(before);
+    expect(store.writes).toHaveLength(writes);
+    // The same name, or none given: the re-run goes on with the file's name.
+    const same = await cli([...setup(f, '--lang', 'en', '--name', 'north'), '--change', 'schedule'], ENV, store);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('# ~/.config/systemd/user/procapita-sync-north.timer');
+  });
+});

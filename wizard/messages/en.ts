@@ -39,7 +39,15 @@ export const en = {
   secretName: { sqlPassword: 'SQL password', apiKey: 'API key', ldapPassword: 'directory bind password', proxyPassword: 'proxy password', smtpPassword: 'SMTP password (e-mail alerts)' },
   /** The credential store by platform: win32, darwin, and the rest. */
   store: { win32: 'Windows Credential Manager', darwin: 'the macOS Keychain', other: 'the Secret Service keyring' },
-  storeEntry: (store: string, account: string) => `${store} (service procapita-sync, account ${account})`,
+  storeEntry: (store: string, service: string, account: string) => `${store} (service ${service}, account ${account})`,
+
+  // The configuration's name (several configurations on one server)
+  nameExplain: (usual: string) =>
+    `This server already has a configuration, ${usual}. To run this one beside it (another target, another ProCapita database), give it a name: its scheduled task is then procapita-sync-<name>, and its secrets and its state and log folders are its own, so that neither touches the other's.`,
+  namePrompt: 'Name of this configuration (lowercase a-z, digits, hyphens; Enter: no name)',
+  nameInvalid: 'Lowercase letters a-z, digits and hyphens, at most 40, starting with a letter or a digit (e.g. north).',
+  nameFixed: (current: string | undefined, source: string) =>
+    `${source}: ${current ? `this configuration's name is ${current}` : 'this configuration has no name'}, and setup does not change it: its scheduled task and its secrets are stored under it. To set up another configuration with its own name, give another file with --config.`,
   // The prompts' own words: what a yes/no question takes and shows, and the key hints under a list.
   yes: 'yes',
   no: 'no',
@@ -237,7 +245,8 @@ export const en = {
   planConfigUnchanged: (path: string) => `configuration: ${path} (unchanged)`,
   planSecrets: (names: string, store: string) => `secrets: ${names}, in ${store}`,
   planMapping: (rows: number, file: string) => `mapping table: ${plural(rows, 'row', 'rows')}, ${file}`,
-  planTask: (time: string, account: string) => `scheduled task procapita-sync: every day at ${time}, as ${account}`,
+  planName: (name: string, instance: string) => `configuration name: ${name} (scheduled task and credential store service: ${instance}; state and log folders of its own)`,
+  planTask: (task: string, time: string, account: string) => `scheduled task ${task}: every day at ${time}, as ${account}`,
   planNoTask: 'scheduled task: not registered now',
   planRestrict: (dirs: string, account: string) => `access to the folders with personal data, ${dirs}: only ${account}, Administrators and SYSTEM (icacls)`,
   planTimer: (time: string) => `schedule: a systemd timer and a cron line for ${time}, printed below`,
@@ -260,7 +269,7 @@ export const en = {
   taskSkipped: (path: string, time: string) => `No task was registered. Later: procapita-sync schedule install --config "${path}" --time ${time}`,
   taskLater: (path: string, time: string) => `The configuration and the secrets were written; register the task with: procapita-sync schedule install --config "${path}" --time ${time}`,
   linuxIntro: (time: string, account: string) => `For a run every day at ${time}, install as ${account} either this systemd timer (two files) or the cron line below.`,
-  linuxEnable: (account: string) => `Then: systemctl --user daemon-reload && systemctl --user enable --now procapita-sync.timer\nand, so that it runs while nobody is logged in: loginctl enable-linger ${account}`,
+  linuxEnable: (account: string, unit: string) => `Then: systemctl --user daemon-reload && systemctl --user enable --now ${unit}.timer\nand, so that it runs while nobody is logged in: loginctl enable-linger ${account}`,
   linuxCron: 'Or this line in the crontab (crontab -e):',
   done: (path: string) => `Done. Check everything with: procapita-sync doctor --config "${path}"`,
 

@@ -38,7 +38,15 @@ export const sv: Messages = {
   caFile: 'Fil med CA-certifikat (PEM)',
   secretName: { sqlPassword: 'SQL-lösenordet', apiKey: 'API-nyckeln', ldapPassword: 'lösenordet för katalogkontot', proxyPassword: 'proxylösenordet', smtpPassword: 'SMTP-lösenordet (e-postlarm)' },
   store: { win32: 'Windows autentiseringshanterare (Credential Manager)', darwin: 'nyckelringen i macOS', other: 'nyckelringen (Secret Service)' },
-  storeEntry: (store: string, account: string) => `${store} (tjänst procapita-sync, konto ${account})`,
+  storeEntry: (store: string, service: string, account: string) => `${store} (tjänst ${service}, konto ${account})`,
+
+  // Konfigurationens namn (flera konfigurationer på en server)
+  nameExplain: (usual: string) =>
+    `Servern har redan en konfiguration, ${usual}. Ge den här ett namn för att köra den bredvid (ett annat mål, en annan ProCapita-databas): dess schemalagda aktivitet heter då procapita-sync-<namn>, och dess hemligheter och mappar för tillstånd och loggar är dess egna, så att ingen av dem rör den andras.`,
+  namePrompt: 'Namn på den här konfigurationen (små bokstäver a-z, siffror, bindestreck; Enter: inget namn)',
+  nameInvalid: 'Små bokstäver a-z, siffror och bindestreck, högst 40, med en bokstav eller siffra först (t.ex. norra).',
+  nameFixed: (current: string | undefined, source: string) =>
+    `${source}: ${current ? `den här konfigurationen heter ${current}` : 'den här konfigurationen har inget namn'}, och guiden ändrar inte det: dess schemalagda aktivitet och dess hemligheter är sparade under namnet. Ange en annan fil med --config för att sätta upp en konfiguration till med ett eget namn.`,
   yes: 'ja',
   no: 'nej',
   yesNoError: (yes: string, no: string) => `Svara ${yes} eller ${no}.`,
@@ -293,7 +301,8 @@ export const sv: Messages = {
   planConfigUnchanged: (path: string) => `konfiguration: ${path} (oförändrad)`,
   planSecrets: (names: string, store: string) => `hemligheter: ${names}, i ${store}`,
   planMapping: (rows: number, file: string) => `mappningstabell: ${antal(rows, 'rad', 'rader')}, ${file}`,
-  planTask: (time: string, account: string) => `schemalagd aktivitet procapita-sync: varje dag kl. ${time}, som ${account}`,
+  planName: (name: string, instance: string) => `konfigurationens namn: ${name} (schemalagd aktivitet och tjänst för hemligheterna: ${instance}; egna mappar för tillstånd och loggar)`,
+  planTask: (task: string, time: string, account: string) => `schemalagd aktivitet ${task}: varje dag kl. ${time}, som ${account}`,
   planNoTask: 'schemalagd aktivitet: registreras inte nu',
   planRestrict: (dirs: string, account: string) => `åtkomst till mapparna med personuppgifter, ${dirs}: bara ${account}, Administratörer och SYSTEM (icacls)`,
   planTimer: (time: string) => `schema: en systemd-timer och en cron-rad för kl. ${time}, utskrivna nedan`,
@@ -316,7 +325,7 @@ export const sv: Messages = {
   taskSkipped: (path: string, time: string) => `Ingen aktivitet registrerades. Senare: procapita-sync schedule install --config "${path}" --time ${time}`,
   taskLater: (path: string, time: string) => `Konfigurationen och hemligheterna är skrivna; registrera aktiviteten med: procapita-sync schedule install --config "${path}" --time ${time}`,
   linuxIntro: (time: string, account: string) => `För en körning varje dag kl. ${time}: installera som ${account} antingen den här systemd-timern (två filer) eller cron-raden nedanför.`,
-  linuxEnable: (account: string) => `Sedan: systemctl --user daemon-reload && systemctl --user enable --now procapita-sync.timer\noch, så att den körs även när ingen är inloggad: loginctl enable-linger ${account}`,
+  linuxEnable: (account: string, unit: string) => `Sedan: systemctl --user daemon-reload && systemctl --user enable --now ${unit}.timer\noch, så att den körs även när ingen är inloggad: loginctl enable-linger ${account}`,
   linuxCron: 'Eller den här raden i crontab (crontab -e):',
   done: (path: string) => `Klart. Kontrollera allt med: procapita-sync doctor --config "${path}"`,
 

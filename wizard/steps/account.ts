@@ -7,7 +7,7 @@
  * would only fail at the write step, after every answer was given.
  */
 import { AppError } from '../../src/errors';
-import { TASK_NAME } from '../../src/schedule/task';
+import { taskName } from '../../src/schedule/task';
 import { accountToUse, registeredTaskAccount, runasHint } from '../../src/schedule/windows';
 import { ask, say, storeName, type Context } from '../context';
 import { afterFailure, cancelled, failure, test } from './shared';
@@ -33,7 +33,7 @@ export async function accountStep(ctx: Context): Promise<void> {
     say(ctx, m.scheduleExplainOther(me));
     return;
   }
-  const task = ctx.existing ? await registeredTaskAccount(ctx.io) : undefined;
+  const task = ctx.existing ? await registeredTaskAccount(ctx.io, ctx.draft.name) : undefined;
   if (task !== undefined) {
     ctx.account = await sameAsTask(ctx, task, me);
     return;
@@ -64,10 +64,10 @@ async function sameAsTask(ctx: Context, task: string, me: string): Promise<strin
   const m = ctx.m;
   const same = (a: string) => a.toLowerCase() === me.toLowerCase() || a.toLowerCase() === me.split('\\').pop()!.toLowerCase();
   if (same(task)) {
-    say(ctx, `  ✓ ${m.taskSameAccount(TASK_NAME, task)}`);
+    say(ctx, `  ✓ ${m.taskSameAccount(taskName(ctx.draft.name), task)}`);
     return me;
   }
-  const text = m.taskOtherAccount(TASK_NAME, task, me, runasHint(task));
+  const text = m.taskOtherAccount(taskName(ctx.draft.name), task, me, runasHint(task));
   if (ctx.answers.nonInteractive) throw new AppError('accessDenied', safe`${given(text)}`);
   say(ctx, `  ! ${text}`);
   const choice = await ctx.prompts.select<'current' | 'quit'>({

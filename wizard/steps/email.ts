@@ -136,8 +136,9 @@ async function adStep(ctx: Context, rest: NonNullable<Context['draft']['email']>
     const result = await test(ctx, m.adTesting, async () => {
       try {
         const config = draftConfig(ctx).email.ad!;
-        const password = await wizardCredentials(ctx).get('ldapPassword');
-        const entries = await readAdEntries(config, password, { log: () => undefined });
+        const credentials = wizardCredentials(ctx);
+        const password = await credentials.get('ldapPassword');
+        const entries = await readAdEntries(config, password, { log: () => undefined, origin: credentials.origin?.('ldapPassword') });
         if (entries.length === 0) throw new AppError('emailMapping', given(m.adNone(config.baseDn)));
         const { table, report } = buildMapping(entries, ctx.rows!.persons, ctx.syncDate);
         say(ctx, formatQualityReport(report, m.quality).replace(/^/gm, '    '));

@@ -12,7 +12,7 @@ import { defaultDirs, parseConfig } from '../../src/configure/config';
 import { checkSecretValue, type SecretName } from '../../src/configure/credentials';
 import { writeMappingTable } from '../../src/enrich/mapping-table';
 import { AppError, errnoOf } from '../../src/errors';
-import { linuxSchedule, TASK_NAME } from '../../src/schedule/task';
+import { linuxSchedule, taskName } from '../../src/schedule/task';
 import { elevationCommand, registerSourceCommand, registerSourceLine, sourceQueryCommand } from '../../src/report/event-log';
 import { execCommand, registerTask } from '../../src/schedule/windows';
 import { say, storeEntry, storeName, type Context } from '../context';
@@ -45,16 +45,18 @@ export async function writeStep(ctx: Context, parts: WriteParts = ALL): Promise<
   const task = parts.task ? ctx.schedule : undefined;
   // Checked before anything is written: a configuration a run would refuse is never half written.
   // On Windows its folders with personal data are restricted whenever it is written or confirmed.
-  const config = parts.config ? parseConfig(ctx.draft, ctx.configPath, defaultDirs(ctx.platform, ctx.io.env)) : undefined;
+  const config = parts.config ? parseConfig(ctx.draft, ctx.configPath, (name) => defaultDirs(ctx.platform, ctx.io.env, name)) : undefined;
   const restrict = config && ctx.platform === 'win32' ? privateFolders(config).map((f) => f.dir) : [];
   const account = ctx.schedule?.account ?? wizardAccount(ctx);
 
+  const instance = taskName(ctx.draft.name);
   say(ctx, m.writePlan);
+  if (ctx.draft.name) say(ctx, `  ${m.planName(ctx.draft.name, instance)}`);
   if (parts.config) say(ctx, `  ${changed ? m.planConfig(ctx.configPath) : m.planConfigUnchanged(ctx.configPath)}`);
   if (secrets.length > 0) say(ctx, `  ${m.planSecrets(secrets.map(([name]) => m.secretName[name]).join(', '), storeName(ctx))}`);
   if (parts.config && ctx.mapping) say(ctx, `  ${m.planMapping(ctx.mapping.table.length, ctx.mapping.file)}`);
   if (restrict.length > 0) say(ctx, `  ${m.planRestrict(restrict.join(', '), account)}`);
-  if (task?.register) say(ctx, `  ${m.planTask(task.time, task.account)}`);
+  if (task?.register) say(ctx, `  ${m.planTask(instance, task.time, task.account)}`);
   else if (task) say(ctx, `  ${ctx.platform === 'win32' ? m.planNoTask : m.planTimer(task.time)}`);
   if (!ctx.answers.nonInteractive && !(await ctx.prompts.confirm({ message: m.writeConfirm, default: true }))) throw cancelled(ctx);
 
@@ -102,17 +104,17 @@ async function restrictFolders(ctx: Context, dirs: readonly string[], account: s
 
 async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>): Promise<void> {
   const m = ctx.m;
-  const spec = { ...ctx.program, configPath: ctx.configPath, time: task.time };
+  const spec = { ...(ctx.draft.name ? { name: ctx.draft.name } : {}), ...ctx.program, configPath: ctx.configPath, time: task.time };
   if (ctx.platform !== 'win32') {
-    const { service, timer, cron } = linuxSchedule(spec);
+    const { unit, service, timer, cron } = linuxSchedule(spec);
     say(ctx);
     say(ctx, m.linuxIntro(task.time, task.account));
     say(ctx);
-    say(ctx, '# ~/.config/systemd/user/procapita-sync.service');
+    say(ctx, `# ~/.config/systemd/user/${unit}.service`);
     say(ctx, service);
-    say(ctx, '# ~/.config/systemd/user/procapita-sync.timer');
+    say(ctx, `# ~/.config/systemd/user/${unit}.timer`);
     say(ctx, timer);
-    say(ctx, m.linuxEnable(task.account));
+    say(ctx, m.linuxEnable(task.account, unit));
     say(ctx);
     say(ctx, m.linuxCron);
     say(ctx, cron);
@@ -126,7 +128,7 @@ async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>
   for (;;) {
     try {
       await registerTask({ ...spec, account: task.account }, task.password ?? '', ctx.io);
-      say(ctx, `✓ ${m.registeredTask(TASK_NAME, task.time, task.account)}`);
+      say(ctx, `✓ ${m.registeredTask(taskName(spec.name), task.time, task.account)}`);
       return;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
