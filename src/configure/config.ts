@@ -263,7 +263,7 @@ export function parseConfig(data: unknown, file: string, defaults: Dirs | ((name
     throw new AppError('config', safe`Configuration ${given(file)}: target.deadlineSeconds (${c.target.deadlineSeconds} s) is longer than runDeadlineSeconds (${c.runDeadlineSeconds} s), which ends the whole run. Lower the one or raise the other. See \`procapita-sync help configuration\`.`);
   }
   if (c.email.ad?.refresh === 'nightly' && !c.email.mappingFile) {
-    throw new AppError('config', safe`Configuration ${given(file)}: email.ad.refresh "nightly" rebuilds the mapping table before each run, so it needs email.mappingFile (where the table goes). Add email.mappingFile, or set email.ad.refresh to "manual". See docs/email-mapping.md.`);
+    throw new AppError('config', safe`Configuration ${given(file)}: email.ad.refresh "nightly" rebuilds the mapping table before each run, so it needs email.mappingFile (where the table goes). Add email.mappingFile, or set email.ad.refresh to "manual". See \`procapita-sync help email-mapping\`.`);
   }
   const here = (path: string) => resolve(dirname(file), path);
   const dirs = typeof defaults === 'function' ? defaults(c.name) : defaults;

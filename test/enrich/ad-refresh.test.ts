@@ -222,7 +222,7 @@ describe('the setting', () => {
     const { configPath } = writeSetup(fixture, { email: { ad: { url: 'ldaps://dc1.kommun.local:636', bindDn: 'svc@kommun.local', baseDn: 'DC=kommun,DC=local', refresh: 'nightly' } } });
     const r = await runCli(['run', '--config', configPath, '--date', DEMO_DATE, '--out', 'x'], NOW);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('email.ad.refresh "nightly" rebuilds the mapping table before each run, so it needs email.mappingFile (where the table goes). Add email.mappingFile, or set email.ad.refresh to "manual". See docs/email-mapping.md.');
+    expect(r.stderr).toContain('email.ad.refresh "nightly" rebuilds the mapping table before each run, so it needs email.mappingFile (where the table goes). Add email.mappingFile, or set email.ad.refresh to "manual". See `procapita-sync help email-mapping`.');
 
     const other = writeSetup(fixture, { email: { mappingFile: 'm.csv', ad: { url: 'ldaps://dc1.kommun.local:636', bindDn: 'svc@kommun.local', baseDn: 'DC=kommun,DC=local', refresh: 'daily' } } });
     const bad = await runCli(['run', '--config', other.configPath, '--date', DEMO_DATE, '--out', 'x'], NOW);

@@ -57,7 +57,7 @@ describe('the configuration key name', () => {
     expect(err.message).toMatch(/^Configuration \/etc\/procapita-sync\/north\.json: name: /);
     if (typeof name === 'string') {
       expect(err.message).toBe(
-        'Configuration /etc/procapita-sync/north.json: name: give a short name of lowercase letters a-z, digits and hyphens (at most 40, starting with a letter or digit), e.g. "north". See docs/configuration.md.',
+        'Configuration /etc/procapita-sync/north.json: name: give a short name of lowercase letters a-z, digits and hyphens (at most 40, starting with a letter or digit), e.g. "north". See `procapita-sync help configuration`.',
       );
       if (name.length > 1) expect(err.message).not.toContain(name);
     }
@@ -140,7 +140,7 @@ describe('two configurations side by side, and one without a name', () => {
       const gone = await k.cli(north.run);
       expect(gone.code).toBe(8);
       expect(gone.stderr).toBe(
-        `error: The SQL password is not stored for ${ACCOUNT} in ${STORE} (service procapita-sync-north, account sqlPassword): run \`procapita-sync credentials set sqlPassword --config ${north.configPath}\` (or the setup wizard) as the account that runs the scheduled task.\n`,
+        `error: The SQL password is not stored for ${ACCOUNT} in ${STORE} (service procapita-sync-north, account sqlPassword). Secrets there are kept per account, and only the account that stored one can read it: run this as the account that runs the nightly task, and store it as that account with \`procapita-sync credentials set sqlPassword --config ${north.configPath}\` (or the setup wizard).\n`,
       );
       expect(await stored(k, 'procapita-sync-south')).toBe(passwords.south);
       expect(await stored(k, 'procapita-sync')).toBe(passwords.plain);
