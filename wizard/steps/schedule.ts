@@ -13,7 +13,7 @@ import { currentAccount as loginName } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
 import { DEFAULT_TIME, normalizeTime } from '../../src/schedule/task';
 import { accountToUse, currentAccount, runasHint } from '../../src/schedule/windows';
-import { ask, askSecret, say, type Context } from '../context';
+import { ask, askSecret, say, walk, type Context } from '../context';
 import { cancelled, heading } from './shared';
 import { given, safe } from '../../src/safe-text';
 
@@ -31,37 +31,47 @@ export async function scheduleStep(ctx: Context, currentTime?: string): Promise<
   const me = wizardAccount(ctx);
   say(ctx, windows ? m.scheduleExplainWindows(me) : m.scheduleExplainOther(me));
   const start = currentTime ?? ctx.schedule?.time ?? DEFAULT_TIME;
-  const typed = await ask(ctx, 'schedule.time', () => ctx.prompts.input({ message: m.scheduleTime, default: start, validate: (v) => (TIME.test(v.trim()) ? true : m.notTime) }), { default: start });
-  if (!TIME.test(typed.trim())) throw new AppError('usage', safe`${ctx.answers.sourceOf('schedule.time')}: ${given(m.notTime)}`);
-  const time = normalizeTime(typed);
+  let time = start;
+  let account = me;
+  let register = ctx.schedule?.register ?? true;
+  let password: string | undefined;
+  await walk(ctx, [
+    async () => {
+      const typed = await ask(ctx, 'schedule.time', () => ctx.prompts.input({ message: m.scheduleTime, default: time, validate: (v) => (TIME.test(v.trim()) ? true : m.notTime) }), { default: time });
+      if (!TIME.test(typed.trim())) throw new AppError('usage', safe`${ctx.answers.sourceOf('schedule.time')}: ${given(m.notTime)}`);
+      time = normalizeTime(typed);
+    },
+    async () => {
+      if (!windows) return;
+      const requested = await ask(ctx, 'schedule.account', () => ctx.prompts.input({ message: m.scheduleAccount, default: me }), { default: me });
+      try {
+        account = accountToUse(requested, ctx.io.env);
+        return;
+      } catch (err) {
+        if (!(err instanceof AppError) || ctx.answers.nonInteractive) throw err;
+        say(ctx, m.scheduleOtherAccount(requested, me, runasHint(requested)));
+        const choice = await ctx.prompts.select<'current' | 'quit'>({
+          message: m.whatNow,
+          choices: [
+            { name: m.scheduleUseCurrent(me), value: 'current' },
+            { name: m.scheduleQuitForOther(requested), value: 'quit' },
+          ],
+        });
+        if (choice === 'quit') throw cancelled(ctx);
+        account = me;
+        return;
+      }
+    },
+    async () => {
+      if (windows) register = await ask(ctx, 'schedule.register', () => ctx.prompts.confirm({ message: m.scheduleRegister, default: register }), { default: true });
+    },
+    async () => {
+      password = windows && register ? await askSecret(ctx, 'schedule.password', m.schedulePassword(account), false) : undefined;
+    },
+  ]);
   if (!windows) {
     ctx.schedule = { time, account: me, register: false };
     return;
   }
-  let account: string | undefined;
-  while (account === undefined) {
-    const requested = await ask(ctx, 'schedule.account', () => ctx.prompts.input({ message: m.scheduleAccount, default: me }), { default: me });
-    try {
-      account = accountToUse(requested, ctx.io.env);
-    } catch (err) {
-      if (!(err instanceof AppError) || ctx.answers.nonInteractive) throw err;
-      say(ctx, m.scheduleOtherAccount(requested, me, runasHint(requested)));
-      const choice = await ctx.prompts.select<'current' | 'quit'>({
-        message: m.whatNow,
-        choices: [
-          { name: m.scheduleUseCurrent(me), value: 'current' },
-          { name: m.scheduleQuitForOther(requested), value: 'quit' },
-        ],
-      });
-      if (choice === 'quit') throw cancelled(ctx);
-      account = me;
-    }
-  }
-  const register = await ask(ctx, 'schedule.register', () => ctx.prompts.confirm({ message: m.scheduleRegister, default: true }), { default: true });
-  if (!register) {
-    ctx.schedule = { time, account, register };
-    return;
-  }
-  const password = await askSecret(ctx, 'schedule.password', m.schedulePassword(account), false);
   ctx.schedule = { time, account, register, ...(password !== undefined ? { password } : {}) };
 }
