@@ -133,6 +133,8 @@ export interface Nav {
   asked: number;
   /** The step is entered by going back: its walk starts at its last question. */
   enterAtEnd: boolean;
+  /** How often the user has gone back (Escape). */
+  backs: number;
   /** The step of the first run being walked, by id (wizard/wizard.ts): what a draft records. */
   step?: string;
   /**
@@ -162,7 +164,7 @@ export interface ContextOptions {
 
 export function createContext(o: ContextOptions): Context {
   const platform = o.platform ?? o.io.platform ?? process.platform;
-  const nav: Nav = { asked: 0, enterAtEnd: false };
+  const nav: Nav = { asked: 0, enterAtEnd: false, backs: 0 };
   return {
     io: o.io,
     lang: o.lang,
@@ -329,6 +331,7 @@ export async function walk(ctx: Context, questions: readonly Question[], o: Walk
       if (!isBack(err)) throw err;
       // The user wants to change something: a draft's answers are no longer taken as they are.
       delete ctx.nav.replayUntil;
+      ctx.nav.backs++;
       back = true;
       i--;
       continue;

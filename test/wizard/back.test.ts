@@ -164,12 +164,15 @@ describe('drafts', () => {
       target: { type: 'https', url: `${rec.url}/v1/snapshots`, caFile: CA_FILE },
     });
 
-    // Resumed: the SQL password and the API key are asked again, every other answer up to the alerts is taken.
-    const second = stepContext({ configPath, store, script: ['', SQL_PASSWORD, API_KEY, false, 'continue', '', ''] });
+    // Resumed: the SQL password and the API key are asked again, every other answer up to the alerts is taken;
+    // a wrong password is changed in the failure menu, and the draft's answers are taken on from there.
+    const second = stepContext({ configPath, store, script: ['', 'not it', 'sql.password', SQL_PASSWORD, API_KEY, false, 'continue', '', ''] });
     await runWizard(second.ctx);
     expect(second.prompts.left()).toBe(0);
     expect(asked(second.prompts.screen)).toEqual([
       '? Resume from the draft? (No discards it.) yes',
+      '? Password for procapita_reader ******',
+      '? What now?',
       `? Password for procapita_reader ${'*'.repeat(SQL_PASSWORD.length)}`,
       `? API key ${'*'.repeat(API_KEY.length)}`,
       '? Send e-mail alerts? no',

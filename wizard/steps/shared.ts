@@ -88,8 +88,18 @@ export interface Field {
  */
 export async function afterFailure(ctx: Context, result: CheckResult, questions: readonly Question[], fields: readonly Field[]): Promise<'retry' | AnswerKey> {
   if (ctx.answers.nonInteractive) throw new AppError(result.code ?? 'usage', result.detail);
-  // A draft being resumed: from here on the user answers.
+  // A draft being resumed: the answers changed here are asked; the draft's others are taken again after, unless the user goes back.
+  const replay = ctx.nav.replayUntil;
+  const backs = ctx.nav.backs;
   delete ctx.nav.replayUntil;
+  try {
+    return await failureMenu(ctx, questions, fields);
+  } finally {
+    if (replay !== undefined && ctx.nav.backs === backs) ctx.nav.replayUntil = replay;
+  }
+}
+
+async function failureMenu(ctx: Context, questions: readonly Question[], fields: readonly Field[]): Promise<'retry' | AnswerKey> {
   let choice: 'retry' | 'quit' | AnswerKey;
   try {
     choice = await ctx.prompts.select<'retry' | 'quit' | AnswerKey>({
@@ -102,6 +112,7 @@ export async function afterFailure(ctx: Context, result: CheckResult, questions:
     });
   } catch (err) {
     if (!isBack(err)) throw err;
+    ctx.nav.backs++;
     await walk(ctx, questions, { from: questions.length - 1, back: true });
     return 'retry';
   }
