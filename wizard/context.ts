@@ -140,7 +140,8 @@ export interface Nav {
   /**
    * Resuming a draft: until this step, a question with a default takes it
    * without asking (and says so); secrets, lists without a default and
-   * failure menus are asked. Going back or a failed test ends it.
+   * failure menus are asked, and what is changed in a failure menu. Going
+   * back ends it.
    */
   replayUntil?: string;
 }
