@@ -167,7 +167,9 @@ describe('the Windows exe under Wine', () => {
   it('setup --lang en in a console shows the first question; Ctrl-C ends it with nothing written', async () => {
     const { screen, code } = await firstScreen(['setup', '--lang', 'en'], '? SQL Server host name or address');
     expect(screen).toMatch(/^procapita-sync setup\nThis sets up the nightly sync in ten steps: SQL Server, schools,/);
-    expect(screen).toContain('\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/10] SQL Server (ProCapita)\n? SQL Server host name or address');
+    expect(screen).toContain(
+      '\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config.json.\nEsc goes back to the previous question. Ctrl-C stops, and offers to keep your answers so far as a draft.\n\n[1/10] SQL Server (ProCapita)\n? SQL Server host name or address',
+    );
     expect(screen).not.toContain('error');
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
@@ -176,7 +178,9 @@ describe('the Windows exe under Wine', () => {
   it('with no arguments in a console it starts the wizard, in Swedish; Ctrl-C ends it with nothing written', async () => {
     const { screen, code } = await firstScreen([], '? SQL Servers värdnamn eller adress');
     expect(screen).toMatch(/^procapita-sync – installation\nHär ställer du in den nattliga synkroniseringen i tio steg:/);
-    expect(screen).toContain('\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config.json.\n\n[1/10] SQL Server (ProCapita)\n? SQL Servers värdnamn eller adress');
+    expect(screen).toContain(
+      '\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config.json.\nEsc går tillbaka till föregående fråga. Ctrl-C avbryter, och erbjuder att spara dina svar hittills som ett utkast.\n\n[1/10] SQL Server (ProCapita)\n? SQL Servers värdnamn eller adress',
+    );
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
   }, 150_000);
@@ -199,6 +203,10 @@ describe('the Windows exe under Wine', () => {
       }
       await pane.waitFor('Avsluta utan att skriva något', 1, 60_000);
       for (let i = 0; i < 8; i++) pane.press('Down');
+      pane.press('Enter');
+      // "Quit" offers to keep the answers as a draft: no.
+      await pane.waitFor('Spara svaren hittills som ett utkast', 1, 30_000);
+      pane.type('n');
       pane.press('Enter');
       await pane.waitFor('Tryck på Enter för att stänga fönstret.', 1, 30_000);
       const waiting = pane.transcript();
