@@ -199,7 +199,8 @@ function navigated(p: Prompts, nav: Nav, m: Messages, say: (line: string) => voi
     return true;
   };
   return {
-    input: async (q) => (replayed(q.message, q.default, (v) => v) ? q.default! : (asking(), p.input(q))),
+    // A draft is a file one can edit: a default its question would refuse is asked.
+    input: async (q) => ((q.default === undefined || !q.validate || q.validate(q.default) === true) && replayed(q.message, q.default, (v) => v) ? q.default! : (asking(), p.input(q))),
     password: async (q) => (asking(), p.password(q)),
     confirm: async (q) => (replayed(q.message, q.default, (v) => (v ? m.yes : m.no)) ? q.default! : (asking(), p.confirm(q))),
     select: async (q) => (q.choices.some((c) => c.value === q.default) && replayed(q.message, q.default, (v) => q.choices.find((c) => c.value === v)?.name) ? q.default! : (asking(), p.select(q))),

@@ -210,4 +210,26 @@ describe('drafts', () => {
     await expect(runWizard(other.ctx)).rejects.toThrow('Setup cancelled: nothing was written.');
     expect(other.out()).toContain(`! The draft ${file} is not a draft this wizard wrote; it is ignored.`);
   });
+
+  it('a resumed answer its question would refuse (a hand-edited draft) is asked', async () => {
+    const { configPath } = folder();
+    const file = draftPath(configPath);
+    mkdirSync(dirname(file), { recursive: true });
+    const source = { type: 'sql', host: 'sql-nowhere', port: 70000, database: 'ProCapita', user: 'reader', encrypt: false, trustServerCertificate: false };
+    writeFileSync(file, JSON.stringify({ format: 'procapita-sync setup draft 1', step: 'schools', config: { source } }));
+    const { ctx, prompts, out } = stepContext({ configPath, script: ['', '1433', 'pw', 'quit', false], checks: { sql: unreachable } });
+    await expect(runWizard(ctx)).rejects.toThrow('Setup cancelled: nothing was written.');
+    expect(asked(prompts.screen)).toEqual([
+      '? Resume from the draft? (No discards it.) yes',
+      '? TCP port (70000) 1433',
+      '? Password for reader **',
+      '? What now?',
+      '? Keep the answers so far as a draft, to resume from next time? (Passwords and keys are not kept.) no',
+    ]);
+    expect(out()).toContain('✔ SQL Server host name or address sql-nowhere');
+    expect(out()).toContain('✔ Encryption None (only on a network you trust)');
+    expect(ctx.draft.source).toEqual({ ...source, port: 1433 });
+    // "No": the draft there was stays as it was.
+    expect(JSON.parse(readFileSync(file, 'utf8')).config).toEqual({ source });
+  });
 });
