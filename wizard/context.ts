@@ -18,7 +18,7 @@ import type { TaskSpec } from '../src/schedule/task';
 import { currentRuntime, programFor } from '../src/schedule/windows';
 import { ANSWERS, flagOf, isSecretKey, secretFrom, type AnswerKey, type Answers, type AnswerTypes } from './answers';
 import type { Lang, Messages } from './messages';
-import type { Prompts, Validate } from './prompts';
+import { GoBack, isBack, type Prompts, type Validate } from './prompts';
 import { given, safe } from '../src/safe-text';
 
 /** The SQL source as the configuration file has it. Keys the wizard does not ask about (queries, timeouts) are kept as they are. */
@@ -128,6 +128,26 @@ export interface Context {
   account?: string;
   /** Answers the user chose to change after a failed test: asked again even when given ahead. */
   readonly reask: Set<AnswerKey>;
+  /** Where the walk through the questions is (walk() below). */
+  readonly nav: Nav;
+}
+
+export interface Nav {
+  /** Questions put to the user so far: going back passes a question that asked none (given ahead, or not needed). */
+  asked: number;
+  /** The step is entered by going back: its walk starts at its last question. */
+  enterAtEnd: boolean;
+  /** How often the user has gone back (Escape). */
+  backs: number;
+  /** The step of the first run being walked, by id (wizard/wizard.ts): what a draft records. */
+  step?: string;
+  /**
+   * Resuming a draft: until this step, a question with a default takes it
+   * without asking (and says so); secrets, lists without a default and
+   * failure menus are asked, and what is changed in a failure menu. Going
+   * back ends it.
+   */
+  replayUntil?: string;
 }
 
 export { defaultConfigPath } from '../src/configure/config';
@@ -149,13 +169,14 @@ export interface ContextOptions {
 
 export function createContext(o: ContextOptions): Context {
   const platform = o.platform ?? o.io.platform ?? process.platform;
+  const nav: Nav = { asked: 0, enterAtEnd: false, backs: 0 };
   // The store's service follows the draft's name, which the wizard may learn after it starts.
   const draft = () => ctx.draft;
   const ctx: Context = {
     io: o.io,
     lang: o.lang,
     m: o.m,
-    prompts: o.prompts,
+    prompts: navigated(o.prompts, nav, o.m, (line) => say(o, line)),
     answers: o.answers,
     checks: o.checks ?? realChecks,
     store: o.io.secrets ?? keytarStore(platform, () => credentialService(draft())),
@@ -168,8 +189,31 @@ export function createContext(o: ContextOptions): Context {
     draft: o.existing ? (structuredClone(o.existing.data) as Draft) : {},
     secrets: {},
     reask: new Set(),
+    nav,
   };
   return ctx;
+}
+
+/** The prompts, counted for walk(); while a draft is replayed, one with a default answers itself. */
+function navigated(p: Prompts, nav: Nav, m: Messages, say: (line: string) => void): Prompts {
+  const asking = () => {
+    nav.asked++;
+    nav.enterAtEnd = false;
+  };
+  const replayed = <T>(message: string, value: T | undefined, shown: (v: T) => string | undefined): value is T => {
+    if (nav.replayUntil === undefined || value === undefined) return false;
+    say(`✔ ${message} ${shown(value) ?? ''}`.trimEnd());
+    return true;
+  };
+  return {
+    // A draft is a file one can edit: a default its question would refuse is asked.
+    input: async (q) => ((q.default === undefined || !q.validate || q.validate(q.default) === true) && replayed(q.message, q.default, (v) => v) ? q.default! : (asking(), p.input(q))),
+    password: async (q) => (asking(), p.password(q)),
+    confirm: async (q) => (replayed(q.message, q.default, (v) => (v ? m.yes : m.no)) ? q.default! : (asking(), p.confirm(q))),
+    select: async (q) => (q.choices.some((c) => c.value === q.default) && replayed(q.message, q.default, (v) => q.choices.find((c) => c.value === v)?.name) ? q.default! : (asking(), p.select(q))),
+    search: async (q) => (asking(), p.search(q)),
+    checkbox: async (q) => (asking(), p.checkbox(q)),
+  };
 }
 
 // ---- Output ----------------------------------------------------------------
@@ -214,6 +258,11 @@ export async function askOptional(ctx: Context, key: AnswerKey, message: string,
   const given = ctx.reask.has(key) ? undefined : (ctx.answers.get(key) as string | undefined);
   if (given !== undefined) return given;
   if (ctx.answers.nonInteractive) return current;
+  // A draft being resumed: none stays none (an input without a default would be asked).
+  if (ctx.nav.replayUntil !== undefined && current === undefined) {
+    say(ctx, `✔ ${message}`);
+    return undefined;
+  }
   const answer = await ctx.prompts.input({
     message,
     ...(current ? { default: current } : {}),
@@ -229,6 +278,15 @@ export async function askCaFile(ctx: Context, key: AnswerKey, message: string, h
   else delete holder.caFile;
 }
 
+/** Where a secret answer is kept until the write step. */
+const SESSION_SECRET: Partial<Record<AnswerKey, SecretName>> = {
+  'sql.password': 'sqlPassword',
+  'target.apiKey': 'apiKey',
+  'email.ad.password': 'ldapPassword',
+  'target.proxy.password': 'proxyPassword',
+  'alerts.password': 'smtpPassword',
+};
+
 /**
  * A secret: from the environment variable an answer names, or typed masked.
  * With `keep`, an empty answer keeps the stored value (undefined is returned).
@@ -241,11 +299,59 @@ export async function askSecret(ctx: Context, key: AnswerKey, message: string, k
     if (keep) return undefined;
     throw missingAnswer(ctx, key);
   }
+  // Asked again after going back: Enter keeps the value typed before (in ctx.secrets), unless a failed test asked to change it.
+  const typed = !keep && !ctx.reask.has(key) && SESSION_SECRET[key] !== undefined && ctx.secrets[SESSION_SECRET[key]] !== undefined;
   const value = await ctx.prompts.password({
-    message: keep ? `${message}${ctx.m.keepStored}` : message,
-    validate: (v) => (v === '' ? (keep ? true : ctx.m.required) : Buffer.byteLength(v, 'utf8') > MAX_SECRET_BYTES ? ctx.m.tooLong : true),
+    message: keep ? `${message}${ctx.m.keepStored}` : typed ? `${message}${ctx.m.keepTyped}` : message,
+    validate: (v) => (v === '' ? (keep || typed ? true : ctx.m.required) : Buffer.byteLength(v, 'utf8') > MAX_SECRET_BYTES ? ctx.m.tooLong : true),
   });
   return value === '' ? undefined : value;
+}
+
+/** One question of a step: asks one thing, or nothing (given ahead, or not needed after an earlier answer). */
+export type Question = () => Promise<unknown>;
+
+export interface WalkOptions {
+  /** The first question asked (default: the first, or the last when the step is entered by going back). */
+  readonly from?: number;
+  /** Start going back: `from` is passed when it asks nothing. */
+  readonly back?: boolean;
+  /** Stop before this one (default: after the last). */
+  readonly to?: number;
+}
+
+/**
+ * A step's questions, walked by index. Escape in one (GoBack) asks the one
+ * before again, with its answer as the default; one that asks nothing is
+ * passed on the way back. Back from the first goes on to the previous step
+ * (GoBack again), which is entered at its last question.
+ */
+export async function walk(ctx: Context, questions: readonly Question[], o: WalkOptions = {}): Promise<void> {
+  const to = o.to ?? questions.length;
+  let back = o.back ?? (o.from === undefined && ctx.nav.enterAtEnd);
+  let i = o.from ?? (back ? to - 1 : 0);
+  while (i < to) {
+    if (i < 0) throw new GoBack();
+    const asked = ctx.nav.asked;
+    ctx.nav.enterAtEnd = back;
+    try {
+      await questions[i]!();
+    } catch (err) {
+      if (!isBack(err)) throw err;
+      // The user wants to change something: a draft's answers are no longer taken as they are.
+      delete ctx.nav.replayUntil;
+      ctx.nav.backs++;
+      back = true;
+      i--;
+      continue;
+    }
+    if (back && ctx.nav.asked === asked) i--;
+    else {
+      back = false;
+      i++;
+    }
+  }
+  ctx.nav.enterAtEnd = false;
 }
 
 // ---- Validation of typed answers --------------------------------------------

@@ -177,7 +177,9 @@ describe('the Windows exe under Wine', () => {
     // Before the first question: who runs it, and Wine's Credential Manager probed for that account.
     const { screen, code } = await firstScreen(['setup', '--lang', 'en'], '? Account the task runs as');
     expect(screen).toMatch(/^procapita-sync setup\nThis sets up the nightly sync in ten steps: SQL Server, schools,/);
-    expect(screen).toMatch(/\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config\.json\.\n\nThis wizard runs as (\S+)\. The secrets go into Windows Credential Manager, which keeps them per account: only \1 can read them\.\n/);
+    expect(screen).toMatch(
+      /\nThe configuration goes to C:\\ProgramData\\procapita-sync\\config\.json\.\nEsc goes back to the previous question\. Ctrl-C stops, and offers to keep your answers so far as a draft\.\n\nThis wizard runs as (\S+)\. The secrets go into Windows Credential Manager, which keeps them per account: only \1 can read them\.\n/,
+    );
     expect(screen).toMatch(/\n {2}✓ Windows Credential Manager: opened, written and read back for \S+\n/);
     expect(await wine.credentialTargets()).not.toContain('procapita-sync/setup-probe');
     expect(screen).not.toContain('error');
@@ -188,7 +190,9 @@ describe('the Windows exe under Wine', () => {
   it('with no arguments in a console it starts the wizard, in Swedish; Ctrl-C ends it with nothing written', async () => {
     const { screen, code } = await firstScreen([], '? Konto som aktiviteten körs som');
     expect(screen).toMatch(/^procapita-sync – installation\nHär ställer du in den nattliga synkroniseringen i tio steg:/);
-    expect(screen).toMatch(/\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config\.json\.\n\nGuiden körs som \S+\. Lösenorden sparas i Windows autentiseringshanterare/);
+    expect(screen).toMatch(
+      /\nKonfigurationen hamnar i C:\\ProgramData\\procapita-sync\\config\.json\.\nEsc går tillbaka till föregående fråga\. Ctrl-C avbryter, och erbjuder att spara dina svar hittills som ett utkast\.\n\nGuiden körs som \S+\. Lösenorden sparas i Windows autentiseringshanterare/,
+    );
     expect(screen).toMatch(/\n {2}✓ Windows autentiseringshanterare \(Credential Manager\): kan öppnas, skrivas och läsas för \S+\n/);
     expect(code).toBe(1);
     expect(existsSync(defaultConfigDir())).toBe(false);
@@ -217,6 +221,10 @@ describe('the Windows exe under Wine', () => {
       }
       await pane.waitFor('Avsluta utan att skriva något', 1, 60_000);
       for (let i = 0; i < 8; i++) pane.press('Down');
+      pane.press('Enter');
+      // "Quit" offers to keep the answers as a draft: no.
+      await pane.waitFor('Spara svaren hittills som ett utkast', 1, 30_000);
+      pane.type('n');
       pane.press('Enter');
       await pane.waitFor('Tryck på Enter för att stänga fönstret.', 1, 30_000);
       const waiting = pane.transcript();

@@ -322,4 +322,142 @@ describe('the wizard in a pseudo-terminal', () => {
     expect(pane.transcript()).toContain('error: Installationen avbröts: ingenting skrevs.');
     expect(existsSync('/etc/procapita-sync')).toBe(there);
   }, 60_000);
+
+  it('going back, a failed directory test turned into "only from ProCapita", Ctrl-C with a draft, and the draft resumed to the end', async () => {
+    // The password as the DBA left it (the test before changes it).
+    const sqlPassword = logins.procapita_reader;
+    const there = join(dir, 'draft-walk', 'config.json');
+    const draftFile = join(dir, 'draft-walk', 'config.draft.json');
+    const pane = session(['setup', '--config', there, '--date', DEMO_DATE]);
+    const enter = (text?: string) => {
+      if (text !== undefined) pane.type(text);
+      pane.press('Enter');
+    };
+    await pane.waitFor('Esc går tillbaka till föregående fråga. Ctrl-C avbryter, och erbjuder att spara dina svar hittills som ett utkast.');
+
+    // Back from the second question to the first, whose answer is changed.
+    await pane.waitFor('? SQL Servers värdnamn eller adress');
+    enter('fel-värd');
+    await pane.waitFor('? Namngiven instans');
+    pane.press('Escape');
+    await pane.waitFor('? SQL Servers värdnamn eller adress (fel-värd)');
+    enter('127.0.0.1');
+    await pane.waitFor('? Namngiven instans', 2);
+    enter();
+    await pane.waitFor('? TCP-port');
+    enter(String(sql.port));
+    await pane.waitFor('? Databas');
+    enter('ProCapita');
+    await pane.waitFor('? SQL-inloggning');
+    enter('procapita_reader');
+    await pane.waitFor('? Lösenord för procapita_reader');
+    enter(sqlPassword);
+    await pane.waitFor('? Kryptering');
+    enter();
+    await pane.waitFor('? Hur ska SQL Servers certifikat kontrolleras?');
+    pane.press('Down');
+    enter();
+    await pane.waitFor('? Fil med CA-certifikat');
+    enter(CA_FILE);
+    await pane.waitFor('✓ ProCapita är läst: 4 skolenheter, 40 personer.');
+
+    await pane.waitFor('Klar (0 valda)');
+    pane.type('ekdal');
+    await pane.waitFor('? Skolor som ska levereras ekdal');
+    pane.press('Down');
+    enter();
+    await pane.waitFor('Klar (1 valda)');
+    pane.press('Up');
+    enter();
+    await pane.waitFor('? Vilka aktiviteter?');
+    enter();
+    await pane.waitFor('? Exportera personnummer?');
+    enter();
+    await pane.waitFor('? Utelämna personer som saknar e-postadress?');
+    enter();
+
+    // The directory refuses the bind; the menu offers the source of the addresses too: only from ProCapita.
+    await pane.waitFor('? Var kommer e-postadresserna ifrån?');
+    pane.press('Down', 'Down');
+    enter();
+    await pane.waitFor('? Katalogserver');
+    enter(slapd.ldapsUrl);
+    await pane.waitFor('? Katalogens CA-certifikat');
+    enter(CA_FILE);
+    await pane.waitFor('? Konto för inloggning i katalogen');
+    enter(slapd.bindDn);
+    await pane.waitFor(`? Lösenord för ${slapd.bindDn}`);
+    enter('fel-lösenord');
+    await pane.waitFor('? Sökbas');
+    enter(OU);
+    await pane.waitFor('? Filter');
+    enter();
+    await pane.waitFor('? Attribut som innehåller');
+    enter();
+    await pane.waitFor('? Var mappningstabellen ska sparas');
+    enter();
+    await pane.waitFor('? Hålla mappningstabellen aktuell?');
+    enter(); // varje natt
+    await pane.waitFor('? Hur vill du göra?');
+    expect(pane.transcript()).toContain('Ändra: var adresserna kommer ifrån');
+    pane.press('Down');
+    enter();
+    await pane.waitFor('✔ Hur vill du göra? Ändra: var adresserna kommer ifrån');
+    await pane.waitFor('? Var kommer e-postadresserna ifrån?');
+    pane.press('Up', 'Up');
+    enter();
+
+    // Ctrl-C in the next step: the answers are kept as a draft.
+    await pane.waitFor('? Adress för uppladdning');
+    pane.press('C-c');
+    await pane.waitFor('? Spara svaren hittills som ett utkast');
+    enter();
+    await pane.waitFor('[exit 2]');
+    expect(pane.transcript()).toContain(`✓ Utkastet sparades: ${draftFile}.`);
+    expect(pane.transcript()).toContain('error: Installationen avbröts: konfigurationen skrevs inte; svaren hittills finns i utkastet.');
+    expect(existsSync(there)).toBe(false);
+    const draft = readFileSync(draftFile, 'utf8');
+    for (const secret of [sqlPassword, 'fel-lösenord', slapd.bindPassword]) expect(draft).not.toContain(secret);
+
+    // The next setup resumes: the SQL password again, the rest as it was, on from the target.
+    const again = session(['setup', '--config', there, '--date', DEMO_DATE]);
+    await again.waitFor('? Fortsätta från utkastet?');
+    expect(again.transcript()).toContain(`Det finns ett utkast från en tidigare installation: ${draftFile}. Det kom till steget "Mottagare: molntjänsten".`);
+    again.press('Enter');
+    await again.waitFor('? Lösenord för procapita_reader');
+    again.type(sqlPassword);
+    again.press('Enter');
+    await again.waitFor('✓ ProCapita är läst: 4 skolenheter, 40 personer.');
+    await again.waitFor('? Adress för uppladdning');
+    expect(again.transcript()).toContain('✔ SQL Servers värdnamn eller adress 127.0.0.1');
+    expect(again.transcript()).toContain('✔ Var kommer e-postadresserna ifrån? Bara från ProCapita');
+    again.type(rec.url);
+    again.press('Enter');
+    await again.waitFor('? API-nyckel');
+    again.type(API_KEY);
+    again.press('Enter');
+    await again.waitFor('? Når den här servern internet via en proxy?');
+    again.press('Enter');
+    await again.waitFor('? Extra CA-certifikat');
+    again.type(CA_FILE);
+    again.press('Enter');
+    await again.waitFor('? Skicka larm via e-post?');
+    again.press('Enter');
+    await again.waitFor('? Ser det här rätt ut?');
+    again.press('Enter');
+    await again.waitFor('? Tid för den nattliga körningen');
+    again.press('Enter');
+    await again.waitFor('? Skriva detta?');
+    again.press('Enter');
+    await again.waitFor('[exit 0]', 1, 60_000);
+    expect(existsSync(draftFile)).toBe(false);
+    expect(JSON.parse(readFileSync(there, 'utf8'))).toEqual({
+      source: { type: 'sql', host: '127.0.0.1', port: sql.port, database: 'ProCapita', user: 'procapita_reader', encrypt: true, trustServerCertificate: false, caFile: CA_FILE },
+      schools: [{ unitCode: 'EKGY', schoolForm: 'GY' }],
+      teachingGroups: { select: 'notesMarker' },
+      export: { personalNumber: false },
+      email: { requireEmail: false },
+      target: { type: 'https', url: `${rec.url}/v1/snapshots`, caFile: CA_FILE },
+    });
+  }, 240_000);
 });

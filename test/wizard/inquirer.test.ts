@@ -6,10 +6,13 @@ import { screen } from '@inquirer/testing/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFixture } from '../../src/extract/fixture-source';
 import type { SourceRows } from '../../src/extract/contract';
-import { inquirerPrompts } from '../../wizard/prompts';
+import { messagesFor } from '../../wizard/messages';
+import { GoBack, inquirerPrompts } from '../../wizard/prompts';
 import { privacyStep } from '../../wizard/steps/privacy';
 import { schoolsStep } from '../../wizard/steps/schools';
 import { scheduleStep } from '../../wizard/steps/schedule';
+import { sqlStep } from '../../wizard/steps/sql';
+import { teachingGroupsStep } from '../../wizard/steps/teaching-groups';
 import { DEMO_FIXTURE } from '../support/cli';
 import { stepContext } from './support';
 
@@ -24,11 +27,9 @@ async function until(text: string): Promise<void> {
   expect(screen.getScreen()).toContain(text);
 }
 
-/** A step context with the real prompts. */
+/** A step context with the real prompts; Escape is listened for on the test screen's input. */
 async function real(o: Parameters<typeof stepContext>[0] = {}) {
-  const made = stepContext(o);
-  made.ctx = { ...made.ctx, prompts: await inquirerPrompts(made.ctx.m) };
-  return made;
+  return stepContext({ ...o, prompts: await inquirerPrompts(messagesFor(o.lang ?? 'en'), { input: screen.input }) });
 }
 
 describe('the real prompts', () => {
@@ -117,5 +118,61 @@ describe('the real prompts', () => {
     screen.keypress('enter');
     await done;
     expect(ctx.schedule).toEqual({ time: '18:30', account: 'KOMMUN\\svc', register: true, password: 'Hemligt1!' });
+  });
+
+  it('Escape goes back to the previous question, which shows the answer given as its default', async () => {
+    const { ctx } = await real({ lang: 'sv' });
+    const done = privacyStep(ctx);
+    expect(screen.getScreen()).toBe('? Exportera personnummer? (j/N)');
+    screen.type('ja');
+    screen.keypress('enter');
+    await screen.next();
+    expect(screen.getScreen()).toBe('? Utelämna personer som saknar e-postadress? (j/N)');
+    screen.keypress('escape');
+    await until('Exportera personnummer?');
+    // The first question again, its default now the yes given.
+    expect(screen.getScreen()).toBe('? Exportera personnummer? (J/n)');
+    screen.type('nej');
+    screen.keypress('enter');
+    await screen.next();
+    expect(screen.getScreen()).toBe('? Utelämna personer som saknar e-postadress? (j/N)');
+    screen.keypress('enter');
+    await done;
+    expect(ctx.draft).toEqual({ export: { personalNumber: false }, email: { requireEmail: false } });
+  });
+
+  it('Escape in a text goes back to the list before it, the cursor on the choice made', async () => {
+    const { ctx } = await real({ rows, draft: { schools: [{ unitCode: 'BJSK', schoolForm: 'GR' }] } });
+    const done = teachingGroupsStep(ctx);
+    expect(screen.getScreen()).toContain('? Which activities?');
+    screen.keypress('down');
+    screen.keypress('enter');
+    await until('? Name prefix');
+    screen.type('Mate');
+    screen.keypress('escape');
+    await until('? Which activities?');
+    expect(screen.getScreen()).toContain('❯ Those whose name starts with a given text');
+    screen.keypress('down');
+    screen.keypress('enter');
+    await until('? Name suffix');
+    screen.type('A');
+    screen.keypress('enter');
+    await until('? Use this choice?');
+    screen.keypress('enter');
+    await done;
+    expect(ctx.draft.teachingGroups).toEqual({ select: 'nameSuffix', suffix: 'A' });
+  });
+
+  it('Escape in the first question of a step leaves the step, to the step before', async () => {
+    const { ctx } = await real({});
+    const done = sqlStep(ctx);
+    screen.type('sql01');
+    screen.keypress('enter');
+    await until('? Named instance');
+    screen.keypress('escape');
+    await until('? SQL Server host name or address (sql01)');
+    screen.keypress('escape');
+    await expect(done).rejects.toThrow(GoBack);
+    expect(ctx.draft.source).toMatchObject({ host: 'sql01' });
   });
 });

@@ -11,7 +11,7 @@ import type { SourceRows } from '../../src/extract/contract';
 import { NO_ANSWERS, type Answers } from '../../wizard/answers';
 import { createContext, realChecks, type Checks, type Context, type Draft } from '../../wizard/context';
 import { messagesFor, type Lang } from '../../wizard/messages';
-import type { Choice, Prompts } from '../../wizard/prompts';
+import { GoBack, type Choice, type Prompts } from '../../wizard/prompts';
 import { startReceiver, type Receiver } from '../receiver/receiver';
 import { demoFixture, ROOT, tempDir } from '../support/cli';
 import { openFixtureDatabase } from '../tds/database';
@@ -69,8 +69,13 @@ export function folder(answers?: unknown): { dir: string; configPath: string; an
 
 // ---- Scripted prompts ------------------------------------------------------------
 
-/** One scripted answer: a value, or a function of the choices shown (for select and search). */
-export type Scripted = string | boolean | ((shown: readonly Choice<unknown>[]) => unknown);
+/** Escape in a question: back to the previous one. */
+export const ESC = Symbol('Esc');
+/** Ctrl-C in a question: inquirer's ExitPromptError. */
+export const CTRL_C = Symbol('Ctrl-C');
+
+/** One scripted answer: a value, a function of the choices shown (for select and search), or ESC or CTRL_C. */
+export type Scripted = string | boolean | symbol | ((shown: readonly Choice<unknown>[]) => unknown);
 
 /**
  * Prompts that answer from a list, in order, and write what a user would see
@@ -82,7 +87,16 @@ export function scriptedPrompts(script: Scripted[]): Prompts & { readonly screen
   const screen: string[] = [];
   const next = (kind: string, message: string): Scripted => {
     if (script.length === 0) throw new Error(`no scripted answer left for ${kind} "${message}"`);
-    return script.shift()!;
+    const a = script.shift()!;
+    if (a === ESC) {
+      screen.push(`? ${message} [Esc]`);
+      throw new GoBack();
+    }
+    if (a === CTRL_C) {
+      screen.push(`? ${message} [Ctrl-C]`);
+      throw Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+    }
+    return a;
   };
   const typed = async (kind: string, q: { message: string; default?: string; validate?: (v: string) => true | string }, masked: boolean): Promise<string> => {
     for (;;) {
@@ -145,6 +159,8 @@ export interface StepOptions {
   readonly lang?: Lang;
   readonly configPath?: string;
   readonly exec?: Io['exec'];
+  /** Other prompts than the scripted ones (the real ones, in inquirer.test.ts). */
+  readonly prompts?: Prompts;
 }
 
 /** A context as `setup` makes one, with scripted prompts and the output collected in `out()`. */
@@ -173,7 +189,7 @@ export function stepContext(o: StepOptions = {}): { ctx: Context; prompts: Retur
     },
     lang,
     m: messagesFor(lang),
-    prompts,
+    prompts: o.prompts ?? prompts,
     answers: o.answers ?? NO_ANSWERS,
     configPath: o.configPath ?? join(tempDir('procapita-sync-wizard-'), 'config.json'),
     syncDate: '2026-09-01',

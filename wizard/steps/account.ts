@@ -27,7 +27,7 @@ export async function accountStep(ctx: Context): Promise<void> {
       ),
     );
     if (result!.ok) break;
-    await afterFailure(ctx, result!, []);
+    await afterFailure(ctx, result!, [], []);
   }
   if (ctx.platform !== 'win32') {
     say(ctx, m.scheduleExplainOther(me));

@@ -10,7 +10,7 @@ import { currentAccount as loginName } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
 import { DEFAULT_TIME, normalizeTime } from '../../src/schedule/task';
 import { currentAccount } from '../../src/schedule/windows';
-import { ask, askSecret, say, type Context } from '../context';
+import { ask, askSecret, say, walk, type Context } from '../context';
 import { heading } from './shared';
 import { given, safe } from '../../src/safe-text';
 
@@ -27,21 +27,29 @@ export async function scheduleStep(ctx: Context, currentTime?: string): Promise<
   const windows = ctx.platform === 'win32';
   const me = wizardAccount(ctx);
   const start = currentTime ?? ctx.schedule?.time ?? DEFAULT_TIME;
-  const typed = await ask(ctx, 'schedule.time', () => ctx.prompts.input({ message: m.scheduleTime, default: start, validate: (v) => (TIME.test(v.trim()) ? true : m.notTime) }), { default: start });
-  if (!TIME.test(typed.trim())) throw new AppError('usage', safe`${ctx.answers.sourceOf('schedule.time')}: ${given(m.notTime)}`);
-  const time = normalizeTime(typed);
+  let time = start;
+  // Settled before the first question (steps/account.ts).
+  const account = ctx.account ?? me;
+  let register = ctx.schedule?.register ?? true;
+  let password: string | undefined;
+  await walk(ctx, [
+    async () => {
+      const typed = await ask(ctx, 'schedule.time', () => ctx.prompts.input({ message: m.scheduleTime, default: time, validate: (v) => (TIME.test(v.trim()) ? true : m.notTime) }), { default: time });
+      if (!TIME.test(typed.trim())) throw new AppError('usage', safe`${ctx.answers.sourceOf('schedule.time')}: ${given(m.notTime)}`);
+      time = normalizeTime(typed);
+    },
+    async () => {
+      if (!windows) return;
+      say(ctx, m.scheduleAs(account));
+      register = await ask(ctx, 'schedule.register', () => ctx.prompts.confirm({ message: m.scheduleRegister, default: register }), { default: true });
+    },
+    async () => {
+      password = windows && register ? await askSecret(ctx, 'schedule.password', m.schedulePassword(account), false) : undefined;
+    },
+  ]);
   if (!windows) {
     ctx.schedule = { time, account: me, register: false };
     return;
   }
-  // Settled at the first step, before any question (steps/account.ts).
-  const account = ctx.account ?? me;
-  say(ctx, m.scheduleAs(account));
-  const register = await ask(ctx, 'schedule.register', () => ctx.prompts.confirm({ message: m.scheduleRegister, default: true }), { default: true });
-  if (!register) {
-    ctx.schedule = { time, account, register };
-    return;
-  }
-  const password = await askSecret(ctx, 'schedule.password', m.schedulePassword(account), false);
   ctx.schedule = { time, account, register, ...(password !== undefined ? { password } : {}) };
 }

@@ -17,7 +17,7 @@ import { schoolOverview, type SchoolFormOverview } from '../../src/report/overvi
 import { printable } from '../../src/printable';
 import type { School } from '../answers';
 import { ask, say, type Context } from '../context';
-import type { Choice } from '../prompts';
+import { isBack, type Choice } from '../prompts';
 import { heading } from './shared';
 import { given } from '../../src/safe-text';
 
@@ -38,7 +38,9 @@ export async function schoolsStep(ctx: Context): Promise<void> {
   say(ctx, m.schoolsFound(overview.length, units, overview.filter((s) => s.active).length));
   const byKey = new Map(overview.map((s) => [keyOf(s), s]));
 
-  const chosen = await ask(ctx, 'schools', () => pick(ctx, overview), ctx.answers.nonInteractive && ctx.draft.schools ? { default: ctx.draft.schools as School[] } : {});
+  // A draft being resumed takes its schools as they were.
+  const replayed = ctx.nav.replayUntil !== undefined && ctx.draft.schools?.length ? (ctx.draft.schools as School[]) : undefined;
+  const chosen = replayed ?? (await ask(ctx, 'schools', () => pick(ctx, overview), ctx.answers.nonInteractive && ctx.draft.schools ? { default: ctx.draft.schools as School[] } : {}));
   const unknown = chosen.filter((s) => !byKey.has(keyOf(s)));
   if (unknown.length > 0 && ctx.answers.get('schools') !== undefined) {
     throw new AppError('usage', given(m.schoolsUnknown(unknown.map((s) => `${s.unitCode}/${s.schoolForm}`).join(', '), ctx.answers.sourceOf('schools'))));
@@ -89,6 +91,10 @@ async function pick(ctx: Context, overview: readonly SchoolFormOverview[]): Prom
           })),
         ];
       },
+    }).catch((err: unknown) => {
+      // Escape: back to the step before, with the ticks kept for when this one is asked again.
+      if (isBack(err) && picked.size > 0) ctx.draft.schools = overview.filter((s) => picked.has(keyOf(s))).map((s) => ({ unitCode: s.unitCode, schoolForm: s.schoolForm }));
+      throw err;
     });
     if (choice === DONE) {
       if (picked.size > 0) break;

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import type { CheckResult } from '../../src/cli/checks';
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
-import { absolute, say, type Context } from '../context';
+import { absolute, say, walk, type Context, type Question } from '../context';
 import type { Messages } from '../messages';
+import { isBack } from '../prompts';
 import { given } from '../../src/safe-text';
 
 /** How many steps a first run goes through (wizard/wizard.ts). */
@@ -61,26 +62,74 @@ export function failure(err: unknown): CheckResult {
   throw err;
 }
 
-export const cancelled = (ctx: Pick<Context, 'm'>) => new AppError('usage', given(ctx.m.cancelled));
+/** "Quit" in a menu: the wizard ends as on Ctrl-C (wizard.ts offers to keep a draft). */
+export class Cancelled extends AppError {}
+
+export const cancelled = (ctx: Pick<Context, 'm'>) => new Cancelled('usage', given(ctx.m.cancelled));
+
+/**
+ * One choice of a step's failure menu: the questions from `from` up to (not
+ * including) `to` are asked again; `keys` are asked even when given ahead.
+ * The first key is the choice's value.
+ */
+export interface Field {
+  readonly label: string;
+  readonly keys: readonly AnswerKey[];
+  readonly from: number;
+  readonly to: number;
+}
 
 /**
  * After a failed test: under --non-interactive the run ends with the
- * failure's own exit code; otherwise the user picks try again, change one
- * of the answers, or quit. Resolves with 'retry' or the key to ask again.
+ * failure's own exit code; otherwise the user picks try again, change any
+ * earlier answer of the step, or quit. A change asks those questions again
+ * (Escape in them goes back as anywhere); Escape in the menu itself goes
+ * back to the step's last question. Resolves when the test is to be run again.
  */
-export async function afterFailure(ctx: Context, result: CheckResult, fields: readonly { key: AnswerKey; label: string }[]): Promise<'retry' | AnswerKey> {
+export async function afterFailure(ctx: Context, result: CheckResult, questions: readonly Question[], fields: readonly Field[]): Promise<'retry' | AnswerKey> {
   if (ctx.answers.nonInteractive) throw new AppError(result.code ?? 'usage', result.detail);
-  const choice = await ctx.prompts.select<'retry' | 'quit' | AnswerKey>({
-    message: ctx.m.whatNow,
-    choices: [
-      { name: ctx.m.retry, value: 'retry' },
-      ...fields.map((f) => ({ name: ctx.m.change(f.label), value: f.key })),
-      { name: ctx.m.quit, value: 'quit' },
-    ],
-  });
+  // A draft being resumed: the answers changed here are asked; the draft's others are taken again after, unless the user goes back.
+  const replay = ctx.nav.replayUntil;
+  const backs = ctx.nav.backs;
+  delete ctx.nav.replayUntil;
+  try {
+    return await failureMenu(ctx, questions, fields);
+  } finally {
+    if (replay !== undefined && ctx.nav.backs === backs) ctx.nav.replayUntil = replay;
+  }
+}
+
+async function failureMenu(ctx: Context, questions: readonly Question[], fields: readonly Field[]): Promise<'retry' | AnswerKey> {
+  let choice: 'retry' | 'quit' | AnswerKey;
+  try {
+    choice = await ctx.prompts.select<'retry' | 'quit' | AnswerKey>({
+      message: ctx.m.whatNow,
+      choices: [
+        { name: ctx.m.retry, value: 'retry' },
+        ...fields.map((f) => ({ name: ctx.m.change(f.label), value: f.keys[0]! })),
+        { name: ctx.m.quit, value: 'quit' },
+      ],
+    });
+  } catch (err) {
+    if (!isBack(err)) throw err;
+    ctx.nav.backs++;
+    await walk(ctx, questions, { from: questions.length - 1, back: true });
+    return 'retry';
+  }
   if (choice === 'quit') throw cancelled(ctx);
-  if (choice !== 'retry') ctx.reask.add(choice);
+  if (choice === 'retry') return choice;
+  const field = fields.find((f) => f.keys[0] === choice)!;
+  for (const key of field.keys) ctx.reask.add(key);
+  await walk(ctx, questions, { from: field.from, to: field.to });
   return choice;
+}
+
+/** A failure menu's choice for the questions named `first` to `last` in `names` (a step's question names, in order). */
+export function field(names: readonly string[], label: string, keys: readonly AnswerKey[], first: string, last = first): Field {
+  const from = names.indexOf(first);
+  const to = names.indexOf(last) + 1;
+  if (from < 0 || to <= from) throw new Error(`no questions ${first}..${last}`);
+  return { label, keys, from, to };
 }
 
 /** A file that must exist, typed; made absolute. */

@@ -5,20 +5,12 @@
  */
 import { readSource } from '../../src/extract/source';
 import type { AnswerKey } from '../answers';
-import { absolute, ask, askOptional, askSecret, draftConfig, required, say, wizardCredentials, type Context, type DraftSql } from '../context';
-import { afterFailure, askFile, failure, heading, test } from './shared';
+import { absolute, ask, askOptional, askSecret, draftConfig, required, say, walk, wizardCredentials, type Context, type DraftSql } from '../context';
+import { afterFailure, askFile, failure, field, heading, test } from './shared';
 
-type Field = 'host' | 'endpoint' | 'database' | 'user' | 'password' | 'encrypt' | 'certificate';
-
-const KEYS: Record<Field, readonly AnswerKey[]> = {
-  host: ['sql.host'],
-  endpoint: ['sql.instance', 'sql.port'],
-  database: ['sql.database'],
-  user: ['sql.user'],
-  password: ['sql.password'],
-  encrypt: ['sql.encrypt'],
-  certificate: ['sql.trustServerCertificate', 'sql.caFile'],
-};
+/** The questions, in order; a failure menu's choice asks a run of them again. */
+const QUESTIONS = ['host', 'instance', 'port', 'database', 'user', 'password', 'encrypt', 'trust', 'caFile'] as const;
+type Name = (typeof QUESTIONS)[number];
 
 function sqlDraft(ctx: Context): DraftSql {
   const s = ctx.draft.source;
@@ -37,34 +29,39 @@ function update(ctx: Context, change: (s: DraftSql) => void): void {
   ctx.draft.source = Object.fromEntries([...known, ...rest]) as DraftSql;
 }
 
-async function askField(ctx: Context, field: Field): Promise<void> {
+/** How the certificate is checked, between its two questions: picked in the list, then the file when a CA file was picked. */
+interface Asking {
+  how?: 'system' | 'caFile' | 'trust';
+}
+
+async function askQuestion(ctx: Context, name: Name, asking: Asking): Promise<void> {
   const m = ctx.m;
   const s = sqlDraft(ctx);
-  switch (field) {
+  switch (name) {
     case 'host': {
       const host = await ask(ctx, 'sql.host', () => ctx.prompts.input({ message: m.sqlHost, ...(s.host ? { default: s.host } : {}), validate: required(ctx) }));
       return update(ctx, (d) => (d.host = host.trim()));
     }
-    case 'endpoint': {
+    case 'instance': {
       // A port given ahead answers the question: the instance is asked only when neither is.
       const portGiven = !ctx.reask.has('sql.port') && ctx.answers.get('sql.port') !== undefined && ctx.answers.get('sql.instance') === undefined;
       const instance = portGiven ? undefined : await askOptional(ctx, 'sql.instance', m.sqlInstance, s.instanceName);
-      if (instance) {
-        return update(ctx, (d) => {
+      return update(ctx, (d) => {
+        if (instance) {
           delete d.port;
           d.instanceName = instance;
-        });
-      }
+        } else delete d.instanceName;
+      });
+    }
+    case 'port': {
+      if (s.instanceName) return;
       const port = await ask(
         ctx,
         'sql.port',
         async () => Number(await ctx.prompts.input({ message: m.sqlPort, default: String(s.port ?? 1433), validate: (v) => (/^\d{1,5}$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 65535 ? true : m.notPort) })),
         { default: s.port ?? 1433 },
       );
-      return update(ctx, (d) => {
-        delete d.instanceName;
-        d.port = port;
-      });
+      return update(ctx, (d) => (d.port = port));
     }
     case 'database': {
       const database = await ask(ctx, 'sql.database', () => ctx.prompts.input({ message: m.sqlDatabase, ...(s.database ? { default: s.database } : {}), validate: required(ctx) }));
@@ -97,7 +94,8 @@ async function askField(ctx: Context, field: Field): Promise<void> {
       );
       return update(ctx, (d) => (d.encrypt = encrypt));
     }
-    case 'certificate': {
+    case 'trust': {
+      delete asking.how;
       if (s.encrypt === false) {
         return update(ctx, (d) => {
           d.trustServerCertificate = false;
@@ -110,34 +108,53 @@ async function askField(ctx: Context, field: Field): Promise<void> {
         // Given ahead: what is not given stays as it was (none, on a first run).
         trust ??= s.trustServerCertificate;
         caFile ??= trust ? undefined : s.caFile;
-      } else {
-        const how = await ctx.prompts.select<'system' | 'caFile' | 'trust'>({
-          message: m.sqlTrust,
-          choices: [
-            { name: m.trustSystem, value: 'system' },
-            { name: m.trustCaFile, value: 'caFile' },
-            { name: m.trustAny, value: 'trust' },
-          ],
-          default: s.trustServerCertificate ? 'trust' : s.caFile ? 'caFile' : 'system',
+        const file = caFile ? absolute(ctx, caFile) : undefined;
+        return update(ctx, (d) => {
+          d.trustServerCertificate = trust ?? false;
+          if (file) d.caFile = file;
+          else delete d.caFile;
         });
-        trust = how === 'trust';
-        caFile = how === 'caFile' ? await askFile(ctx, m.caFile, s.caFile) : undefined;
       }
-      const file = caFile ? absolute(ctx, caFile) : undefined;
-      return update(ctx, (d) => {
-        d.trustServerCertificate = trust ?? false;
-        if (file) d.caFile = file;
-        else delete d.caFile;
+      asking.how = await ctx.prompts.select<'system' | 'caFile' | 'trust'>({
+        message: m.sqlTrust,
+        choices: [
+          { name: m.trustSystem, value: 'system' },
+          { name: m.trustCaFile, value: 'caFile' },
+          { name: m.trustAny, value: 'trust' },
+        ],
+        default: s.trustServerCertificate ? 'trust' : s.caFile ? 'caFile' : 'system',
       });
+      const how = asking.how;
+      // The file, if any, is kept for the next question's default.
+      return update(ctx, (d) => {
+        d.trustServerCertificate = how === 'trust';
+        if (how !== 'caFile') delete d.caFile;
+      });
+    }
+    case 'caFile': {
+      if (asking.how !== 'caFile') return;
+      const file = await askFile(ctx, m.caFile, s.caFile);
+      return update(ctx, (d) => (d.caFile = file));
     }
   }
 }
 
-const FIELDS: readonly Field[] = ['host', 'endpoint', 'database', 'user', 'password', 'encrypt', 'certificate'];
-
 export async function sqlStep(ctx: Context): Promise<void> {
   heading(ctx, 1, ctx.m.sqlTitle);
-  for (const field of FIELDS) await askField(ctx, field);
+  const asking: Asking = {};
+  const questions = QUESTIONS.map((name) => () => askQuestion(ctx, name, asking));
+  const f = ctx.m.sqlField;
+  const q = (label: string, keys: AnswerKey[], first: Name, last?: Name) => field(QUESTIONS, label, keys, first, last);
+  const fields = [
+    q(f.host, ['sql.host'], 'host'),
+    q(f.endpoint, ['sql.instance', 'sql.port'], 'instance', 'port'),
+    q(f.database, ['sql.database'], 'database'),
+    q(f.user, ['sql.user'], 'user'),
+    q(f.password, ['sql.password'], 'password'),
+    q(f.encrypt, ['sql.encrypt'], 'encrypt', 'caFile'),
+    q(f.certificate, ['sql.trustServerCertificate', 'sql.caFile'], 'trust', 'caFile'),
+  ];
+  await walk(ctx, questions);
   for (;;) {
     const result = await test(ctx, ctx.m.sqlTesting, async () => {
       const check = await ctx.checks.sql(draftConfig(ctx), wizardCredentials(ctx));
@@ -155,16 +172,7 @@ export async function sqlStep(ctx: Context): Promise<void> {
       say(ctx, ctx.m.sqlRead(rows.schoolUnits.length, rows.persons.length));
       return;
     }
-    const choice = await afterFailure(
-      ctx,
-      result!,
-      FIELDS.map((f) => ({ key: KEYS[f][0]!, label: ctx.m.sqlField[f] })),
-    );
-    if (choice === 'retry') continue;
-    const field = FIELDS.find((f) => KEYS[f].includes(choice))!;
-    for (const key of KEYS[field]) ctx.reask.add(key);
-    await askField(ctx, field);
-    if (field === 'encrypt') await askField(ctx, 'certificate');
+    await afterFailure(ctx, result!, questions, fields);
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import type { RuleConfig } from '../../src/configure/config';
 import { decide } from '../../src/decide/decide';
-import { ask, required, say, type Context, type Draft } from '../context';
+import { GoBack } from '../prompts';
+import { ask, required, say, walk, type Context, type Draft } from '../context';
 import { heading } from './shared';
 
 type Selection = NonNullable<Draft['teachingGroups']>;
@@ -34,38 +35,51 @@ export async function teachingGroupsStep(ctx: Context): Promise<void> {
   const m = ctx.m;
   heading(ctx, 3, m.tgTitle);
   say(ctx, m.tgExplain);
-  const current = ctx.draft.teachingGroups ?? { select: 'notesMarker' as const };
   const marker = countSelected(ctx, { select: 'notesMarker' });
-  for (;;) {
-    const select = await ask(
-      ctx,
-      'teachingGroups.select',
-      () =>
-        ctx.prompts.select({
-          message: m.tgPrompt,
-          choices: [
-            { name: m.tgMarker(marker.selected, marker.atSchools, marker.groups), value: 'notesMarker' as const },
-            { name: m.tgPrefix, value: 'namePrefix' as const },
-            { name: m.tgSuffix, value: 'nameSuffix' as const },
-          ],
-          default: current.select,
-        }),
-      { default: current.select },
-    );
-    let selection: Selection;
-    if (select === 'namePrefix') {
-      const prefix = await ask(ctx, 'teachingGroups.prefix', () => ctx.prompts.input({ message: m.tgPrefixPrompt, ...('prefix' in current ? { default: current.prefix } : {}), validate: required(ctx) }));
-      selection = { select, prefix };
-    } else if (select === 'nameSuffix') {
-      const suffix = await ask(ctx, 'teachingGroups.suffix', () => ctx.prompts.input({ message: m.tgSuffixPrompt, ...('suffix' in current ? { default: current.suffix } : {}), validate: required(ctx) }));
-      selection = { select, suffix };
-    } else selection = { select };
-    const n = select === 'notesMarker' ? marker : countSelected(ctx, selection);
-    say(ctx, m.tgCount(n.selected, n.atSchools, n.groups));
-    ctx.draft.teachingGroups = selection;
-    if (ctx.answers.nonInteractive || select === 'notesMarker' || ctx.answers.get('teachingGroups.select') !== undefined) return;
-    if (await ctx.prompts.confirm({ message: m.tgKeep, default: true })) return;
-    ctx.reask.add('teachingGroups.prefix');
-    ctx.reask.add('teachingGroups.suffix');
-  }
+  let select: Selection['select'] = ctx.draft.teachingGroups?.select ?? 'notesMarker';
+  // The text asked last for each, for its default when asked again.
+  const current = ctx.draft.teachingGroups ?? { select };
+  let prefix = 'prefix' in current ? current.prefix : undefined;
+  let suffix = 'suffix' in current ? current.suffix : undefined;
+  const selection = (): Selection => (select === 'namePrefix' ? { select, prefix: prefix! } : select === 'nameSuffix' ? { select, suffix: suffix! } : { select });
+  await walk(ctx, [
+    async () => {
+      select = await ask(
+        ctx,
+        'teachingGroups.select',
+        () =>
+          ctx.prompts.select({
+            message: m.tgPrompt,
+            choices: [
+              { name: m.tgMarker(marker.selected, marker.atSchools, marker.groups), value: 'notesMarker' as const },
+              { name: m.tgPrefix, value: 'namePrefix' as const },
+              { name: m.tgSuffix, value: 'nameSuffix' as const },
+            ],
+            default: select,
+          }),
+        { default: select },
+      );
+      if (select === 'notesMarker') ctx.draft.teachingGroups = selection();
+    },
+    async () => {
+      if (select !== 'namePrefix') return;
+      prefix = await ask(ctx, 'teachingGroups.prefix', () => ctx.prompts.input({ message: m.tgPrefixPrompt, ...(prefix !== undefined ? { default: prefix } : {}), validate: required(ctx) }));
+      ctx.draft.teachingGroups = selection();
+    },
+    async () => {
+      if (select !== 'nameSuffix') return;
+      suffix = await ask(ctx, 'teachingGroups.suffix', () => ctx.prompts.input({ message: m.tgSuffixPrompt, ...(suffix !== undefined ? { default: suffix } : {}), validate: required(ctx) }));
+      ctx.draft.teachingGroups = selection();
+    },
+    async () => {
+      const n = select === 'notesMarker' ? marker : countSelected(ctx, selection());
+      say(ctx, m.tgCount(n.selected, n.atSchools, n.groups));
+      if (ctx.answers.nonInteractive || select === 'notesMarker' || ctx.answers.get('teachingGroups.select') !== undefined) return;
+      if (await ctx.prompts.confirm({ message: m.tgKeep, default: true })) return;
+      // No: the text is asked again, as going back does.
+      ctx.reask.add('teachingGroups.prefix');
+      ctx.reask.add('teachingGroups.suffix');
+      throw new GoBack();
+    },
+  ]);
 }

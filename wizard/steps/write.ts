@@ -16,7 +16,7 @@ import { linuxSchedule, taskName } from '../../src/schedule/task';
 import { elevationCommand, registerSourceCommand, registerSourceLine, sourceQueryCommand } from '../../src/report/event-log';
 import { execCommand, registerTask } from '../../src/schedule/windows';
 import { say, storeEntry, storeName, type Context } from '../context';
-import { isCancel } from '../prompts';
+import { isBack, isCancel } from '../prompts';
 import { wizardAccount } from './schedule';
 import { cancelled, heading } from './shared';
 import { given, safe } from '../../src/safe-text';
@@ -134,9 +134,9 @@ async function scheduleTask(ctx: Context, task: NonNullable<Context['schedule']>
       if (!(err instanceof AppError)) throw err;
       say(ctx, `✗ ${m.failureCause(err.message)}`);
       if (ctx.answers.nonInteractive) throw new AppError(err.code, safe`${err.message} ${given(m.taskLater(ctx.configPath, task.time))}`);
-      // The configuration and the secrets are written by now: Ctrl-C here skips the task, it cancels nothing.
+      // The configuration and the secrets are written by now: Ctrl-C (or Esc) here skips the task, it cancels nothing.
       const password = await askAgain(ctx, task.account).catch((e: unknown) => {
-        if (isCancel(e)) return undefined;
+        if (isCancel(e) || isBack(e)) return undefined;
         throw e;
       });
       if (password === undefined) {
