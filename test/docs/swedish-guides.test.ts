@@ -6,7 +6,7 @@ import { GUIDES, SV_INDEX, brokenLinks, compareGuides, englishLeftovers, parse, 
 
 describe('the Swedish admin guides stay in step with their English sources', () => {
   for (const [en, sv] of GUIDES) {
-    it(`${sv} has the same code, code blocks, heading levels and link targets as ${en}`, () => {
+    it(`${sv} has the same inline code, code blocks, heading levels, table shapes and link targets as ${en}`, () => {
       expect(compareGuides({ path: en, text: read(en) }, { path: sv, text: read(sv) })).toEqual([]);
     });
 
@@ -29,8 +29,8 @@ describe('the Swedish admin guides stay in step with their English sources', () 
     });
   }
 
-  it('every relative link of the Swedish pages leads to a file and a heading that exist', () => {
-    const pages = [...GUIDES.map(([, sv]) => sv), SV_INDEX];
+  it('every relative link of the Swedish pages and their English sources leads to a file and a heading that exist', () => {
+    const pages = [...GUIDES.flat(), SV_INDEX, 'README.md'];
     expect(pages.flatMap((p) => brokenLinks(p, read(p)))).toEqual([]);
   });
 
@@ -77,6 +77,14 @@ describe('the checks catch a planted difference', () => {
     const problems = compareGuides(english, plant('\n### Skriptad installation', '\n## Skriptad installation'));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^heading levels differ:/);
+  });
+
+  it('a table row with a cell too many, and a table row left out', () => {
+    const extraCell = compareGuides(english, plant('| programmet | ', '| programmet | exe | '));
+    expect(extraCell).toHaveLength(1);
+    expect(extraCell[0]).toMatch(/^tables differ \(cells per row\):\n.*\n.* 3 2 2 2 2$/);
+    const rowLeftOut = compareGuides(english, plant('| programmet | `C:\\Program Files\\procapita-sync\\procapita-sync.exe` |\n', ''));
+    expect(rowLeftOut.filter((p) => p.startsWith('tables differ'))).toHaveLength(1);
   });
 
   it('a link to another page, and a link to a page that does not exist', () => {

@@ -15,11 +15,6 @@ export const GUIDES: [en: string, sv: string][] = [
 ];
 export const SV_INDEX = 'docs/sv/README.md';
 
-/**
- * Inline code spans a Swedish guide may have and its English source not, or the reverse,
- * by English path. Empty: the Swedish guides quote Swedish screen text in ”…”, not in code.
- */
-const CODE_EXCEPTIONS: Record<string, { onlyEn: string[]; onlySv: string[] }> = {};
 
 interface Parsed {
   /** The text outside fenced blocks (each block replaced by an empty line). */
@@ -32,6 +27,8 @@ interface Parsed {
   headings: { level: number; text: string }[];
   /** Link targets that are not URLs, as written. */
   links: string[];
+  /** Each table's shape: its rows, each as its number of cells. */
+  tables: string[];
 }
 
 export function parse(text: string): Parsed {
@@ -55,7 +52,16 @@ export function parse(text: string): Parsed {
   const withoutCode = proseText.replace(/(?<!`)(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g, ' ');
   const headings = [...proseText.matchAll(/^(#{1,6})\s+(.+)$/gm)].map((m) => ({ level: m[1]!.length, text: m[2]!.trim() }));
   const links = [...withoutCode.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/i.test(l));
-  return { prose: proseText, fences, code, headings, links };
+  const tables: string[] = [];
+  let rows: number[] = [];
+  for (const line of [...prose, '']) {
+    if (line.trimStart().startsWith('|')) rows.push(line.trim().replace(/^\||\|$/g, '').split(/(?<!\\)\|/).length);
+    else if (rows.length > 0) {
+      tables.push(rows.join(' '));
+      rows = [];
+    }
+  }
+  return { prose: proseText, fences, code, headings, links, tables };
 }
 
 /** GitHub's anchor for a heading (github-slugger's rule). */
@@ -110,7 +116,8 @@ const toEnglish = new Map(GUIDES.map(([en, sv]) => [sv, en]));
 
 /**
  * How the Swedish guide differs from its English source in what must not differ: inline code
- * (as a multiset), fenced blocks (in order, exactly), heading levels (in order) and the files links
+ * (as a multiset), fenced blocks (in order, exactly), heading levels (in order), the tables' rows
+ * and cells, and the files links
  * lead to (a link to a Swedish guide counts as one to its English source; anchors into English
  * pages must be equal, anchors into Swedish guides are translated and only need to exist).
  */
@@ -118,16 +125,15 @@ export function compareGuides(en: { path: string; text: string }, sv: { path: st
   const a = parse(en.text);
   const b = parse(sv.text);
   const problems: string[] = [];
-  const exceptions = CODE_EXCEPTIONS[en.path] ?? { onlyEn: [], onlySv: [] };
-  const code = multisetDiff(a.code, b.code);
-  const onlyEn = multisetDiff(code.onlyA, exceptions.onlyEn).onlyA;
-  const onlySv = multisetDiff(code.onlyB, exceptions.onlySv).onlyA;
+  // No exceptions: a Swedish guide quotes the wizard's Swedish screen text in ”…”, never as code.
+  const { onlyA: onlyEn, onlyB: onlySv } = multisetDiff(a.code, b.code);
   for (const c of onlyEn) problems.push(`inline code in ${en.path} missing from ${sv.path} (or there fewer times): \`${c}\``);
   for (const c of onlySv) problems.push(`inline code in ${sv.path} not in ${en.path} (or there fewer times): \`${c}\``);
   if (a.fences.length !== b.fences.length) problems.push(`${en.path} has ${a.fences.length} code blocks, ${sv.path} ${b.fences.length}`);
   a.fences.forEach((f, i) => {
     if (b.fences[i] !== undefined && b.fences[i] !== f) problems.push(`code block ${i + 1} differs:\n${en.path}:\n${f}\n${sv.path}:\n${b.fences[i]}`);
   });
+  if (a.tables.join('; ') !== b.tables.join('; ')) problems.push(`tables differ (cells per row):\n${en.path}: ${a.tables.join('; ')}\n${sv.path}: ${b.tables.join('; ')}`);
   const levels = (p: Parsed) => p.headings.map((h) => '#'.repeat(h.level)).join(' ');
   if (levels(a) !== levels(b)) problems.push(`heading levels differ:\n${en.path}: ${levels(a)}\n${sv.path}: ${levels(b)}`);
   const target = (path: string, link: string, guide: string) => {
@@ -146,8 +152,12 @@ export function compareGuides(en: { path: string; text: string }, sv: { path: st
   return problems;
 }
 
-/** Frequent English words that are not Swedish words. */
-const ENGLISH_WORDS = ['the', 'and', 'which', 'is', 'are', 'of', 'with', 'that', 'when', 'not', 'this', 'was', 'will', 'be', 'has', 'have', 'for', 'to', 'from', 'by', 'you'];
+/** Frequent English words that are not Swedish words ("run" is left out for Task Scheduler's Last Run Result, "just" is Swedish too). */
+const ENGLISH_WORDS = [
+  ...['the', 'and', 'which', 'is', 'are', 'of', 'with', 'that', 'when', 'not', 'this', 'was', 'will', 'be', 'has', 'have', 'for', 'to', 'from', 'by', 'you'],
+  ...['or', 'as', 'on', 'an', 'its', 'if', 'can', 'does', 'each', 'every', 'only', 'into', 'than', 'then', 'but', 'at', 'it', 'no', 'one', 'all'],
+  ...['until', 'would', 'new', 'may', 'see', 'there', 'their', 'they', 'we', 'our', 'your', 'must', 'who', 'what', 'how', 'why', 'any', 'also', 'after', 'before'],
+];
 
 /**
  * English words left in the Swedish prose. Not counted: code, link targets, text in straight
