@@ -82,7 +82,7 @@ describe('the checks catch a planted difference', () => {
   it('a table row with a cell too many, and a table row left out', () => {
     const extraCell = compareGuides(english, plant('| programmet | ', '| programmet | exe | '));
     expect(extraCell).toHaveLength(1);
-    expect(extraCell[0]).toMatch(/^tables differ \(cells per row\):\n.*\n.* 3 2 2 2 2$/);
+    expect(extraCell[0]).toMatch(/^tables differ \(cells per row\):\n.*\n.* 3( 2)+$/);
     const rowLeftOut = compareGuides(english, plant('| programmet | `C:\\Program Files\\procapita-sync\\procapita-sync.exe` |\n', ''));
     expect(rowLeftOut.filter((p) => p.startsWith('tables differ'))).toHaveLength(1);
   });
