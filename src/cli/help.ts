@@ -83,8 +83,9 @@ export function renderGuide(markdown: string): string {
       out.push(line === '' ? '' : `    ${line}`);
       continue;
     }
-    // The markers tests use to find a table in the page.
-    if (/^<!--.*-->\s*$/.test(line)) continue;
+    // The markers tests use to find a table in the page; the link to the Swedish page, which is not in the exe.
+    if (/^<!--.*-->\s*$/.test(line) || /^På svenska: \[[^\]]*\]\(sv\/[^)]*\)\s*$/.test(line)) continue;
+    if (line.trim() === '' && out.at(-1) === '') continue;
     const heading = /^(#{1,6})\s+(.*?)\s*$/.exec(line);
     if (heading) {
       const text = inline(heading[2]!);

@@ -51,6 +51,9 @@ describe('help TOPIC prints the guide', () => {
       // Plain text in a Windows console, or in a file it is redirected to.
       expect(r.stdout).not.toMatch(/\x1b/);
       expect(r.stdout).not.toContain('<!--');
+      // The Swedish page's link leads nowhere inside the exe; no empty line is doubled where it stood.
+      expect(r.stdout).not.toContain('docs/sv/');
+      expect(r.stdout).not.toMatch(/\n\n\n/);
     });
   }
 
