@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileErrorReason, makePrivateFolder, writePrivateFile } from '../atomic-file';
 import type { Config, EmailAlertConfig, HttpsTargetConfig } from '../configure/config';
-import { credentialsFrom, describeSecret, secretEnvNames, storeFor, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
+import { credentialsFrom, describeSecret, sameAccount, secretEnvNames, storeFor, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
 import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
 import { probeDirectory } from '../enrich/ad-mapping';
 import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors';
@@ -280,11 +280,6 @@ function lastResultCode(result: number): ExitCodeName {
   const own = (Object.keys(ExitCode) as ExitCodeName[]).find((name) => ExitCode[name] === result);
   return own ?? (LOGON_RESULTS.has(result) ? 'accessDenied' : 'config');
 }
-
-const sameAccount = (a: string, b: string) => {
-  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-  return x === y || x.endsWith(`\\${y}`) || y.endsWith(`\\${x}`);
-};
 
 /** Whether `account` has "Log on as a batch job"; unknown whenever it cannot be read. Never throws. */
 async function batchLogonRight(account: string, io: Io): Promise<BatchLogonRight> {

@@ -134,6 +134,12 @@ export function currentAccount(env: NodeJS.ProcessEnv = process.env): SafeText {
   }
 }
 
+/** Whether two Windows account names are the same: case aside, and DOMAIN\\user against a bare user. */
+export function sameAccount(a: string, b: string): boolean {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x === y || x.endsWith(`\\${y}`) || y.endsWith(`\\${x}`);
+}
+
 /** Refuses what the store cannot hold: an empty value, a NUL character, more than MAX_SECRET_BYTES. Never quotes the value. */
 export function checkSecretValue(name: SecretName, value: string): void {
   if (value.length === 0) throw new AppError('usage', safe`The ${describe[name]} is empty: nothing was stored. Give the value on standard input.`);
@@ -302,11 +308,10 @@ export interface CredentialsOptions {
  */
 async function perAccount(account: SafeText, set: SafeText, o: CredentialsOptions): Promise<SafeText> {
   const task = await o.taskAccount?.().catch(() => undefined);
-  const same = task !== undefined && [account.toLowerCase(), account.split('\\').pop()!.toLowerCase()].includes(task.toLowerCase());
   if (task === undefined) {
     return safe`Secrets there are kept per account, and only the account that stored one can read it: run this as the account that runs the nightly task, and store it as that account with ${set} (or the setup wizard).`;
   }
-  if (same) return safe`Store it as ${account}, the account the scheduled task runs as: ${set} (or the setup wizard).`;
+  if (sameAccount(task, account)) return safe`Store it as ${account}, the account the scheduled task runs as: ${set} (or the setup wizard).`;
   return safe`Secrets there are kept per account, and the scheduled task runs as ${given(task)}, not as ${account}: run this as ${given(task)} (\`runas /user:${given(task)} cmd\`, then the same command), or store it for ${given(task)} with ${set} run as that account.`;
 }
 

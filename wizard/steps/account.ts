@@ -6,6 +6,7 @@
  * and a store that cannot be opened (no profile loaded, a remote session)
  * would only fail at the write step, after every answer was given.
  */
+import { sameAccount } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
 import { taskName } from '../../src/schedule/task';
 import { accountToUse, registeredTaskAccount, runasHint } from '../../src/schedule/windows';
@@ -46,14 +47,7 @@ export async function accountStep(ctx: Context): Promise<void> {
     } catch (err) {
       if (!(err instanceof AppError) || ctx.answers.nonInteractive) throw err;
       say(ctx, m.scheduleOtherAccount(requested, me, runasHint(requested)));
-      const choice = await ctx.prompts.select<'current' | 'quit'>({
-        message: m.whatNow,
-        choices: [
-          { name: m.scheduleUseCurrent(me), value: 'current' },
-          { name: m.scheduleQuitForOther(requested), value: 'quit' },
-        ],
-      });
-      if (choice === 'quit') throw cancelled(ctx);
+      await goOnOrQuit(ctx, { goOn: m.scheduleUseCurrent(me), quit: m.scheduleQuitForOther(requested) });
       ctx.account = me;
     }
   }
@@ -62,21 +56,22 @@ export async function accountStep(ctx: Context): Promise<void> {
 /** The task's account against the wizard's: the same is said and used; another is said at once, before anything is asked. */
 async function sameAsTask(ctx: Context, task: string, me: string): Promise<string> {
   const m = ctx.m;
-  const same = (a: string) => a.toLowerCase() === me.toLowerCase() || a.toLowerCase() === me.split('\\').pop()!.toLowerCase();
-  if (same(task)) {
+  if (sameAccount(task, me)) {
     say(ctx, `  ✓ ${m.taskSameAccount(taskName(ctx.draft.name), task)}`);
     return me;
   }
   const text = m.taskOtherAccount(taskName(ctx.draft.name), task, me, runasHint(task));
   if (ctx.answers.nonInteractive) throw new AppError('accessDenied', safe`${given(text)}`);
   say(ctx, `  ! ${text}`);
-  const choice = await ctx.prompts.select<'current' | 'quit'>({
-    message: m.whatNow,
-    choices: [
-      { name: m.scheduleQuitForOther(task), value: 'quit' },
-      { name: m.taskContinueAs(me), value: 'current' },
-    ],
-  });
-  if (choice === 'quit') throw cancelled(ctx);
+  // Quitting first: going on changes which account's secrets the task would need.
+  await goOnOrQuit(ctx, { goOn: m.taskContinueAs(me), quit: m.scheduleQuitForOther(task), quitFirst: true });
   return me;
+}
+
+/** After another account was named: go on as this one, or quit (to start the wizard as the other). */
+async function goOnOrQuit(ctx: Context, o: { goOn: string; quit: string; quitFirst?: boolean }): Promise<void> {
+  const goOn = { name: o.goOn, value: 'current' as const };
+  const quit = { name: o.quit, value: 'quit' as const };
+  const choice = await ctx.prompts.select<'current' | 'quit'>({ message: ctx.m.whatNow, choices: o.quitFirst ? [quit, goOn] : [goOn, quit] });
+  if (choice === 'quit') throw cancelled(ctx);
 }
