@@ -17,7 +17,7 @@ import { printable } from '../src/printable';
 import type { TaskSpec } from '../src/schedule/task';
 import { currentRuntime, programFor } from '../src/schedule/windows';
 import { ANSWERS, flagOf, isSecretKey, secretFrom, type AnswerKey, type Answers, type AnswerTypes } from './answers';
-import type { Lang, Messages } from './messages';
+import type { Lang, Messages } from '../src/messages';
 import { GoBack, isBack, type Prompts, type Validate } from './prompts';
 import { given, safe } from '../src/safe-text';
 

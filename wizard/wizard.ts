@@ -8,7 +8,7 @@ import { given } from '../src/safe-text';
 import type { Change } from './answers';
 import { ask, say, walk, type Context } from './context';
 import { draftPath, loadDraft, removeDraft, saveDraft } from './draft';
-import type { Messages } from './messages';
+import type { Messages } from '../src/messages';
 import { isBack, isCancel } from './prompts';
 import { accountStep } from './steps/account';
 import { alertsStep } from './steps/alerts';

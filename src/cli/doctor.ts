@@ -5,7 +5,7 @@
  * would end with for the same cause.
  */
 import { hostname } from 'node:os';
-import { messagesFor } from '../../wizard/messages';
+import { messagesFor } from '../messages';
 import type { Command } from 'commander';
 import { deliveryTarget, loadConfig, type Config } from '../configure/config';
 import { describeSecret, type SecretName } from '../configure/credentials';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { DEFAULT_LANG, messagesFor } from '../../wizard/messages';
+import { DEFAULT_LANG, messagesFor } from '../messages';
 import { execCommand } from '../schedule/windows';
 import { keepsWindowOpen, parentFrom, parentQuery, type Parent } from './console-window';
 import { main } from './program';

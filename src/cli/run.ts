@@ -8,7 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { messagesFor } from '../../wizard/messages';
+import { messagesFor } from '../messages';
 import { deliveryTarget, loadConfig, type Config, type EmailAlertConfig } from '../configure/config';
 import { credentialService, credentialsFrom, secretEnvNames, storeFor, type Credentials, type CredentialsOptions } from '../configure/credentials';
 import { platformOf, registeredTaskAccount } from '../schedule/windows';

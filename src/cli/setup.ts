@@ -11,7 +11,7 @@ import { parseJson } from '../json-file';
 import { readTextFile, SAVE_AS_UTF8 } from '../text-file';
 import { addAnswerOptions, loadAnswers, type AnswerOptions } from '../../wizard/answers';
 import { createContext, defaultConfigPath, type Draft } from '../../wizard/context';
-import { DEFAULT_LANG, LANGS, messagesFor, type Lang } from '../../wizard/messages';
+import { DEFAULT_LANG, LANGS, messagesFor, type Lang } from '../messages';
 import { inquirerPrompts } from '../../wizard/prompts';
 import { runWizard } from '../../wizard/wizard';
 import { dateOption, syncDate } from './date-option';

@@ -4,7 +4,7 @@
  * anything else read from ProCapita. A run's error message names places and
  * kinds only ([privacy.md](../../docs/privacy.md)), so it may go along.
  */
-import type { Messages } from '../../wizard/messages';
+import type { Messages } from '../messages';
 import { EXIT_CODE_MEANINGS } from '../errors';
 import type { RunReport } from './last-run';
 

@@ -3,7 +3,7 @@
  * as it is: UTF-8 with a byte order mark, semicolons, CRLF. A cell that a
  * spreadsheet would take for a formula is made text. Pure.
  */
-import type { Messages } from '../../wizard/messages';
+import type { Messages } from '../messages';
 import { maskPersonalNumbersIn } from '../personal-number';
 import type { Reason } from '../decide/reasons';
 import type { LeftOutEntry, LeftOutKind } from './left-out';

@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { access, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makePrivateFolder, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE, writeFileAtomically } from '../atomic-file';
-import type { Messages } from '../../wizard/messages';
+import type { Messages } from '../messages';
 import { indexHtml, indexJson, keptEntries, parseIndex, type IndexEntry } from './report-index';
 
 export const REPORTS_FOLDER = 'reports';

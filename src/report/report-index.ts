@@ -3,7 +3,7 @@
  * students, staff and groups over time, drawn as inline SVG. Pure. The rows
  * come from reports/index.json, which holds counts and file names only.
  */
-import type { Messages } from '../../wizard/messages';
+import type { Messages } from '../messages';
 import { esc, htmlTable, page } from './html';
 import type { RunReport } from './last-run';
 

@@ -4,7 +4,7 @@
  * page out. Names and GUIDs are in it (never a protected person's); counts,
  * codes and our own messages are everything else.
  */
-import type { Messages } from '../../wizard/messages';
+import type { Messages } from '../messages';
 import { EXIT_CODE_MEANINGS } from '../errors';
 import type { Changes, GroupChange, Listed, PersonChange } from './changes';
 import { esc, htmlTable, page } from './html';

@@ -14,8 +14,8 @@ describe('the Swedish admin guides stay in step with their English sources', () 
       expect(englishLeftovers(read(sv))).toEqual([]);
     });
 
-    it(`${sv} quotes the wizard's Swedish screen texts as wizard/messages/sv.ts has them`, () => {
-      expect(unknownScreenTexts(read(sv), read('wizard/messages/sv.ts'))).toEqual([]);
+    it(`${sv} quotes the wizard's Swedish screen texts as src/messages/sv.ts has them`, () => {
+      expect(unknownScreenTexts(read(sv), read('src/messages/sv.ts'))).toEqual([]);
     });
 
     it(`${en} points to ${sv} at its top`, () => {
@@ -109,6 +109,6 @@ describe('the checks catch a planted difference', () => {
 
   it('a quoted screen text that the wizard does not show', () => {
     const text = plant('”Gå igenom allt”', '”Gå igenom alla steg”').text;
-    expect(unknownScreenTexts(text, read('wizard/messages/sv.ts'))).toEqual(['Gå igenom alla steg']);
+    expect(unknownScreenTexts(text, read('src/messages/sv.ts'))).toEqual(['Gå igenom alla steg']);
   });
 });

@@ -6,7 +6,7 @@ import { screen } from '@inquirer/testing/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFixture } from '../../src/extract/fixture-source';
 import type { SourceRows } from '../../src/extract/contract';
-import { messagesFor } from '../../wizard/messages';
+import { messagesFor } from '../../src/messages';
 import { GoBack, inquirerPrompts } from '../../wizard/prompts';
 import { privacyStep } from '../../wizard/steps/privacy';
 import { schoolsStep } from '../../wizard/steps/schools';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { en } from '../../wizard/messages/en';
-import { sv } from '../../wizard/messages/sv';
+import { en } from '../../src/messages/en';
+import { sv } from '../../src/messages/sv';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANSWER_KEYS, flagOf, loadAnswers } from '../../wizard/answers';

@@ -10,7 +10,7 @@ import { formatQualityReport } from '../../src/enrich/ad-mapping';
 import { readFixture } from '../../src/extract/fixture-source';
 import type { SourceRows } from '../../src/extract/contract';
 import { schoolOverview } from '../../src/report/overview';
-import { messagesFor } from '../../wizard/messages';
+import { messagesFor } from '../../src/messages';
 import { emailStep } from '../../wizard/steps/email';
 import { previewStep } from '../../wizard/steps/preview';
 import { resultText } from '../../wizard/steps/shared';

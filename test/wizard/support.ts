@@ -10,7 +10,7 @@ import type { SecretStore } from '../../src/configure/credentials';
 import type { SourceRows } from '../../src/extract/contract';
 import { NO_ANSWERS, type Answers } from '../../wizard/answers';
 import { createContext, realChecks, type Checks, type Context, type Draft } from '../../wizard/context';
-import { messagesFor, type Lang } from '../../wizard/messages';
+import { messagesFor, type Lang } from '../../src/messages';
 import { GoBack, type Choice, type Prompts } from '../../wizard/prompts';
 import { startReceiver, type Receiver } from '../receiver/receiver';
 import { demoFixture, ROOT, tempDir } from '../support/cli';

@@ -3,7 +3,7 @@ import type { CheckResult } from '../../src/cli/checks';
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { absolute, say, walk, type Context, type Question } from '../context';
-import type { Messages } from '../messages';
+import type { Messages } from '../../src/messages';
 import { isBack } from '../prompts';
 import { given } from '../../src/safe-text';
 

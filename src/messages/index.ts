@@ -1,3 +1,8 @@
+/**
+ * The one message catalogue per language: what people read from the wizard,
+ * the run report and the alerts, in Swedish by default and in English on
+ * request. The CLI's own lines join it as they are translated (issue 17).
+ */
 import { en } from './en';
 import { sv } from './sv';
 

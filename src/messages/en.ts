@@ -1,6 +1,6 @@
-/** The wizard's texts in English (`--lang en`). Same keys as sv.ts; a test keeps them equal. */
-import { ENGLISH_QUALITY } from '../../src/enrich/ad-mapping';
-import { ENGLISH_SUMMARY } from '../../src/report/summary';
+/** The texts people read, in English (`--lang en`, or `"language": "en"`): the wizard, the run report, the alerts. Same keys as sv.ts; a test keeps them equal. */
+import { ENGLISH_QUALITY } from '../enrich/ad-mapping';
+import { ENGLISH_SUMMARY } from '../report/summary';
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 

@@ -1,4 +1,4 @@
-/** Guidens texter på svenska (standard). Samma nycklar som en.ts; ett test håller dem lika. */
+/** Texterna som människor läser, på svenska (standard): guiden, körrapporten, larmen. Samma nycklar som en.ts; ett test håller dem lika. */
 import type { Messages } from './index';
 
 const antal = (n: number, en: string, flera: string) => `${n} ${n === 1 ? en : flera}`;
