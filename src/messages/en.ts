@@ -37,6 +37,7 @@ export const en = {
   draftDiscarded: (file: string) => `Draft ${file} discarded.`,
   draftDamaged: (file: string, kind: string) => `The draft ${file} ${kind}; it is ignored.`,
   draftKind: { unreadable: 'cannot be read', json: 'is not valid JSON', shape: 'is not a draft this wizard wrote' } as Record<'unreadable' | 'json' | 'shape', string>,
+  guideOnlyInEnglish: '(This guide is in English.)',
   pressEnterToClose: 'Press Enter to close this window.',
   missingAnswer: (key: string, flag: string) => `No answer for ${key}, and --non-interactive asks nothing: give "${key}" in the answers file, or ${flag}.`,
   required: 'An answer is needed.',

@@ -36,6 +36,7 @@ export const sv: Messages = {
   draftDiscarded: (file: string) => `Utkastet ${file} kastades.`,
   draftDamaged: (file: string, kind: string) => `Utkastet ${file} ${kind}; det används inte.`,
   draftKind: { unreadable: 'kan inte läsas', json: 'är inte giltig JSON', shape: 'är inget utkast som den här guiden skrivit' } as Record<'unreadable' | 'json' | 'shape', string>,
+  guideOnlyInEnglish: '(Den här guiden finns bara på engelska.)',
   pressEnterToClose: 'Tryck på Enter för att stänga fönstret.',
   missingAnswer: (key: string, flag: string) => `Svar saknas för ${key}, och med --non-interactive ställs inga frågor: ange "${key}" i svarsfilen, eller ${flag}.`,
   required: 'Ett svar behövs.',

@@ -41,13 +41,13 @@ describe('help TOPIC prints the guide', () => {
   });
 
   for (const [topic, { title, section }] of Object.entries(EXPECTED)) {
-    it(`help ${topic}: its title, a line further down, and the whole guide as plain text`, async () => {
-      const r = await runCli(['help', topic]);
+    it(`help ${topic} --lang en: its title, a line further down, and the whole guide as plain text`, async () => {
+      const r = await runCli(['help', topic, '--lang', 'en']);
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout.startsWith(`${title}\n${'='.repeat(title.length)}\n\n`)).toBe(true);
       expect(r.stdout).toContain(section.startsWith('|') ? `\n${section}` : `\n${section}\n${'-'.repeat(section.length)}\n`);
-      expect(r.stdout).toBe(renderGuide(doc(fileOf(topic))));
+      expect(r.stdout).toBe(renderGuide(doc(fileOf(topic)), fileOf(topic)));
       // Plain text in a Windows console, or in a file it is redirected to.
       expect(r.stdout).not.toMatch(/\x1b/);
       expect(r.stdout).not.toContain('<!--');
@@ -57,8 +57,33 @@ describe('help TOPIC prints the guide', () => {
     });
   }
 
-  it('shows a link to another guide as the command that prints it, with the section', async () => {
+  it('in Swedish by default: the three guides with a Swedish version, their links as help commands with "avsnittet"', async () => {
+    const swedish = { installation: 'Installera procapita-sync på Windows', operations: 'Drift', 'email-mapping': 'E-postadresser och mappningstabellen' };
+    expect(GUIDES.filter((g) => g.sv).map((g) => g.topic)).toEqual(Object.keys(swedish));
+    for (const [topic, title] of Object.entries(swedish)) {
+      const r = await runCli(['help', topic]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.startsWith(`${title}\n${'='.repeat(title.length)}\n\n`), topic).toBe(true);
+      const file = `${GUIDES.find((g) => g.topic === topic)!.sv}.md`;
+      expect(r.stdout).toBe(renderGuide(doc(file), file));
+      // The link back to the English page leads nowhere in the exe: --lang en prints that one.
+      expect(r.stdout).not.toMatch(/På engelska|\]\(|\.md \(`|, section "/);
+      expect(await runCli(['help', topic, '--lang', 'sv'])).toMatchObject({ stdout: r.stdout });
+    }
+    const install = (await runCli(['help', 'installation'])).stdout;
+    // A link between the Swedish guides, and one into an English reference page, each with its section.
+    expect(install).toContain('`procapita-sync help operations`, avsnittet "Windows händelselogg"');
+    expect(install).toContain('`procapita-sync help configuration`, avsnittet "Several configurations on one server"');
+  });
+
+  it('a guide with no Swedish version is printed in English, and says so in Swedish first', async () => {
     const r = await runCli(['help', 'exit-codes']);
+    expect(r.stdout).toBe(`(Den här guiden finns bara på engelska.)\n\n${renderGuide(doc('exit-codes.md'), 'exit-codes.md')}`);
+    expect((await runCli(['help', 'exit-codes', '--lang', 'en'])).stdout).toBe(renderGuide(doc('exit-codes.md'), 'exit-codes.md'));
+  });
+
+  it('shows a link to another guide as the command that prints it, with the section', async () => {
+    const r = await runCli(['help', 'exit-codes', '--lang', 'en']);
     expect(r.stdout).toContain('| 3 | config | the configuration file is missing, not JSON, or invalid | fix the named key; see `procapita-sync help configuration` |');
     expect(r.stdout).toContain('adapt the named query; see `procapita-sync help procapita-schema`, section "One row per key" |');
     expect(r.stdout).not.toMatch(/\]\(|\.md\b/);
@@ -73,7 +98,7 @@ describe('help TOPIC prints the guide', () => {
   });
 
   it('works run from source as a process of its own (npx tsx src/cli/main.ts help exit-codes)', async () => {
-    const r = await spawnCli(['help', 'exit-codes']);
+    const r = await spawnCli(['help', 'exit-codes', '--lang', 'en']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(renderGuide(doc('exit-codes.md')));
   });
@@ -87,7 +112,7 @@ describe('help with no topic, or a command', () => {
     expect(r.stdout).toMatch(/^Usage: procapita-sync \[options\] \[command\]\n/);
     for (const name of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(r.stdout).toContain('\n`procapita-sync help exit-codes` says what to do about each.\n');
-    const guides = r.stdout.slice(r.stdout.indexOf('\nGuides (procapita-sync help TOPIC):\n'));
+    const guides = r.stdout.slice(r.stdout.indexOf('\nGuides (procapita-sync help TOPIC; in Swedish where there is a Swedish version, --lang en for English):\n'));
     expect(guides.trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/)[0])).toEqual(GUIDES.map((g) => g.topic));
     expect(guides).toContain('\n  exit-codes        what each exit code means, and what to do about it\n');
     expect((await runCli(['--help'])).stdout).toBe(r.stdout);
@@ -133,6 +158,7 @@ describe('the guides inside the packed program', () => {
       throw new Error(`the embedded guides required ${id}`);
     });
     for (const g of GUIDES) expect(module.exports.guideText!(`${g.doc}.md`), g.doc).toBe(doc(`${g.doc}.md`));
+    for (const g of GUIDES.filter((x) => x.sv)) expect(module.exports.guideText!(`${g.sv}.md`), g.sv).toBe(doc(`${g.sv}.md`));
     // Only the guides: docs/building.md names the sentinel pkg injects the program at, which must occur once in the binary.
     expect(() => module.exports.guideText!('building.md')).toThrow('docs/building.md is not in the bundle');
     expect(built.outputFiles[0]!.text).not.toContain('NODE_SEA_FUSE');

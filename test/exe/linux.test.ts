@@ -44,12 +44,15 @@ describe('the Linux binary', () => {
     expect(r.stdout.trimEnd()).toMatch(expectedVersionLine());
   });
 
-  it('prints the guides from inside itself: help exit-codes, in a folder with no docs/ near it', async () => {
-    const r = await binary(['help', 'exit-codes']);
+  it('prints the guides from inside itself: help exit-codes, and the Swedish installation guide, in a folder with no docs/ near it', async () => {
+    const r = await binary(['help', 'exit-codes', '--lang', 'en']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Exit codes\n==========\n/);
-    expect(r.stdout).toBe(renderGuide(readFileSync(join(ROOT, 'docs/exit-codes.md'), 'utf8')));
+    expect(r.stdout).toBe(renderGuide(readFileSync(join(ROOT, 'docs/exit-codes.md'), 'utf8'), 'exit-codes.md'));
+    const swedish = await binary(['help', 'installation']);
+    expect(swedish.stdout).toMatch(/^Installera procapita-sync på Windows\n=+\n/);
+    expect(swedish.stdout).toBe(renderGuide(readFileSync(join(ROOT, 'docs/sv/installation.md'), 'utf8'), 'sv/installation.md'));
     const unknown = await binary(['help', 'exit-code']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: There is no help topic or command "exit-code"\. The topics: installation, configuration, exit-codes, /);
