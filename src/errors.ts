@@ -44,12 +44,20 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   consistencyGate: 'consistency gate: the snapshot does not hold together (a dangling or duplicate id, or counts that differ from the decisions); nothing was delivered',
 };
 
+/**
+ * The failures the setup wizard can put in its own questions' words (wizard/steps/shared.ts): the message names
+ * configuration keys, which is right for the log and doctor, while the wizard's user only ever saw its questions.
+ */
+export type FailureKind = 'sqlLoginRefused' | 'sqlCertificate' | 'sqlUnreachable' | 'sqlHostUnknown' | 'ldapBindRefused' | 'ldapCertificate' | 'targetKeyRefused' | 'targetCertificate';
+
 export class AppError extends Error {
   declare readonly message: SafeText;
 
   constructor(
     readonly code: ExitCodeName,
     message: SafeText,
+    /** What kind of failure it is, where the wizard can say it in its questions' words. */
+    readonly kind?: FailureKind,
   ) {
     super(message);
     this.name = 'AppError';

@@ -13,7 +13,7 @@ import type { Config, EmailAlertConfig, HttpsTargetConfig } from '../configure/c
 import { credentialsFrom, describeSecret, sameAccount, secretEnvNames, storeFor, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
 import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
 import { probeDirectory } from '../enrich/ad-mapping';
-import { AppError, ExitCode, internalError, type ExitCodeName } from '../errors';
+import { AppError, ExitCode, internalError, type ExitCodeName, type FailureKind } from '../errors';
 import { readFixture } from '../extract/fixture-source';
 import { readSchoolUnits, probeSqlSource } from '../extract/sql-source';
 import { QUERY_NAMES, type CalendarDate, type SourceRows } from '../extract/contract';
@@ -51,6 +51,8 @@ export interface CheckResult {
   readonly code?: ExitCodeName;
   /** The secret a secrets check is about. */
   readonly secret?: SecretName;
+  /** When it failed: a kind of failure the wizard says in its own questions' words. */
+  readonly kind?: FailureKind;
   /** When it passed, for the checks the wizard runs: what was found, as facts. */
   readonly found?: CheckFound;
 }
@@ -64,7 +66,7 @@ const passed = (label: string, found?: CheckFound): CheckResult => ({ ok: true, 
 
 /** A failed check from whatever was thrown: an AppError's message and code as they are, anything else as a bug. */
 export function failed(label: string, err: unknown): CheckResult {
-  if (err instanceof AppError) return { ok: false, label, detail: err.message, code: err.code };
+  if (err instanceof AppError) return { ok: false, label, detail: err.message, code: err.code, ...(err.kind ? { kind: err.kind } : {}) };
   return { ok: false, label, detail: internalError(err), code: 'internal' };
 }
 

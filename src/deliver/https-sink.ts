@@ -138,6 +138,7 @@ export function networkOutcome(err: unknown, host: string): { kind: 'fail'; erro
       error: new AppError(
         'uploadFailed',
         safe`The TLS certificate presented for ${given(host)} is not trusted: ${detail}. If a proxy re-signs TLS, put its CA certificate in a PEM file and name it in target.caFile. Certificates are always checked.`,
+        'targetCertificate',
       ),
     };
   }
@@ -161,8 +162,8 @@ export function networkOutcome(err: unknown, host: string): { kind: 'fail'; erro
 export function keyRefused(status: 401 | 403, target: Pick<HttpsTarget, 'apiKeyEnv'>, credentials?: Pick<Credentials, 'origin'>): AppError {
   const origin = credentials?.origin?.('apiKey') ?? secretOrigin('apiKey', target.apiKeyEnv);
   return status === 401
-    ? new AppError('accessDenied', safe`The upload service refused the API key (401). Check the key in ${origin}; it may have been rotated.`)
-    : new AppError('accessDenied', safe`The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality's key.`);
+    ? new AppError('accessDenied', safe`The upload service refused the API key (401). Check the key in ${origin}; it may have been rotated.`, 'targetKeyRefused')
+    : new AppError('accessDenied', safe`The upload service accepted the API key but does not let it import (403). Ask the service to allow this municipality's key.`, 'targetKeyRefused');
 }
 
 /** Throws when `signal` aborts, at any point up to the answer's last byte: bodyTimeout is idle time between chunks, so a trickle never trips it. */

@@ -167,6 +167,7 @@ function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase:
       return new AppError(
         'accessDenied',
         safe`The directory at ${where} refused the bind for account ${bindDn}${reason ? safe` (${reason})` : ''}: check the account (email.ad.bindDn: a DN, or on Active Directory also user@domain) and its password (${origin ?? secretOrigin('ldapPassword', ad.passwordEnv)}).`,
+        'ldapBindRefused',
       );
     }
     if (code === 8 || code === 13) {
@@ -212,6 +213,7 @@ function explainLdapError(err: unknown, ad: AdConfig, endpoint: Endpoint, phase:
     return new AppError(
       'emailMapping',
       safe`The TLS certificate of the directory at ${where} is not trusted: ${detail}. Put the CA certificate that issued the domain controller's certificate in a PEM file and name it in email.ad.caFile${ad.caFile ? safe` (now ${given(ad.caFile)})` : ''}. Certificates are always checked.`,
+      'ldapCertificate',
     );
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(codes)) {

@@ -92,6 +92,7 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: SafeText, o
     return new AppError(
       'accessDenied',
       safe`SQL Server at ${where} refused the login for user '${user}'. Check the SQL account and its password (${origin}), and that database '${database}' exists and the account may open it.`,
+      'sqlLoginRefused',
     );
   }
   if (e.number === 229 || e.number === 230) {
@@ -104,25 +105,26 @@ function explainSqlError(err: unknown, cfg: SqlSourceConfig, during: SafeText, o
     return new AppError(
       'sourceUnavailable',
       safe`The TLS certificate of SQL Server at ${where} is not trusted: ${detail}. Put the server's CA certificate in a file and name it in source.caFile, or set source.trustServerCertificate to true if you accept an unverified connection.`,
+      'sqlCertificate',
     );
   }
   if (e.code === 'ETIMEOUT' && during === 'connect') {
-    return new AppError('sourceUnavailable', safe`SQL Server at ${where} did not answer within ${cfg.connectTimeoutSeconds} s. Check the host name, that the firewall lets this machine reach TCP port ${cfg.port ?? 1433}, and that SQL Server is running; raise source.connectTimeoutSeconds on a slow network.`);
+    return new AppError('sourceUnavailable', safe`SQL Server at ${where} did not answer within ${cfg.connectTimeoutSeconds} s. Check the host name, that the firewall lets this machine reach TCP port ${cfg.port ?? 1433}, and that SQL Server is running; raise source.connectTimeoutSeconds on a slow network.`, 'sqlUnreachable');
   }
   if (e.code === 'ETIMEOUT') {
     return new AppError('sourceUnavailable', safe`ProCapita did not finish ${during} within ${cfg.requestTimeoutSeconds} s. Nothing was written. Raise source.requestTimeoutSeconds, or run outside busy hours.`);
   }
   if (/ECONNREFUSED/.test(cause + inner)) {
-    return new AppError('sourceUnavailable', safe`Nothing is listening at ${where} (connection refused). Check the host and port, that SQL Server accepts TCP connections, and that the firewall allows port ${cfg.port ?? 1433}.`);
+    return new AppError('sourceUnavailable', safe`Nothing is listening at ${where} (connection refused). Check the host and port, that SQL Server accepts TCP connections, and that the firewall allows port ${cfg.port ?? 1433}.`, 'sqlUnreachable');
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(cause + inner)) {
-    return new AppError('sourceUnavailable', safe`The host name ${host} cannot be resolved. Check source.host.`);
+    return new AppError('sourceUnavailable', safe`The host name ${host} cannot be resolved. Check source.host.`, 'sqlHostUnknown');
   }
   if (during !== 'connect' && /ECONNRESET|ECONNCLOSED|ESOCKET|closed|ended/i.test(cause + inner)) {
     return new AppError('sourceUnavailable', safe`The connection to SQL Server at ${where} was lost while ${during}. Nothing was written; run again, and check the network if it keeps happening.`);
   }
   if (e.code === 'ESOCKET' || e.code === 'ECONNCLOSED') {
-    return new AppError('sourceUnavailable', safe`Cannot connect to SQL Server at ${where} (${cause || 'socket error'}). Check the host, the port and the firewall (TCP port ${cfg.port ?? 1433}).`);
+    return new AppError('sourceUnavailable', safe`Cannot connect to SQL Server at ${where} (${cause || 'socket error'}). Check the host, the port and the firewall (TCP port ${cfg.port ?? 1433}).`, 'sqlUnreachable');
   }
   // SQL Server's own message can quote a value it could not convert, so only its error number and the codes are shown.
   const number = typeof e.number === 'number' ? safe` (SQL Server error ${e.number})` : cause ? safe` (${cause})` : safe``;

@@ -81,6 +81,17 @@ export const en = {
   },
   /** A failure's cause (an AppError's message, as in the log and `doctor`): in English as it is. */
   failureCause: (detail: string) => detail,
+  /** A failure in the words of the wizard's own questions (their labels are passed in), above the log's text. */
+  failureHint: {
+    sqlLoginRefused: (user: string, database: string) => `SQL Server refused the login. Change the answers to "${user}" and the password, or to "${database}" if the database has another name or the account may not open it.`,
+    sqlCertificate: (trust: string, caFile: string, any: string) => `SQL Server's certificate was not trusted. At "${trust}", choose "${caFile}" and give the CA certificate that issued it, or "${any}" if you accept an unverified connection.`,
+    sqlUnreachable: (host: string, port: string, instance: string) => `SQL Server does not answer. Check the answers to "${host}" and "${port}" (or "${instance}"), and that the firewall lets the connection through.`,
+    sqlHostUnknown: (host: string) => `That host name does not exist. Change the answer to "${host}".`,
+    ldapBindRefused: (bindDn: string) => `The directory refused the login. Change the answers to "${bindDn}" and the password.`,
+    ldapCertificate: (caFile: string) => `The directory's certificate was not trusted. Give the CA certificate that issued the domain controller's certificate at "${caFile}".`,
+    targetKeyRefused: (apiKey: string) => `The cloud service refused the key. Change the answer to "${apiKey}".`,
+    targetCertificate: (caFile: string) => `The cloud service's certificate was not trusted. Give the CA certificate at "${caFile}", e.g. the proxy's if it re-signs TLS.`,
+  },
 
   // 1. SQL Server
   sqlTitle: 'SQL Server (ProCapita)',

@@ -78,6 +78,17 @@ export const sv: Messages = {
   },
   // Orsaken står på engelska med flit: samma text som i loggen och i doctor, som supporten söker på.
   failureCause: (detail: string) => `Orsak (samma text som i loggen): ${detail}`,
+  /** A failure in the words of the wizard's own questions (their labels are passed in), above the log's text. */
+  failureHint: {
+    sqlLoginRefused: (user: string, database: string) => `SQL Server godtog inte inloggningen. Ändra svaren på ”${user}” och lösenordet, eller på ”${database}” om databasen heter något annat eller kontot inte får öppna den.`,
+    sqlCertificate: (trust: string, caFile: string, any: string) => `SQL Servers certifikat godtogs inte. Vid ”${trust}” väljer du ”${caFile}” och anger CA-certifikatet som utfärdade det, eller ”${any}” om du godtar en okontrollerad anslutning.`,
+    sqlUnreachable: (host: string, port: string, instance: string) => `SQL Server svarar inte. Kontrollera svaren på ”${host}” och ”${port}” (eller ”${instance}”), och att brandväggen släpper igenom.`,
+    sqlHostUnknown: (host: string) => `Värdnamnet finns inte. Ändra svaret på ”${host}”.`,
+    ldapBindRefused: (bindDn: string) => `Katalogen godtog inte inloggningen. Ändra svaren på ”${bindDn}” och lösenordet.`,
+    ldapCertificate: (caFile: string) => `Katalogens certifikat godtogs inte. Ange CA-certifikatet som utfärdade domänkontrollantens certifikat vid ”${caFile}”.`,
+    targetKeyRefused: (apiKey: string) => `Molntjänsten godtog inte nyckeln. Ändra svaret på ”${apiKey}”.`,
+    targetCertificate: (caFile: string) => `Molntjänstens certifikat godtogs inte. Ange CA-certifikatet vid ”${caFile}”, till exempel proxyns om den signerar om TLS.`,
+  },
 
   // 1. SQL Server
   sqlTitle: 'SQL Server (ProCapita)',

@@ -133,7 +133,9 @@ describe('the wizard in a pseudo-terminal', () => {
     enter();
     await pane.waitFor('? Fil med CA-certifikat');
     enter(CA_FILE);
-    await pane.waitFor("✗ Orsak (samma text som i loggen): SQL Server at 127.0.0.1:"); // the cause in English, as in the log
+    // First in the words of the questions, then the cause in English, as in the log.
+    await pane.waitFor('✗ SQL Server godtog inte inloggningen. Ändra svaren på ”SQL-inloggning (endast läsrätt)” och lösenordet');
+    await pane.waitFor('    Orsak (samma text som i loggen): SQL Server at 127.0.0.1:');
     await pane.waitFor('refused the login');
     await pane.waitFor('? Hur vill du göra?');
     pane.press('Down', 'Down', 'Down', 'Down', 'Down'); // Försök igen, värd, instans eller port, databas, SQL-inloggning, lösenord
@@ -399,6 +401,8 @@ describe('the wizard in a pseudo-terminal', () => {
     await pane.waitFor('? Hålla mappningstabellen aktuell?');
     enter(); // varje natt
     await pane.waitFor('? Hur vill du göra?');
+    // The refusal in the words of the questions answered; the log's text below it.
+    expect(pane.transcript()).toContain('✗ Katalogen godtog inte inloggningen. Ändra svaren på ”Konto för inloggning i katalogen (DN, eller användare@domän)” och lösenordet.');
     expect(pane.transcript()).toContain('Ändra: var adresserna kommer ifrån');
     pane.press('Down');
     enter();

@@ -87,7 +87,10 @@ describe('1. SQL Server', () => {
       '  → Change: password',
       `? Password for procapita_reader ${'*'.repeat(SQL_PASSWORD.length)}`,
     ]);
-    expect(out()).toMatch(/Testing the login and the schema check…\n  ✗ SQL Server at 127\.0\.0\.1:\d+ refused the login for user 'procapita_reader'\. Check the SQL account and its password \(the value given in setup\)/);
+    // First in the words of the questions answered, then the log's text.
+    expect(out()).toMatch(
+      /Testing the login and the schema check…\n  ✗ SQL Server refused the login\. Change the answers to "SQL login \(read-only\)" and the password, or to "Database" if the database has another name or the account may not open it\.\n {4}SQL Server at 127\.0\.0\.1:\d+ refused the login for user 'procapita_reader'\. Check the SQL account and its password \(the value given in setup\)/,
+    );
     expect(out()).toContain('✓ ProCapita read: 4 school units, 40 persons.');
     expect(out()).not.toContain(SQL_PASSWORD);
     expect(ctx.draft.source).toEqual({ type: 'sql', host: '127.0.0.1', port: sql.port, database: 'ProCapita', user: 'procapita_reader', encrypt: true, trustServerCertificate: false, caFile: CA_FILE });
@@ -96,18 +99,39 @@ describe('1. SQL Server', () => {
   });
 
   it('a named instance instead of a port; "quit" after a failure ends the wizard with nothing written', async () => {
-    const failing = async (): Promise<CheckResult> => ({ ok: false, label: 'SQL Server', detail: ours('The host name sql-nowhere cannot be resolved. Check source.host.'), code: 'sourceUnavailable' });
+    const failing = async (): Promise<CheckResult> => ({ ok: false, label: 'SQL Server', detail: ours('The host name sql-nowhere cannot be resolved. Check source.host.'), code: 'sourceUnavailable', kind: 'sqlHostUnknown' });
     const { ctx, out } = stepContext({ script: ['sql-nowhere', 'PROCAPITA', 'ProCapita', 'reader', 'pw', false, 'quit'], checks: { sql: failing } });
     await expect(sqlStep(ctx)).rejects.toThrow('Setup cancelled: nothing was written.');
     expect(ctx.draft.source).toMatchObject({ host: 'sql-nowhere', instanceName: 'PROCAPITA', encrypt: false, trustServerCertificate: false });
     expect(ctx.draft.source).not.toHaveProperty('port');
-    expect(out()).toContain('  ✗ The host name sql-nowhere cannot be resolved. Check source.host.');
+    expect(out()).toContain('  ✗ That host name does not exist. Change the answer to "SQL Server host name or address".\n    The host name sql-nowhere cannot be resolved. Check source.host.');
+  });
+});
+
+describe('1. SQL Server: a failure in the words of the questions', () => {
+  it('an untrusted certificate names the certificate question and its choice, not source.caFile; changing that answer passes', async () => {
+    const sql = await tdsServer();
+    const certificateCheck = (shown: readonly { name: string; value: unknown }[]) => shown.find((c) => /^Ändra: .*certifikat/.test(c.name))!.value;
+    const { ctx, prompts, out } = stepContext({
+      lang: 'sv',
+      script: ['127.0.0.1', '', String(sql.port), 'ProCapita', 'procapita_reader', SQL_PASSWORD, true, 'system', certificateCheck, 'caFile', CA_FILE],
+    });
+    await sqlStep(ctx);
+    expect(prompts.left()).toBe(0);
+    expect(out()).toMatch(
+      /\n {2}✗ SQL Servers certifikat godtogs inte\. Vid ”Hur ska SQL Servers certifikat kontrolleras\?” väljer du ”Mot ett CA-certifikat i en fil” och anger CA-certifikatet som utfärdade det, eller ”Inte alls: godta vilket certifikat som helst \(rekommenderas inte\)” om du godtar en okontrollerad anslutning\.\n {4}Orsak \(samma text som i loggen\): The TLS certificate of SQL Server at 127\.0\.0\.1:\d+ is not trusted/,
+    );
+    // The wizard's own words name no configuration key; the log's text, quoted as such, does.
+    const hint = out().split('\n').find((l) => l.startsWith('  ✗ SQL Servers certifikat'))!;
+    expect(hint).not.toMatch(/source\.|caFile|trustServerCertificate/);
+    expect(out()).toContain('  ✓ SQL Server 127.0.0.1:');
+    expect(ctx.draft.source).toMatchObject({ trustServerCertificate: false, caFile: CA_FILE });
   });
 });
 
 describe('1. SQL Server, with a port given ahead', () => {
   it('asks no named instance: the port answers that question', async () => {
-    const failing = async (): Promise<CheckResult> => ({ ok: false, label: 'SQL Server', detail: ours('The host name sql-nowhere cannot be resolved. Check source.host.'), code: 'sourceUnavailable' });
+    const failing = async (): Promise<CheckResult> => ({ ok: false, label: 'SQL Server', detail: ours('The host name sql-nowhere cannot be resolved. Check source.host.'), code: 'sourceUnavailable', kind: 'sqlHostUnknown' });
     const { ctx, prompts } = stepContext({ answers: await loadAnswers({ sqlPort: '14330' }), script: ['sql-nowhere', 'ProCapita', 'reader', 'pw', false, 'quit'], checks: { sql: failing } });
     await expect(sqlStep(ctx)).rejects.toThrow('Setup cancelled: nothing was written.');
     expect(prompts.screen.filter((l) => /instance|port/i.test(l) && l.startsWith('?'))).toEqual([]);
@@ -304,7 +328,7 @@ describe('in Swedish: what shared product code says, in the wizard\'s words', ()
     const { ctx, prompts, out } = stepContext({ lang: 'sv', draft: { source: { type: 'fixture', path: DEMO_FIXTURE } }, script: [rec.url, 'wrong-key', false, CA_FILE, 'target.apiKey', API_KEY] });
     await targetStep(ctx);
     expect(prompts.left()).toBe(0);
-    expect(out()).toMatch(/ {2}✗ Orsak \(samma text som i loggen\): .*refused the API key \(401\)/);
+    expect(out()).toMatch(/ {2}✗ Molntjänsten godtog inte nyckeln\. Ändra svaret på ”API-nyckel”\.\n {4}Orsak \(samma text som i loggen\): .*refused the API key \(401\)/);
     expect(out()).toContain(`  ✓ Molntjänsten ${rec.url}/v1/ping: nåbar, API-nyckeln godtogs`);
     expect(out()).not.toContain('reachable, API key accepted');
   });

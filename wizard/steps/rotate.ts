@@ -56,14 +56,14 @@ export async function rotateStep(ctx: Context): Promise<void> {
     say(ctx, m.testing(m.rotateTesting(m.secretName[name])));
     const result = await testWith(ctx, name, value);
     if (result?.ok) {
-      say(ctx, resultLine(m, result));
+      say(ctx, resultLine(m, result, false));
       await ctx.store.set(name, value);
       say(ctx, `✓ ${m.rotateOk(m.secretName[name], storeEntry(ctx, name))}`);
       const variable = secretEnvNames(config)[name];
       if (variable) say(ctx, `  ! ${m.rotateEnvWins(m.secretName[name], variable)}`);
       return;
     }
-    if (result) say(ctx, resultLine(m, result));
+    if (result) say(ctx, resultLine(m, result, false));
     say(ctx, m.rotateRefused(m.secretName[name]));
     if (ctx.answers.nonInteractive) throw new AppError(result?.code ?? 'accessDenied', safe`${given(m.rotateRefused(m.secretName[name]))}${result ? safe` ${result.detail}` : ''}`);
     const again = await ctx.prompts.select<'retry' | 'quit'>({

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { CheckResult } from '../../src/cli/checks';
-import { AppError } from '../../src/errors';
+import { AppError, type FailureKind } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { absolute, say, walk, type Context, type Question } from '../context';
 import type { Messages } from '../../src/messages';
@@ -22,8 +22,8 @@ export function heading(ctx: Pick<Context, 'io' | 'm'>, step: number, title: str
  * `doctor`); a failure's cause as it is, the same text as in the log and
  * `doctor`, which the catalogue introduces as such.
  */
-export function resultText(m: Messages, result: CheckResult): string {
-  if (!result.ok) return m.failureCause(result.detail);
+export function resultText(m: Messages, result: CheckResult, hints = true): string {
+  if (!result.ok) return hints && result.kind ? `${inQuestions(m, result.kind)}\n    ${m.failureCause(result.detail)}` : m.failureCause(result.detail);
   const f = result.found;
   switch (f?.check) {
     case 'fixture':
@@ -45,20 +45,45 @@ export function resultText(m: Messages, result: CheckResult): string {
   }
 }
 
+/** A failure the wizard's user can act on, in the words of the questions they answered. */
+function inQuestions(m: Messages, kind: FailureKind): string {
+  const h = m.failureHint;
+  switch (kind) {
+    case 'sqlLoginRefused':
+      return h.sqlLoginRefused(m.sqlUser, m.sqlDatabase);
+    case 'sqlCertificate':
+      return h.sqlCertificate(m.sqlTrust, m.trustCaFile, m.trustAny);
+    case 'sqlUnreachable':
+      return h.sqlUnreachable(m.sqlHost, m.sqlPort, m.sqlInstance);
+    case 'sqlHostUnknown':
+      return h.sqlHostUnknown(m.sqlHost);
+    case 'ldapBindRefused':
+      return h.ldapBindRefused(m.adBindDn);
+    case 'ldapCertificate':
+      return h.ldapCertificate(m.adCaFile);
+    case 'targetKeyRefused':
+      return h.targetKeyRefused(m.apiKey);
+    case 'targetCertificate':
+      return h.targetCertificate(m.targetCa);
+  }
+}
+
 /** "  ✓ …" or "  ✗ …". */
-export const resultLine = (m: Messages, result: CheckResult): string => `  ${result.ok ? '✓' : '✗'} ${resultText(m, result)}`;
+/** `hints`: a failure also in the words of the step's questions (rotating a secret asks none of them). */
+export const resultLine = (m: Messages, result: CheckResult, hints = true): string => `  ${result.ok ? '✓' : '✗'} ${resultText(m, result, hints)}`;
 
 /** Runs a test with a line saying so, and prints its result: ✓ what was found, or ✗ and the cause. */
-export async function test(ctx: Pick<Context, 'io' | 'm'>, what: string, run: () => Promise<CheckResult | undefined>): Promise<CheckResult | undefined> {
+export async function test(ctx: Pick<Context, 'io' | 'm' | 'answers'>, what: string, run: () => Promise<CheckResult | undefined>): Promise<CheckResult | undefined> {
   say(ctx, ctx.m.testing(what));
   const result = await run();
-  if (result) say(ctx, resultLine(ctx.m, result));
+  // Answers given ahead in a file were not asked as questions: the log's text says which key to fix.
+  if (result) say(ctx, resultLine(ctx.m, result, !ctx.answers.nonInteractive));
   return result;
 }
 
 /** A failure as a check result, for tests that throw (the AD build, the mapping file). */
 export function failure(err: unknown): CheckResult {
-  if (err instanceof AppError) return { ok: false, label: '', detail: err.message, code: err.code };
+  if (err instanceof AppError) return { ok: false, label: '', detail: err.message, code: err.code, ...(err.kind ? { kind: err.kind } : {}) };
   throw err;
 }
 
