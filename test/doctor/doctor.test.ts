@@ -217,7 +217,8 @@ describe('doctor', () => {
     expect(r.code).toBe(8);
   });
 
-  it('secrets from the credential store when the configuration names no environment variables: all pass', async () => {
+  /** A site whose secrets all come from the credential store: the configuration names no environment variable (and has `more`). */
+  async function storeSite(more: Record<string, unknown> = {}) {
     const sql = await tdsServer();
     const rec = await receiver();
     const s = site({ sqlPort: sql.port, receiverUrl: rec.url, directory: slapd });
@@ -225,7 +226,12 @@ describe('doctor', () => {
     delete config.source.passwordEnv;
     delete config.target.apiKeyEnv;
     delete config.email.ad.passwordEnv;
-    writeFileSync(s.configPath, JSON.stringify(config));
+    writeFileSync(s.configPath, JSON.stringify({ ...more, ...config }));
+    return { sql, rec, s };
+  }
+
+  it('secrets from the credential store when the configuration names no environment variables: all pass', async () => {
+    const { sql, rec, s } = await storeSite();
     const store = memoryStore({ sqlPassword: SQL_PASSWORD, apiKey: API_KEY, ldapPassword: slapd.bindPassword });
     const r = await doctor(s, {}, store);
     const from = (name: string) => `the Secret Service keyring (service procapita-sync, account ${name})`;
@@ -248,14 +254,7 @@ describe('doctor', () => {
   });
 
   it("a named configuration: every line that names a store entry names the configuration's service, procapita-sync-<name>", async () => {
-    const sql = await tdsServer();
-    const rec = await receiver();
-    const s = site({ sqlPort: sql.port, receiverUrl: rec.url, directory: slapd });
-    const config = JSON.parse(readFileSync(s.configPath, 'utf8')) as { source: Record<string, unknown>; target: Record<string, unknown>; email: { ad: Record<string, unknown> } };
-    delete config.source.passwordEnv;
-    delete config.target.apiKeyEnv;
-    delete config.email.ad.passwordEnv;
-    writeFileSync(s.configPath, JSON.stringify({ name: 'north', ...config }));
+    const { s } = await storeSite({ name: 'north' });
     const store = memoryStore({ sqlPassword: SQL_PASSWORD, apiKey: API_KEY, ldapPassword: 'Wrong-Bind-Pass-2' });
     const r = await doctor(s, {}, store);
     const from = (name: string) => `the Secret Service keyring (service procapita-sync-north, account ${name})`;

@@ -68,6 +68,22 @@ const expectedConfig = (sqlPort: number, receiverUrl: string) =>
 
 const setup = (f: { configPath: string; answersPath: string }, ...more: string[]) => ['setup', '--non-interactive', '--answers', f.answersPath, '--config', f.configPath, ...more];
 
+
+/** A scripted setup on Windows (Task Scheduler, icacls and the event log mocked: every command is recorded and succeeds), the nightly run at 19:05. */
+async function windowsSetup(...more: string[]) {
+  const sql = await tdsServer();
+  const rec = await receiver();
+  const f = folder({ ...answers(sql.port, rec.url), schedule: { time: '19:05', password: { fromEnv: 'WIN_PW' } } });
+  const commands: Command[] = [];
+  const exec = async (c: Command) => {
+    commands.push(c);
+    return { code: 0, stdout: /icacls/.test(c.args.join(' ')) ? 'restricted\n' : 'registered\n', stderr: '' };
+  };
+  const env = { ...ENV, USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita', WIN_PW: 'Vinter-2026!' };
+  const r = await cli(setup(f, '--lang', 'en', ...more), env, memoryStore(), { platform: 'win32', exec });
+  return { sql, rec, f, commands, r };
+}
+
 describe('setup --non-interactive --answers', () => {
   it('with every answer: tests each, writes exactly the configuration, stores the secrets, prints the timer, and never shows a secret', async () => {
     const sql = await tdsServer();
@@ -261,17 +277,7 @@ describe('setup --non-interactive --answers', () => {
   });
 
   it('on Windows registers the task for the account running setup, the password on stdin only, with the task XML of the same answers', async () => {
-    const sql = await tdsServer();
-    const rec = await receiver();
-    const f = folder({ ...answers(sql.port, rec.url), schedule: { time: '19:05', password: { fromEnv: 'WIN_PW' } } });
-    const store = memoryStore();
-    const commands: Command[] = [];
-    const exec = async (c: Command) => {
-      commands.push(c);
-      return { code: 0, stdout: /icacls/.test(c.args.join(' ')) ? 'restricted\n' : 'registered\n', stderr: '' };
-    };
-    const env = { ...ENV, USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita', WIN_PW: 'Vinter-2026!' };
-    const r = await cli(setup(f, '--lang', 'en'), env, store, { platform: 'win32', exec });
+    const { f, commands, r } = await windowsSetup();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Credential Manager, which is per user: the task can read them only when it runs as the account that stored them, KOMMUN\\svc-procapita");
@@ -332,17 +338,7 @@ describe('starting the wizard', () => {
 
 describe('a configuration with a name (several configurations on one server)', () => {
   it('--name on Windows: written first in the file, shown in the plan; the secrets, the folders and the task are procapita-sync-<name>', async () => {
-    const sql = await tdsServer();
-    const rec = await receiver();
-    const f = folder({ ...answers(sql.port, rec.url), schedule: { time: '19:05', password: { fromEnv: 'WIN_PW' } } });
-    const store = memoryStore();
-    const commands: Command[] = [];
-    const exec = async (c: Command) => {
-      commands.push(c);
-      return { code: 0, stdout: /icacls/.test(c.args.join(' ')) ? 'restricted\n' : 'registered\n', stderr: '' };
-    };
-    const env = { ...ENV, USERDOMAIN: 'KOMMUN', USERNAME: 'svc-procapita', WIN_PW: 'Vinter-2026!' };
-    const r = await cli(setup(f, '--lang', 'en', '--name', 'north'), env, store, { platform: 'win32', exec });
+    const { sql, rec, f, commands, r } = await windowsSetup('--name', 'north');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const written = readFileSync(f.configPath, 'utf8');
