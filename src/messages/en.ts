@@ -309,6 +309,7 @@ export const en = {
   rotateOk: (name: string, where: string) => `The new ${name} works and is stored in ${where}; the old one is replaced. Nothing else was changed.`,
   rotateRefused: (name: string) => `The new ${name} did not work, so it was not stored; the old one is kept.`,
   rotateRetry: 'Type it again',
+  rotateOther: 'Rotate another one instead',
   rotateQuit: 'Quit, keeping the old one',
   rotateNone: 'This configuration uses no password or key.',
   rotateNotUsed: (name: string, source: string) => `${source}: this configuration uses no ${name}.`,

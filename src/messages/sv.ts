@@ -364,6 +364,7 @@ export const sv: Messages = {
   rotateOk: (name: string, where: string) => `${stor(name)} är bytt: det nya värdet fungerar och har sparats i ${where}, i stället för det gamla. Inget annat ändrades.`,
   rotateRefused: (name: string) => `Det nya värdet för ${name} fungerade inte och sparades därför inte; det gamla behålls.`,
   rotateRetry: 'Skriv värdet igen',
+  rotateOther: 'Byt ett annat i stället',
   rotateQuit: 'Avsluta och behåll det gamla värdet',
   rotateNone: 'Den här konfigurationen använder inga lösenord eller nycklar.',
   rotateNotUsed: (name: string, source: string) => `${source}: den här konfigurationen använder inte ${name}.`,

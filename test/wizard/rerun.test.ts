@@ -80,6 +80,7 @@ describe('re-run: rotate the SQL password', () => {
       '? New SQL password ******',
       '? What now?',
       '  Type it again',
+      '  Rotate another one instead',
       '  Quit, keeping the old one',
       '  → Type it again',
       `? New SQL password ${'*'.repeat(NEW_PASSWORD.length)}`,
@@ -87,6 +88,29 @@ describe('re-run: rotate the SQL password', () => {
     expect(out()).toContain('The new SQL password did not work, so it was not stored; the old one is kept.');
     expect(site.store.writes).toEqual(['sqlPassword']);
     expect(site.store.values).toEqual({ sqlPassword: NEW_PASSWORD, apiKey: API_KEY });
+    expect(readFileSync(site.f.configPath, 'utf8')).toBe(site.text);
+  });
+
+  it('interactively: after a refused value, another secret can be picked instead, and only that one is stored', async () => {
+    const site = await installed();
+    const { ctx, prompts, out } = stepContext({ configPath: site.f.configPath, store: site.store, script: ['rotate', 'sqlPassword', 'not it', 'other', 'apiKey', API_KEY] });
+    await runWizard(ctx);
+    expect(prompts.left()).toBe(0);
+    expect(prompts.screen.slice(prompts.screen.indexOf('? What now?'))).toEqual([
+      '? What now?',
+      '  Type it again',
+      '  Rotate another one instead',
+      '  Quit, keeping the old one',
+      '  → Rotate another one instead',
+      '? Which one?',
+      '  SQL password',
+      '  API key',
+      '  → API key',
+      `? New API key ${'*'.repeat(API_KEY.length)}`,
+    ]);
+    expect(out()).toContain('The new SQL password did not work, so it was not stored; the old one is kept.');
+    expect(site.store.writes).toEqual(['apiKey']);
+    expect(site.store.values).toEqual({ sqlPassword: SQL_PASSWORD, apiKey: API_KEY });
     expect(readFileSync(site.f.configPath, 'utf8')).toBe(site.text);
   });
 

@@ -6,10 +6,12 @@
  */
 import { neededSecrets } from '../../src/cli/checks';
 import type { CheckResult } from '../../src/cli/checks';
+import type { Config } from '../../src/configure/config';
 import { secretEnvNames, type SecretName } from '../../src/configure/credentials';
 import { AppError } from '../../src/errors';
 import type { AnswerKey } from '../answers';
 import { ask, askSecret, draftConfig, say, storeEntry, wizardCredentials, type Context } from '../context';
+import { isBack } from '../prompts';
 import { cancelled, resultLine } from './shared';
 import { given, safe } from '../../src/safe-text';
 
@@ -46,13 +48,21 @@ export async function rotateStep(ctx: Context): Promise<void> {
     say(ctx, m.rotateNone);
     return;
   }
+  // Until one is stored: "another one" after a refusal, or Escape at the new value, asks which again.
+  while (!(await rotateOne(ctx, config, used))) ctx.reask.add('rotate');
+}
+
+/** One secret rotated: true when it was stored; false to pick another. */
+async function rotateOne(ctx: Context, config: Config, used: readonly SecretName[]): Promise<boolean> {
+  const m = ctx.m;
   const name = await ask(ctx, 'rotate', () =>
     ctx.prompts.select<SecretName>({ message: m.rotatePrompt, choices: used.map((n) => ({ name: m.secretName[n], value: n })) }),
   );
   if (!used.includes(name)) throw new AppError('usage', given(m.rotateNotUsed(m.secretName[name], ctx.answers.sourceOf('rotate'))));
   const key = SECRET_KEYS[name];
   for (;;) {
-    const value = (await askSecret(ctx, key, m.rotateNew(m.secretName[name]), false))!;
+    const value = await askSecret(ctx, key, m.rotateNew(m.secretName[name]), false).catch((err: unknown) => (isBack(err) && used.length > 1 ? undefined : Promise.reject(err)));
+    if (value === undefined) return false;
     say(ctx, m.testing(m.rotateTesting(m.secretName[name])));
     const result = await testWith(ctx, name, value);
     if (result?.ok) {
@@ -61,19 +71,21 @@ export async function rotateStep(ctx: Context): Promise<void> {
       say(ctx, `✓ ${m.rotateOk(m.secretName[name], storeEntry(ctx, name))}`);
       const variable = secretEnvNames(config)[name];
       if (variable) say(ctx, `  ! ${m.rotateEnvWins(m.secretName[name], variable)}`);
-      return;
+      return true;
     }
     if (result) say(ctx, resultLine(m, result, false));
     say(ctx, m.rotateRefused(m.secretName[name]));
     if (ctx.answers.nonInteractive) throw new AppError(result?.code ?? 'accessDenied', safe`${given(m.rotateRefused(m.secretName[name]))}${result ? safe` ${result.detail}` : ''}`);
-    const again = await ctx.prompts.select<'retry' | 'quit'>({
+    const again = await ctx.prompts.select<'retry' | 'other' | 'quit'>({
       message: m.whatNow,
       choices: [
         { name: m.rotateRetry, value: 'retry' },
+        ...(used.length > 1 ? [{ name: m.rotateOther, value: 'other' as const }] : []),
         { name: m.rotateQuit, value: 'quit' },
       ],
     });
     if (again === 'quit') throw cancelled(ctx);
+    if (again === 'other') return false;
     ctx.reask.add(key);
   }
 }
