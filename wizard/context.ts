@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { checkLdap, checkSmtp, checkSql, checkTarget, checkTestAlert, type CheckResult } from '../src/cli/checks';
 import type { AlertMail } from '../src/report/alerts';
 import type { Io } from '../src/cli/io';
-import { parseConfig, type Config } from '../src/configure/config';
+import { defaultConfigPath, parseConfig, type Config } from '../src/configure/config';
 import { credentialService, credentialsFrom, keytarStore, MAX_SECRET_BYTES, secretEnvNames, type Credentials, type SecretName, type SecretStore } from '../src/configure/credentials';
 import type { MappingEntry } from '../src/enrich/mapping-table';
 import { AppError } from '../src/errors';
@@ -109,6 +109,8 @@ export interface Context {
   readonly store: SecretStore;
   readonly platform: NodeJS.Platform;
   readonly configPath: string;
+  /** Where the wizard puts a configuration by default (defaultConfigPath): a second configuration beside it needs a name of its own. */
+  readonly usualConfigPath: string;
   /** The folder relative paths in answers are resolved against. */
   readonly cwd: string;
   /** What the scheduled task starts: the packed exe, or node with tsx from source. */
@@ -159,6 +161,8 @@ export interface ContextOptions {
   readonly prompts: Prompts;
   readonly answers: Answers;
   readonly configPath: string;
+  /** Default: defaultConfigPath for the platform. */
+  readonly usualConfigPath?: string;
   readonly syncDate: string;
   readonly existing?: { readonly text: string; readonly data: Draft };
   readonly checks?: Checks;
@@ -182,6 +186,7 @@ export function createContext(o: ContextOptions): Context {
     store: o.io.secrets ?? keytarStore(platform, () => credentialService(draft())),
     platform,
     configPath: o.configPath,
+    usualConfigPath: o.usualConfigPath ?? defaultConfigPath(platform, o.io.env),
     cwd: o.cwd ?? process.cwd(),
     program: o.program ?? programFor(currentRuntime()),
     syncDate: o.syncDate,

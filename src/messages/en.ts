@@ -61,6 +61,9 @@ export const en = {
   nameExplain: (usual: string) =>
     `This server already has a configuration, ${usual}. To run this one beside it (another target, another ProCapita database), give it a name: its scheduled task is then procapita-sync-<name>, and its secrets and its state and log folders are its own, so that neither touches the other's.`,
   namePrompt: 'Name of this configuration (lowercase a-z, digits, hyphens; Enter: no name)',
+  namePromptRequired: 'Name of this configuration (lowercase a-z, digits, hyphens)',
+  nameTaken: (usual: string, name: string | undefined) =>
+    `${usual} ${name ? `is already named ${name}` : 'has no name'}, and two configurations with the same name share the scheduled task, the secrets and the folders. Give this one another name.`,
   nameInvalid: 'Lowercase letters a-z, digits and hyphens, at most 40, starting with a letter or a digit (e.g. north).',
   nameFixed: (current: string | undefined, source: string) =>
     `${source}: ${current ? `this configuration's name is ${current}` : 'this configuration has no name'}, and setup does not change it: its scheduled task and its secrets are stored under it. To set up another configuration with its own name, give another file with --config.`,

@@ -59,6 +59,9 @@ export const sv: Messages = {
   nameExplain: (usual: string) =>
     `Servern har redan en konfiguration, ${usual}. Ge den här ett namn för att köra den bredvid (ett annat mål, en annan ProCapita-databas): dess schemalagda aktivitet heter då procapita-sync-<namn>, och dess hemligheter och mappar för tillstånd och loggar är dess egna, så att ingen av dem rör den andras.`,
   namePrompt: 'Namn på den här konfigurationen (små bokstäver a-z, siffror, bindestreck; Enter: inget namn)',
+  namePromptRequired: 'Namn på den här konfigurationen (små bokstäver a-z, siffror, bindestreck)',
+  nameTaken: (usual: string, name: string | undefined) =>
+    `${usual} ${name ? `heter redan ${name}` : 'har inget namn'}, och två konfigurationer med samma namn delar schemalagd aktivitet, hemligheter och mappar. Ge den här ett annat namn.`,
   nameInvalid: 'Små bokstäver a-z, siffror och bindestreck, högst 40, med en bokstav eller siffra först (t.ex. norra).',
   nameFixed: (current: string | undefined, source: string) =>
     `${source}: ${current ? `den här konfigurationen heter ${current}` : 'den här konfigurationen har inget namn'}, och guiden ändrar inte det: dess schemalagda aktivitet och dess hemligheter är sparade under namnet. Ange en annan fil med --config för att sätta upp en konfiguration till med ett eget namn.`,

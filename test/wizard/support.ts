@@ -159,6 +159,8 @@ export interface StepOptions {
   readonly lang?: Lang;
   readonly configPath?: string;
   readonly exec?: Io['exec'];
+  /** Where a first configuration already is, for a second one beside it (default: the platform's usual path). */
+  readonly usualConfigPath?: string;
   /** Other prompts than the scripted ones (the real ones, in inquirer.test.ts). */
   readonly prompts?: Prompts;
 }
@@ -192,6 +194,7 @@ export function stepContext(o: StepOptions = {}): { ctx: Context; prompts: Retur
     prompts: o.prompts ?? prompts,
     answers: o.answers ?? NO_ANSWERS,
     configPath: o.configPath ?? join(tempDir('procapita-sync-wizard-'), 'config.json'),
+    ...(o.usualConfigPath ? { usualConfigPath: o.usualConfigPath } : {}),
     syncDate: '2026-09-01',
     checks: { ...realChecks, ...o.checks },
     platform: o.platform ?? 'linux',
