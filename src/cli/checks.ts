@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileErrorReason, makePrivateFolder, writePrivateFile } from '../atomic-file';
 import type { Config, EmailAlertConfig, HttpsTargetConfig } from '../configure/config';
-import { credentialsFrom, describeSecret, sameAccount, secretEnvNames, storeFor, type Credentials, type SecretName, type SecretStore } from '../configure/credentials';
+import { describeSecret, sameAccount, type Credentials, type SecretName } from '../configure/credentials';
 import { dispatcherFor, keyRefused, networkOutcome } from '../deliver/https-sink';
 import { probeDirectory } from '../enrich/ad-mapping';
 import { AppError, ExitCode, internalError, type ExitCodeName, type FailureKind } from '../errors';
@@ -25,8 +25,8 @@ import { describeLastResult, taskName, type TaskStatus } from '../schedule/task'
 import type { AlertMail } from '../report/alerts';
 import { sendAlertMail, smtpWhere, whyMailFailed, withSmtp } from '../report/email-alert';
 import { EVENT_SOURCE, registerSourceLine, sourceQueryCommand } from '../report/event-log';
-import { currentAccount, execCommand, onWindows, platformOf, runasHint, taskStatus } from '../schedule/windows';
-import { credentialsOptions } from './run';
+import { currentAccount, execCommand, onWindows, runasHint, taskStatus } from '../schedule/windows';
+import { credentialsFor } from './run';
 import { batchLogonCommand, parseBatchLogon, type BatchLogonRight } from './batch-logon';
 import type { Io } from './io';
 import { given, ours, safe, type SafeText } from '../safe-text';
@@ -92,9 +92,8 @@ export function neededSecrets(config: Config): SecretName[] {
  * credential store. Only whether it is there: checkSql and the others try
  * whether it works.
  */
-export async function checkSecrets(config: Config, store: SecretStore | undefined, io: Io): Promise<CheckResult[]> {
-  // Without a store given, the configuration's own (its service: credentialService).
-  const credentials = credentialsFrom(storeFor(config, store, platformOf(io)), secretEnvNames(config), io.env, credentialsOptions(config, io));
+export async function checkSecrets(config: Config, io: Io): Promise<CheckResult[]> {
+  const credentials = credentialsFor(config, io);
   const results: CheckResult[] = [];
   for (const name of neededSecrets(config)) {
     try {

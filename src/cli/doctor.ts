@@ -64,7 +64,7 @@ export async function runDoctor(configPath: string, io: Io, o: { sendTestAlert?:
     return results;
   }
 
-  const secrets = await checkSecrets(config, io.secrets, io);
+  const secrets = await checkSecrets(config, io);
   secrets.forEach(show);
   const unreadable = new Set(secrets.filter((r) => !r.ok).map((r) => r.secret));
   const credentials = credentialsFor(config, io);

@@ -320,11 +320,6 @@ export function storeFor(config: Pick<Config, 'name'>, injected: SecretStore | u
   return injected ?? keytarStore(platform, credentialService(config));
 }
 
-/** credentialsFrom for a configuration: its store, its environment variables, its service and file in messages. */
-export function configCredentials(config: Config, injected: SecretStore | undefined, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Credentials {
-  return credentialsFrom(storeFor(config, injected, platform), secretEnvNames(config), env, { ...(config.file ? { configPath: config.file } : {}), platform, service: credentialService(config) });
-}
-
 /** The secrets a run needs: an environment variable the configuration names (and that is set) wins; otherwise the store. */
 export function credentialsFrom(store: SecretStore, envNames: Partial<Record<SecretName, string>>, env: NodeJS.ProcessEnv, o: CredentialsOptions = {}): Credentials {
   const platform = o.platform ?? process.platform;
